@@ -1,0 +1,1 @@
+// tsbpf/isa: the eBPF instruction set. Pure: no Node APIs, no FFI.

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The `tsbpf` command. Each subcommand lives in its own module and is imported only when used,
+// so that `tsbpf asm` never pays for koffi or BTF and start-up stays close to bare Node.
+import { UsageError } from './usage.js';
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  asm: { summary: 'assemble eBPF text into bytecode', load: () => import('./asm.js') },
+  disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return `usage: tsbpf <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'tsbpf <command> --help' for a command's options.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`tsbpf: unknown command '${name}'\n${help()}`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tsbpf ${name}: ${err.message}\n`);
+      return 2;
+    }
+    const e = err as Error;
+    process.stderr.write(`tsbpf ${name}: ${e?.message ?? String(err)}\n`);
+    if (process.env.TSBPF_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`tsbpf: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -7,7 +7,7 @@
 
 import { type AssemblerDiagnostic, AssemblerError } from './errors.js';
 import { LineLexer, Tok, opId } from './lexer.js';
-import { LDDW, type Instruction, type Reference, decodeSlot, splitWide } from './instruction.js';
+import { LDDW, type Instruction, type Reference, type SourcePos, decodeSlot, splitWide } from './instruction.js';
 import {
   ADDR_SPACE_CAST_OFF,
   type AluOp,
@@ -111,6 +111,12 @@ for (const [code, name] of Object.entries(sizeType)) {
   sizeByType.set(name, { size, signed: false });
   if (size !== Size.DW) sizeByType.set(`s${name.slice(1)}`, { size, signed: true });
 }
+/** Bit width → [unsigned, signed] access type, for the scanner-level type match. */
+const sizeByBits = new Map<number, [{ size: SizeCode; signed: boolean }, { size: SizeCode; signed: boolean } | undefined]>();
+for (const [name, ty] of sizeByType) {
+  if (ty.signed) continue;
+  sizeByBits.set(Number(name.slice(1)), [ty, sizeByType.get(`s${name.slice(1)}`)]);
+}
 const sizeBySuffix = new Map<string, SizeCode>();
 for (const [code, suffix] of Object.entries(sizeSuffix)) sizeBySuffix.set(suffix, Number(code) as SizeCode);
 
@@ -130,12 +136,16 @@ const IGNORED_DIRECTIVES = new Set([
   '.weak',
 ]);
 
+// The line being assembled: instructions are born with their source position, so they keep one
+// object shape and are never patched after allocation (cheaper for the garbage collector).
+let currentSource: SourcePos | undefined;
 const ins = (code: number, dst: number, src: number, off: number, imm: number): Instruction => ({
   code,
   dst,
   src,
   off,
   imm,
+  source: currentSource,
 });
 
 /** Assembles eBPF text. Throws AssemblerError listing every bad line. */
@@ -295,6 +305,8 @@ class Assembler {
 
   /** Optional sign then a number; returns [value, isHex, tokenIndex]. Exact to 2^53. */
   private signedNumber(what: string): { value: number; hex: boolean; t: number; big: boolean } {
+    // One reused result object: this runs for most lines, and callers read it at once.
+    const n = this.num;
     const L = this.L;
     const t0 = this.p;
     let neg = false;
@@ -305,8 +317,15 @@ class Assembler {
     if (L.kind[this.p] !== Tok.Num) throw this.expected(what);
     const t = this.p++;
     const v = L.value[t];
-    return { value: neg ? -v : v, hex: L.flag[t] === 1, t: t0, big: L.big[t] === 1 };
+    n.value = neg ? -v : v;
+    n.hex = L.flag[t] === 1;
+    n.t = t0;
+    n.big = L.big[t] === 1;
+    return n;
   }
+
+  private readonly num = { value: 0, hex: false, t: 0, big: false };
+  private readonly addr = { reg: 0, off: 0 };
 
   /** A 32-bit immediate: decimal within s32, hex within u32 (a bit pattern); never wraps silently. */
   private imm32(what = 'an immediate'): number {
@@ -384,15 +403,12 @@ class Assembler {
     if (this.pending.length > 0) {
       throw new LineFailure(L.start[this.p], L.tokenText(this.p), `instruction inside a partial .byte slot (${this.pending.length} of 8 bytes given)`);
     }
-    const stmtStart = this.p;
+    const col = L.start[this.p] - start + 1;
+    const file = this.options.file;
+    const text = this.text.slice(start, end);
+    currentSource = file === undefined ? { line: this.lineNo, col, text } : { line: this.lineNo, col, text, file };
     const produced = this.ubpf ? this.ubpfStatement() : this.llvmStatement();
     this.expectEnd();
-    produced.source = {
-      line: this.lineNo,
-      col: L.start[stmtStart] - start + 1,
-      text: this.text.slice(start, end),
-      ...(this.options.file !== undefined ? { file: this.options.file } : {}),
-    };
     this.emit(produced);
   }
 
@@ -672,24 +688,40 @@ class Assembler {
   }
 
   /** `(u32 *)` */
-  private llvmTypeCast(): { size: SizeCode; signed: boolean; off: number } {
+  private llvmTypeCast(): { size: SizeCode; signed: boolean } {
     this.expectPunct(P_LPAREN);
     const t = this.p;
-    const ty = this.L.kind[t] === Tok.Ident ? sizeByType.get(this.L.tokenText(t)) : undefined;
+    const ty = this.typeAt(t);
     if (!ty) throw this.expected('a type (u8 u16 u32 u64 s8 s16 s32)');
     this.p++;
     this.expectOp(OP_STAR, '*');
     this.expectPunct(P_RPAREN);
-    return { ...ty, off: 0 };
+    return ty;
+  }
+
+  /** The access type named by token `t` (`u32`, `s8` …), matched on char codes without slicing. */
+  private typeAt(t: number): { size: SizeCode; signed: boolean } | undefined {
+    const L = this.L;
+    if (L.kind[t] !== Tok.Ident) return undefined;
+    const a = L.start[t];
+    const len = L.end[t] - a;
+    if (len < 2 || len > 3) return undefined;
+    const c0 = this.text.charCodeAt(a);
+    if (c0 !== 117 /* u */ && c0 !== 115 /* s */) return undefined;
+    const found = sizeByBits.get(len === 2 ? this.text.charCodeAt(a + 1) - 48 : (this.text.charCodeAt(a + 1) - 48) * 10 + this.text.charCodeAt(a + 2) - 48);
+    if (!found) return undefined;
+    const ty = c0 === 117 ? found[0] : found[1];
+    return ty;
   }
 
   /** `(r1 + 0x4)` or `r1 + 0x4` (xchg/cmpxchg forms) */
   private llvmAddress(parens: boolean): { reg: number; off: number } {
     if (parens) this.expectPunct(P_LPAREN);
-    const reg = this.reg();
-    const off = this.isOp(OP_PLUS) || this.isOp(OP_MINUS) ? this.offset16(true) : 0;
+    const a = this.addr;
+    a.reg = this.reg();
+    a.off = this.isOp(OP_PLUS) || this.isOp(OP_MINUS) ? this.offset16(true) : 0;
     if (parens) this.expectPunct(P_RPAREN);
-    return { reg, off };
+    return a;
   }
 
   private llvmStore(): Instruction {

@@ -144,8 +144,9 @@ function formatLddw(ins: Instruction, pseudo: number, keyword: string): string {
   }
   if (pseudo === 0) return `r${ins.dst} = ${hex64(BigInt.asIntN(64, wideImm(ins)))} ll`;
   // LLVM prints `ld_pseudo r1, src, imm` and drops the second imm; we keep it when it is not 0.
-  const tail = ins.imm2 ? `, ${hex(ins.imm2)}` : '';
-  return `ld_pseudo\tr${ins.dst}, ${hex(pseudo)}, ${hex(ins.imm)}${tail}`;
+  const u32 = (v: number) => `0x${(v >>> 0).toString(16)}`;
+  const tail = ins.imm2 ? `, ${u32(ins.imm2)}` : '';
+  return `ld_pseudo\tr${ins.dst}, ${hex(pseudo)}, ${u32(ins.imm)}${tail}`;
 }
 
 function formatAtomic(ins: Instruction, size: SizeCode, name: string, llvm: string | undefined): string {
@@ -204,8 +205,9 @@ export function disassemble(input: readonly Instruction[] | Uint8Array, opts: Di
   const endLabel = labelOf?.get(total);
   if (endLabel) out.push(`${endLabel}:`);
   if (input instanceof Uint8Array && input.byteLength % SLOT_SIZE !== 0) {
-    const tail = Array.from(input.subarray(input.byteLength - (input.byteLength % SLOT_SIZE)), (b) => `0x${b.toString(16).padStart(2, '0')}`);
-    out.push(`.byte ${tail.join(', ')} ; trailing bytes that do not fill a slot`);
+    // Not an instruction, so not something to assemble: a comment keeps it visible.
+    const tail = Array.from(input.subarray(input.byteLength - (input.byteLength % SLOT_SIZE)), (b) => b.toString(16).padStart(2, '0'));
+    out.push(`; ${tail.length} trailing byte${tail.length > 1 ? 's' : ''} that do not fill a slot: ${tail.join(' ')}`);
   }
   return out;
 }

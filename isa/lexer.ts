@@ -59,24 +59,21 @@ const C = {
   tilde: 126,
 } as const;
 
-const isIdentStart = (c: number): boolean =>
-  (c >= C.a && c <= C.z) || (c >= C.A && c <= C.Z) || c === C.under || c === C.dot || c === C.dollar;
+// Character classes as a table: the scanner asks these for every character.
+const IDENT_START = 1;
+const DIGIT = 2;
+const OP = 4;
+const charClass = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if ((c >= C.a && c <= C.z) || (c >= C.A && c <= C.Z) || c === C.under || c === C.dot || c === C.dollar) charClass[c] |= IDENT_START;
+  if (c >= C.d0 && c <= C.d9) charClass[c] |= DIGIT;
+}
+for (const ch of '=<>!&|^+-*/%~') charClass[ch.charCodeAt(0)] |= OP;
+
+const isIdentStart = (c: number): boolean => c < 128 && (charClass[c] & IDENT_START) !== 0;
 const isDigit = (c: number): boolean => c >= C.d0 && c <= C.d9;
-const isIdentPart = (c: number): boolean => isIdentStart(c) || isDigit(c);
-const isOpChar = (c: number): boolean =>
-  c === C.eq ||
-  c === C.lt ||
-  c === C.gt ||
-  c === C.bang ||
-  c === C.amp ||
-  c === C.pipe ||
-  c === C.caret ||
-  c === C.plus ||
-  c === C.minus ||
-  c === C.star ||
-  c === C.slash ||
-  c === C.percent ||
-  c === C.tilde;
+const isIdentPart = (c: number): boolean => c < 128 && (charClass[c] & (IDENT_START | DIGIT)) !== 0;
+const isOpChar = (c: number): boolean => c < 128 && (charClass[c] & OP) !== 0;
 const hexVal = (c: number): number => {
   if (c >= C.d0 && c <= C.d9) return c - C.d0;
   if (c >= C.a && c <= C.f) return c - C.a + 10;

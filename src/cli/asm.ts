@@ -1,0 +1,69 @@
+// `tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]`
+import { parseArgs } from 'node:util';
+import { AssemblerError, type Dialect, assemble, encode, formatDiagnostic } from '../../isa/index.js';
+import { writeProgramObject } from '../elf/program.js';
+import { readInput, toHexLines, writeOutput } from './io.js';
+import { UsageError } from './usage.js';
+
+const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]
+
+Assembles eBPF text (stdin when FILE is '-' or absent).
+  -o, --output OUT   write to OUT instead of stdout
+  --dialect D        llvm (default: the llvm-objdump/verifier syntax) or ubpf (conformance suite)
+  --format F         raw (8-byte slots, default), hex (one slot per line) or elf (relocatable object)
+  --section NAME     ELF section for the code (default .text)
+  --license L        add a license section (elf)
+  -h, --help         show this help
+Errors are printed as FILE:LINE:COL: message, exit status 1.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError('expected at most one input file');
+  const dialect = values.dialect ?? 'llvm';
+  if (dialect !== 'llvm' && dialect !== 'ubpf') throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
+  const format = values.format ?? 'raw';
+  if (format !== 'raw' && format !== 'hex' && format !== 'elf') throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
+  const file = positionals[0];
+  const name = file === undefined || file === '-' ? '<stdin>' : file;
+  const text = readInput(file).toString('utf8');
+  let result: ReturnType<typeof assemble>;
+  try {
+    result = assemble(text, { dialect: dialect as Dialect, file: name });
+  } catch (e) {
+    if (!(e instanceof AssemblerError)) throw e;
+    process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+    return 1;
+  }
+  const bytes = encode(result.instructions);
+  if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
+  else if (format === 'elf') {
+    writeOutput(values.output, writeProgramObject(result.instructions, { section: values.section, labels: result.labels, license: values.license }));
+  } else writeOutput(values.output, bytes);
+  return 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      dialect: { type: 'string' },
+      format: { type: 'string' },
+      section: { type: 'string' },
+      license: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

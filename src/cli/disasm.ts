@@ -1,0 +1,87 @@
+// `tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME]`
+import { parseArgs } from 'node:util';
+import { disassemble } from '../../isa/index.js';
+import { programSections, readElf } from '../elf/program.js';
+import { ElfError } from '../elf/types.js';
+import { fromHexText, readInput, writeOutput } from './io.js';
+import { UsageError } from './usage.js';
+
+const HELP = `usage: tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME]
+
+Disassembles eBPF bytecode into the LLVM syntax (stdin when FILE is '-' or absent).
+  --format F       raw (8-byte slots, default), hex (byte pairs, as 'tsbpf asm --format hex' writes)
+                   or elf (every executable section, or only --section NAME)
+  --addresses      prefix each instruction with its slot number
+  --labels         name jump targets (L0:, goto L0) instead of printing offsets
+  -h, --help       show this help
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError('expected at most one input file');
+  const format = values.format ?? 'raw';
+  if (format !== 'raw' && format !== 'hex' && format !== 'elf') throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
+  const file = positionals[0];
+  const name = file === undefined || file === '-' ? '<stdin>' : file;
+  const input = readInput(file);
+  const opts = { addresses: values.addresses, labels: values.labels };
+  let out = '';
+  if (format === 'elf') {
+    let sections: { name: string; code: Uint8Array }[];
+    try {
+      sections = programSections(readElf(input));
+    } catch (e) {
+      if (e instanceof ElfError) {
+        process.stderr.write(`${name}: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+    if (values.section !== undefined) {
+      sections = sections.filter((s) => s.name === values.section);
+      if (sections.length === 0) {
+        process.stderr.write(`${name}: no executable section named '${values.section}'\n`);
+        return 1;
+      }
+    }
+    for (const s of sections) out += `${s.name}:\n${disassemble(s.code, opts).join('\n')}\n`;
+  } else {
+    let bytes: Uint8Array = input;
+    if (format === 'hex') {
+      try {
+        bytes = fromHexText(input.toString('utf8'), name);
+      } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n`);
+        return 1;
+      }
+    }
+    const lines = disassemble(bytes, opts);
+    out = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  }
+  writeOutput(undefined, out);
+  return 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      addresses: { type: 'boolean' },
+      labels: { type: 'boolean' },
+      section: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

@@ -1,0 +1,185 @@
+// bpf(2): the command table, one generic call that turns failures into BpfError with a hint, and
+// small helpers for writing attrs. Attr layouts are in ./attr.ts.
+import { release as osReleaseName } from 'node:os';
+import { GetId, InfoByFd, ObjPin } from './attr.js';
+import { BpfError, Errno, PERMISSION_HINT } from './errno.js';
+import { NR_BPF, addressOf, lastErrno, sysBpf } from './libc.js';
+import { raiseMemlockOnce } from './memlock.js';
+
+/** enum bpf_cmd. */
+export const Cmd = Object.freeze({
+  MAP_CREATE: 0, MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, MAP_GET_NEXT_KEY: 4,
+  PROG_LOAD: 5, OBJ_PIN: 6, OBJ_GET: 7, PROG_ATTACH: 8, PROG_DETACH: 9, PROG_TEST_RUN: 10,
+  PROG_GET_NEXT_ID: 11, MAP_GET_NEXT_ID: 12, PROG_GET_FD_BY_ID: 13, MAP_GET_FD_BY_ID: 14,
+  OBJ_GET_INFO_BY_FD: 15, PROG_QUERY: 16, RAW_TRACEPOINT_OPEN: 17, BTF_LOAD: 18, BTF_GET_FD_BY_ID: 19,
+  TASK_FD_QUERY: 20, MAP_LOOKUP_AND_DELETE_ELEM: 21, MAP_FREEZE: 22, BTF_GET_NEXT_ID: 23,
+  MAP_LOOKUP_BATCH: 24, MAP_LOOKUP_AND_DELETE_BATCH: 25, MAP_UPDATE_BATCH: 26, MAP_DELETE_BATCH: 27,
+  LINK_CREATE: 28, LINK_UPDATE: 29, LINK_GET_FD_BY_ID: 30, LINK_GET_NEXT_ID: 31, ENABLE_STATS: 32,
+  ITER_CREATE: 33, LINK_DETACH: 34, PROG_BIND_MAP: 35, TOKEN_CREATE: 36,
+});
+export type CmdName = keyof typeof Cmd;
+const CMD_NAMES: string[] = [];
+for (const [name, value] of Object.entries(Cmd)) CMD_NAMES[value] = `BPF_${name}`;
+
+/** `BPF_MAP_CREATE` for 0. */
+export function commandName(cmd: number): string {
+  return CMD_NAMES[cmd] ?? `bpf command ${cmd}`;
+}
+
+/** Commands that create objects and are charged to RLIMIT_MEMLOCK on kernels before 5.11. */
+const CHARGED = new Set<number>([Cmd.MAP_CREATE, Cmd.PROG_LOAD, Cmd.BTF_LOAD]);
+
+/**
+ * bpf(cmd, attr, size) without throwing: the result (>= 0) or -errno. For hot paths that treat
+ * some errnos (ENOENT) as ordinary answers.
+ */
+export function bpfTry(cmd: number, attr: Uint8Array, size: number): number {
+  const r = sysBpf(NR_BPF, cmd, attr, size);
+  return r < 0 ? -lastErrno() : r;
+}
+
+/**
+ * bpf(cmd, attr, size): the result (an fd for creating commands, else 0). Throws BpfError with a
+ * hint on failure; `what` names the object (`map 'counts'`) for the message.
+ */
+export function bpf(cmd: number, attr: Uint8Array, size: number, what?: string): number {
+  if (NR_BPF < 0) throw new BpfError(commandName(cmd), Errno.ENOSYS, `bpf(2) is not supported on ${process.arch}`);
+  if (CHARGED.has(cmd)) raiseMemlockOnce();
+  for (;;) {
+    const r = sysBpf(NR_BPF, cmd, attr, size);
+    if (r >= 0) return r;
+    const errno = lastErrno();
+    if (errno === Errno.EINTR || (errno === Errno.EAGAIN && cmd === Cmd.PROG_LOAD)) continue;
+    throw new BpfError(commandName(cmd), errno, hintFor(cmd, errno), what);
+  }
+}
+
+/** The likely cause of a bpf(2) failure, in words a user can act on. */
+export function hintFor(cmd: number, errno: number): string {
+  switch (errno) {
+    case Errno.EPERM:
+    case Errno.EACCES:
+      if (cmd === Cmd.PROG_LOAD && errno === Errno.EACCES) return 'the verifier rejected the program';
+      if (process.getuid?.() === 0) {
+        return CHARGED.has(cmd) && memlockCharged()
+          ? 'RLIMIT_MEMLOCK too low for this kernel (raise it: ulimit -l unlimited)'
+          : 'denied although running as root: lockdown, a security module, or this attach type is not allowed here';
+      }
+      return PERMISSION_HINT;
+    case Errno.E2BIG:
+      return 'attr too big for this kernel: a field this kernel does not know is set (or a value exceeds a limit)';
+    case Errno.EINVAL:
+      switch (cmd) {
+        case Cmd.MAP_CREATE:
+          return 'unknown map type for this kernel, or bad key/value size, max_entries or flags for this type';
+        case Cmd.PROG_LOAD:
+          return 'unknown program type, bad expected attach type/attach btf id, or bad flags for this kernel';
+        case Cmd.MAP_UPDATE_ELEM:
+        case Cmd.MAP_UPDATE_BATCH:
+          return 'bad flags for this map type (or F_LOCK on a value without a bpf_spin_lock)';
+        case Cmd.OBJ_PIN:
+        case Cmd.OBJ_GET:
+          return 'the path must be inside a bpffs mount (e.g. /sys/fs/bpf)';
+        default:
+          return 'a field or flag this kernel does not accept for this command';
+      }
+    case Errno.ENOENT:
+      return cmd === Cmd.OBJ_GET ? 'no pinned object at that path' : '';
+    case Errno.EBADF:
+      return 'the file descriptor is closed or not a BPF object of the right kind';
+    case Errno.ENOMEM:
+      return 'out of memory: max_entries or value size too large';
+    case Errno.ENOSYS:
+      return 'bpf(2) is not available (kernel built without CONFIG_BPF_SYSCALL)';
+    case Errno.EOPNOTSUPP:
+    case 524:
+      return 'not supported for this map or program type';
+    default:
+      return '';
+  }
+}
+
+function memlockCharged(): boolean {
+  return kernelBefore(5, 11);
+}
+
+/** True if the running kernel is older than major.minor. */
+export function kernelBefore(major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(osRelease());
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a < major || (a === major && b < minor);
+}
+
+let release: string | undefined;
+function osRelease(): string {
+  release ??= osReleaseName();
+  return release;
+}
+
+/** Writes a pointer to `buf` (or 0 for null) as a u64 at `offset` of `attr`. */
+export function putPointer(attr: Buffer, offset: number, buf: Uint8Array | null): void {
+  attr.writeBigUInt64LE(buf && buf.byteLength > 0 ? addressOf(buf) : 0n, offset);
+}
+
+/** Writes an object name (<= 15 chars, NUL-terminated) at `offset`. */
+export function putName(attr: Buffer, offset: number, name: string): void {
+  attr.write(name, offset, 15, 'latin1');
+}
+
+/** Reads a NUL-terminated name of at most `len` bytes. */
+export function getName(buf: Buffer, offset: number, len: number): string {
+  const end = buf.indexOf(0, offset);
+  return buf.toString('latin1', offset, end < 0 || end > offset + len ? offset + len : end);
+}
+
+/** A NUL-terminated C string in a Buffer (keep it alive while the kernel reads it). */
+export function cString(text: string): Buffer {
+  return Buffer.from(`${text}\0`, 'utf8');
+}
+
+/** BPF_OBJ_PIN: pins any BPF object fd at a bpffs path. */
+export function objPin(fd: number, path: string): void {
+  const attr = Buffer.alloc(ObjPin.SIZE);
+  const name = cString(path);
+  putPointer(attr, ObjPin.pathname, name);
+  attr.writeUInt32LE(fd, ObjPin.bpf_fd);
+  bpf(Cmd.OBJ_PIN, attr, ObjPin.SIZE, `'${path}'`);
+}
+
+/** BPF_OBJ_GET: opens a pinned object; returns a new fd. */
+export function objGet(path: string, fileFlags = 0): number {
+  const attr = Buffer.alloc(ObjPin.SIZE);
+  const name = cString(path);
+  putPointer(attr, ObjPin.pathname, name);
+  attr.writeUInt32LE(fileFlags, ObjPin.file_flags);
+  return bpf(Cmd.OBJ_GET, attr, ObjPin.SIZE, `'${path}'`);
+}
+
+/** *_GET_FD_BY_ID (MAP, PROG, BTF, LINK): a new fd for a kernel object id. */
+export function fdById(cmd: number, id: number, openFlags = 0): number {
+  const attr = Buffer.alloc(GetId.SIZE);
+  attr.writeUInt32LE(id, GetId.id);
+  attr.writeUInt32LE(openFlags, GetId.open_flags);
+  return bpf(cmd, attr, GetId.SIZE, `id ${id}`);
+}
+
+/** *_GET_NEXT_ID: the id after `start` (0 for the first), or undefined at the end. */
+export function nextId(cmd: number, start: number): number | undefined {
+  const attr = Buffer.alloc(GetId.SIZE);
+  attr.writeUInt32LE(start, GetId.start_id);
+  const r = bpfTry(cmd, attr, GetId.SIZE);
+  if (r === -Errno.ENOENT) return undefined;
+  if (r < 0) throw new BpfError(commandName(cmd), -r, hintFor(cmd, -r));
+  return attr.readUInt32LE(GetId.next_id);
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD into `info` (zeroed by the caller); returns the length the kernel filled. */
+export function infoByFd(fd: number, info: Buffer): number {
+  const attr = Buffer.alloc(InfoByFd.SIZE);
+  attr.writeUInt32LE(fd, InfoByFd.bpf_fd);
+  attr.writeUInt32LE(info.byteLength, InfoByFd.info_len);
+  putPointer(attr, InfoByFd.info, info);
+  bpf(Cmd.OBJ_GET_INFO_BY_FD, attr, InfoByFd.SIZE, `fd ${fd}`);
+  return attr.readUInt32LE(InfoByFd.info_len);
+}

@@ -44,7 +44,8 @@ function tool(name: string): string | undefined {
   return spawnSync(name, ['--version']).status === 0 ? name : undefined;
 }
 
-const fmt = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(3));
+const fmt = (v: number) =>
+  v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(3);
 function line(name: string, ours: number, floor: number | undefined, unit: string, higherIsBetter: boolean) {
   if (floor === undefined) return console.log(`${name}: ours ${fmt(ours)} ${unit}, floor n/a, ratio n/a`);
   const ratio = higherIsBetter ? floor / ours : ours / floor;
@@ -63,13 +64,28 @@ const tDis = best(() => disassemble(program));
 let tMc: number | undefined;
 let tObjdump: number | undefined;
 if (llvmMc) {
-  tMc = best(() => execFileSync(llvmMc, ['-triple', 'bpfel', '-mcpu=v4', '-filetype=obj', asmFile, '-o', objFile]), 3);
+  tMc = best(
+    () => execFileSync(llvmMc, ['-triple', 'bpfel', '-mcpu=v4', '-filetype=obj', asmFile, '-o', objFile]),
+    3,
+  );
 }
 if (llvmMc && llvmObjdump) {
   tObjdump = best(() => execFileSync(llvmObjdump, ['-d', '--mcpu=v4', objFile], { maxBuffer: 1 << 30 }), 3);
 }
-line('assemble (in-process, lines/s) vs llvm-mc-19 process', LINES / tAsm, tMc && LINES / tMc, 'lines/s', true);
-line('disassemble (in-process, instructions/s) vs llvm-objdump-19 process', program.length / tDis, tObjdump && program.length / tObjdump, 'ins/s', true);
+line(
+  'assemble (in-process, lines/s) vs llvm-mc-19 process',
+  LINES / tAsm,
+  tMc && LINES / tMc,
+  'lines/s',
+  true,
+);
+line(
+  'disassemble (in-process, instructions/s) vs llvm-objdump-19 process',
+  program.length / tDis,
+  tObjdump && program.length / tObjdump,
+  'ins/s',
+  true,
+);
 
 // Encode/decode against copying the same bytes (memcpy: the least any codec must do).
 const copyFloor = best(() => bytes.slice());
@@ -80,5 +96,8 @@ line('decode (instructions/s) vs memcpy', program.length / tDec, program.length 
 
 // Whole process: tsbpf asm vs llvm-mc-19, same file, ELF output both.
 const cli = join(root, 'dist/src/cli/main.js');
-const tCli = best(() => execFileSync(process.execPath, [cli, 'asm', asmFile, '--format', 'elf', '-o', join(dir, 'ours.o')]), 5);
+const tCli = best(
+  () => execFileSync(process.execPath, [cli, 'asm', asmFile, '--format', 'elf', '-o', join(dir, 'ours.o')]),
+  5,
+);
 line(`tsbpf asm process on ${LINES / 1000}k lines (s) vs llvm-mc-19 -filetype=obj`, tCli, tMc, 's', false);

@@ -6,8 +6,15 @@
 // parsed by a small recursive-descent routine over the scanner's token arrays.
 
 import { type AssemblerDiagnostic, AssemblerError } from './errors.js';
-import { LineLexer, Tok, opId } from './lexer.js';
-import { LDDW, type Instruction, type Reference, type SourcePos, decodeSlot, splitWide } from './instruction.js';
+import {
+  decodeSlot,
+  type Instruction,
+  LDDW,
+  type Reference,
+  type SourcePos,
+  splitWide,
+} from './instruction.js';
+import { LineLexer, opId, Tok } from './lexer.js';
 import {
   ADDR_SPACE_CAST_OFF,
   type AluOp,
@@ -16,8 +23,8 @@ import {
   AtomicOps,
   CallKind,
   Class,
-  JmpOps,
   type JmpOp,
+  JmpOps,
   Mode,
   Pseudo,
   PseudoSources,
@@ -112,13 +119,24 @@ for (const [code, name] of Object.entries(sizeType)) {
   if (size !== Size.DW) sizeByType.set(`s${name.slice(1)}`, { size, signed: true });
 }
 /** Bit width → [unsigned, signed] access type, for the scanner-level type match. */
-const sizeByBits = new Map<number, [{ size: SizeCode; signed: boolean }, { size: SizeCode; signed: boolean } | undefined]>();
+const sizeByBits = new Map<
+  number,
+  [{ size: SizeCode; signed: boolean }, { size: SizeCode; signed: boolean } | undefined]
+>();
 for (const [name, ty] of sizeByType) {
   if (ty.signed) continue;
   sizeByBits.set(Number(name.slice(1)), [ty, sizeByType.get(`s${name.slice(1)}`)]);
 }
 const sizeBySuffix = new Map<string, SizeCode>();
 for (const [code, suffix] of Object.entries(sizeSuffix)) sizeBySuffix.set(suffix, Number(code) as SizeCode);
+
+/** `be16` … `bswap64`: the byte-swap words of the LLVM syntax. */
+const swapForms = new Map<string, { code: number; bits: number }>();
+for (const bits of [16, 32, 64]) {
+  swapForms.set(`le${bits}`, { code: Class.ALU | Source.K | 0xd0, bits });
+  swapForms.set(`be${bits}`, { code: Class.ALU | Source.X | 0xd0, bits });
+  swapForms.set(`bswap${bits}`, { code: Class.ALU64 | Source.K | 0xd0, bits });
+}
 
 const IGNORED_DIRECTIVES = new Set([
   '.text',
@@ -200,6 +218,7 @@ class Assembler {
     if (this.pending.length > 0) {
       this.failAt(this.pendingPos, '.byte', `.byte data ends mid-slot (${this.pending.length} of 8 bytes)`);
     }
+    currentSource = undefined;
     this.resolveFixups();
     if (this.errors.length > 0) {
       this.errors.sort((a, b) => a.line - b.line || a.col - b.col);
@@ -222,7 +241,13 @@ class Assembler {
         lineStart = i + 1;
       }
     }
-    this.errors.push({ line, col: e.pos - lineStart + 1, text: e.text, message: e.message, file: this.options.file });
+    this.errors.push({
+      line,
+      col: e.pos - lineStart + 1,
+      text: e.text,
+      message: e.message,
+      file: this.options.file,
+    });
   }
 
   private failAt(pos: number, text: string, message: string): void {
@@ -330,10 +355,16 @@ class Assembler {
   /** A 32-bit immediate: decimal within s32, hex within u32 (a bit pattern); never wraps silently. */
   private imm32(what = 'an immediate'): number {
     const n = this.signedNumber(what);
-    const ok = n.hex ? n.value >= -0x80000000 && n.value <= 0xffffffff : n.value >= -0x80000000 && n.value <= 0x7fffffff;
+    const ok = n.hex
+      ? n.value >= -0x80000000 && n.value <= 0xffffffff
+      : n.value >= -0x80000000 && n.value <= 0x7fffffff;
     if (!ok || n.big) {
       const text = this.textFrom(n.t);
-      throw new LineFailure(this.L.start[n.t], text, `immediate ${text} does not fit in 32 bits (decimal -2147483648..2147483647, hex up to 0xffffffff)`);
+      throw new LineFailure(
+        this.L.start[n.t],
+        text,
+        `immediate ${text} does not fit in 32 bits (decimal -2147483648..2147483647, hex up to 0xffffffff)`,
+      );
     }
     return n.value | 0;
   }
@@ -366,7 +397,8 @@ class Assembler {
   /** A signed 16-bit memory offset with its sign (`+ 0x4`, `- 8`, `+8`). */
   private offset16(requireSign: boolean): number {
     const t0 = this.p;
-    if (requireSign && !this.isOp(OP_PLUS) && !this.isOp(OP_MINUS)) throw this.expected("'+' or '-' and an offset");
+    if (requireSign && !this.isOp(OP_PLUS) && !this.isOp(OP_MINUS))
+      throw this.expected("'+' or '-' and an offset");
     const n = this.signedNumber('an offset');
     if (n.value < -0x8000 || n.value > 0x7fff || n.big) {
       const text = this.textFrom(t0);
@@ -401,12 +433,17 @@ class Assembler {
       return;
     }
     if (this.pending.length > 0) {
-      throw new LineFailure(L.start[this.p], L.tokenText(this.p), `instruction inside a partial .byte slot (${this.pending.length} of 8 bytes given)`);
+      throw new LineFailure(
+        L.start[this.p],
+        L.tokenText(this.p),
+        `instruction inside a partial .byte slot (${this.pending.length} of 8 bytes given)`,
+      );
     }
     const col = L.start[this.p] - start + 1;
     const file = this.options.file;
     const text = this.text.slice(start, end);
-    currentSource = file === undefined ? { line: this.lineNo, col, text } : { line: this.lineNo, col, text, file };
+    currentSource =
+      file === undefined ? { line: this.lineNo, col, text } : { line: this.lineNo, col, text, file };
     const produced = this.ubpf ? this.ubpfStatement() : this.llvmStatement();
     this.expectEnd();
     this.emit(produced);
@@ -429,7 +466,11 @@ class Assembler {
       this.p = 2;
       while (this.isHexByte(this.p)) this.p++;
     }
-    if (this.isPunct(P_LPAREN) && (L.kind[this.p + 1] === Tok.Num || L.kind[this.p + 1] === Tok.Ident) && this.isPunct(P_RPAREN, this.p + 2)) {
+    if (
+      this.isPunct(P_LPAREN) &&
+      (L.kind[this.p + 1] === Tok.Num || L.kind[this.p + 1] === Tok.Ident) &&
+      this.isPunct(P_RPAREN, this.p + 2)
+    ) {
       const t = this.p + 1;
       if (L.end[t] - L.start[t] === 2 && /^[0-9a-f]{2}$/.test(L.tokenText(t))) {
         this.forcedLddw = L.tokenText(t) === '18';
@@ -462,7 +503,8 @@ class Assembler {
       if (this.pending.length === 0) this.pendingPos = L.start[t];
       for (;;) {
         const n = this.signedNumber('a byte value');
-        if (n.value < -128 || n.value > 255) throw this.failTok(n.t, `byte ${this.textFrom(n.t)} does not fit in 8 bits`);
+        if (n.value < -128 || n.value > 255)
+          throw this.failTok(n.t, `byte ${this.textFrom(n.t)} does not fit in 8 bits`);
         this.pending.push(n.value & 0xff);
         if (!this.isPunct(P_COMMA)) break;
         this.p++;
@@ -471,7 +513,11 @@ class Assembler {
       while (this.pending.length >= 8) {
         const bytes = new Uint8Array(this.pending.splice(0, 8));
         const slot = decodeSlot(new DataView(bytes.buffer), 0, true);
-        slot.source = { line: this.lineNo, col: L.start[t] - this.lineStart + 1, text: this.text.slice(this.lineStart, this.lineEnd) };
+        slot.source = {
+          line: this.lineNo,
+          col: L.start[t] - this.lineStart + 1,
+          text: this.text.slice(this.lineStart, this.lineEnd),
+        };
         this.emit(slot);
       }
       return;
@@ -483,7 +529,11 @@ class Assembler {
       // Little-endian slot: the low 32 bits hold code, regs and off; the high 32 bits the imm.
       const slot = ins(imm & 0xff, (imm >>> 8) & 0xf, (imm >>> 12) & 0xf, (imm >> 16) | 0, imm2);
       slot.off = (slot.off << 16) >> 16;
-      slot.source = { line: this.lineNo, col: L.start[t] - this.lineStart + 1, text: this.text.slice(this.lineStart, this.lineEnd) };
+      slot.source = {
+        line: this.lineNo,
+        col: L.start[t] - this.lineStart + 1,
+        text: this.text.slice(this.lineStart, this.lineEnd),
+      };
       this.emit(slot);
       return;
     }
@@ -514,9 +564,14 @@ class Assembler {
   private setDistance(i: Instruction, field: 'off' | 'imm', d: number, t: number, big = false): void {
     if (field === 'off' ? d < -0x8000 || d > 0x7fff || big : d < -0x80000000 || d > 0x7fffffff || big) {
       const text = typeof t === 'number' && t < this.L.count ? this.textFrom(t) : String(d);
-      throw new LineFailure(this.L.start[t], text, `jump distance ${d} does not fit in ${field === 'off' ? '16' : '32'} bits`);
+      throw new LineFailure(
+        this.L.start[t],
+        text,
+        `jump distance ${d} does not fit in ${field === 'off' ? '16' : '32'} bits`,
+      );
     }
-    i[field] = d;
+    if (field === 'off') i.off = d;
+    else i.imm = d;
   }
 
   /** llvm-objdump appends the resolved target: `goto +0x2 <.text+0x40>`; accept and ignore it. */
@@ -546,7 +601,11 @@ class Assembler {
       const d = target - f.slot - 1;
       const limit = f.field === 'off' ? 0x8000 : 0x80000000;
       if (d < -limit || d >= limit) {
-        this.failAt(f.pos, f.label, `jump to '${f.label}' is ${d} slots away, beyond the ${f.field === 'off' ? '16' : '32'}-bit range`);
+        this.failAt(
+          f.pos,
+          f.label,
+          `jump to '${f.label}' is ${d} slots away, beyond the ${f.field === 'off' ? '16' : '32'}-bit range`,
+        );
         continue;
       }
       f.ins[f.field] = d;
@@ -562,6 +621,15 @@ class Assembler {
     if (k === Tok.Reg) return this.llvmRegStatement();
     if (k === Tok.Op && L.value[t] === OP_STAR) return this.llvmStore();
     if (k !== Tok.Ident) throw this.expected('an instruction');
+    // The commonest words first, compared in place (no slice).
+    if (L.identIs(t, 'if')) {
+      this.p++;
+      return this.llvmIf();
+    }
+    if (L.identIs(t, 'exit')) {
+      this.p++;
+      return ins(Class.JMP | 0x90, 0, 0, 0, 0);
+    }
     const word = L.tokenText(t);
     this.p++;
     switch (word) {
@@ -655,10 +723,20 @@ class Assembler {
     let i: Instruction;
     if (this.kind() === Tok.Reg) {
       const src = this.reg();
-      if (this.lastWasW() !== w) throw this.failTok(this.p - 1, `register ${this.L.tokenText(this.p - 1)} does not match the width of ${w ? 'w' : 'r'}${dst}`);
+      if (this.lastWasW() !== w)
+        throw this.failTok(
+          this.p - 1,
+          `register ${this.L.tokenText(this.p - 1)} does not match the width of ${w ? 'w' : 'r'}${dst}`,
+        );
       i = ins((w ? Class.JMP32 : Class.JMP) | Source.X | jop.op, dst, src, 0, 0);
     } else {
-      i = ins((w ? Class.JMP32 : Class.JMP) | Source.K | jop.op, dst, 0, 0, this.imm32('a register or immediate'));
+      i = ins(
+        (w ? Class.JMP32 : Class.JMP) | Source.K | jop.op,
+        dst,
+        0,
+        0,
+        this.imm32('a register or immediate'),
+      );
     }
     this.expectWord('goto');
     this.target(i, 'off');
@@ -708,7 +786,11 @@ class Assembler {
     if (len < 2 || len > 3) return undefined;
     const c0 = this.text.charCodeAt(a);
     if (c0 !== 117 /* u */ && c0 !== 115 /* s */) return undefined;
-    const found = sizeByBits.get(len === 2 ? this.text.charCodeAt(a + 1) - 48 : (this.text.charCodeAt(a + 1) - 48) * 10 + this.text.charCodeAt(a + 2) - 48);
+    const found = sizeByBits.get(
+      len === 2
+        ? this.text.charCodeAt(a + 1) - 48
+        : (this.text.charCodeAt(a + 1) - 48) * 10 + this.text.charCodeAt(a + 2) - 48,
+    );
     if (!found) return undefined;
     const ty = c0 === 117 ? found[0] : found[1];
     return ty;
@@ -787,11 +869,18 @@ class Assembler {
       this.p++;
       return this.llvmAssign(dst, w);
     }
-    const op = this.llvmOperator(aluByLlvm, "'=' or a compound operator (+= -= *= /= s/= %= s%= |= &= ^= <<= >>= s>>=)");
+    const op = this.llvmOperator(
+      aluByLlvm,
+      "'=' or a compound operator (+= -= *= /= s/= %= s%= |= &= ^= <<= >>= s>>=)",
+    );
     const off = op.off ?? 0;
     if (L.kind[this.p] === Tok.Reg) {
       const src = this.reg();
-      if (this.lastWasW() !== w) throw this.failTok(this.p - 1, `register ${L.tokenText(this.p - 1)} does not match the width of ${w ? 'w' : 'r'}${dst}`);
+      if (this.lastWasW() !== w)
+        throw this.failTok(
+          this.p - 1,
+          `register ${L.tokenText(this.p - 1)} does not match the width of ${w ? 'w' : 'r'}${dst}`,
+        );
       return ins(cls | Source.X | op.op, dst, src, off, 0);
     }
     return ins(cls | Source.K | op.op, dst, 0, off, this.imm32('a register or immediate'));
@@ -804,10 +893,17 @@ class Assembler {
     const k = L.kind[t];
     if (k === Tok.Reg) {
       const src = this.reg();
-      if (this.lastWasW() !== w) throw this.failTok(t, `register ${L.tokenText(t)} does not match the width of ${w ? 'w' : 'r'}${dst}`);
+      if (this.lastWasW() !== w)
+        throw this.failTok(
+          t,
+          `register ${L.tokenText(t)} does not match the width of ${w ? 'w' : 'r'}${dst}`,
+        );
       return ins(cls | Source.X | 0xb0, dst, src, 0, 0);
     }
-    if (k === Tok.Num || (k === Tok.Op && (L.value[t] === OP_MINUS || L.value[t] === OP_PLUS) && L.kind[t + 1] === Tok.Num)) {
+    if (
+      k === Tok.Num ||
+      (k === Tok.Op && (L.value[t] === OP_MINUS || L.value[t] === OP_PLUS) && L.kind[t + 1] === Tok.Num)
+    ) {
       // `r1 = 5` or `r1 = 0x1122334455667788 ll`
       let q = this.p + (k === Tok.Num ? 1 : 2);
       if (L.identIs(q, 'll') || this.forcedLddw) {
@@ -826,7 +922,8 @@ class Assembler {
     if (k === Tok.Op && L.value[t] === OP_MINUS && L.kind[t + 1] === Tok.Reg) {
       this.p++;
       const r = this.reg();
-      if (r !== dst || this.lastWasW() !== w) throw this.failTok(t + 1, `negation must use the destination register ${w ? 'w' : 'r'}${dst}`);
+      if (r !== dst || this.lastWasW() !== w)
+        throw this.failTok(t + 1, `negation must use the destination register ${w ? 'w' : 'r'}${dst}`);
       return ins(cls | Source.K | 0x80, dst, 0, 0, 0);
     }
     if (k === Tok.Op && L.value[t] === OP_STAR) return this.llvmLoad(dst, w);
@@ -835,11 +932,15 @@ class Assembler {
       this.p++;
       const tt = this.p;
       const ty = L.kind[tt] === Tok.Ident ? sizeByType.get(L.tokenText(tt)) : undefined;
-      if (!ty || !ty.signed) throw this.expected('a signed type (s8 s16 s32)');
+      if (!ty?.signed) throw this.expected('a signed type (s8 s16 s32)');
       this.p++;
       this.expectPunct(P_RPAREN);
       const src = this.reg();
-      if (this.lastWasW() !== w) throw this.failTok(this.p - 1, `register ${L.tokenText(this.p - 1)} does not match the width of ${w ? 'w' : 'r'}${dst}`);
+      if (this.lastWasW() !== w)
+        throw this.failTok(
+          this.p - 1,
+          `register ${L.tokenText(this.p - 1)} does not match the width of ${w ? 'w' : 'r'}${dst}`,
+        );
       const bits = ty.size === Size.B ? 8 : ty.size === Size.H ? 16 : 32;
       if (bits === 32 && w) throw this.failTok(tt, '(s32) sign extension needs 64-bit r registers');
       return ins(cls | Source.X | 0xb0, dst, src, bits, 0);
@@ -858,7 +959,8 @@ class Assembler {
     if (L.identIs(this.p, 'skb')) {
       // legacy packet access: `r0 = *(u8 *)skb[0x4]`, `r0 = *(u16 *)skb[r1]`, `skb[r1 + 0x4]`
       this.p++;
-      if (ty.signed || ty.size === Size.DW) throw this.failTok(this.p - 1, 'packet loads take u8, u16 or u32');
+      if (ty.signed || ty.size === Size.DW)
+        throw this.failTok(this.p - 1, 'packet loads take u8, u16 or u32');
       if (dst !== 0) throw this.failTok(0, 'packet loads always load into r0');
       this.expectPunct(P_LBRACK);
       let i: Instruction;
@@ -873,7 +975,8 @@ class Assembler {
       return i;
     }
     const a = this.llvmAddress(true);
-    if (w && (ty.signed || ty.size === Size.DW)) throw this.failTok(0, `a ${ty.signed ? 'sign-extending' : '64-bit'} load needs an r register`);
+    if (w && (ty.signed || ty.size === Size.DW))
+      throw this.failTok(0, `a ${ty.signed ? 'sign-extending' : '64-bit'} load needs an r register`);
     if (ty.signed && ty.size === Size.DW) throw this.failTok(0, 'there is no sign-extending 64-bit load');
     return ins(Class.LDX | (ty.signed ? Mode.MEMSX : Mode.MEM) | ty.size, dst, a.reg, a.off, 0);
   }
@@ -884,12 +987,11 @@ class Assembler {
     const t = this.p;
     const word = L.tokenText(t);
     this.p++;
-    const swap = /^(bswap|be|le)(16|32|64)$/.exec(word);
+    const swap = swapForms.get(word);
     if (swap) {
       const r = this.reg();
       if (r !== dst) throw this.failTok(this.p - 1, `byte swap must use the destination register r${dst}`);
-      const bits = Number(swap[2]);
-      const code = swap[1] === 'bswap' ? Class.ALU64 | Source.K | 0xd0 : Class.ALU | (swap[1] === 'be' ? Source.X : Source.K) | 0xd0;
+      const { code, bits } = swap;
       return ins(code, dst, 0, 0, bits);
     }
     if (word === 'addr_space_cast') {
@@ -900,20 +1002,22 @@ class Assembler {
       this.expectPunct(P_COMMA);
       const srcAs = this.imm32('an address space');
       this.expectPunct(P_RPAREN);
-      if (dstAs < 0 || dstAs > 0xffff || srcAs < 0 || srcAs > 0xffff) throw this.failTok(t, 'address spaces must fit in 16 bits');
-      return ins(Class.ALU64 | Source.X | 0xb0, dst, src, ADDR_SPACE_CAST_OFF, ((dstAs << 16) | srcAs) | 0);
+      if (dstAs < 0 || dstAs > 0xffff || srcAs < 0 || srcAs > 0xffff)
+        throw this.failTok(t, 'address spaces must fit in 16 bits');
+      return ins(Class.ALU64 | Source.X | 0xb0, dst, src, ADDR_SPACE_CAST_OFF, (dstAs << 16) | srcAs | 0);
     }
     if (word.startsWith('atomic_fetch_')) {
       // `r1 = atomic_fetch_add((u64 *)(r10 - 8), r1)`
       const op = atomicByName.get(word.slice(7));
-      if (!op || !op.fetch) throw this.failTok(t, `unknown atomic operation '${word}'`);
+      if (!op?.fetch) throw this.failTok(t, `unknown atomic operation '${word}'`);
       this.expectPunct(P_LPAREN);
       const ty = this.llvmTypeCast();
       const a = this.llvmAddress(true);
       this.expectPunct(P_COMMA);
       const src = this.reg();
       this.expectPunct(P_RPAREN);
-      if (src !== dst) throw this.failTok(this.p - 2, `the fetched value goes to the source register; write r${src} = …`);
+      if (src !== dst)
+        throw this.failTok(this.p - 2, `the fetched value goes to the source register; write r${src} = …`);
       return ins(Class.STX | Mode.ATOMIC | ty.size, a.reg, src, a.off, op.imm);
     }
     if (word === 'xchg_64' || word === 'xchg32_32' || word === 'cmpxchg_64' || word === 'cmpxchg32_32') {
@@ -928,9 +1032,19 @@ class Assembler {
       }
       const src = this.reg();
       this.expectPunct(P_RPAREN);
-      if (cmp ? dst !== 0 : dst !== src) throw this.failTok(0, cmp ? 'cmpxchg returns into r0' : `xchg returns into its source register r${src}`);
+      if (cmp ? dst !== 0 : dst !== src)
+        throw this.failTok(
+          0,
+          cmp ? 'cmpxchg returns into r0' : `xchg returns into its source register r${src}`,
+        );
       const size = word.endsWith('_64') ? Size.DW : Size.W;
-      return ins(Class.STX | Mode.ATOMIC | size, a.reg, src, a.off, atomicByName.get(cmp ? 'cmpxchg' : 'xchg')!.imm);
+      return ins(
+        Class.STX | Mode.ATOMIC | size,
+        a.reg,
+        src,
+        a.off,
+        atomicByName.get(cmp ? 'cmpxchg' : 'xchg')!.imm,
+      );
     }
     if (word === 'load_acquire') {
       this.expectPunct(P_LPAREN);
@@ -962,8 +1076,15 @@ class Assembler {
       if (pseudo.src === Pseudo.MAP_VALUE || pseudo.src === Pseudo.MAP_IDX_VALUE) i.imm2 = offset;
       else if (offset !== 0) throw this.failTok(t, `${word} takes no offset`);
       if (name !== undefined) {
-        i.ref = (pseudo.src === Pseudo.MAP_VALUE ? { kind: 'map_value', name, offset } : pseudo.src === Pseudo.FUNC ? { kind: 'func', name } : { kind: 'map', name }) as Reference;
-        if (pseudo.src === Pseudo.FUNC) this.fixups.push({ ins: i, slot: this.slot, label: name, pos: L.start[t + 2], field: 'imm' });
+        i.ref = (
+          pseudo.src === Pseudo.MAP_VALUE
+            ? { kind: 'map_value', name, offset }
+            : pseudo.src === Pseudo.FUNC
+              ? { kind: 'func', name }
+              : { kind: 'map', name }
+        ) as Reference;
+        if (pseudo.src === Pseudo.FUNC)
+          this.fixups.push({ ins: i, slot: this.slot, label: name, pos: L.start[t + 2], field: 'imm' });
       }
     } else {
       i.ref = { kind: 'map', name: word };
@@ -1037,9 +1158,14 @@ class Assembler {
     const t = this.p;
     if (this.L.kind[t] !== Tok.Ident) throw this.expected('a function label');
     this.p++;
-    this.fixups.push({ ins: i, slot: this.slot, label: this.L.tokenText(t), pos: this.L.start[t], field: 'imm' });
+    this.fixups.push({
+      ins: i,
+      slot: this.slot,
+      label: this.L.tokenText(t),
+      pos: this.L.start[t],
+      field: 'imm',
+    });
   }
-
 }
 
 type UbpfHandler = (a: Assembler, t: number) => Instruction;
@@ -1146,7 +1272,9 @@ for (const j of JmpOps) {
     ubpfHandlers.set(j.name + suffix, (a) => {
       const dst = a.regOperand();
       a.comma();
-      const i = a.isRegNext() ? ins(cls | Source.X | j.op, dst, a.regOperand(), 0, 0) : ins(cls | Source.K | j.op, dst, 0, 0, a.immOperand('a register or immediate'));
+      const i = a.isRegNext()
+        ? ins(cls | Source.X | j.op, dst, a.regOperand(), 0, 0)
+        : ins(cls | Source.K | j.op, dst, 0, 0, a.immOperand('a register or immediate'));
       a.comma();
       a.jumpTarget(i, 'off');
       return i;
@@ -1173,7 +1301,8 @@ ubpfHandlers.set('lock', (a, t) => {
     fetch = true;
     name = a.word();
   }
-  if (name === undefined) throw a.fatal(t, 'Invalid number of operands for lock: expected lock [fetch] op [%rN+off], %rM');
+  if (name === undefined)
+    throw a.fatal(t, 'Invalid number of operands for lock: expected lock [fetch] op [%rN+off], %rM');
   let size: SizeCode = Size.DW;
   if (name.endsWith('32')) {
     size = Size.W;
@@ -1185,9 +1314,12 @@ ubpfHandlers.set('lock', (a, t) => {
   }
   if (a.atEnd()) throw a.fatal(t, 'Invalid number of operands for lock: expected [%rN+off], %rM');
   const m = a.memOperand();
-  if (a.atEnd()) throw a.fatal(t, 'Invalid number of operands for lock: expected a source register after the memory operand');
+  if (a.atEnd())
+    throw a.fatal(
+      t,
+      'Invalid number of operands for lock: expected a source register after the memory operand',
+    );
   a.comma();
   const src = a.regOperand();
   return ins(Class.STX | Mode.ATOMIC | size, m.reg, src, m.off, op.imm);
 });
-

@@ -4,9 +4,9 @@
 // `ld_pseudo` with a non-zero second imm, and the imm of `skb[rN + imm]` packet loads. Encodings
 // that classify() rejects print as `.8byte 0x…` with the reason, which assembles to the same bytes.
 
-import { type Decoded, classify } from './classify.js';
-import { type Instruction, decode, slotCount, wideImm } from './instruction.js';
-import { SLOT_SIZE, Size, type SizeCode, sizeType } from './opcodes.js';
+import { classify, type Decoded } from './classify.js';
+import { decode, type Instruction, slotCount, wideImm } from './instruction.js';
+import { Size, type SizeCode, SLOT_SIZE, sizeType } from './opcodes.js';
 
 export interface DisassembleOptions {
   /** Prefix each line with its slot number (`   12:\t`), as llvm-objdump does. */
@@ -30,7 +30,8 @@ export interface FormatOptions {
 const hex = (v: number): string => (v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
 const hex64 = (v: bigint): string => (v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
 const rel = (v: number): string => (v < 0 ? `-0x${(-v).toString(16)}` : `+0x${v.toString(16)}`);
-const mem = (reg: number, off: number): string => `r${reg} ${off < 0 ? '-' : '+'} 0x${Math.abs(off).toString(16)}`;
+const mem = (reg: number, off: number): string =>
+  `r${reg} ${off < 0 ? '-' : '+'} 0x${Math.abs(off).toString(16)}`;
 
 /** A 64-bit little-endian view of one slot, as `.8byte` takes it. */
 function slotWord(code: number, dst: number, src: number, off: number, imm: number): string {
@@ -105,7 +106,8 @@ export function formatInstruction(ins: Instruction, opts: FormatOptions = {}): s
         if (ins.ref?.kind === 'kfunc') return `call ${ins.ref.name}`;
         return off === 0 ? `call kfunc ${hex(imm)}` : `call kfunc ${hex(imm)}, ${hex(off)}`;
       }
-      if (ins.ref?.kind === 'helper') return imm === 0 ? `call ${ins.ref.name}` : `call ${ins.ref.name}#${imm}`;
+      if (ins.ref?.kind === 'helper')
+        return imm === 0 ? `call ${ins.ref.name}` : `call ${ins.ref.name}#${imm}`;
       {
         const name = opts.helperName?.(imm);
         return name ? `call ${name}` : `call ${hex(imm)}`;
@@ -119,7 +121,9 @@ export function formatInstruction(ins: Instruction, opts: FormatOptions = {}): s
     case 'ld_packet': {
       const ty = sizeType[d.size];
       if (!d.indirect) return `r0 = *(${ty} *)skb[${hex(imm)}]`;
-      return imm === 0 ? `r0 = *(${ty} *)skb[r${src}]` : `r0 = *(${ty} *)skb[r${src} ${imm < 0 ? '-' : '+'} ${hex(Math.abs(imm))}]`;
+      return imm === 0
+        ? `r0 = *(${ty} *)skb[r${src}]`
+        : `r0 = *(${ty} *)skb[r${src} ${imm < 0 ? '-' : '+'} ${hex(Math.abs(imm))}]`;
     }
     case 'load': {
       const ty = d.signed ? `s${sizeType[d.size].slice(1)}` : sizeType[d.size];
@@ -156,7 +160,9 @@ function formatAtomic(ins: Instruction, size: SizeCode, name: string, llvm: stri
   if (llvm) return `lock *(${ty} *)(${mem(dst, off)}) ${llvm} ${r}${src}`;
   switch (name) {
     case 'xchg':
-      return size === Size.DW ? `r${src} = xchg_64(${mem(dst, off)}, r${src})` : `w${src} = xchg32_32(${mem(dst, off)}, w${src})`;
+      return size === Size.DW
+        ? `r${src} = xchg_64(${mem(dst, off)}, r${src})`
+        : `w${src} = xchg32_32(${mem(dst, off)}, w${src})`;
     case 'cmpxchg':
       return size === Size.DW
         ? `r0 = cmpxchg_64(${mem(dst, off)}, r0, r${src})`
@@ -172,7 +178,10 @@ function formatAtomic(ins: Instruction, size: SizeCode, name: string, llvm: stri
 }
 
 /** Disassembles a program (instructions or wire bytes) into lines. Never throws. */
-export function disassemble(input: readonly Instruction[] | Uint8Array, opts: DisassembleOptions = {}): string[] {
+export function disassemble(
+  input: readonly Instruction[] | Uint8Array,
+  opts: DisassembleOptions = {},
+): string[] {
   const instructions = input instanceof Uint8Array ? decode(input, opts.littleEndian ?? true) : input;
   const slots: number[] = [];
   let slot = 0;
@@ -193,21 +202,29 @@ export function disassemble(input: readonly Instruction[] | Uint8Array, opts: Di
     labelOf = new Map([...targets].sort((a, b) => a - b).map((t, n) => [t, `L${n}`]));
   }
   const out: string[] = [];
-  const fmt: FormatOptions = { helperName: opts.helperName, labelAt: labelOf ? (s) => labelOf.get(s) : undefined };
+  const fmt: FormatOptions = {
+    helperName: opts.helperName,
+    labelAt: labelOf ? (s) => labelOf.get(s) : undefined,
+  };
   instructions.forEach((ins, i) => {
     const at = slots[i];
     const label = labelOf?.get(at);
     if (label) out.push(`${label}:`);
     fmt.slot = at;
     const text = formatInstruction(ins, fmt);
-    for (const line of text.split('\n')) out.push(opts.addresses ? `${String(at).padStart(6)}:\t${line}` : line);
+    for (const line of text.split('\n'))
+      out.push(opts.addresses ? `${String(at).padStart(6)}:\t${line}` : line);
   });
   const endLabel = labelOf?.get(total);
   if (endLabel) out.push(`${endLabel}:`);
   if (input instanceof Uint8Array && input.byteLength % SLOT_SIZE !== 0) {
     // Not an instruction, so not something to assemble: a comment keeps it visible.
-    const tail = Array.from(input.subarray(input.byteLength - (input.byteLength % SLOT_SIZE)), (b) => b.toString(16).padStart(2, '0'));
-    out.push(`; ${tail.length} trailing byte${tail.length > 1 ? 's' : ''} that do not fill a slot: ${tail.join(' ')}`);
+    const tail = Array.from(input.subarray(input.byteLength - (input.byteLength % SLOT_SIZE)), (b) =>
+      b.toString(16).padStart(2, '0'),
+    );
+    out.push(
+      `; ${tail.length} trailing byte${tail.length > 1 ? 's' : ''} that do not fill a slot: ${tail.join(' ')}`,
+    );
   }
   return out;
 }

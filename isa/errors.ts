@@ -28,7 +28,10 @@ export class AssemblerError extends Error {
 
   constructor(diagnostics: readonly AssemblerDiagnostic[]) {
     const first = diagnostics[0];
-    const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more error${diagnostics.length > 2 ? 's' : ''})` : '';
+    const more =
+      diagnostics.length > 1
+        ? ` (and ${diagnostics.length - 1} more error${diagnostics.length > 2 ? 's' : ''})`
+        : '';
     super(`${first.message} at ${where(first)}${more}`);
     this.diagnostics = diagnostics;
     this.line = first.line;

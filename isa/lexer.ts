@@ -65,7 +65,8 @@ const DIGIT = 2;
 const OP = 4;
 const charClass = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
-  if ((c >= C.a && c <= C.z) || (c >= C.A && c <= C.Z) || c === C.under || c === C.dot || c === C.dollar) charClass[c] |= IDENT_START;
+  if ((c >= C.a && c <= C.z) || (c >= C.A && c <= C.Z) || c === C.under || c === C.dot || c === C.dollar)
+    charClass[c] |= IDENT_START;
   if (c >= C.d0 && c <= C.d9) charClass[c] |= DIGIT;
 }
 for (const ch of '=<>!&|^+-*/%~') charClass[ch.charCodeAt(0)] |= OP;
@@ -119,7 +120,8 @@ export class LineLexer {
       if (c === C.slash && i + 1 < to && s.charCodeAt(i + 1) === C.slash) break;
       if (c === C.hash) {
         // `call bpf_map_lookup_elem#1` (verifier log) glues `#` to a word; elsewhere it starts a comment.
-        const glued = i > from && isIdentPart(s.charCodeAt(i - 1)) && i + 1 < to && isDigit(s.charCodeAt(i + 1));
+        const glued =
+          i > from && isIdentPart(s.charCodeAt(i - 1)) && i + 1 < to && isDigit(s.charCodeAt(i + 1));
         if (!glued) break;
         this.set(n++, Tok.Punct, i, i + 1, c, 0);
         i++;
@@ -164,7 +166,14 @@ export class LineLexer {
         i += len;
         continue;
       }
-      if (c === C.lparen || c === C.rparen || c === C.lbrack || c === C.rbrack || c === C.comma || c === C.colon) {
+      if (
+        c === C.lparen ||
+        c === C.rparen ||
+        c === C.lbrack ||
+        c === C.rbrack ||
+        c === C.comma ||
+        c === C.colon
+      ) {
         this.set(n++, Tok.Punct, i, i + 1, c, 0);
         i++;
         continue;
@@ -183,8 +192,8 @@ export class LineLexer {
     this.start[n] = start;
     this.end[n] = end;
     this.value[n] = value;
+    // `flag` is read only for registers and numbers, `big` only for numbers (set by number()).
     this.flag[n] = flag;
-    this.big[n] = 0;
   }
 
   private regDigits(i: number, to: number): number {
@@ -206,14 +215,18 @@ export class LineLexer {
     let v = 0;
     let digits = 0;
     let hex = 0;
-    if (s.charCodeAt(i) === C.d0 && i + 1 < to && (s.charCodeAt(i + 1) === C.x || s.charCodeAt(i + 1) === C.X)) {
+    if (
+      s.charCodeAt(i) === C.d0 &&
+      i + 1 < to &&
+      (s.charCodeAt(i + 1) === C.x || s.charCodeAt(i + 1) === C.X)
+    ) {
       hex = 1;
       i += 2;
-      let h: number;
-      while (i < to && (h = hexVal(s.charCodeAt(i))) >= 0) {
+      for (; i < to; i++) {
+        const h = hexVal(s.charCodeAt(i));
+        if (h < 0) break;
         v = v * 16 + h;
         if (digits > 0 || h > 0) digits++;
-        i++;
       }
       if (i === from + 2) {
         // `0x` with no digits

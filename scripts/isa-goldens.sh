@@ -46,3 +46,12 @@ llvm-mc-19 -triple bpfel -mcpu=v4 -filetype=obj "$FIX/elf-sample.s" -o "$FIX/llv
 llvm-readobj-19 --sections --symbols --relocations --elf-output-style=JSON "$FIX/llvm19-sample.o" > "$FIX/llvm19-sample.json"
 cp /tmp/isa-golden.o "$FIX/tsbpf-sample.o"
 echo "ELF fixtures written to $FIX"
+
+# The kernel's own view: bpftool loads our object (needs root and bpffs) and prints the
+# translated program in verifier syntax, which the assembler must read back to the same bytes.
+node dist/src/cli/main.js asm --format elf --section xdp --license GPL -o /tmp/isa-bpftool.o "$FIX/bpftool-sample.s"
+pin=/sys/fs/bpf/tsbpf_isa_goldens_$$
+bpftool prog load /tmp/isa-bpftool.o "$pin"
+bpftool prog dump xlated pinned "$pin" > "$FIX/bpftool-xlated.txt"
+rm -f "$pin"
+echo "bpftool fixture written"

@@ -144,6 +144,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   /** Prepared attrs: lookup/update/delete point at kbuf/vbuf; keyless ones at NULL/vbuf. */
   readonly #elem: Buffer;
   readonly #keyless: Buffer;
+  /** DELETE_ELEM's last field is `key`: value and flags must be zero. */
+  readonly #del: Buffer;
   #elemFlags = 0;
 
   private constructor(fd: number, info: Omit<MapInfo, 'id' | 'typeName' | 'btfId' | 'btfKeyTypeId' | 'btfValueTypeId' | 'mapExtra' | 'ifindex'>, key: Codec<K>, value: Codec<V>) {
@@ -163,6 +165,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.#elem.writeUInt32LE(fd, MapElem.map_fd);
     this.#elem.writeBigUInt64LE(addressOf(this.#kbuf), MapElem.key);
     this.#elem.writeBigUInt64LE(addressOf(this.#vbuf), MapElem.value);
+    this.#del = Buffer.alloc(MapElem.SIZE);
+    this.#elem.copy(this.#del, 0, 0, MapElem.value);
     this.#keyless = Buffer.alloc(MapElem.SIZE);
     this.#keyless.writeUInt32LE(fd, MapElem.map_fd);
     this.#keyless.writeBigUInt64LE(addressOf(this.#vbuf), MapElem.value);
@@ -297,7 +301,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   delete(key: K): boolean {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
-    const e = this.#call(Cmd.MAP_DELETE_ELEM, this.#elem);
+    const e = this.#call(Cmd.MAP_DELETE_ELEM, this.#del);
     if (e === 0) return true;
     if (e === Errno.ENOENT) return false;
     this.#fail(Cmd.MAP_DELETE_ELEM, e);

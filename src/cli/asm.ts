@@ -1,6 +1,6 @@
 // `tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]`
 import { parseArgs } from 'node:util';
-import { AssemblerError, type Dialect, assemble, encode, formatDiagnostic } from '../../isa/index.js';
+import { AssemblerError, assemble, type Dialect, encode, formatDiagnostic } from '../../isa/index.js';
 import { writeProgramObject } from '../elf/program.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
 import { UsageError } from './usage.js';
@@ -31,9 +31,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError('expected at most one input file');
   const dialect = values.dialect ?? 'llvm';
-  if (dialect !== 'llvm' && dialect !== 'ubpf') throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
+  if (dialect !== 'llvm' && dialect !== 'ubpf')
+    throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
   const format = values.format ?? 'raw';
-  if (format !== 'raw' && format !== 'hex' && format !== 'elf') throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
+  if (format !== 'raw' && format !== 'hex' && format !== 'elf')
+    throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
   const file = positionals[0];
   const name = file === undefined || file === '-' ? '<stdin>' : file;
   const text = readInput(file).toString('utf8');
@@ -48,7 +50,14 @@ export async function run(argv: string[]): Promise<number> {
   const bytes = encode(result.instructions);
   if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
   else if (format === 'elf') {
-    writeOutput(values.output, writeProgramObject(result.instructions, { section: values.section, labels: result.labels, license: values.license }));
+    writeOutput(
+      values.output,
+      writeProgramObject(result.instructions, {
+        section: values.section,
+        labels: result.labels,
+        license: values.license,
+      }),
+    );
   } else writeOutput(values.output, bytes);
   return 0;
 }

@@ -30,7 +30,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError('expected at most one input file');
   const format = values.format ?? 'raw';
-  if (format !== 'raw' && format !== 'hex' && format !== 'elf') throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
+  if (format !== 'raw' && format !== 'hex' && format !== 'elf')
+    throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
   const file = positionals[0];
   const name = file === undefined || file === '-' ? '<stdin>' : file;
   const input = readInput(file);

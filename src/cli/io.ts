@@ -16,7 +16,8 @@ export function toHexLines(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.byteLength; i += 8) {
     const row: string[] = [];
-    for (let j = i; j < Math.min(i + 8, bytes.byteLength); j++) row.push(bytes[j].toString(16).padStart(2, '0'));
+    for (let j = i; j < Math.min(i + 8, bytes.byteLength); j++)
+      row.push(bytes[j].toString(16).padStart(2, '0'));
     out += `${row.join(' ')}\n`;
   }
   return out;
@@ -31,7 +32,8 @@ export function fromHexText(text: string, name: string): Uint8Array {
     const re = /\S+/g;
     for (let m = re.exec(line); m; m = re.exec(line)) {
       const tok = m[0].replace(/^0x/i, '');
-      if (!/^([0-9a-fA-F]{2})+$/.test(tok)) throw new Error(`${name}:${ln + 1}:${m.index + 1}: '${m[0]}' is not hex bytes`);
+      if (!/^([0-9a-fA-F]{2})+$/.test(tok))
+        throw new Error(`${name}:${ln + 1}:${m.index + 1}: '${m[0]}' is not hex bytes`);
       for (let i = 0; i < tok.length; i += 2) out.push(Number.parseInt(tok.slice(i, i + 2), 16));
     }
   }

@@ -8,6 +8,7 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   asm: { summary: 'assemble eBPF text into bytecode', load: () => import('./asm.js') },
   disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
+  features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },
 };
 
 function help(): string {

@@ -2,7 +2,7 @@
 // writes and `tsbpf disasm --format elf` reads. Labels become symbols; map references become
 // R_BPF_64_64 relocations against undefined symbols, as clang emits them before libbpf links maps.
 
-import { type Instruction, encode, slotCount } from '../../isa/index.js';
+import { encode, type Instruction, slotCount } from '../../isa/index.js';
 import { readElf } from './reader.js';
 import { ELF, type ElfFile } from './types.js';
 import { type ElfWriteRelocation, type ElfWriteSymbol, writeElf } from './writer.js';
@@ -17,16 +17,27 @@ export interface ProgramObjectOptions {
   license?: string;
 }
 
-export function writeProgramObject(instructions: readonly Instruction[], opts: ProgramObjectOptions = {}): Uint8Array {
+export function writeProgramObject(
+  instructions: readonly Instruction[],
+  opts: ProgramObjectOptions = {},
+): Uint8Array {
   const section = opts.section ?? '.text';
   const code = encode(instructions, opts.littleEndian ?? true);
   const symbols: ElfWriteSymbol[] = [];
   const relocations: ElfWriteRelocation[] = [];
   const labels = [...(opts.labels ?? new Map<string, number>())].sort((a, b) => a[1] - b[1]);
   const entry = labels.find(([, slot]) => slot === 0)?.[0] ?? 'prog';
-  symbols.push({ name: entry, section, value: 0, size: code.byteLength, bind: ELF.STB_GLOBAL, type: ELF.STT_FUNC });
+  symbols.push({
+    name: entry,
+    section,
+    value: 0,
+    size: code.byteLength,
+    bind: ELF.STB_GLOBAL,
+    type: ELF.STT_FUNC,
+  });
   for (const [name, slot] of labels) {
-    if (name !== entry) symbols.push({ name, section, value: slot * 8, bind: ELF.STB_LOCAL, type: ELF.STT_NOTYPE });
+    if (name !== entry)
+      symbols.push({ name, section, value: slot * 8, bind: ELF.STB_LOCAL, type: ELF.STT_NOTYPE });
   }
   let slot = 0;
   const undefinedNames = new Set<string>();
@@ -38,10 +49,16 @@ export function writeProgramObject(instructions: readonly Instruction[], opts: P
     }
     slot += slotCount(ins);
   }
-  for (const name of undefinedNames) if (!symbols.some((s) => s.name === name)) symbols.push({ name, bind: ELF.STB_GLOBAL });
+  for (const name of undefinedNames)
+    if (!symbols.some((s) => s.name === name)) symbols.push({ name, bind: ELF.STB_GLOBAL });
   const sections = [{ name: section, flags: ELF.SHF_ALLOC | ELF.SHF_EXECINSTR, data: code, addralign: 8 }];
   if (opts.license !== undefined) {
-    sections.push({ name: 'license', flags: ELF.SHF_ALLOC | ELF.SHF_WRITE, data: new TextEncoder().encode(`${opts.license}\0`), addralign: 1 });
+    sections.push({
+      name: 'license',
+      flags: ELF.SHF_ALLOC | ELF.SHF_WRITE,
+      data: new TextEncoder().encode(`${opts.license}\0`),
+      addralign: 1,
+    });
   }
   return writeElf({ littleEndian: opts.littleEndian ?? true, sections, symbols, relocations });
 }

@@ -19,7 +19,10 @@ class Bytes {
   }
   need(at: number, len: number, what: string): void {
     if (at < 0 || len < 0 || at + len > this.data.byteLength) {
-      throw new ElfError(`${what} (${len} bytes) runs past the end of the file (${this.data.byteLength} bytes)`, at);
+      throw new ElfError(
+        `${what} (${len} bytes) runs past the end of the file (${this.data.byteLength} bytes)`,
+        at,
+      );
     }
   }
   u16(at: number): number {
@@ -39,19 +42,29 @@ class Bytes {
   }
 }
 
-function cString(b: Bytes, table: ElfSection, at: number, where: number): string {
-  if (at >= table.data.byteLength) throw new ElfError(`string offset ${at} is outside ${table.name || 'the string table'} (${table.data.byteLength} bytes)`, where);
+function cString(table: ElfSection, at: number, where: number): string {
+  if (at >= table.data.byteLength)
+    throw new ElfError(
+      `string offset ${at} is outside ${table.name || 'the string table'} (${table.data.byteLength} bytes)`,
+      where,
+    );
   const end = table.data.indexOf(0, at);
-  if (end < 0) throw new ElfError(`string at offset ${at} in ${table.name || 'the string table'} is not NUL-terminated`, table.offset + at);
+  if (end < 0)
+    throw new ElfError(
+      `string at offset ${at} in ${table.name || 'the string table'} is not NUL-terminated`,
+      table.offset + at,
+    );
   return new TextDecoder().decode(table.data.subarray(at, end));
 }
 
 /** Parses an ELF64 file. Throws ElfError on anything malformed. */
 export function readElf(data: Uint8Array): ElfFile {
   if (data.byteLength < 16) throw new ElfError('file is too short for an ELF identification', 0);
-  if (data[0] !== 0x7f || data[1] !== 0x45 || data[2] !== 0x4c || data[3] !== 0x46) throw new ElfError('not an ELF file (bad magic)', 0);
+  if (data[0] !== 0x7f || data[1] !== 0x45 || data[2] !== 0x4c || data[3] !== 0x46)
+    throw new ElfError('not an ELF file (bad magic)', 0);
   if (data[4] !== 2) throw new ElfError(`ELF class ${data[4]} is not ELF64 (2)`, 4);
-  if (data[5] !== 1 && data[5] !== 2) throw new ElfError(`ELF data encoding ${data[5]} is neither little (1) nor big (2) endian`, 5);
+  if (data[5] !== 1 && data[5] !== 2)
+    throw new ElfError(`ELF data encoding ${data[5]} is neither little (1) nor big (2) endian`, 5);
   if (data[6] !== 1) throw new ElfError(`ELF version ${data[6]} is not 1`, 6);
   const b = new Bytes(data, data[5] === 1);
   b.need(0, EHDR_SIZE, 'ELF header');
@@ -59,7 +72,8 @@ export function readElf(data: Uint8Array): ElfFile {
   const shentsize = b.u16(0x3a);
   let shnum = b.u16(0x3c);
   let shstrndx = b.u16(0x3e);
-  if (shoff !== 0 && shentsize !== SHDR_SIZE) throw new ElfError(`section header size ${shentsize} is not ${SHDR_SIZE}`, 0x3a);
+  if (shoff !== 0 && shentsize !== SHDR_SIZE)
+    throw new ElfError(`section header size ${shentsize} is not ${SHDR_SIZE}`, 0x3a);
   if (shoff !== 0 && (shnum === 0 || shstrndx === ELF.SHN_XINDEX)) {
     // Extended numbering: the real counts live in section 0.
     b.need(shoff, SHDR_SIZE, 'section header 0');
@@ -96,8 +110,10 @@ export function readElf(data: Uint8Array): ElfFile {
   }
   if (shnum > 0) {
     const names = sections[shstrndx];
-    if (!names || names.type !== ELF.SHT_STRTAB) throw new ElfError(`section name table index ${shstrndx} is not a string table`, 0x3e);
-    for (const s of sections) s.name = cString(b, names, b.u32(shoff + s.index * SHDR_SIZE), shoff + s.index * SHDR_SIZE);
+    if (!names || names.type !== ELF.SHT_STRTAB)
+      throw new ElfError(`section name table index ${shstrndx} is not a string table`, 0x3e);
+    for (const s of sections)
+      s.name = cString(names, b.u32(shoff + s.index * SHDR_SIZE), shoff + s.index * SHDR_SIZE);
   }
   const symbols = readSymbols(b, sections, shoff);
   const relocations = readRelocations(b, sections, shoff);
@@ -117,15 +133,18 @@ function readSymbols(b: Bytes, sections: ElfSection[], shoff: number): ElfSymbol
   const symtab = sections.find((s) => s.type === ELF.SHT_SYMTAB);
   if (!symtab) return [];
   const where = shoff + symtab.index * SHDR_SIZE;
-  if (symtab.entsize !== SYM_SIZE) throw new ElfError(`symbol table entry size ${symtab.entsize} is not ${SYM_SIZE}`, where + 0x38);
-  if (symtab.size % SYM_SIZE !== 0) throw new ElfError(`symbol table size ${symtab.size} is not a multiple of ${SYM_SIZE}`, where + 0x20);
+  if (symtab.entsize !== SYM_SIZE)
+    throw new ElfError(`symbol table entry size ${symtab.entsize} is not ${SYM_SIZE}`, where + 0x38);
+  if (symtab.size % SYM_SIZE !== 0)
+    throw new ElfError(`symbol table size ${symtab.size} is not a multiple of ${SYM_SIZE}`, where + 0x20);
   const strtab = sections[symtab.link];
-  if (!strtab || strtab.type !== ELF.SHT_STRTAB) throw new ElfError(`symbol table links to section ${symtab.link}, not a string table`, where + 0x28);
+  if (!strtab || strtab.type !== ELF.SHT_STRTAB)
+    throw new ElfError(`symbol table links to section ${symtab.link}, not a string table`, where + 0x28);
   const out: ElfSymbol[] = [];
   for (let at = symtab.offset; at < symtab.offset + symtab.size; at += SYM_SIZE) {
     const info = b.data[at + 4];
     out.push({
-      name: cString(b, strtab, b.u32(at), at),
+      name: cString(strtab, b.u32(at), at),
       bind: info >> 4,
       type: info & 0xf,
       other: b.data[at + 5],
@@ -144,12 +163,24 @@ function readRelocations(b: Bytes, sections: ElfSection[], shoff: number): Map<n
     const rela = s.type === ELF.SHT_RELA;
     const entry = rela ? RELA_SIZE : REL_SIZE;
     const where = shoff + s.index * SHDR_SIZE;
-    if (s.size % entry !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of ${entry}`, where + 0x20);
-    if (s.info >= sections.length) throw new ElfError(`relocation section ${s.name} targets section ${s.info}, which does not exist`, where + 0x2c);
+    if (s.size % entry !== 0)
+      throw new ElfError(
+        `relocation section ${s.name} size ${s.size} is not a multiple of ${entry}`,
+        where + 0x20,
+      );
+    if (s.info >= sections.length)
+      throw new ElfError(
+        `relocation section ${s.name} targets section ${s.info}, which does not exist`,
+        where + 0x2c,
+      );
     const list = out.get(s.info) ?? [];
     for (let at = s.offset; at < s.offset + s.size; at += entry) {
       const info = b.u64(at + 8);
-      const r: ElfRelocation = { offset: b.u64(at), type: Number(info & 0xffffffffn), symbol: Number(info >> 32n) };
+      const r: ElfRelocation = {
+        offset: b.u64(at),
+        type: Number(info & 0xffffffffn),
+        symbol: Number(info >> 32n),
+      };
       if (rela) r.addend = b.view.getBigInt64(at + 16, b.le);
       list.push(r);
     }

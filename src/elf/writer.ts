@@ -140,7 +140,15 @@ export function writeElf(input: ElfWriteInput): Uint8Array {
       v.setBigUint64(i * 16, BigInt(r.offset), le);
       v.setBigUint64(i * 16 + 8, (BigInt(symIndex.get(r.symbol)!) << 32n) | BigInt(r.type), le);
     });
-    push({ name: `.rel${section}`, type: ELF.SHT_REL, data, addralign: 8, entsize: 16, link: symtabIndex, info: indexOf.get(section)! });
+    push({
+      name: `.rel${section}`,
+      type: ELF.SHT_REL,
+      data,
+      addralign: 8,
+      entsize: 16,
+      link: symtabIndex,
+      info: indexOf.get(section)!,
+    });
   }
 
   const strtab = new StringTable();
@@ -161,7 +169,15 @@ export function writeElf(input: ElfWriteInput): Uint8Array {
     sv.setBigUint64(at + 8, BigInt(s.value ?? 0), le);
     sv.setBigUint64(at + 16, BigInt(s.size ?? 0), le);
   });
-  push({ name: '.symtab', type: ELF.SHT_SYMTAB, data: symData, addralign: 8, entsize: 24, link: symtabIndex + 1, info: firstGlobal });
+  push({
+    name: '.symtab',
+    type: ELF.SHT_SYMTAB,
+    data: symData,
+    addralign: 8,
+    entsize: 24,
+    link: symtabIndex + 1,
+    info: firstGlobal,
+  });
   push({ name: '.strtab', type: ELF.SHT_STRTAB, data: strtab.bytes() });
   const shstrtabIndex = plan.length;
   const shstrPlanned = push({ name: '.shstrtab', type: ELF.SHT_STRTAB, data: new Uint8Array(0) });

@@ -60,6 +60,9 @@ export function hintFor(cmd: number, errno: number): string {
     case Errno.EPERM:
     case Errno.EACCES:
       if (cmd === Cmd.PROG_LOAD && errno === Errno.EACCES) return 'the verifier rejected the program';
+      if ((cmd === Cmd.OBJ_PIN || cmd === Cmd.OBJ_GET) && process.getuid?.() === 0) {
+        return 'the path must be inside a bpffs mount (e.g. /sys/fs/bpf)';
+      }
       if (process.getuid?.() === 0) {
         return CHARGED.has(cmd) && memlockCharged()
           ? 'RLIMIT_MEMLOCK too low for this kernel (raise it: ulimit -l unlimited)'

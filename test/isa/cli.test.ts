@@ -32,7 +32,9 @@ describe('tsbpf asm', () => {
 
   it('writes raw slots, hex lines and ELF', async () => {
     expect(await asm([path('prog.s'), '-o', path('prog.bin')])).toBe(0);
-    expect(readFileSync(path('prog.bin')).toString('hex')).toBe('b7000000010000001500010001000000b7000000020000009500000000000000');
+    expect(readFileSync(path('prog.bin')).toString('hex')).toBe(
+      'b7000000010000001500010001000000b7000000020000009500000000000000',
+    );
     expect(await asm([path('prog.s'), '--format', 'hex', '-o', path('prog.hex')])).toBe(0);
     expect(readFileSync(path('prog.hex'), 'utf8').split('\n')[0]).toBe('b7 00 00 00 01 00 00 00');
     expect(await asm([path('prog.s'), '--format', 'elf', '--section', 'xdp', '-o', path('prog.o')])).toBe(0);

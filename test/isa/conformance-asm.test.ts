@@ -1,7 +1,8 @@
 // Every conformance program assembles in the ubpf dialect; the one with `-- raw` matches byte for
 // byte; the negative files that are assembler errors fail with AssemblerError.
-import { describe, expect, it } from 'vitest';
+
 import { AssemblerError, assemble, classify, encode } from 'tsbpf/isa';
+import { describe, expect, it } from 'vitest';
 import { loadConformance, rawBytes } from './conformance-data.js';
 
 const tests = loadConformance('tests');
@@ -73,19 +74,32 @@ describe('conformance negative files', () => {
       'incorrect_return_value_high_bits.data',
       'invalid_unknown_directive.data',
     ]);
-    for (const n of others) expect(() => assemble(n.sections.get('asm')!.join('\n'), { dialect: 'ubpf' })).not.toThrow();
+    for (const n of others)
+      expect(() => assemble(n.sections.get('asm')!.join('\n'), { dialect: 'ubpf' })).not.toThrow();
   });
 
   it('the unused-field raw files all classify as invalid', () => {
     // mov64 with off=1 is no longer unused: it is the arena addr_space_cast (kernel 6.9, after the suite).
-    const unused = negative.filter((n) => n.name.startsWith('unused-') && n.name !== 'unused-mov64_reg-offset.data');
+    const unused = negative.filter(
+      (n) => n.name.startsWith('unused-') && n.name !== 'unused-mov64_reg-offset.data',
+    );
     expect(unused.length).toBe(44);
-    const cast = rawBytes(negative.find((n) => n.name === 'unused-mov64_reg-offset.data')!.sections.get('raw')!);
-    expect(classify({ code: cast[0], dst: cast[1] & 15, src: cast[1] >> 4, off: 1, imm: 0 }).kind).toBe('addr_space_cast');
+    const cast = rawBytes(
+      negative.find((n) => n.name === 'unused-mov64_reg-offset.data')!.sections.get('raw')!,
+    );
+    expect(classify({ code: cast[0], dst: cast[1] & 15, src: cast[1] >> 4, off: 1, imm: 0 }).kind).toBe(
+      'addr_space_cast',
+    );
     for (const n of unused) {
       const bytes = rawBytes(n.sections.get('raw')!);
       const view = new DataView(bytes.buffer);
-      const first = { code: view.getUint8(0), dst: view.getUint8(1) & 15, src: view.getUint8(1) >> 4, off: view.getInt16(2, true), imm: view.getInt32(4, true) };
+      const first = {
+        code: view.getUint8(0),
+        dst: view.getUint8(1) & 15,
+        src: view.getUint8(1) >> 4,
+        off: view.getInt16(2, true),
+        imm: view.getInt32(4, true),
+      };
       expect(classify(first).kind, n.name).toBe('invalid');
     }
   });

@@ -2,17 +2,49 @@
 // orders), the writer against llvm-objdump-19 (golden listing of our object), and malformed input.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { assemble, disassemble } from 'tsbpf/isa';
-import { ELF, ElfError, programSections, readElf, writeElf, writeProgramObject } from '../../src/elf/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  ELF,
+  ElfError,
+  programSections,
+  readElf,
+  writeElf,
+  writeProgramObject,
+} from '../../src/elf/index.js';
 
 const FIX = new URL('../fixtures/isa/', import.meta.url);
 const file = (name: string) => new Uint8Array(readFileSync(new URL(name, FIX)));
 
 interface ReadobjJson {
-  Sections: { Section: { Index: number; Name: { Name: string }; Type: { Value: number }; Flags: { Value: number }; Offset: number; Size: number; Link: number; Info: number; AddressAlignment: number; EntrySize: number } }[];
-  Symbols: { Symbol: { Name: { Name: string }; Value: number; Size: number; Binding: { Value: number }; Type: { Value: number }; Section: { Value: number } } }[];
-  Relocations: { SectionIndex: number; Relocs: { Relocation: { Offset: number; Type: { Value: number }; Symbol: { Name: string } } }[] }[];
+  Sections: {
+    Section: {
+      Index: number;
+      Name: { Name: string };
+      Type: { Value: number };
+      Flags: { Value: number };
+      Offset: number;
+      Size: number;
+      Link: number;
+      Info: number;
+      AddressAlignment: number;
+      EntrySize: number;
+    };
+  }[];
+  Symbols: {
+    Symbol: {
+      Name: { Name: string };
+      Value: number;
+      Size: number;
+      Binding: { Value: number };
+      Type: { Value: number };
+      Section: { Value: number };
+    };
+  }[];
+  Relocations: {
+    SectionIndex: number;
+    Relocs: { Relocation: { Offset: number; Type: { Value: number }; Symbol: { Name: string } } }[];
+  }[];
 }
 
 describe('ELF reader vs llvm-readobj-19', () => {
@@ -24,26 +56,60 @@ describe('ELF reader vs llvm-readobj-19', () => {
       expect(elf.machine).toBe(ELF.EM_BPF);
       expect(elf.type).toBe(ELF.ET_REL);
       expect(
-        elf.sections.map((s) => [s.index, s.name, s.type, Number(s.flags), s.offset, s.size, s.link, s.info, s.addralign, s.entsize]),
+        elf.sections.map((s) => [
+          s.index,
+          s.name,
+          s.type,
+          Number(s.flags),
+          s.offset,
+          s.size,
+          s.link,
+          s.info,
+          s.addralign,
+          s.entsize,
+        ]),
       ).toEqual(
-        golden.Sections.map(({ Section: s }) => [s.Index, s.Name.Name, s.Type.Value, s.Flags.Value, s.Offset, s.Size, s.Link, s.Info, s.AddressAlignment, s.EntrySize]),
+        golden.Sections.map(({ Section: s }) => [
+          s.Index,
+          s.Name.Name,
+          s.Type.Value,
+          s.Flags.Value,
+          s.Offset,
+          s.Size,
+          s.Link,
+          s.Info,
+          s.AddressAlignment,
+          s.EntrySize,
+        ]),
       );
       // readobj lists symbols without the null entry for JSON on some versions; compare by name.
       const ours = elf.symbols.filter((s, i) => i > 0 || s.name !== '');
       const theirs = golden.Symbols.map(({ Symbol: s }) => s).filter((s, i) => i > 0 || s.Name.Name !== '');
       // readobj shows a section symbol (empty name in the file) under its section's name.
-      const shown = (s: (typeof ours)[number]) => (s.type === ELF.STT_SECTION && s.name === '' ? elf.sections[s.shndx].name : s.name);
+      const shown = (s: (typeof ours)[number]) =>
+        s.type === ELF.STT_SECTION && s.name === '' ? elf.sections[s.shndx].name : s.name;
       expect(ours.map((s) => [shown(s), Number(s.value), Number(s.size), s.bind, s.type, s.shndx])).toEqual(
         theirs.map((s) => [s.Name.Name, s.Value, s.Size, s.Binding.Value, s.Type.Value, s.Section.Value]),
       );
       const relocs = [...elf.relocations].flatMap(([target, list]) => {
-        const relSection = elf.sections.find((s) => (s.type === ELF.SHT_REL || s.type === ELF.SHT_RELA) && s.info === target)!;
+        const relSection = elf.sections.find(
+          (s) => (s.type === ELF.SHT_REL || s.type === ELF.SHT_RELA) && s.info === target,
+        )!;
         return list.map((r) => {
           const sym = elf.symbols[r.symbol];
-          return [relSection.index, Number(r.offset), r.type, sym.type === ELF.STT_SECTION && sym.name === '' ? elf.sections[sym.shndx].name : sym.name];
+          return [
+            relSection.index,
+            Number(r.offset),
+            r.type,
+            sym.type === ELF.STT_SECTION && sym.name === '' ? elf.sections[sym.shndx].name : sym.name,
+          ];
         });
       });
-      expect(relocs).toEqual(golden.Relocations.flatMap((g) => g.Relocs.map(({ Relocation: r }) => [g.SectionIndex, r.Offset, r.Type.Value, r.Symbol.Name])));
+      expect(relocs).toEqual(
+        golden.Relocations.flatMap((g) =>
+          g.Relocs.map(({ Relocation: r }) => [g.SectionIndex, r.Offset, r.Type.Value, r.Symbol.Name]),
+        ),
+      );
       expect(relocs.length).toBeGreaterThan(0);
     });
   }
@@ -68,7 +134,9 @@ describe('ELF writer', () => {
     expect(listing).toContain('0000000000000050 <out>:');
     expect(listing).toMatch(/R_BPF_64_64\tcounters/);
     // … and the same instructions we print (objdump's symbolised targets aside).
-    const theirs = [...listing.matchAll(/^\s+\d+:\t[0-9a-f ]+\t(.*)$/gm)].map((m) => m[1].replace(/ <[^<>]*>$/, ''));
+    const theirs = [...listing.matchAll(/^\s+\d+:\t[0-9a-f ]+\t(.*)$/gm)].map((m) =>
+      m[1].replace(/ <[^<>]*>$/, ''),
+    );
     const ours = disassemble(instructions.map((i) => ({ ...i, ref: undefined })));
     expect(ours).toEqual(theirs);
   });
@@ -76,7 +144,15 @@ describe('ELF writer', () => {
   it('round-trips through the reader: sections, symbols, relocations', () => {
     const { instructions, labels } = assemble(sample);
     const elf = readElf(writeProgramObject(instructions, { labels, section: 'xdp', license: 'GPL' }));
-    expect(elf.sections.map((s) => s.name)).toEqual(['', 'xdp', 'license', '.relxdp', '.symtab', '.strtab', '.shstrtab']);
+    expect(elf.sections.map((s) => s.name)).toEqual([
+      '',
+      'xdp',
+      'license',
+      '.relxdp',
+      '.symtab',
+      '.strtab',
+      '.shstrtab',
+    ]);
     expect(new TextDecoder().decode(elf.sections[2].data)).toBe('GPL\0');
     expect(elf.symbols.map((s) => [s.name, s.bind, s.type, Number(s.value)])).toEqual([
       ['', 0, 0, 0],
@@ -89,7 +165,11 @@ describe('ELF writer', () => {
   });
 
   it('writes big-endian objects the reader reads back', () => {
-    const bytes = writeElf({ littleEndian: false, sections: [{ name: '.text', flags: 6, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), addralign: 8 }], symbols: [{ name: 'f', section: '.text', type: ELF.STT_FUNC, size: 8 }] });
+    const bytes = writeElf({
+      littleEndian: false,
+      sections: [{ name: '.text', flags: 6, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), addralign: 8 }],
+      symbols: [{ name: 'f', section: '.text', type: ELF.STT_FUNC, size: 8 }],
+    });
     const elf = readElf(bytes);
     expect(elf.littleEndian).toBe(false);
     expect(Array.from(elf.sections[1].data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -97,8 +177,12 @@ describe('ELF writer', () => {
   });
 
   it('rejects inconsistent writer input', () => {
-    expect(() => writeElf({ sections: [], relocations: [{ section: '.text', offset: 0, symbol: 'x', type: 1 }] })).toThrow(/unknown section/);
-    expect(() => writeElf({ sections: [{ name: 'a', data: new Uint8Array() }], symbols: [{ name: 's', section: 'b' }] })).toThrow(/unknown section 'b'/);
+    expect(() =>
+      writeElf({ sections: [], relocations: [{ section: '.text', offset: 0, symbol: 'x', type: 1 }] }),
+    ).toThrow(/unknown section/);
+    expect(() =>
+      writeElf({ sections: [{ name: 'a', data: new Uint8Array() }], symbols: [{ name: 's', section: 'b' }] }),
+    ).toThrow(/unknown section 'b'/);
   });
 });
 
@@ -131,15 +215,22 @@ describe('ELF reader: malformed input', () => {
 
   it('random corruption yields a result or an ElfError, never another exception', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(good.byteLength - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(good.byteLength), (edits, cut) => {
-        const copy = good.slice(0, Math.max(cut, 64));
-        for (const [at, v] of edits) if (at < copy.byteLength) copy[at] = v;
-        try {
-          readElf(copy);
-        } catch (e) {
-          if (!(e instanceof ElfError)) throw e;
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.byteLength - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.nat(good.byteLength),
+        (edits, cut) => {
+          const copy = good.slice(0, Math.max(cut, 64));
+          for (const [at, v] of edits) if (at < copy.byteLength) copy[at] = v;
+          try {
+            readElf(copy);
+          } catch (e) {
+            if (!(e instanceof ElfError)) throw e;
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -1,8 +1,17 @@
 // Property tests: random text and random bytes never make the text tools throw anything but our
 // typed error, and disassemble → assemble is byte-exact over random encodings.
 import fc from 'fast-check';
+import {
+  AssemblerError,
+  assemble,
+  classify,
+  decode,
+  disassemble,
+  encode,
+  formatInstruction,
+  type Instruction,
+} from 'tsbpf/isa';
 import { describe, expect, it } from 'vitest';
-import { AssemblerError, type Instruction, assemble, classify, decode, disassemble, encode, formatInstruction } from 'tsbpf/isa';
 
 const onlyAssemblerErrors = (text: string, dialect: 'llvm' | 'ubpf') => {
   try {
@@ -17,20 +26,75 @@ const onlyAssemblerErrors = (text: string, dialect: 'llvm' | 'ubpf') => {
 };
 
 // Fragments of real syntax, so random text gets deep into the parser rather than failing at once.
-const fragments = ['r1', 'w2', '%r3', 'r11', '=', '+=', 's>>=', '*', '(', ')', '[', ']', 'u32', 's8', ',', '+', '-', '0x10', '-7', '99999999999', 'goto', 'if', '==', 's<', 'call', 'lock', 'll', 'exit', 'lab:', 'lab', 'pc', '#1', ';', '//', '.byte', '.8byte', 'map_value', 'ldxw', 'jne', 'mov32', 'lddw', '\n', ' ', 'atomic_fetch_add', 'xchg_64', 'skb', '(18)', '0:'];
+const fragments = [
+  'r1',
+  'w2',
+  '%r3',
+  'r11',
+  '=',
+  '+=',
+  's>>=',
+  '*',
+  '(',
+  ')',
+  '[',
+  ']',
+  'u32',
+  's8',
+  ',',
+  '+',
+  '-',
+  '0x10',
+  '-7',
+  '99999999999',
+  'goto',
+  'if',
+  '==',
+  's<',
+  'call',
+  'lock',
+  'll',
+  'exit',
+  'lab:',
+  'lab',
+  'pc',
+  '#1',
+  ';',
+  '//',
+  '.byte',
+  '.8byte',
+  'map_value',
+  'ldxw',
+  'jne',
+  'mov32',
+  'lddw',
+  '\n',
+  ' ',
+  'atomic_fetch_add',
+  'xchg_64',
+  'skb',
+  '(18)',
+  '0:',
+];
 
 describe('fuzz: assembler', () => {
   it('random unicode text only ever raises AssemblerError', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 200, unit: 'binary' }), fc.constantFrom('llvm', 'ubpf'), (text, dialect) => onlyAssemblerErrors(text, dialect as 'llvm' | 'ubpf')),
+      fc.property(
+        fc.string({ maxLength: 200, unit: 'binary' }),
+        fc.constantFrom('llvm', 'ubpf'),
+        (text, dialect) => onlyAssemblerErrors(text, dialect as 'llvm' | 'ubpf'),
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('random sequences of syntax fragments only ever raise AssemblerError', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...fragments), { maxLength: 40 }), fc.constantFrom('llvm', 'ubpf'), (parts, dialect) =>
-        onlyAssemblerErrors(parts.join(' '), dialect as 'llvm' | 'ubpf'),
+      fc.property(
+        fc.array(fc.constantFrom(...fragments), { maxLength: 40 }),
+        fc.constantFrom('llvm', 'ubpf'),
+        (parts, dialect) => onlyAssemblerErrors(parts.join(' '), dialect as 'llvm' | 'ubpf'),
       ),
       { numRuns: 5000 },
     );
@@ -38,8 +102,11 @@ describe('fuzz: assembler', () => {
 });
 
 const field = (bits: number, signed: boolean) =>
-  signed ? fc.integer({ min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 }) : fc.integer({ min: 0, max: 2 ** bits - 1 });
-const small = <T>(zero: T, arb: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: fc.constant(zero) }, { weight: 2, arbitrary: arb });
+  signed
+    ? fc.integer({ min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 })
+    : fc.integer({ min: 0, max: 2 ** bits - 1 });
+const small = <T>(zero: T, arb: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(zero) }, { weight: 2, arbitrary: arb });
 const rawInstruction: fc.Arbitrary<Instruction> = fc
   .record({
     code: field(8, false),

@@ -1,10 +1,12 @@
 // The assembler's and disassembler's own behaviour: syntax forms beyond what the LLVM goldens
 // cover (verifier log, labels, map/helper references, directives), errors with positions, and
 // disassembler options.
-import { describe, expect, it } from 'vitest';
-import { AssemblerError, assemble, classify, disassemble, encode, formatInstruction } from 'tsbpf/isa';
 
-const bytesOf = (text: string, dialect: 'llvm' | 'ubpf' = 'llvm') => Buffer.from(encode(assemble(text, { dialect }).instructions)).toString('hex');
+import { AssemblerError, assemble, classify, disassemble, encode, formatInstruction } from 'tsbpf/isa';
+import { describe, expect, it } from 'vitest';
+
+const bytesOf = (text: string, dialect: 'llvm' | 'ubpf' = 'llvm') =>
+  Buffer.from(encode(assemble(text, { dialect }).instructions)).toString('hex');
 const errorOf = (text: string, dialect: 'llvm' | 'ubpf' = 'llvm'): AssemblerError => {
   try {
     assemble(text, { dialect });
@@ -34,18 +36,28 @@ describe('assembler: accepted forms', () => {
       'r1 = -0x777f00000000 ll',
       'exit',
     ]);
-    expect(instructions[2]).toMatchObject({ code: 0x85, imm: 1, ref: { kind: 'helper', name: 'bpf_map_lookup_elem' } });
+    expect(instructions[2]).toMatchObject({
+      code: 0x85,
+      imm: 1,
+      ref: { kind: 'helper', name: 'bpf_map_lookup_elem' },
+    });
   });
 
   it('reads llvm-objdump listings with addresses, raw bytes and symbolised targets', () => {
-    const listing = '       0:\t15 01 02 00 05 00 00 00\tif r1 == 0x5 goto +0x2 <.text+0x18>\n       1:\t95 00 00 00 00 00 00 00\texit';
+    const listing =
+      '       0:\t15 01 02 00 05 00 00 00\tif r1 == 0x5 goto +0x2 <.text+0x18>\n       1:\t95 00 00 00 00 00 00 00\texit';
     expect(bytesOf(listing)).toBe('15010200050000009500000000000000');
   });
 
   it('resolves labels forwards and backwards, counting lddw as two slots', () => {
     const text = 'top:\n  r1 = 0x100000000 ll\n  if r1 > 3 goto done\n  goto top\ndone: exit';
     const { instructions, labels } = assemble(text);
-    expect(labels).toEqual(new Map([['top', 0], ['done', 4]]));
+    expect(labels).toEqual(
+      new Map([
+        ['top', 0],
+        ['done', 4],
+      ]),
+    );
     expect(instructions[1].off).toBe(1);
     expect(instructions[2].off).toBe(-4);
   });
@@ -55,12 +67,16 @@ describe('assembler: accepted forms', () => {
     const plain = assemble(text).instructions;
     expect(plain[0]).toMatchObject({ src: 1, imm: 2 });
     expect(plain[1]).toMatchObject({ src: 0, imm: 0, ref: { kind: 'helper', name: 'bpf_ktime_get_ns' } });
-    const resolved = assemble(text, { resolveHelper: (n) => (n === 'bpf_ktime_get_ns' ? 5 : undefined) }).instructions;
+    const resolved = assemble(text, {
+      resolveHelper: (n) => (n === 'bpf_ktime_get_ns' ? 5 : undefined),
+    }).instructions;
     expect(resolved[1].imm).toBe(5);
   });
 
   it('turns map names into MAP_FD / MAP_VALUE lddw with references', () => {
-    const [a, b, c] = assemble('r1 = events ll\nr2 = map_value(config) + 8 ll\nr3 = map_idx(2) ll').instructions;
+    const [a, b, c] = assemble(
+      'r1 = events ll\nr2 = map_value(config) + 8 ll\nr3 = map_idx(2) ll',
+    ).instructions;
     expect(a).toMatchObject({ code: 0x18, src: 1, imm: 0, imm2: 0, ref: { kind: 'map', name: 'events' } });
     expect(b).toMatchObject({ src: 2, imm2: 8, ref: { kind: 'map_value', name: 'config', offset: 8 } });
     expect(c).toMatchObject({ src: 5, imm: 2 });
@@ -69,14 +85,16 @@ describe('assembler: accepted forms', () => {
   });
 
   it('takes all three comment styles and raw .byte / .8byte slots', () => {
-    const text = 'r0 = 1 ; c1\nr0 = 2 # c2\nr0 = 3 // c3\n.byte 0x95, 0, 0, 0\n.byte 0, 0, 0, 0\n.8byte 0x0000000100000018';
+    const text =
+      'r0 = 1 ; c1\nr0 = 2 # c2\nr0 = 3 // c3\n.byte 0x95, 0, 0, 0\n.byte 0, 0, 0, 0\n.8byte 0x0000000100000018';
     expect(bytesOf(text)).toBe(
       'b700000001000000' + 'b700000002000000' + 'b700000003000000' + '9500000000000000' + '1800000001000000',
     );
   });
 
   it('uses the LLVM 20 syntax for load-acquire and store-release', () => {
-    const text = 'w0 = load_acquire((u8 *)(r1 + 0x0))\nr0 = load_acquire((u64 *)(r1 - 0x8))\nstore_release((u16 *)(r1 + 0x2), w2)';
+    const text =
+      'w0 = load_acquire((u8 *)(r1 + 0x0))\nr0 = load_acquire((u64 *)(r1 - 0x8))\nstore_release((u16 *)(r1 + 0x2), w2)';
     const out = assemble(text).instructions;
     expect(out.map((i) => i.code)).toEqual([0xd3, 0xdb, 0xcb]);
     expect(out.map((i) => i.imm)).toEqual([0x100, 0x100, 0x110]);
@@ -84,8 +102,12 @@ describe('assembler: accepted forms', () => {
   });
 
   it('ubpf: the first exit is the implicit label `exit`, and `call local` is a local call', () => {
-    expect(bytesOf('jeq %r1, 0, exit\nmov %r0, 1\nexit', 'ubpf')).toBe('1501010000000000b7000000010000009500000000000000');
-    expect(bytesOf('call local f\nexit\nf:\nexit', 'ubpf')).toBe('8510000001000000' + '9500000000000000'.repeat(2));
+    expect(bytesOf('jeq %r1, 0, exit\nmov %r0, 1\nexit', 'ubpf')).toBe(
+      '1501010000000000b7000000010000009500000000000000',
+    );
+    expect(bytesOf('call local f\nexit\nf:\nexit', 'ubpf')).toBe(
+      '8510000001000000' + '9500000000000000'.repeat(2),
+    );
   });
 
   it('records source positions', () => {
@@ -161,9 +183,12 @@ describe('disassembler', () => {
   });
 
   it('prints helper names from a table', () => {
-    expect(formatInstruction({ code: 0x85, dst: 0, src: 0, off: 0, imm: 1 }, { helperName: (id) => (id === 1 ? 'bpf_map_lookup_elem' : undefined) })).toBe(
-      'call bpf_map_lookup_elem',
-    );
+    expect(
+      formatInstruction(
+        { code: 0x85, dst: 0, src: 0, off: 0, imm: 1 },
+        { helperName: (id) => (id === 1 ? 'bpf_map_lookup_elem' : undefined) },
+      ),
+    ).toBe('call bpf_map_lookup_elem');
   });
 
   it('prints a lone lddw half as raw data that assembles back, and trailing bytes as a comment', () => {
@@ -175,6 +200,19 @@ describe('disassembler', () => {
   });
 
   it('reads big-endian bytes when told', () => {
-    expect(disassemble(Uint8Array.from([0xb7, 0x10, 0, 0, 0, 0, 0, 7]), { littleEndian: false })).toEqual(['r1 = 0x7']);
+    expect(disassemble(Uint8Array.from([0xb7, 0x10, 0, 0, 0, 0, 0, 7]), { littleEndian: false })).toEqual([
+      'r1 = 0x7',
+    ]);
+  });
+});
+
+describe('bpftool / kernel golden', () => {
+  it("reads bpftool's dump of our program, loaded into the kernel, back to the same bytes", async () => {
+    const { readFileSync } = await import('node:fs');
+    const fix = new URL('../fixtures/isa/', import.meta.url);
+    const ours = encode(assemble(readFileSync(new URL('bpftool-sample.s', fix), 'utf8')).instructions);
+    const xlated = readFileSync(new URL('bpftool-xlated.txt', fix), 'utf8');
+    expect(xlated).toContain('(db) lock *(u64 *)(r10 -8) += r1');
+    expect(encode(assemble(xlated).instructions)).toEqual(ours);
   });
 });

@@ -5,8 +5,8 @@
 //  3. Our own text assembles back to the original bytes, for every encoding.
 //  4. Hand-written LLVM syntax assembles to llvm-mc-19's bytes.
 import { readFileSync } from 'node:fs';
+import { assemble, classify, decode, encode, formatInstruction, type Instruction } from 'tsbpf/isa';
 import { describe, expect, it } from 'vitest';
-import { type Instruction, assemble, classify, decode, encode, formatInstruction } from 'tsbpf/isa';
 
 const FIX = new URL('../fixtures/isa/', import.meta.url);
 const rows = readFileSync(new URL('llvm19-goldens.tsv', FIX), 'utf8')
@@ -26,27 +26,39 @@ const hex = (v: number) => (v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(
  * Where we print something other than llvm-objdump-19, on purpose. Each returns the text we
  * expect instead of LLVM's, or undefined when the case does not apply.
  */
-const KNOWN_DIFFERENCES: { name: string; why: string; expect: (ins: Instruction, llvm: string) => string | undefined }[] = [
+const KNOWN_DIFFERENCES: {
+  name: string;
+  why: string;
+  expect: (ins: Instruction, llvm: string) => string | undefined;
+}[] = [
   {
     name: 'local call',
-    why: 'LLVM prints a bpf-to-bpf call (src=1) as `call 0x5`, the same as helper 5; we print `call pc+0x5` (the verifier\'s form) so the text keeps src',
+    why: "LLVM prints a bpf-to-bpf call (src=1) as `call 0x5`, the same as helper 5; we print `call pc+0x5` (the verifier's form) so the text keeps src",
     expect: (ins) => (ins.code === 0x85 && ins.src === 1 ? `call pc${rel(ins.imm)}` : undefined),
   },
   {
     name: 'kfunc call',
     why: 'LLVM prints a kfunc call (src=2) as `call 0x4d`, dropping src and off; we print `call kfunc 0x4d[, off]`',
-    expect: (ins) => (ins.code === 0x85 && ins.src === 2 ? `call kfunc ${hex(ins.imm)}${ins.off ? `, ${hex(ins.off)}` : ''}` : undefined),
+    expect: (ins) =>
+      ins.code === 0x85 && ins.src === 2
+        ? `call kfunc ${hex(ins.imm)}${ins.off ? `, ${hex(ins.off)}` : ''}`
+        : undefined,
   },
   {
     name: 'ld_pseudo second imm',
-    why: 'LLVM prints `ld_pseudo r1, src, imm` and drops the second slot\'s imm (the map_value offset); we append it when non-zero',
-    expect: (ins, llvm) => (ins.code === 0x18 && ins.src !== 0 && ins.imm2 ? `${llvm}, 0x${(ins.imm2 >>> 0).toString(16)}` : undefined),
+    why: "LLVM prints `ld_pseudo r1, src, imm` and drops the second slot's imm (the map_value offset); we append it when non-zero",
+    expect: (ins, llvm) =>
+      ins.code === 0x18 && ins.src !== 0 && ins.imm2
+        ? `${llvm}, 0x${(ins.imm2 >>> 0).toString(16)}`
+        : undefined,
   },
   {
     name: 'indirect packet load imm',
     why: 'LLVM prints an LD_IND as `skb[r1]` and drops its imm; we print `skb[r1 + 0x4]`',
     expect: (ins, llvm) =>
-      (ins.code & 0xe7) === 0x40 && ins.imm !== 0 ? llvm.replace(/\]$/, ` ${ins.imm < 0 ? '-' : '+'} ${hex(Math.abs(ins.imm))}]`) : undefined,
+      (ins.code & 0xe7) === 0x40 && ins.imm !== 0
+        ? llvm.replace(/\]$/, ` ${ins.imm < 0 ? '-' : '+'} ${hex(Math.abs(ins.imm))}]`)
+        : undefined,
   },
   {
     name: 'load-acquire / store-release',
@@ -143,7 +155,9 @@ describe('round trip', () => {
   it('assemble(disassemble(x)) is byte-exact for every golden encoding, valid or not', () => {
     for (const r of rows) {
       const bytes = hexBytes(r.bytes);
-      const text = decode(bytes).map((i) => formatInstruction(i)).join('\n');
+      const text = decode(bytes)
+        .map((i) => formatInstruction(i))
+        .join('\n');
       expect(toHex(encode(assemble(text).instructions)), text).toBe(r.bytes);
     }
   });

@@ -109,13 +109,18 @@ for (const [n, reps, cName] of [
 
 // ---- node start -> first program loaded ----
 {
-  const script = join(dir, 'first-load.mjs');
-  const entry = join(here, '../src/index.js');
   const prog = Buffer.from(encode(straightLine(2))).toString('base64');
-  writeFileSync(
-    script,
-    `import { Program } from ${JSON.stringify(entry)};\nProgram.load({ type: 'socket_filter', instructions: Buffer.from('${prog}', 'base64') }).close();\n`,
-  );
+  const scriptFor = (entry: string, file: string) => {
+    const path = join(dir, file);
+    writeFileSync(
+      path,
+      `import { Program } from ${JSON.stringify(entry)};\nProgram.load({ type: 'socket_filter', instructions: Buffer.from('${prog}', 'base64') }).close();\n`,
+    );
+    return path;
+  };
+  // The public entry ('tsbpf' = dist/src/index.js, everything) and the program module's own graph.
+  const viaIndex = scriptFor(join(here, '../src/index.js'), 'via-index.mjs');
+  const viaModule = scriptFor(join(here, '../src/program.js'), 'via-program.mjs');
   const run = (args: string[]) => {
     const t0 = now();
     const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
@@ -123,13 +128,16 @@ for (const [n, reps, cName] of [
     return (now() - t0) / 1e6;
   };
   const bare: number[] = [];
-  const ours: number[] = [];
+  const index: number[] = [];
+  const module: number[] = [];
   for (let r = 0; r < 11; r++) {
     bare.push(run(['-e', '0']));
-    ours.push(run([script]));
+    index.push(run([viaIndex]));
+    module.push(run([viaModule]));
   }
-  report("node start -> first program loaded via 'tsbpf' (ms)", stat(ours), stat(bare), 'ms');
-  console.log(`# goal: <= 120 ms; bare 'node -e 0' is the floor above`);
+  report("node start -> first program loaded, import 'tsbpf' (ms)", stat(index), stat(bare), 'ms');
+  report('node start -> first program loaded, import src/program.js (ms)', stat(module), stat(bare), 'ms');
+  console.log(`# goal: <= 120 ms; the floor is bare 'node -e 0'`);
 }
 
 rmSync(dir, { recursive: true, force: true });

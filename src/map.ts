@@ -23,7 +23,7 @@ import {
   putPointer,
 } from './sys/bpf.js';
 import { BpfError, Errno } from './sys/errno.js';
-import { NR_BPF, addressOf, lastErrno, sysBpf } from './sys/libc.js';
+import { NR_BPF, addressOf, lastErrno, sysBpfAt } from './sys/libc.js';
 import { MapFlags, MapType, type MapTypeName, UpdateFlags, mapTypeName, resolveEnum } from './sys/types.js';
 
 const PERCPU = new Set<number>([
@@ -58,6 +58,9 @@ const FD_VALUES = new Set<number>([
 ]);
 
 export type PercpuMapTypeName = 'percpu_hash' | 'percpu_array' | 'lru_percpu_hash' | 'percpu_cgroup_storage';
+
+/** Types whose values are fds going in and ids coming out (values default to `fdRef`). */
+export type FdMapTypeName = 'prog_array' | 'array_of_maps' | 'hash_of_maps' | 'perf_event_array' | 'cgroup_array';
 
 /** Something with an fd (a BpfMap, a Program) or a raw fd: what map-in-map and prog-array values take. */
 export type FdRef = number | { readonly fd: number };
@@ -146,6 +149,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   readonly #keyless: Buffer;
   /** DELETE_ELEM's last field is `key`: value and flags must be zero. */
   readonly #del: Buffer;
+  readonly #elemAt: number;
+  readonly #delAt: number;
+  readonly #keylessAt: number;
   #elemFlags = 0;
 
   private constructor(fd: number, info: Omit<MapInfo, 'id' | 'typeName' | 'btfId' | 'btfKeyTypeId' | 'btfValueTypeId' | 'mapExtra' | 'ifindex'>, key: Codec<K>, value: Codec<V>) {
@@ -170,6 +176,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.#keyless = Buffer.alloc(MapElem.SIZE);
     this.#keyless.writeUInt32LE(fd, MapElem.map_fd);
     this.#keyless.writeBigUInt64LE(addressOf(this.#vbuf), MapElem.value);
+    this.#elemAt = Number(addressOf(this.#elem));
+    this.#delAt = Number(addressOf(this.#del));
+    this.#keylessAt = Number(addressOf(this.#keyless));
   }
 
   protected describe(): string {
@@ -183,6 +192,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
 
   /** Creates a map (BPF_MAP_CREATE). Per-CPU types take and return one value per possible CPU. */
   static create<K = Uint8Array, V = Uint8Array>(opts: MapOptions<K, V> & { type: PercpuMapTypeName }): BpfMap<K, V[]>;
+  static create<K = number>(opts: MapOptions<K, FdRef> & { type: FdMapTypeName }): BpfMap<K, FdRef>;
   static create<K = Uint8Array, V = Uint8Array>(opts: MapOptions<K, V>): BpfMap<K, V>;
   static create<K, V>(opts: MapOptions<K, V>): BpfMap<K, V> | BpfMap<K, V[]> {
     const type = resolveEnum('map type', MapType, opts.type);
@@ -259,8 +269,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     throw new BpfError(commandName(cmd), errno, hintFor(cmd, errno), `map '${this.name}'`);
   }
 
-  #call(cmd: number, attr: Buffer): number {
-    const r = sysBpf(NR_BPF, cmd, attr, MapElem.SIZE);
+  /** One element command on a prepared attr (by address); 0 or the errno. */
+  #call(cmd: number, attrAddress: number): number {
+    const r = sysBpfAt(NR_BPF, cmd, attrAddress, MapElem.SIZE);
     return r < 0 ? lastErrno() : 0;
   }
 
@@ -273,7 +284,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
     if (flags !== this.#elemFlags) this.#setFlags(flags);
-    const e = this.#call(Cmd.MAP_LOOKUP_ELEM, this.#elem);
+    const e = this.#call(Cmd.MAP_LOOKUP_ELEM, this.#elemAt);
     if (e !== 0) {
       if (e === Errno.ENOENT) return undefined;
       this.#fail(Cmd.MAP_LOOKUP_ELEM, e);
@@ -287,12 +298,12 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   }
 
   /** Sets `key` to `value`. `flags`: UpdateFlags.ANY (default), NOEXIST, EXIST, F_LOCK. */
-  set(key: K, value: V, flags = UpdateFlags.ANY): this {
+  set(key: K, value: V, flags: number = UpdateFlags.ANY): this {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
     this.#value.encode(value, this.#vbuf, 0);
     if (flags !== this.#elemFlags) this.#setFlags(flags);
-    const e = this.#call(Cmd.MAP_UPDATE_ELEM, this.#elem);
+    const e = this.#call(Cmd.MAP_UPDATE_ELEM, this.#elemAt);
     if (e !== 0) this.#fail(Cmd.MAP_UPDATE_ELEM, e);
     return this;
   }
@@ -301,7 +312,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   delete(key: K): boolean {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
-    const e = this.#call(Cmd.MAP_DELETE_ELEM, this.#del);
+    const e = this.#call(Cmd.MAP_DELETE_ELEM, this.#delAt);
     if (e === 0) return true;
     if (e === Errno.ENOENT) return false;
     this.#fail(Cmd.MAP_DELETE_ELEM, e);
@@ -312,7 +323,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
     if (this.#elemFlags !== 0) this.#setFlags(0);
-    const e = this.#call(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, this.#elem);
+    const e = this.#call(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, this.#elemAt);
     if (e === Errno.ENOENT) return undefined;
     if (e !== 0) this.#fail(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, e);
     return this.#value.decode(this.#vbuf, 0);
@@ -326,11 +337,11 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   #keylessOp(cmd: number, flags: number): number {
     this.#checkOpen();
     this.#keyless.writeBigUInt64LE(BigInt(flags), MapElem.flags);
-    return this.#call(cmd, this.#keyless);
+    return this.#call(cmd, this.#keylessAt);
   }
 
   /** Queue/stack: adds a value; bloom filter: adds a member. */
-  push(value: V, flags = UpdateFlags.ANY): void {
+  push(value: V, flags: number = UpdateFlags.ANY): void {
     this.#value.encode(value, this.#vbuf, 0);
     const e = this.#keylessOp(Cmd.MAP_UPDATE_ELEM, flags);
     if (e !== 0) this.#fail(Cmd.MAP_UPDATE_ELEM, e);
@@ -466,7 +477,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   }
 
   /** Sets many entries in one BPF_MAP_UPDATE_BATCH call; returns how many were written. */
-  updateBatch(entries: Iterable<readonly [K, V]>, flags = UpdateFlags.ANY): number {
+  updateBatch(entries: Iterable<readonly [K, V]>, flags: number = UpdateFlags.ANY): number {
     this.#checkOpen();
     const list = Array.isArray(entries) ? (entries as (readonly [K, V])[]) : [...entries];
     if (list.length === 0) return 0;

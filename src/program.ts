@@ -132,6 +132,16 @@ export interface ProgramInfo {
 }
 
 const NAME_RE = /^[A-Za-z0-9_.]*$/;
+const loadAttr = Buffer.alloc(ProgLoad.SIZE);
+const licenses = new Map<string, Buffer>();
+function licenseString(text: string): Buffer {
+  let b = licenses.get(text);
+  if (!b) {
+    b = cString(text);
+    if (licenses.size < 16) licenses.set(text, b);
+  }
+  return b;
+}
 const LOG_START = 64 * 1024;
 const LOG_MAX = 16 * 1024 * 1024;
 
@@ -233,8 +243,10 @@ export class Program extends FdObject {
     }
     if (bytes.byteLength === 0) throw new RangeError('a program needs at least one instruction');
 
-    const license = cString(opts.license ?? 'GPL');
-    const attr = Buffer.alloc(ProgLoad.SIZE);
+    const license = licenseString(opts.license ?? 'GPL');
+    // One attr reused for every load (load is synchronous): a fresh Buffer costs microseconds.
+    const attr = loadAttr;
+    attr.fill(0);
     attr.writeUInt32LE(type, ProgLoad.prog_type);
     attr.writeUInt32LE(bytes.byteLength / 8, ProgLoad.insn_cnt);
     putPointer(attr, ProgLoad.insns, bytes);

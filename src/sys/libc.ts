@@ -22,6 +22,14 @@ export const sysBpf: (nr: number, cmd: number, attr: Uint8Array, size: number) =
   'long syscall(long nr, int cmd, void *attr, unsigned int size)',
 );
 
+/**
+ * bpf(2) with the attr passed as a numeric address: the map element hot path keeps its attr at a
+ * fixed address and skips koffi's Buffer-to-pointer conversion (a few % per call).
+ */
+export const sysBpfAt: (nr: number, cmd: number, attrAddress: number, size: number) => number = libc.func(
+  'long syscall(long nr, int cmd, uint64_t attr, unsigned int size)',
+);
+
 /** `syscall(nr, attr, pid, cpu, group_fd, flags)`: perf_event_open(2). */
 export const sysPerfEventOpen: (
   nr: number,

@@ -7,6 +7,7 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   asm: { summary: 'assemble eBPF text into bytecode', load: () => import('./asm.js') },
+  demo: { summary: 'assemble a small program, load it and run it in the kernel (npm start)', load: () => import('./demo.js') },
   disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
   features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },
 };

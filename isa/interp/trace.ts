@@ -1,0 +1,43 @@
+// What one executed instruction did, for learners: the registers it changed and the memory it
+// wrote. Produced only when tracing is on; the fast path never builds these.
+
+export interface RegisterChange {
+  readonly reg: number;
+  /** Unsigned 64-bit values. */
+  readonly before: bigint;
+  readonly after: bigint;
+}
+
+export interface MemoryWrite {
+  readonly address: bigint;
+  readonly bytes: Uint8Array;
+}
+
+export interface TraceStep {
+  /** Slot of the instruction (jump offsets count slots). */
+  readonly pc: number;
+  /** Call depth: 0 in the main program, 1 in a function it called … */
+  readonly frame: number;
+  /** The instruction as the disassembler prints it. */
+  readonly text: string;
+  readonly registers: readonly RegisterChange[];
+  readonly writes: readonly MemoryWrite[];
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/**
+ * One aligned line: `   3: r0 += r1          r0 0x1 → 0x3`. `width` pads the instruction text so
+ * the effects line up (use the widest text of the program).
+ */
+export function formatTraceStep(step: TraceStep, width = 24): string {
+  const effects: string[] = [];
+  for (const r of step.registers) effects.push(`r${r.reg} ${hex(r.before)} → ${hex(r.after)}`);
+  for (const w of step.writes) {
+    const bytes = Array.from(w.bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    effects.push(`[${hex(w.address)}] ← ${bytes}`);
+  }
+  const indent = '  '.repeat(step.frame);
+  const head = `${String(step.pc).padStart(4)}: ${indent}${step.text}`;
+  return effects.length === 0 ? head : `${head.padEnd(width + 6)}  ${effects.join(', ')}`;
+}

@@ -1,0 +1,156 @@
+// `tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--max-steps N] [--format F]`:
+// runs a program in the interpreter and prints r0; with --trace, one aligned line per step.
+import { parseArgs } from 'node:util';
+import {
+  AssemblerError,
+  assemble,
+  type Dialect,
+  decode,
+  formatDiagnostic,
+  formatTraceStep,
+  type Instruction,
+  Interpreter,
+  InterpreterFault,
+  parseConformanceTest,
+  type RunResult,
+} from '../../isa/index.js';
+import { programSections, readElf } from '../elf/program.js';
+import { fromHexText, readInput } from './io.js';
+import { UsageError } from './usage.js';
+
+const HELP = `usage: tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--max-steps N] [--format F]
+
+Runs an eBPF program in tsbpf's interpreter and prints r0 (decimal and hex).
+FILE is assembly text, a raw program (.bin/.raw), an ELF object (.o) or a conformance test (.data);
+'-' reads assembly from stdin.
+  --dialect D      assembly syntax: llvm (default) or ubpf (default for .data files)
+  --format F       asm, raw, elf or data (default: by extension)
+  --section NAME   ELF section to run (default: the first one with code)
+  --mem HEX        context/packet bytes: r1 = their address, r2 = their length
+  --trace          print every step: pc, instruction, registers changed, memory written
+  --max-steps N    stop with a fault after N instructions (default 10000000)
+  -h, --help       show this help
+A fault prints one line with the pc and the instruction and exits 1.
+`;
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dialect: { type: 'string' },
+      format: { type: 'string' },
+      section: { type: 'string' },
+      mem: { type: 'string' },
+      trace: { type: 'boolean' },
+      'max-steps': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+type Format = 'asm' | 'raw' | 'elf' | 'data';
+
+function formatOf(file: string, given: string | undefined): Format {
+  if (given !== undefined) {
+    if (given !== 'asm' && given !== 'raw' && given !== 'elf' && given !== 'data')
+      throw new UsageError(`--format must be asm, raw, elf or data, not '${given}'`);
+    return given;
+  }
+  if (/\.o$/.test(file)) return 'elf';
+  if (/\.(bin|raw)$/.test(file)) return 'raw';
+  if (/\.data$/.test(file)) return 'data';
+  return 'asm';
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected one input file (see --help)');
+  const file = positionals[0];
+  const format = formatOf(file, values.format);
+  const dialect = values.dialect ?? (format === 'data' ? 'ubpf' : 'llvm');
+  if (dialect !== 'llvm' && dialect !== 'ubpf')
+    throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
+  let maxSteps: number | undefined;
+  if (values['max-steps'] !== undefined) {
+    maxSteps = Number(values['max-steps']);
+    if (!Number.isInteger(maxSteps) || maxSteps <= 0)
+      throw new UsageError(`--max-steps must be a positive integer, not '${values['max-steps']}'`);
+  }
+  const name = file === '-' ? '<stdin>' : file;
+  const input = readInput(file);
+  let program: Instruction[] | Uint8Array;
+  let mem = values.mem !== undefined ? fromHexText(values.mem, '--mem') : undefined;
+  try {
+    switch (format) {
+      case 'raw':
+        program = new Uint8Array(input);
+        break;
+      case 'elf': {
+        const sections = programSections(readElf(new Uint8Array(input)));
+        const chosen = values.section ? sections.find((s) => s.name === values.section) : sections[0];
+        if (!chosen) {
+          process.stderr.write(
+            `tsbpf run: ${name}: ${values.section ? `no section '${values.section}'` : 'no code section'}\n`,
+          );
+          return 1;
+        }
+        program = decode(chosen.code);
+        break;
+      }
+      case 'data': {
+        const test = parseConformanceTest(name, input.toString('utf8'));
+        program =
+          test.raw ?? assemble(test.asm ?? '', { dialect: dialect as Dialect, file: name }).instructions;
+        mem ??= test.mem;
+        break;
+      }
+      default:
+        program = assemble(input.toString('utf8'), { dialect: dialect as Dialect, file: name }).instructions;
+    }
+  } catch (e) {
+    if (e instanceof AssemblerError) {
+      process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const interp = new Interpreter(program, { maxSteps });
+  let result: RunResult;
+  try {
+    if (values.trace) {
+      let width = 0;
+      for (let pc = 0; pc < interp.slots; pc++) width = Math.max(width, interp.textAt(pc).length);
+      const steps = interp.trace({ mem });
+      let next = steps.next();
+      while (!next.done) {
+        process.stdout.write(`${formatTraceStep(next.value, width)}\n`);
+        next = steps.next();
+      }
+      result = next.value;
+    } else result = interp.run({ mem });
+  } catch (e) {
+    if (e instanceof InterpreterFault) {
+      process.stderr.write(`tsbpf run: ${name}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  for (const line of result.output) process.stdout.write(`trace_printk: ${line}\n`);
+  const signed = BigInt.asIntN(64, result.r0);
+  process.stdout.write(
+    `r0 = ${result.r0}${signed < 0n ? ` (${signed})` : ''} (0x${result.r0.toString(16)})\n`,
+  );
+  if (values.trace) process.stdout.write(`${result.steps} instructions\n`);
+  return 0;
+}

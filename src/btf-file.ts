@@ -1,0 +1,26 @@
+// Reading BTF from files: the kernel's own (/sys/kernel/btf/vmlinux, and modules' split BTF on
+// top of it) or any raw BTF blob. Parsing itself is pure (btf/); this only does the I/O.
+import { readFileSync } from 'node:fs';
+import { Btf } from '../btf/parse.js';
+
+export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
+
+let kernel: Btf | undefined;
+
+/** The running kernel's BTF, read once per process and shared. */
+export function vmlinuxBtf(): Btf {
+  kernel ??= Btf.parse(readFileSync(VMLINUX_BTF_PATH));
+  return kernel;
+}
+
+/** A kernel module's split BTF (/sys/kernel/btf/<module>) on top of vmlinux. */
+export function moduleBtf(module: string): Btf {
+  if (!/^[A-Za-z0-9_-]+$/.test(module) || module === 'vmlinux')
+    throw new Error(`bad module name '${module}'`);
+  return Btf.parse(readFileSync(`/sys/kernel/btf/${module}`), { base: vmlinuxBtf() });
+}
+
+/** A raw BTF file (e.g. an extracted .BTF section); `base` for split BTF. */
+export function readBtfFile(path: string, base?: Btf): Btf {
+  return Btf.parse(readFileSync(path), { base });
+}

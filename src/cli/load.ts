@@ -1,0 +1,224 @@
+// `tsbpf load OBJ.o [--set NAME=VALUE…] [--pin DIR] [--no-attach] [--duration S]`: loads an object,
+// prints its programs and maps, attaches by section name and streams trace_pipe and ringbuf
+// output until Ctrl-C (or --duration).
+import { closeSync, constants, mkdirSync, openSync, readSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Link } from '../link/link.js';
+import { attachBySection, NotAutoAttachable } from '../object/attach.js';
+import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
+import { UsageError } from './usage.js';
+
+const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--pin DIR] [--no-attach] [--duration SECONDS]
+
+Loads every program and map of a BPF object (as clang -target bpf -g writes it), applying CO-RE
+relocations against this kernel's BTF, and prints them. Then attaches each program by its section
+name (kprobe/, tracepoint/, raw_tp/, tp_btf/, fentry/, uprobe/ …) and prints bpf_printk output
+(trace_pipe) and ringbuf records until Ctrl-C.
+  --set NAME=VALUE     set a global variable before load (e.g. a const volatile knob):
+                       integers (42, -1, 0x10), true/false, or a string
+  --kconfig KEY=VALUE  override a .kconfig value (CONFIG_HZ=100)
+  --pin DIR            pin programs at DIR/<program> and maps at DIR/maps/<map> (bpffs)
+  --no-attach          load and print, then exit
+  --duration SECONDS   stream for this long, then exit (default: until Ctrl-C)
+  -h, --help           show this help
+`;
+
+function parseValue(text: string): VariableValue {
+  if (/^-?\d+$/.test(text)) return BigInt(text);
+  if (/^0x[0-9a-f]+$/i.test(text)) return BigInt(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return text.replace(/^"(.*)"$/, '$1');
+}
+
+function pairs(list: string[] | undefined, what: string): [string, string][] {
+  return (list ?? []).map((s) => {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${what} takes NAME=VALUE, not '${s}'`);
+    return [s.slice(0, eq), s.slice(eq + 1)];
+  });
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected one object file');
+  const duration = values.duration === undefined ? undefined : Number(values.duration);
+  if (duration !== undefined && !(duration >= 0))
+    throw new UsageError(`--duration takes seconds, not '${values.duration}'`);
+  const sets = pairs(values.set, '--set');
+  const kconfig = Object.fromEntries(pairs(values.kconfig, '--kconfig'));
+
+  const obj = BpfObject.open(positionals[0] as string);
+  for (const [name, value] of sets) obj.set(name, parseValue(value));
+  using loaded = obj.load({
+    onProgramError: 'skip',
+    kconfig,
+    ...(values.pin ? { pinPath: values.pin } : {}),
+  });
+  const links: Link[] = [];
+  try {
+    const attached = new Map<string, string>();
+    if (!values['no-attach']) {
+      for (const [name, prog] of loaded.programs) {
+        const def = loaded.specs.get(name)?.def;
+        if (!def) continue;
+        try {
+          links.push(attachBySection(prog, def));
+          attached.set(name, 'attached');
+        } catch (err) {
+          attached.set(
+            name,
+            err instanceof NotAutoAttachable
+              ? 'not auto-attached'
+              : `attach failed: ${(err as Error).message.split('\n')[0]}`,
+          );
+        }
+      }
+    }
+    printObject(loaded, attached);
+    if (values.pin) pinAll(loaded, values.pin);
+    if (loaded.programs.size === 0) {
+      process.stderr.write(`tsbpf load: no program of ${positionals[0]} could be loaded\n`);
+      return 1;
+    }
+    if (values['no-attach'] || links.length === 0) return 0;
+    await stream(loaded, duration);
+    return 0;
+  } finally {
+    for (const l of links) l.close();
+  }
+}
+
+function printObject(loaded: LoadedObject, attached: Map<string, string>): void {
+  const rows = [['PROGRAM', 'SECTION', 'TYPE', 'ID', 'INSNS', 'VERIFIED', 'CO-RE', 'STATUS']];
+  for (const [name, prog] of loaded.programs) {
+    const info = prog.info();
+    const core = loaded.core.get(name) ?? [];
+    rows.push([
+      name,
+      loaded.specs.get(name)?.section ?? '',
+      info.typeName,
+      String(info.id),
+      String(info.xlatedSize / 8),
+      String(info.verifiedInsns),
+      core.length
+        ? `${core.length}${core.some((c) => c.poisoned) ? ` (${core.filter((c) => c.poisoned).length} unresolved)` : ''}`
+        : '-',
+      attached.get(name) ?? 'loaded',
+    ]);
+  }
+  for (const s of loaded.skipped)
+    rows.push([s.program, s.section, '-', '-', '-', '-', '-', `skipped: ${s.reason}`]);
+  process.stdout.write(`${table(rows)}\n\n`);
+  const maps = [['MAP', 'TYPE', 'ID', 'KEY', 'VALUE', 'MAX_ENTRIES', 'FLAGS']];
+  for (const [name, map] of loaded.maps) {
+    const i = map.info();
+    maps.push([
+      name,
+      i.typeName,
+      String(i.id),
+      String(i.keySize),
+      String(i.valueSize),
+      String(i.maxEntries),
+      `0x${i.flags.toString(16)}`,
+    ]);
+  }
+  process.stdout.write(`${table(maps)}\n`);
+}
+
+function pinAll(loaded: LoadedObject, dir: string): void {
+  mkdirSync(`${dir}/maps`, { recursive: true });
+  for (const [name, prog] of loaded.programs) prog.pin(`${dir}/${name}`);
+  for (const map of loaded.maps.values()) {
+    const path = `${dir}/maps/${map.name || 'map'}`;
+    try {
+      map.pin(path);
+    } catch (err) {
+      // A map pinned by name is already there.
+      if (!/EEXIST/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+/** trace_pipe lines and ringbuf records until SIGINT/SIGTERM or the duration. */
+async function stream(loaded: LoadedObject, duration: number | undefined): Promise<void> {
+  const { tracefsRoot } = await import('../tracefs.js');
+  const { RingBufReader } = await import('../events/ringbuf.js');
+  const readers = [...loaded.maps.entries()]
+    .filter(([, m]) => m.typeName === 'ringbuf')
+    .map(([name, m]) => {
+      const r = RingBufReader.open(m);
+      r.subscribe((rec) => {
+        const bytes = new Uint8Array(rec.buffer, rec.byteOffset, rec.byteLength);
+        process.stdout.write(`ringbuf ${name}: ${Buffer.from(bytes).toString('hex')}\n`);
+      });
+      return r;
+    });
+  let pipe = -1;
+  try {
+    pipe = openSync(`${tracefsRoot()}/trace_pipe`, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    process.stderr.write(
+      `tsbpf load: no trace_pipe (${(err as Error).message}); bpf_printk output will not be shown\n`,
+    );
+  }
+  const buf = Buffer.alloc(64 * 1024);
+  process.stderr.write(`streaming${duration === undefined ? ' (Ctrl-C to stop)' : ` for ${duration} s`}…\n`);
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (pipe < 0) return;
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(pipe, buf, 0, buf.length, null);
+        } catch {
+          break; // EAGAIN: nothing more now
+        }
+        if (n <= 0) break;
+        process.stdout.write(buf.subarray(0, n));
+      }
+    }, 100);
+    const stop = () => {
+      clearInterval(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (duration !== undefined) setTimeout(stop, duration * 1000);
+  });
+  for (const r of readers) r.close();
+  if (pipe >= 0) closeSync(pipe);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      set: { type: 'string', multiple: true },
+      kconfig: { type: 'string', multiple: true },
+      pin: { type: 'string' },
+      'no-attach': { type: 'boolean' },
+      duration: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

@@ -5,83 +5,182 @@
 
 export const MapCreate = {
   SIZE: 72, // through map_extra
-  map_type: 0, key_size: 4, value_size: 8, max_entries: 12, map_flags: 16, inner_map_fd: 20,
-  numa_node: 24, map_name: 28, map_ifindex: 44, btf_fd: 48, btf_key_type_id: 52,
-  btf_value_type_id: 56, btf_vmlinux_value_type_id: 60, map_extra: 64,
+  map_type: 0,
+  key_size: 4,
+  value_size: 8,
+  max_entries: 12,
+  map_flags: 16,
+  inner_map_fd: 20,
+  numa_node: 24,
+  map_name: 28,
+  map_ifindex: 44,
+  btf_fd: 48,
+  btf_key_type_id: 52,
+  btf_value_type_id: 56,
+  btf_vmlinux_value_type_id: 60,
+  map_extra: 64,
 } as const;
 
 export const MapElem = {
   SIZE: 32,
-  map_fd: 0, key: 8, value: 16, next_key: 16, flags: 24,
+  map_fd: 0,
+  key: 8,
+  value: 16,
+  next_key: 16,
+  flags: 24,
 } as const;
 
 export const MapBatch = {
   SIZE: 56,
-  in_batch: 0, out_batch: 8, keys: 16, values: 24, count: 32, map_fd: 36, elem_flags: 40, flags: 48,
+  in_batch: 0,
+  out_batch: 8,
+  keys: 16,
+  values: 24,
+  count: 32,
+  map_fd: 36,
+  elem_flags: 40,
+  flags: 48,
 } as const;
 
 export const ProgLoad = {
   SIZE: 144, // through log_true_size (6.4+; an older kernel sees a zero tail)
-  prog_type: 0, insn_cnt: 4, insns: 8, license: 16, log_level: 24, log_size: 28, log_buf: 32,
-  kern_version: 40, prog_flags: 44, prog_name: 48, prog_ifindex: 64, expected_attach_type: 68,
-  prog_btf_fd: 72, func_info_rec_size: 76, func_info: 80, func_info_cnt: 88, line_info_rec_size: 92,
-  line_info: 96, line_info_cnt: 104, attach_btf_id: 108, attach_prog_fd: 112, core_relo_cnt: 116,
-  fd_array: 120, core_relos: 128, core_relo_rec_size: 136, log_true_size: 140,
+  prog_type: 0,
+  insn_cnt: 4,
+  insns: 8,
+  license: 16,
+  log_level: 24,
+  log_size: 28,
+  log_buf: 32,
+  kern_version: 40,
+  prog_flags: 44,
+  prog_name: 48,
+  prog_ifindex: 64,
+  expected_attach_type: 68,
+  prog_btf_fd: 72,
+  func_info_rec_size: 76,
+  func_info: 80,
+  func_info_cnt: 88,
+  line_info_rec_size: 92,
+  line_info: 96,
+  line_info_cnt: 104,
+  attach_btf_id: 108,
+  attach_prog_fd: 112,
+  core_relo_cnt: 116,
+  fd_array: 120,
+  core_relos: 128,
+  core_relo_rec_size: 136,
+  log_true_size: 140,
 } as const;
 
 export const ObjPin = {
   SIZE: 16,
-  pathname: 0, bpf_fd: 8, file_flags: 12,
+  pathname: 0,
+  bpf_fd: 8,
+  file_flags: 12,
 } as const;
 
 export const TestRun = {
   SIZE: 76, // through batch_size
-  prog_fd: 0, retval: 4, data_size_in: 8, data_size_out: 12, data_in: 16, data_out: 24, repeat: 32,
-  duration: 36, ctx_size_in: 40, ctx_size_out: 44, ctx_in: 48, ctx_out: 56, flags: 64, cpu: 68,
+  prog_fd: 0,
+  retval: 4,
+  data_size_in: 8,
+  data_size_out: 12,
+  data_in: 16,
+  data_out: 24,
+  repeat: 32,
+  duration: 36,
+  ctx_size_in: 40,
+  ctx_size_out: 44,
+  ctx_in: 48,
+  ctx_out: 56,
+  flags: 64,
+  cpu: 68,
   batch_size: 72,
 } as const;
 
 /** *_GET_NEXT_ID and *_GET_FD_BY_ID. */
 export const GetId = {
   SIZE: 12,
-  start_id: 0, id: 0, next_id: 4, open_flags: 8,
+  start_id: 0,
+  id: 0,
+  next_id: 4,
+  open_flags: 8,
 } as const;
 
 export const InfoByFd = {
   SIZE: 16,
-  bpf_fd: 0, info_len: 4, info: 8,
+  bpf_fd: 0,
+  info_len: 4,
+  info: 8,
 } as const;
 
 export const BtfLoad = {
   SIZE: 32, // through btf_log_true_size (6.4+)
-  btf: 0, btf_log_buf: 8, btf_size: 16, btf_log_size: 20, btf_log_level: 24, btf_log_true_size: 28,
+  btf: 0,
+  btf_log_buf: 8,
+  btf_size: 16,
+  btf_log_size: 20,
+  btf_log_level: 24,
+  btf_log_true_size: 28,
 } as const;
 
 /** BPF_LINK_CREATE's common head; the per-attach-type union starts at `target_btf_id`. */
 export const LinkCreate = {
   SIZE: 64,
-  prog_fd: 0, target_fd: 4, attach_type: 8, flags: 12, target_btf_id: 16, perf_event_bpf_cookie: 16,
+  prog_fd: 0,
+  target_fd: 4,
+  attach_type: 8,
+  flags: 12,
+  target_btf_id: 16,
+  perf_event_bpf_cookie: 16,
 } as const;
 
 export const RawTracepointOpen = {
   SIZE: 16,
-  name: 0, prog_fd: 8,
+  name: 0,
+  prog_fd: 8,
 } as const;
 
 /** struct bpf_map_info (the prefix we read). */
 export const MapInfo = {
   SIZE: 88,
-  type: 0, id: 4, key_size: 8, value_size: 12, max_entries: 16, map_flags: 20, name: 24, ifindex: 40,
-  btf_id: 64, btf_key_type_id: 68, btf_value_type_id: 72, map_extra: 80,
+  type: 0,
+  id: 4,
+  key_size: 8,
+  value_size: 12,
+  max_entries: 16,
+  map_flags: 20,
+  name: 24,
+  ifindex: 40,
+  btf_id: 64,
+  btf_key_type_id: 68,
+  btf_value_type_id: 72,
+  map_extra: 80,
 } as const;
 
 /** struct bpf_prog_info (the prefix we read). */
 export const ProgInfo = {
   SIZE: 232,
-  type: 0, id: 4, tag: 8, jited_prog_len: 16, xlated_prog_len: 20, jited_prog_insns: 24,
-  xlated_prog_insns: 32, load_time: 40, created_by_uid: 48, nr_map_ids: 52, map_ids: 56, name: 64,
-  ifindex: 80, btf_id: 128, run_time_ns: 192, run_cnt: 200, recursion_misses: 208, verified_insns: 216,
-  attach_btf_obj_id: 220, attach_btf_id: 224,
+  type: 0,
+  id: 4,
+  tag: 8,
+  jited_prog_len: 16,
+  xlated_prog_len: 20,
+  jited_prog_insns: 24,
+  xlated_prog_insns: 32,
+  load_time: 40,
+  created_by_uid: 48,
+  nr_map_ids: 52,
+  map_ids: 56,
+  name: 64,
+  ifindex: 80,
+  btf_id: 128,
+  run_time_ns: 192,
+  run_cnt: 200,
+  recursion_misses: 208,
+  verified_insns: 216,
+  attach_btf_obj_id: 220,
+  attach_btf_id: 224,
 } as const;
 
 /** Kernel object names (maps, programs) are at most 15 characters of [A-Za-z0-9_.]. */

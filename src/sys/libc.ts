@@ -38,7 +38,9 @@ export const sysPerfEventOpen: (
   cpu: number,
   groupFd: number,
   flags: number,
-) => number = libc.func('long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)');
+) => number = libc.func(
+  'long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)',
+);
 
 /** ioctl(2) with a pointer argument. */
 export const ioctlPtr: (fd: number, request: number, arg: Uint8Array | null) => number = libc.func(
@@ -52,18 +54,37 @@ export const ioctlInt: (fd: number, request: number, arg: number) => number = li
 export const close: (fd: number) => number = libc.func('int close(int fd)');
 
 /** mmap(2); returns the address as a BigInt (MAP_FAILED is 2^64-1). */
-export const mmap: (addr: bigint | null, length: number, prot: number, flags: number, fd: number, offset: number) => bigint =
-  libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
-export const munmap: (addr: bigint, length: number) => number = libc.func('int munmap(void *addr, size_t length)');
+export const mmap: (
+  addr: bigint | null,
+  length: number,
+  prot: number,
+  flags: number,
+  fd: number,
+  offset: number,
+) => bigint = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
+export const munmap: (addr: bigint, length: number) => number = libc.func(
+  'int munmap(void *addr, size_t length)',
+);
 export const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
 /** prlimit(2) on this process (pid 0): rlimits as two u64 (cur, max) in 16-byte Buffers. */
-export const prlimit: (pid: number, resource: number, newLimit: Uint8Array | null, oldLimit: Uint8Array | null) => number =
-  libc.func('int prlimit(int pid, int resource, void *new_limit, void *old_limit)');
+export const prlimit: (
+  pid: number,
+  resource: number,
+  newLimit: Uint8Array | null,
+  oldLimit: Uint8Array | null,
+) => number = libc.func('int prlimit(int pid, int resource, void *new_limit, void *old_limit)');
 
 /** mount(2), for bpffs and tracefs. */
-export const mount: (source: string, target: string, fsType: string, flags: number, data: string | null) => number =
-  libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)');
+export const mount: (
+  source: string,
+  target: string,
+  fsType: string,
+  flags: number,
+  data: string | null,
+) => number = libc.func(
+  'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
+);
 
 export const getpagesize: () => number = libc.func('int getpagesize()');
 

@@ -1,0 +1,128 @@
+// What every event reader shares: a record cursor (peek / current / commit, implemented per
+// ring type), and three ways to consume it on Node's own event loop — drain() now, subscribe()
+// with a callback, or `for await`. The consumer position moves past a record only after the
+// record was handed over (the callback returned, or the iterator was asked for the next one).
+import { type Readable, watchReadable } from '../sys/mmap.js';
+
+export interface SubscribeOptions {
+  /** Stops the subscription (and ends a `for await` loop) when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A record callback; returning `false` stops the current drain (the record counts as consumed). */
+export type RecordCallback<T> = (record: T) => unknown;
+
+export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
+  #watches: Readable[] | undefined;
+  #wake: (() => void) | undefined;
+  #subscribed = false;
+  #closed = false;
+
+  /** fds that poll readable when records arrive. */
+  protected abstract pollFds(): number[];
+  /** True when a record is ready at the cursor (skipping and counting lost/discarded ones). */
+  protected abstract peek(): boolean;
+  /** The record at the cursor (valid until commit()). */
+  protected abstract current(): T;
+  /** Moves the cursor past the record and tells the kernel the space is free. */
+  protected abstract commit(): void;
+  /** Releases mappings and fds (called once by close()). */
+  protected abstract release(): void;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Hands every record available now to `callback`; returns how many (at most `max`). */
+  drain(callback: RecordCallback<T>, max = Number.POSITIVE_INFINITY): number {
+    this.#check();
+    let n = 0;
+    while (n < max && this.peek()) {
+      let stop = false;
+      try {
+        stop = callback(this.current()) === false;
+      } finally {
+        this.commit();
+      }
+      n++;
+      if (stop) break;
+    }
+    return n;
+  }
+
+  /** Calls `callback` for each record as it arrives, from the event loop, until closed or aborted. */
+  subscribe(callback: RecordCallback<T>, opts: SubscribeOptions = {}): void {
+    this.#check();
+    if (this.#subscribed) throw new Error('this reader already has a subscriber');
+    if (opts.signal?.aborted) return;
+    this.#subscribed = true;
+    this.drain(callback);
+    this.#listen(() => {
+      if (!this.#closed) this.drain(callback);
+    });
+    opts.signal?.addEventListener('abort', () => this.#unlisten(), { once: true });
+  }
+
+  /** Records as an async iterable; `signal` ends the loop. */
+  async *records(opts: SubscribeOptions = {}): AsyncGenerator<T, void, undefined> {
+    this.#check();
+    const signal = opts.signal;
+    for (;;) {
+      while (!this.#closed && !signal?.aborted && this.peek()) {
+        try {
+          yield this.current();
+        } finally {
+          if (!this.#closed) this.commit();
+        }
+      }
+      if (this.#closed || signal?.aborted) return;
+      await this.#readable(signal);
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this.records();
+  }
+
+  /** Stops watching and unmaps. Safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unlisten();
+    this.#wake?.();
+    this.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new Error('event reader is closed');
+  }
+
+  #listen(onReadable: () => void): void {
+    this.#watches = this.pollFds().map((fd) => watchReadable(fd, onReadable));
+  }
+
+  #unlisten(): void {
+    for (const w of this.#watches ?? []) w.close();
+    this.#watches = undefined;
+    this.#subscribed = false;
+  }
+
+  /** Resolves when a poll fd is readable, the reader closes or `signal` aborts. */
+  #readable(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        signal?.removeEventListener('abort', done);
+        this.#wake = undefined;
+        this.#unlisten();
+        resolve();
+      };
+      this.#wake = done;
+      signal?.addEventListener('abort', done, { once: true });
+      this.#listen(done);
+    });
+  }
+}

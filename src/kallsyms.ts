@@ -1,0 +1,99 @@
+// Kernel symbols (/proc/kallsyms) and the kprobe blacklist: what a kprobe may attach to, and the
+// arch-specific syscall wrapper names (`__x64_sys_unlinkat`), probed the way libbpf does.
+import { existsSync, readFileSync } from 'node:fs';
+import { mount } from './sys/libc.js';
+
+/** A kernel symbol's address (a BigInt; 0 when kptr_restrict hides addresses) and module. */
+export interface KernelSymbol {
+  name: string;
+  address: bigint;
+  /** `t`/`T` for text, … (the nm type letter). */
+  type: string;
+  module?: string;
+}
+
+let symbols: Map<string, KernelSymbol> | undefined;
+
+/** Parses kallsyms text (exported for tests over fixed input). */
+export function parseKallsyms(text: string): Map<string, KernelSymbol> {
+  const out = new Map<string, KernelSymbol>();
+  for (const line of text.split('\n')) {
+    // "ffffffff8137dd60 T do_unlinkat" or "... t foo\t[module]"
+    const a = line.indexOf(' ');
+    const b = line.indexOf(' ', a + 1);
+    if (a < 0 || b < 0) continue;
+    const rest = line.slice(b + 1);
+    const tab = rest.indexOf('\t');
+    const name = tab < 0 ? rest : rest.slice(0, tab);
+    if (out.has(name)) continue; // the first (core kernel) definition wins
+    const sym: KernelSymbol = { name, address: BigInt(`0x${line.slice(0, a)}`), type: line.slice(a + 1, b) };
+    if (tab >= 0) sym.module = rest.slice(tab + 1).replace(/^\[|\]$/g, '');
+    out.set(name, sym);
+  }
+  return out;
+}
+
+/** All kernel symbols, read once per process. */
+export function kallsyms(): Map<string, KernelSymbol> {
+  symbols ??= parseKallsyms(readFileSync('/proc/kallsyms', 'latin1'));
+  return symbols;
+}
+
+/** A kernel symbol by name, or undefined. */
+export function kernelSymbol(name: string): KernelSymbol | undefined {
+  return kallsyms().get(name);
+}
+
+/** The syscall wrapper prefix of this architecture, as libbpf probes it. */
+export function syscallPrefix(): string | undefined {
+  const candidates =
+    process.arch === 'arm64' ? ['__arm64_sys_'] : process.arch === 'x64' ? ['__x64_sys_', '__ia32_sys_'] : [];
+  for (const p of [...candidates, '__se_sys_', 'sys_']) {
+    if (kernelSymbol(`${p}bpf`)) return p;
+  }
+  return undefined;
+}
+
+/** The kernel function behind syscall `name` (`unlinkat` → `__x64_sys_unlinkat`), if any. */
+export function syscallFunction(name: string): string | undefined {
+  const prefix = syscallPrefix();
+  if (prefix === undefined) return undefined;
+  const fn = `${prefix}${name}`;
+  return kernelSymbol(fn) ? fn : undefined;
+}
+
+/** One blacklisted address range and the function it covers. */
+export interface BlacklistEntry {
+  start: bigint;
+  end: bigint;
+  name: string;
+}
+
+/** Parses the kprobes blacklist ("0xstart-0xend\tname" per line). */
+export function parseBlacklist(text: string): BlacklistEntry[] {
+  const out: BlacklistEntry[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^0x([0-9a-f]+)-0x([0-9a-f]+)\s+(\S+)/.exec(line);
+    if (m) out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), name: m[3] as string });
+  }
+  return out;
+}
+
+let blacklist: Set<string> | null | undefined;
+
+/**
+ * Names of functions kprobes refuse (debugfs kprobes/blacklist; mounts debugfs if needed), or
+ * null when this kernel does not publish the list.
+ */
+export function kprobeBlacklist(): Set<string> | null {
+  if (blacklist !== undefined) return blacklist;
+  const path = '/sys/kernel/debug/kprobes/blacklist';
+  if (!existsSync(path) && existsSync('/sys/kernel/debug'))
+    mount('debugfs', '/sys/kernel/debug', 'debugfs', 0, null);
+  try {
+    blacklist = new Set(parseBlacklist(readFileSync(path, 'latin1')).map((e) => e.name));
+  } catch {
+    blacklist = null;
+  }
+  return blacklist;
+}

@@ -1,0 +1,86 @@
+// Link: one attachment of a program to a hook. Closing it detaches the program; whatever else the
+// attachment holds (a perf event fd, a tracefs probe definition) is released right after.
+import { FdObject } from '../fd.js';
+
+export type LinkKind =
+  | 'kprobe'
+  | 'kretprobe'
+  | 'uprobe'
+  | 'uretprobe'
+  | 'tracepoint'
+  | 'raw_tracepoint'
+  | 'tp_btf'
+  | 'fentry'
+  | 'fexit'
+  | 'perf_event';
+
+/** How the program is attached: a BPF link, PERF_EVENT_IOC_SET_BPF, or BPF_RAW_TRACEPOINT_OPEN. */
+export type AttachMode = 'link' | 'ioctl' | 'raw_tracepoint';
+
+export class Link extends FdObject {
+  readonly kind: LinkKind;
+  /** What it is attached to (`do_unlinkat`, `syscalls:sys_enter_getppid`, `/bin/true:main+0`). */
+  readonly target: string;
+  readonly mode: AttachMode;
+  /** True when the probe was created through tracefs kprobe_events/uprobe_events. */
+  readonly legacy: boolean;
+  #release: (() => void) | undefined;
+
+  /** @internal attach functions create links; `release` runs once, after the fd is closed. */
+  constructor(
+    fd: number,
+    kind: LinkKind,
+    target: string,
+    mode: AttachMode,
+    legacy: boolean,
+    release?: () => void,
+  ) {
+    super(fd, `${kind} link`);
+    this.kind = kind;
+    this.target = target;
+    this.mode = mode;
+    this.legacy = legacy;
+    this.#release = release;
+  }
+
+  protected describe(): string {
+    return `${this.kind} link to '${this.target}'`;
+  }
+
+  /** Detaches the program and releases the probe. Safe to call more than once. */
+  override close(): void {
+    if (this.closed) return;
+    super.close();
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+}
+
+/** Why an attach failed, as a class a caller can branch on. */
+export type AttachFailure =
+  /** The kernel lacks the mechanism (no kprobes, no BPF links, no uprobe PMU). */
+  | 'unsupported'
+  /** No such function, symbol, binary or tracepoint. */
+  | 'not-found'
+  /** It exists but cannot be probed (kprobe blacklist, notrace, bad offset). */
+  | 'not-traceable'
+  /** Not allowed: needs root/CAP_PERFMON, or this kernel refuses it even to root. */
+  | 'permission'
+  /** Anything else the kernel said no to (the errno is in the message). */
+  | 'kernel';
+
+/** An attach that failed, with the class of failure and the target. */
+export class AttachError extends Error {
+  override name = 'AttachError';
+  readonly reason: AttachFailure;
+  readonly target: string;
+  /** The errno, when a system call failed. */
+  readonly errno: number | undefined;
+  constructor(reason: AttachFailure, target: string, message: string, errno?: number) {
+    super(message);
+    this.reason = reason;
+    this.target = target;
+    this.errno = errno;
+  }
+}

@@ -1,0 +1,43 @@
+// Raw tracepoints: BPF_RAW_TRACEPOINT_OPEN with the tracepoint's name (no tracefs, no perf
+// event); the returned fd is the link.
+import { RawTracepointOpen } from '../sys/attr.js';
+import { bpfTry, Cmd, cString, putPointer } from '../sys/bpf.js';
+import { Errno, errnoName } from '../sys/errno.js';
+import { AttachError, Link, type LinkKind } from './link.js';
+
+/** BPF_RAW_TRACEPOINT_OPEN: `name` null for BTF programs (tp_btf/fentry/fexit on old kernels). */
+export function rawTracepointOpen(
+  prog: { fd: number },
+  name: string | null,
+  kind: LinkKind,
+  target: string,
+): Link {
+  const attr = Buffer.alloc(RawTracepointOpen.SIZE);
+  const text = name === null ? null : cString(name);
+  putPointer(attr, RawTracepointOpen.name, text);
+  attr.writeUInt32LE(prog.fd, RawTracepointOpen.prog_fd);
+  const fd = bpfTry(Cmd.RAW_TRACEPOINT_OPEN, attr, RawTracepointOpen.SIZE);
+  void text;
+  if (fd >= 0) return new Link(fd, kind, target, 'raw_tracepoint', false);
+  const errno = -fd;
+  const what = `BPF_RAW_TRACEPOINT_OPEN for ${kind} '${target}'`;
+  if (errno === Errno.ENOENT)
+    throw new AttachError('not-found', target, `${what}: ENOENT: no tracepoint named '${target}'`, errno);
+  if (errno === Errno.EPERM || errno === Errno.EACCES) {
+    throw new AttachError(
+      'permission',
+      target,
+      `${what}: ${errnoName(errno)}: needs root or CAP_BPF+CAP_PERFMON`,
+      errno,
+    );
+  }
+  if (errno === Errno.EINVAL) {
+    throw new AttachError('kernel', target, `${what}: EINVAL: the program is not a ${kind} program`, errno);
+  }
+  throw new AttachError('kernel', target, `${what}: ${errnoName(errno)}`, errno);
+}
+
+/** Attaches a raw_tracepoint program to tracepoint `name` (e.g. 'sys_enter'). */
+export function attachRawTracepoint(prog: { fd: number }, name: string): Link {
+  return rawTracepointOpen(prog, name, 'raw_tracepoint', name);
+}

@@ -1,0 +1,59 @@
+// Shared memory with the kernel (ring buffers) and readiness on Node's own event loop.
+// mmap/munmap are declared in ./libc.ts; the poll handle is koffi's libuv uv_poll_t, so a reader
+// sleeps in the loop's epoll like any socket: no busy polling, no thread per reader.
+import koffi from 'koffi';
+import { SysError } from './errno.js';
+import { lastErrno, MAP_FAILED, mmap, munmap, viewOf } from './libc.js';
+
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 1;
+
+/** A mapped region: its address, length and an ArrayBuffer over it (no copy). */
+export interface Mapping {
+  readonly address: bigint;
+  readonly length: number;
+  readonly buffer: ArrayBuffer;
+}
+
+/** mmap(NULL, length, prot, MAP_SHARED, fd, offset); throws SysError naming `what`. */
+export function mapShared(fd: number, length: number, prot: number, offset: number, what: string): Mapping {
+  const address = mmap(null, length, prot, MAP_SHARED, fd, offset);
+  if (address === MAP_FAILED || address === -1n)
+    throw new SysError(`mmap ${what}`, lastErrno(), `${length} bytes at offset ${offset}`);
+  return { address, length, buffer: viewOf(address, length) };
+}
+
+export function unmap(m: Mapping): void {
+  munmap(m.address, m.length);
+}
+
+/** A readiness watch on an fd; `stop()` pauses it, `close()` ends it. */
+export interface Readable {
+  start(): void;
+  stop(): void;
+  close(): void;
+  unref(): void;
+}
+
+/** Calls `onReadable` from the event loop whenever `fd` polls readable (level-triggered). */
+export function watchReadable(fd: number, onReadable: () => void): Readable {
+  let started = true;
+  const handle = koffi.node.poll(fd, { readable: true }, onReadable);
+  return {
+    start() {
+      if (!started) handle.start({ readable: true }, onReadable);
+      started = true;
+    },
+    stop() {
+      if (started) handle.stop();
+      started = false;
+    },
+    close() {
+      handle.close();
+    },
+    unref() {
+      handle.unref();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// The VM suite, run from the host suite: boots ONE qemu guest with Debian's stock 6.1 kernel
+// (kprobes, kretprobes, tracefs kprobe_events, fentry — what this host's kernel lacks), runs
+// test/vm/**/*.vm.test.ts there with vitest's JSON reporter, and declares one host test per
+// guest test so the guest's results count in this run's summary. Skipped (with the reason)
+// where the VM cannot run; under TSBPF_REQUIRE_KERNEL=1 that is a failure instead.
+// TSBPF_VM=0 skips it on purpose (it takes ~2-3 minutes).
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const MARK = '@@TSBPF-VM-REPORT@@';
+
+function whyNoVm(): string | undefined {
+  if (process.env.TSBPF_VM === '0') return 'TSBPF_VM=0';
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return `the VM runner needs x86_64 Linux (${process.platform}/${process.arch})`;
+  if (process.getuid?.() !== 0) return 'the VM runner needs root';
+  if (spawnSync('sh', ['-c', 'command -v qemu-system-x86_64']).status !== 0) {
+    return 'qemu-system-x86_64 is not installed (test/vm/run-in-vm.sh true installs it)';
+  }
+  return undefined;
+}
+
+interface AssertionResult {
+  ancestorTitles: string[];
+  title: string;
+  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo' | 'disabled';
+  failureMessages: string[];
+}
+interface Report {
+  testResults: { name: string; message?: string; assertionResults: AssertionResult[] }[];
+}
+
+function runVm(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const inner = [
+    'node node_modules/vitest/vitest.mjs run --config test/vm/vitest.config.ts --reporter=json',
+    '--outputFile="$VM_SCRATCH/report.json" >&2;',
+    `echo; echo ${MARK}; cat "$VM_SCRATCH/report.json"`,
+  ].join(' ');
+  return new Promise((resolve) => {
+    const child = spawn('test/vm/run-in-vm.sh', ['bash', '-c', inner], {
+      cwd: root,
+      env: { ...process.env, VM_TIMEOUT: process.env.VM_TIMEOUT ?? '420' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const reason = whyNoVm();
+if (reason !== undefined) {
+  describe('VM suite', () => {
+    if (process.env.TSBPF_REQUIRE_KERNEL === '1' && process.env.TSBPF_VM !== '0') {
+      it('requires the VM (TSBPF_REQUIRE_KERNEL=1)', () => {
+        throw new Error(`the VM suite cannot run: ${reason}`);
+      });
+    } else {
+      it.skip(`skipped: ${reason}`, () => {});
+    }
+  });
+} else {
+  const run = await runVm();
+  const at = run.stdout.lastIndexOf(MARK);
+  let report: Report | undefined;
+  let parseError = '';
+  try {
+    if (at >= 0) report = JSON.parse(run.stdout.slice(at + MARK.length)) as Report;
+  } catch (err) {
+    parseError = (err as Error).message;
+  }
+  describe('VM suite (Debian 6.1 under qemu)', () => {
+    if (!report) {
+      it('boots the VM and runs the suite', () => {
+        const tail = run.stderr.split('\n').slice(-40).join('\n');
+        throw new Error(
+          `no report from the VM (exit ${run.code}${parseError ? `, ${parseError}` : ''}):\n${tail}`,
+        );
+      });
+      return;
+    }
+    for (const file of report.testResults) {
+      const name = file.name.slice(file.name.indexOf('test/vm/'));
+      if (file.assertionResults.length === 0) {
+        it(`${name} runs`, () => {
+          throw new Error(file.message || 'the file ran no tests');
+        });
+      }
+      for (const t of file.assertionResults) {
+        const title = [name, ...t.ancestorTitles, t.title].join(' > ');
+        if (t.status === 'passed') it(title, () => expect(t.status).toBe('passed'));
+        else if (t.status === 'failed') {
+          it(title, () => {
+            throw new Error(t.failureMessages.join('\n') || 'failed in the VM');
+          });
+        } else it.skip(title, () => {});
+      }
+    }
+  });
+}

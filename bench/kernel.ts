@@ -63,7 +63,12 @@ const NOPS = 1_000_000;
     for (let i = 0; i < NOPS; i++) if (m.get(i % NENT) === undefined) throw new Error('miss');
     times.push((now() - t0) / NOPS);
   }
-  report('HASH lookup hit u32->u64 (ns/op)', stat(times), cFigure(mapOut, 'HASH lookup hit 1M (u32->u64, 100k entries)'), 'ns');
+  report(
+    'HASH lookup hit u32->u64 (ns/op)',
+    stat(times),
+    cFigure(mapOut, 'HASH lookup hit 1M (u32->u64, 100k entries)'),
+    'ns',
+  );
 
   // ---- batch lookup ----
   const cBatch = cFigure(mapOut, 'HASH LOOKUP_BATCH 100k entries, count=100000');

@@ -75,7 +75,8 @@ function classifyAlu(ins: Instruction, wide: boolean): Decoded {
   const srcReg = sourceOf(ins.code) === Source.X;
   if (op === 0xd0) {
     if (ins.src !== 0 || ins.off !== 0) return invalid('byte swap uses neither src nor off');
-    if (ins.imm !== 16 && ins.imm !== 32 && ins.imm !== 64) return invalid(`byte swap width ${ins.imm} is not 16, 32 or 64`);
+    if (ins.imm !== 16 && ins.imm !== 32 && ins.imm !== 64)
+      return invalid(`byte swap width ${ins.imm} is not 16, 32 or 64`);
     if (wide && srcReg) return invalid('ALU64 byte swap must use source K (bswap)');
     const order = wide ? 'swap' : srcReg ? 'be' : 'le';
     return { kind: 'endian', order, bits: ins.imm as 16 | 32 | 64 };
@@ -109,12 +110,14 @@ function classifyJmp(ins: Instruction, wide: boolean): Decoded {
   switch (j.name) {
     case 'ja':
       if (srcReg || ins.dst !== 0 || ins.src !== 0) return invalid('ja uses neither registers nor source X');
-      if (wide) return ins.imm !== 0 ? invalid('ja (16-bit offset) has a non-zero imm') : { kind: 'ja', long: false };
+      if (wide)
+        return ins.imm !== 0 ? invalid('ja (16-bit offset) has a non-zero imm') : { kind: 'ja', long: false };
       return ins.off !== 0 ? invalid('gotol (32-bit offset) has a non-zero off') : { kind: 'ja', long: true };
     case 'call':
       if (!wide) return invalid('call exists only in the JMP class');
       if (srcReg) {
-        if (ins.src !== 0 || ins.off !== 0 || ins.imm !== 0) return invalid('callx takes only a dst register');
+        if (ins.src !== 0 || ins.off !== 0 || ins.imm !== 0)
+          return invalid('callx takes only a dst register');
         return { kind: 'callx' };
       }
       if (ins.dst !== 0) return invalid('call has a non-zero dst');
@@ -162,7 +165,8 @@ function classifyMemory(ins: Instruction): Decoded {
   }
   if (cls === Class.LDX) {
     if (mode !== Mode.MEM && mode !== Mode.MEMSX) return invalid(`LDX mode ${hex(mode)} does not exist`);
-    if (mode === Mode.MEMSX && size === Size.DW) return invalid('sign-extending load of 8 bytes does not exist');
+    if (mode === Mode.MEMSX && size === Size.DW)
+      return invalid('sign-extending load of 8 bytes does not exist');
     if (ins.imm !== 0) return invalid('load has a non-zero imm');
     return { kind: 'load', size, signed: mode === Mode.MEMSX };
   }
@@ -180,7 +184,8 @@ function classifyMemory(ins: Instruction): Decoded {
   const op = AtomicOpByImm.get(ins.imm);
   if (!op) return invalid(`atomic operation ${hex(ins.imm)} does not exist`);
   const ordered = op.name === 'load_acquire' || op.name === 'store_release';
-  if (!ordered && size !== Size.W && size !== Size.DW) return invalid(`atomic ${op.name} needs a 4- or 8-byte access`);
+  if (!ordered && size !== Size.W && size !== Size.DW)
+    return invalid(`atomic ${op.name} needs a 4- or 8-byte access`);
   return { kind: 'atomic', size, op };
 }
 

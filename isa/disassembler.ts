@@ -192,12 +192,15 @@ export function disassemble(
   const total = slot;
   let labelOf: Map<number, string> | undefined;
   if (opts.labels) {
+    // Only a slot where an instruction starts (or the end) can carry a label: a jump into the
+    // second half of an lddw keeps its numeric offset.
+    const starts = new Set([...slots, total]);
     const targets = new Set<number>();
     instructions.forEach((ins, i) => {
       const field = relativeField(classify(ins));
       if (!field || ins.ref) return;
       const t = slots[i] + 1 + (field === 'off' ? ins.off : ins.imm);
-      if (t >= 0 && t <= total) targets.add(t);
+      if (starts.has(t)) targets.add(t);
     });
     labelOf = new Map([...targets].sort((a, b) => a - b).map((t, n) => [t, `L${n}`]));
   }

@@ -87,7 +87,12 @@ function writeSlot(
 }
 
 /** Writes one instruction at `byteOffset`; returns the number of bytes written (8 or 16). */
-export function encodeInto(ins: Instruction, view: DataView, byteOffset: number, littleEndian = true): number {
+export function encodeInto(
+  ins: Instruction,
+  view: DataView,
+  byteOffset: number,
+  littleEndian = true,
+): number {
   writeSlot(view, byteOffset, ins.code, ins.dst, ins.src, ins.off, ins.imm, littleEndian);
   if (ins.code !== LDDW || ins.imm2 === undefined) return SLOT_SIZE;
   writeSlot(view, byteOffset + SLOT_SIZE, 0, 0, 0, 0, ins.imm2, littleEndian);

@@ -124,7 +124,8 @@ export const AluOps: readonly AluOp[] = [
     off: 1,
     cpu: 4,
     group: 'divmul32',
-    semantics: 'dst = (src != 0) ? (dst s% src) : dst, signed, result takes the sign of dst; INT_MIN s% -1 = 0',
+    semantics:
+      'dst = (src != 0) ? (dst s% src) : dst, signed, result takes the sign of dst; INT_MIN s% -1 = 0',
   },
   { op: 0xa0, name: 'xor', llvm: '^=', cpu: 1, group: 'base32', semantics: 'dst ^= src' },
   { op: 0xb0, name: 'mov', llvm: '=', off: 0, cpu: 1, group: 'base32', semantics: 'dst = src' },
@@ -196,7 +197,8 @@ export const JmpOps: readonly JmpOp[] = [
     op: 0x80,
     name: 'call',
     cpu: 1,
-    semantics: 'call a helper (src 0, imm = id), a local function (src 1, imm = pc offset) or a kfunc (src 2, imm = BTF id); callx (source X) calls the function whose address is in dst',
+    semantics:
+      'call a helper (src 0, imm = id), a local function (src 1, imm = pc offset) or a kfunc (src 2, imm = BTF id); callx (source X) calls the function whose address is in dst',
   },
   { op: 0x90, name: 'exit', cpu: 1, semantics: 'return from the function, r0 is the result' },
   { op: 0xa0, name: 'jlt', llvm: '<', cpu: 2, semantics: 'PC += off if dst < src, unsigned' },
@@ -207,7 +209,8 @@ export const JmpOps: readonly JmpOp[] = [
     op: 0xe0,
     name: 'may_goto',
     cpu: 4,
-    semantics: 'bounded-loop escape (JMP class, K, src 0): the kernel takes the branch once its loop budget is spent',
+    semantics:
+      'bounded-loop escape (JMP class, K, src 0): the kernel takes the branch once its loop budget is spent',
   },
 ];
 

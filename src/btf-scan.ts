@@ -8,11 +8,22 @@ const KIND_TYPEDEF = 8;
 /** Bytes of kind-specific data after each 12-byte btf_type, by kind. */
 function extraSize(kind: number, vlen: number): number {
   switch (kind) {
-    case 1: case 14: case 17: return 4; // INT, VAR, DECL_TAG
-    case 3: return 12; // ARRAY
-    case 4: case 5: case 15: case 19: return vlen * 12; // STRUCT, UNION, DATASEC, ENUM64
-    case 6: case 13: return vlen * 8; // ENUM, FUNC_PROTO
-    default: return 0;
+    case 1:
+    case 14:
+    case 17:
+      return 4; // INT, VAR, DECL_TAG
+    case 3:
+      return 12; // ARRAY
+    case 4:
+    case 5:
+    case 15:
+    case 19:
+      return vlen * 12; // STRUCT, UNION, DATASEC, ENUM64
+    case 6:
+    case 13:
+      return vlen * 8; // ENUM, FUNC_PROTO
+    default:
+      return 0;
   }
 }
 
@@ -41,7 +52,11 @@ export function vmlinuxTypeId(name: string, kind: 'func' | 'typedef'): number | 
     const nameOff = b.readUInt32LE(at);
     const info = b.readUInt32LE(at + 4);
     const k = (info >>> 24) & 0x1f;
-    if (k === want && b.compare(target, 0, target.length, strOff + nameOff, strOff + nameOff + target.length) === 0) return id;
+    if (
+      k === want &&
+      b.compare(target, 0, target.length, strOff + nameOff, strOff + nameOff + target.length) === 0
+    )
+      return id;
     at += 12 + extraSize(k, info & 0xffff);
   }
   return undefined;

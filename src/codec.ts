@@ -93,7 +93,10 @@ export function lpmKey(dataSize: number): Codec<LpmKey> {
       into.set(value.data, offset + 4);
     },
     decode(from, offset) {
-      return { prefixLen: from.readUInt32LE(offset), data: Buffer.from(from.subarray(offset + 4, offset + 4 + dataSize)) };
+      return {
+        prefixLen: from.readUInt32LE(offset),
+        data: Buffer.from(from.subarray(offset + 4, offset + 4 + dataSize)),
+      };
     },
   };
 }
@@ -129,7 +132,9 @@ export function codecOf<T>(spec: ValueSpec<T>): Codec<T> {
   }
   if (isCodec(spec)) return spec;
   if (typeof (spec as Schema<T>).measure === 'function') return fromSchema(spec as Schema<T>);
-  throw new TypeError('a key/value spec is a byte size, a typed-binary schema or a {size, encode, decode} codec');
+  throw new TypeError(
+    'a key/value spec is a byte size, a typed-binary schema or a {size, encode, decode} codec',
+  );
 }
 
 /**
@@ -141,7 +146,8 @@ export function perCpu<T>(inner: Codec<T>, cpus: number): Codec<T[]> {
   return {
     size: stride * cpus,
     encode(values, into, offset) {
-      if (values.length !== cpus) throw new RangeError(`per-CPU value needs ${cpus} entries (possible CPUs), got ${values.length}`);
+      if (values.length !== cpus)
+        throw new RangeError(`per-CPU value needs ${cpus} entries (possible CPUs), got ${values.length}`);
       into.fill(0, offset, offset + stride * cpus);
       for (let i = 0; i < cpus; i++) inner.encode(values[i] as T, into, offset + i * stride);
     },

@@ -47,7 +47,11 @@ function stub(memLength: number | undefined): Instruction[] {
   }
   // call the test (placed right after this stub): imm = slots from the next instruction to it.
   out.push(ins(Class.JMP | 0x80, 0, CallKind.LOCAL, 0, 4));
-  out.push({ ...ins(LDDW, 1, Pseudo.MAP_VALUE, 0, 0), imm2: 0, ref: { kind: 'map_value', name: RESULT_MAP, offset: 0 } });
+  out.push({
+    ...ins(LDDW, 1, Pseudo.MAP_VALUE, 0, 0),
+    imm2: 0,
+    ref: { kind: 'map_value', name: RESULT_MAP, offset: 0 },
+  });
   out.push(ins(Class.STX | Mode.MEM | Size.DW, 1, 0, 0, 0)); // *(u64 *)(r1 + 0) = r0
   out.push(ins(Class.JMP | 0x90, 0, 0, 0, 0)); // exit
   return out;
@@ -67,7 +71,8 @@ export function runOnKernel(program: readonly Instruction[], mem?: Uint8Array): 
       maps: { [RESULT_MAP]: result },
     });
   } catch (err) {
-    if (err instanceof VerifierError) return { kind: 'rejected', reason: err.reason.at(-1) ?? err.message, log: err.log };
+    if (err instanceof VerifierError)
+      return { kind: 'rejected', reason: err.reason.at(-1) ?? err.message, log: err.log };
     throw err;
   }
   using prog = loaded;

@@ -43,7 +43,15 @@ function errnoDetail(errno: number): string {
 }
 
 /** Creates a map with the given shape; returns 0 or -errno. */
-function tryMap(type: number, key: number, value: number, max: number, flags = 0, inner = 0, extra = 0): number {
+function tryMap(
+  type: number,
+  key: number,
+  value: number,
+  max: number,
+  flags = 0,
+  inner = 0,
+  extra = 0,
+): number {
   raiseMemlockOnce();
   const attr = Buffer.alloc(MapCreate.SIZE);
   attr.writeUInt32LE(type, MapCreate.map_type);
@@ -183,11 +191,15 @@ function loadShape(name: string): Omit<LoadProbe, 'insns'> | string {
       return { type, attachType: AttachType.netfilter };
     case 'tracing': {
       const id = vmlinuxTypeId('btf_trace_sched_switch', 'typedef');
-      return id === undefined ? 'no vmlinux BTF' : { type, attachType: AttachType.trace_raw_tp, attachBtfId: id };
+      return id === undefined
+        ? 'no vmlinux BTF'
+        : { type, attachType: AttachType.trace_raw_tp, attachBtfId: id };
     }
     case 'lsm': {
       const id = vmlinuxTypeId('bpf_lsm_file_open', 'func');
-      return id === undefined ? 'no bpf_lsm_file_open in vmlinux BTF' : { type, attachType: AttachType.lsm_mac, attachBtfId: id };
+      return id === undefined
+        ? 'no bpf_lsm_file_open in vmlinux BTF'
+        : { type, attachType: AttachType.lsm_mac, attachBtfId: id };
     }
     case 'ext':
     case 'struct_ops':
@@ -206,7 +218,8 @@ export function probeProgramType(name: string): Feature {
     const { r, log } = tryLoad({ ...shape, insns: RET0, withLog: true });
     if (r === 0) return { supported: true };
     // A verifier log means the type exists and only our tiny program was wrong for it.
-    if (log.trim() !== '' && r !== -Errno.EPERM) return { supported: true, detail: `loads (probe program: ${errnoDetail(-r)})` };
+    if (log.trim() !== '' && r !== -Errno.EPERM)
+      return { supported: true, detail: `loads (probe program: ${errnoDetail(-r)})` };
     return { supported: false, detail: errnoDetail(-r) };
   });
 }
@@ -281,13 +294,17 @@ export function probeAll(): Feature[] {
   out.push(bpfOk);
   out.push(
     memo('kernel', 'vmlinux BTF', () =>
-      existsSync('/sys/kernel/btf/vmlinux') ? { supported: true, detail: '/sys/kernel/btf/vmlinux' } : { supported: false, detail: 'no /sys/kernel/btf/vmlinux' },
+      existsSync('/sys/kernel/btf/vmlinux')
+        ? { supported: true, detail: '/sys/kernel/btf/vmlinux' }
+        : { supported: false, detail: 'no /sys/kernel/btf/vmlinux' },
     ),
   );
   out.push(
     memo('kernel', 'tracefs', () => {
-      if (existsSync('/sys/kernel/tracing/events')) return { supported: true, detail: 'mounted at /sys/kernel/tracing' };
-      if (existsSync('/sys/kernel/debug/tracing/events')) return { supported: true, detail: 'mounted at /sys/kernel/debug/tracing' };
+      if (existsSync('/sys/kernel/tracing/events'))
+        return { supported: true, detail: 'mounted at /sys/kernel/tracing' };
+      if (existsSync('/sys/kernel/debug/tracing/events'))
+        return { supported: true, detail: 'mounted at /sys/kernel/debug/tracing' };
       return /\ttracefs$/m.test(filesystems())
         ? { supported: true, detail: 'not mounted, mountable' }
         : { supported: false, detail: 'no tracefs in /proc/filesystems' };
@@ -295,21 +312,28 @@ export function probeAll(): Feature[] {
   );
   out.push(
     memo('kernel', 'bpffs', () =>
-      /\tbpf$/m.test(filesystems()) ? { supported: true } : { supported: false, detail: 'no bpf in /proc/filesystems' },
+      /\tbpf$/m.test(filesystems())
+        ? { supported: true }
+        : { supported: false, detail: 'no bpf in /proc/filesystems' },
     ),
   );
   out.push(
     memo('kernel', 'memlock rlimit charged', () => {
       const m = /^(\d+)\.(\d+)/.exec(readFileSync('/proc/sys/kernel/osrelease', 'latin1'));
       const old = m !== null && (Number(m[1]) < 5 || (Number(m[1]) === 5 && Number(m[2]) < 11));
-      return { supported: old, detail: old ? 'before 5.11: raised automatically' : 'memcg accounting (5.11+)' };
+      return {
+        supported: old,
+        detail: old ? 'before 5.11: raised automatically' : 'memcg accounting (5.11+)',
+      };
     }),
   );
   for (const pmu of ['kprobe', 'uprobe']) {
     out.push(
       memo('attach', `${pmu} PMU`, () => {
         const t = pmuType(pmu);
-        return t === undefined ? { supported: false, detail: `no /sys/bus/event_source/devices/${pmu}` } : { supported: true, detail: `type ${t}` };
+        return t === undefined
+          ? { supported: false, detail: `no /sys/bus/event_source/devices/${pmu}` }
+          : { supported: true, detail: `type ${t}` };
       }),
     );
   }
@@ -326,7 +350,12 @@ export function probeAll(): Feature[] {
     memo('attach', 'fentry', () => {
       const id = vmlinuxTypeId('bpf_fentry_test1', 'func') ?? vmlinuxTypeId('do_sys_openat2', 'func');
       if (id === undefined) return { supported: false, detail: 'no target function in vmlinux BTF' };
-      const { r } = tryLoad({ type: ProgramType.tracing, attachType: AttachType.trace_fentry, attachBtfId: id, insns: RET0 });
+      const { r } = tryLoad({
+        type: ProgramType.tracing,
+        attachType: AttachType.trace_fentry,
+        attachBtfId: id,
+        insns: RET0,
+      });
       return r === 0 ? { supported: true } : { supported: false, detail: `load: ${errnoDetail(-r)}` };
     }),
   );
@@ -334,7 +363,12 @@ export function probeAll(): Feature[] {
     memo('attach', 'tp_btf', () => {
       const id = vmlinuxTypeId('btf_trace_sched_switch', 'typedef');
       if (id === undefined) return { supported: false, detail: 'no btf_trace_sched_switch in vmlinux BTF' };
-      const { r } = tryLoad({ type: ProgramType.tracing, attachType: AttachType.trace_raw_tp, attachBtfId: id, insns: RET0 });
+      const { r } = tryLoad({
+        type: ProgramType.tracing,
+        attachType: AttachType.trace_raw_tp,
+        attachBtfId: id,
+        insns: RET0,
+      });
       return r === 0 ? { supported: true } : { supported: false, detail: `load: ${errnoDetail(-r)}` };
     }),
   );

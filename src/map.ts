@@ -60,7 +60,12 @@ const FD_VALUES = new Set<number>([
 export type PercpuMapTypeName = 'percpu_hash' | 'percpu_array' | 'lru_percpu_hash' | 'percpu_cgroup_storage';
 
 /** Types whose values are fds going in and ids coming out (values default to `fdRef`). */
-export type FdMapTypeName = 'prog_array' | 'array_of_maps' | 'hash_of_maps' | 'perf_event_array' | 'cgroup_array';
+export type FdMapTypeName =
+  | 'prog_array'
+  | 'array_of_maps'
+  | 'hash_of_maps'
+  | 'perf_event_array'
+  | 'cgroup_array';
 
 /** Something with an fd (a BpfMap, a Program) or a raw fd: what map-in-map and prog-array values take. */
 export type FdRef = number | { readonly fd: number };
@@ -154,7 +159,15 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   readonly #keylessAt: number;
   #elemFlags = 0;
 
-  private constructor(fd: number, info: Omit<MapInfo, 'id' | 'typeName' | 'btfId' | 'btfKeyTypeId' | 'btfValueTypeId' | 'mapExtra' | 'ifindex'>, key: Codec<K>, value: Codec<V>) {
+  private constructor(
+    fd: number,
+    info: Omit<
+      MapInfo,
+      'id' | 'typeName' | 'btfId' | 'btfKeyTypeId' | 'btfValueTypeId' | 'mapExtra' | 'ifindex'
+    >,
+    key: Codec<K>,
+    value: Codec<V>,
+  ) {
     super(fd, `map '${info.name}'`);
     this.type = info.type;
     this.keySize = info.keySize;
@@ -191,7 +204,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   }
 
   /** Creates a map (BPF_MAP_CREATE). Per-CPU types take and return one value per possible CPU. */
-  static create<K = Uint8Array, V = Uint8Array>(opts: MapOptions<K, V> & { type: PercpuMapTypeName }): BpfMap<K, V[]>;
+  static create<K = Uint8Array, V = Uint8Array>(
+    opts: MapOptions<K, V> & { type: PercpuMapTypeName },
+  ): BpfMap<K, V[]>;
   static create<K = number>(opts: MapOptions<K, FdRef> & { type: FdMapTypeName }): BpfMap<K, FdRef>;
   static create<K = Uint8Array, V = Uint8Array>(opts: MapOptions<K, V>): BpfMap<K, V>;
   static create<K, V>(opts: MapOptions<K, V>): BpfMap<K, V> | BpfMap<K, V[]> {
@@ -201,7 +216,11 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     const keyCodec = codecOf<K>(opts.key ?? (KEYLESS.has(type) ? 0 : (u32 as unknown as ValueSpec<K>)));
     const valueCodec = codecOf<V>(
       opts.value ??
-        (FD_VALUES.has(type) ? (fdRef as unknown as ValueSpec<V>) : (type === MapType.ringbuf || type === MapType.user_ringbuf ? 0 : 4)),
+        (FD_VALUES.has(type)
+          ? (fdRef as unknown as ValueSpec<V>)
+          : type === MapType.ringbuf || type === MapType.user_ringbuf
+            ? 0
+            : 4),
     );
     let flags = opts.flags ?? 0;
     if (opts.numaNode !== undefined) flags |= MapFlags.NUMA_NODE;
@@ -213,7 +232,10 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     attr.writeUInt32LE(opts.maxEntries, MapCreate.max_entries);
     attr.writeUInt32LE(flags >>> 0, MapCreate.map_flags);
     if (opts.innerMap !== undefined) {
-      attr.writeUInt32LE(typeof opts.innerMap === 'number' ? opts.innerMap : opts.innerMap.fd, MapCreate.inner_map_fd);
+      attr.writeUInt32LE(
+        typeof opts.innerMap === 'number' ? opts.innerMap : opts.innerMap.fd,
+        MapCreate.inner_map_fd,
+      );
     }
     attr.writeUInt32LE(opts.numaNode ?? 0, MapCreate.numa_node);
     putName(attr, MapCreate.map_name, name);
@@ -225,9 +247,23 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
       attr.writeUInt32LE(opts.btf.vmlinuxValueTypeId ?? 0, MapCreate.btf_vmlinux_value_type_id);
     }
     attr.writeBigUInt64LE(BigInt(opts.mapExtra ?? 0), MapCreate.map_extra);
-    const fd = bpf(Cmd.MAP_CREATE, attr, MapCreate.SIZE, `${mapTypeName(type)} map${name ? ` '${name}'` : ''}`);
-    const info = { type, keySize: keyCodec.size, valueSize: valueCodec.size, maxEntries: opts.maxEntries, flags, name };
-    const userValue = PERCPU.has(type) ? (perCpu(valueCodec, possibleCpus()) as unknown as Codec<V>) : valueCodec;
+    const fd = bpf(
+      Cmd.MAP_CREATE,
+      attr,
+      MapCreate.SIZE,
+      `${mapTypeName(type)} map${name ? ` '${name}'` : ''}`,
+    );
+    const info = {
+      type,
+      keySize: keyCodec.size,
+      valueSize: valueCodec.size,
+      maxEntries: opts.maxEntries,
+      flags,
+      name,
+    };
+    const userValue = PERCPU.has(type)
+      ? (perCpu(valueCodec, possibleCpus()) as unknown as Codec<V>)
+      : valueCodec;
     return new BpfMap<K, V>(fd, info, keyCodec, userValue);
   }
 
@@ -242,7 +278,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
           `map '${info.name}' has key/value sizes ${info.keySize}/${info.valueSize}, the codecs given have ${key.size}/${value.size}`,
         );
       }
-      const userValue = PERCPU.has(info.type) ? (perCpu(value, possibleCpus()) as unknown as Codec<V>) : value;
+      const userValue = PERCPU.has(info.type)
+        ? (perCpu(value, possibleCpus()) as unknown as Codec<V>)
+        : value;
       return new BpfMap<K, V>(fd, info, key, userValue);
     } catch (err) {
       closeRawFd(fd);
@@ -251,7 +289,10 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   }
 
   /** Opens a map pinned at a bpffs path. */
-  static openPinned<K = Uint8Array, V = Uint8Array>(path: string, opts: OpenOptions<K, V> = {}): BpfMap<K, V> {
+  static openPinned<K = Uint8Array, V = Uint8Array>(
+    path: string,
+    opts: OpenOptions<K, V> = {},
+  ): BpfMap<K, V> {
     return BpfMap.#adopt(objGet(path), opts);
   }
 
@@ -262,7 +303,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
 
   /** Ids of all maps loaded in the kernel. */
   static *ids(): Generator<number> {
-    for (let id = nextId(Cmd.MAP_GET_NEXT_ID, 0); id !== undefined; id = nextId(Cmd.MAP_GET_NEXT_ID, id)) yield id;
+    for (let id = nextId(Cmd.MAP_GET_NEXT_ID, 0); id !== undefined; id = nextId(Cmd.MAP_GET_NEXT_ID, id))
+      yield id;
   }
 
   #fail(cmd: number, errno: number): never {
@@ -457,7 +499,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     const ks = this.#key.size;
     const vs = this.#value.size;
     this.lookupBatchRaw((keys, values, count) => {
-      for (let i = 0; i < count; i++) out.push([this.#key.decode(keys, i * ks), this.#value.decode(values, i * vs)]);
+      for (let i = 0; i < count; i++)
+        out.push([this.#key.decode(keys, i * ks), this.#value.decode(values, i * vs)]);
     }, opts);
     yield* out;
   }
@@ -469,7 +512,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     const vs = this.#value.size;
     this.lookupBatchRaw(
       (keys, values, count) => {
-        for (let i = 0; i < count; i++) out.push([this.#key.decode(keys, i * ks), this.#value.decode(values, i * vs)]);
+        for (let i = 0; i < count; i++)
+          out.push([this.#key.decode(keys, i * ks), this.#value.decode(values, i * vs)]);
       },
       { ...opts, deleting: true },
     );
@@ -557,4 +601,3 @@ function readMapInfo(fd: number): MapInfo {
     mapExtra: b.readBigUInt64LE(L.map_extra),
   };
 }
-

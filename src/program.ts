@@ -21,7 +21,14 @@ import {
   putPointer,
 } from './sys/bpf.js';
 import { BpfError, Errno } from './sys/errno.js';
-import { AttachType, type AttachTypeName, ProgramType, type ProgramTypeName, programTypeName, resolveEnum } from './sys/types.js';
+import {
+  AttachType,
+  type AttachTypeName,
+  ProgramType,
+  type ProgramTypeName,
+  programTypeName,
+  resolveEnum,
+} from './sys/types.js';
 import { type ProgramSource, VerifierError } from './verifier.js';
 
 /** lddw src_reg values for map references (BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE). */
@@ -158,7 +165,10 @@ function lookupMap(maps: MapResolver | undefined, name: string): number | undefi
 }
 
 /** Encodes instructions, patching map references into pseudo MAP_FD/MAP_VALUE lddws. */
-function assemble(instructions: readonly Instruction[], maps: MapResolver | undefined): { bytes: Uint8Array; slotToInsn: Int32Array } {
+function assemble(
+  instructions: readonly Instruction[],
+  maps: MapResolver | undefined,
+): { bytes: Uint8Array; slotToInsn: Int32Array } {
   const bytes = encode(instructions);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const slotToInsn = new Int32Array(bytes.byteLength / 8);
@@ -169,7 +179,8 @@ function assemble(instructions: readonly Instruction[], maps: MapResolver | unde
     if (n === 2) slotToInsn[slot + 1] = index;
     const ref = ins.ref;
     if (ref && (ref.kind === 'map' || ref.kind === 'map_value')) {
-      if (ins.code !== LDDW || n !== 2) throw new UnresolvedReferenceError(`${ref.name} (not on an lddw)`, index, ins.source);
+      if (ins.code !== LDDW || n !== 2)
+        throw new UnresolvedReferenceError(`${ref.name} (not on an lddw)`, index, ins.source);
       const fd = lookupMap(maps, ref.name);
       if (fd === undefined) throw new UnresolvedReferenceError(ref.name, index, ins.source);
       const at = slot * 8;
@@ -183,7 +194,11 @@ function assemble(instructions: readonly Instruction[], maps: MapResolver | unde
   return { bytes, slotToInsn };
 }
 
-function sourceOf(instructions: readonly Instruction[] | undefined, slotToInsn: Int32Array | undefined, bytes: Uint8Array): ProgramSource {
+function sourceOf(
+  instructions: readonly Instruction[] | undefined,
+  slotToInsn: Int32Array | undefined,
+  bytes: Uint8Array,
+): ProgramSource {
   return {
     instructionAt(slot) {
       if (instructions && slotToInsn) {
@@ -239,7 +254,8 @@ export class Program extends FdObject {
     if (list) ({ bytes, slotToInsn } = assemble(list, opts.maps));
     else {
       bytes = opts.instructions as Uint8Array;
-      if (bytes.byteLength % 8 !== 0) throw new RangeError(`bytecode length ${bytes.byteLength} is not a multiple of 8`);
+      if (bytes.byteLength % 8 !== 0)
+        throw new RangeError(`bytecode length ${bytes.byteLength} is not a multiple of 8`);
     }
     if (bytes.byteLength === 0) throw new RangeError('a program needs at least one instruction');
 
@@ -256,7 +272,10 @@ export class Program extends FdObject {
     putName(attr, ProgLoad.prog_name, name);
     attr.writeUInt32LE(opts.ifindex ?? 0, ProgLoad.prog_ifindex);
     if (opts.expectedAttachType !== undefined) {
-      attr.writeUInt32LE(resolveEnum('attach type', AttachType, opts.expectedAttachType), ProgLoad.expected_attach_type);
+      attr.writeUInt32LE(
+        resolveEnum('attach type', AttachType, opts.expectedAttachType),
+        ProgLoad.expected_attach_type,
+      );
     }
     attr.writeUInt32LE(opts.progBtfFd ?? 0, ProgLoad.prog_btf_fd);
     const keep: Uint8Array[] = [bytes, license];
@@ -321,7 +340,8 @@ export class Program extends FdObject {
       }
       const end = log.indexOf(0);
       const text = log.toString('utf8', 0, end < 0 ? log.byteLength : end);
-      if (text.trim() === '') throw new BpfError(commandName(Cmd.PROG_LOAD), errno, hintFor(Cmd.PROG_LOAD, errno), what);
+      if (text.trim() === '')
+        throw new BpfError(commandName(Cmd.PROG_LOAD), errno, hintFor(Cmd.PROG_LOAD, errno), what);
       throw new VerifierError(what, errno, text, sourceOf(list, slotToInsn, bytes), errno === Errno.ENOSPC);
     }
   }
@@ -348,7 +368,8 @@ export class Program extends FdObject {
 
   /** Ids of all programs loaded in the kernel. */
   static *ids(): Generator<number> {
-    for (let id = nextId(Cmd.PROG_GET_NEXT_ID, 0); id !== undefined; id = nextId(Cmd.PROG_GET_NEXT_ID, id)) yield id;
+    for (let id = nextId(Cmd.PROG_GET_NEXT_ID, 0); id !== undefined; id = nextId(Cmd.PROG_GET_NEXT_ID, id))
+      yield id;
   }
 
   /** Runs the program once or `repeat` times on the given input (BPF_PROG_TEST_RUN). */

@@ -31,7 +31,9 @@ export function parseVerifierLog(log: string): LogFacts {
     }
   }
   const meaningful = (from: number) =>
-    lines.slice(from).filter((l) => l !== '' && !STATS_LINE.test(l) && !INSN_LINE.test(l) && !STATE_LINE.test(l));
+    lines
+      .slice(from)
+      .filter((l) => l !== '' && !STATS_LINE.test(l) && !INSN_LINE.test(l) && !STATE_LINE.test(l));
   let reason = last >= 0 ? meaningful(last + 1) : [];
   if (reason.length === 0) reason = meaningful(0).slice(-3);
   if (last < 0) return { reason: reason.slice(-6) };
@@ -69,7 +71,13 @@ export class VerifierError extends Error {
   /** True if the log was cut short (ENOSPC at the largest buffer we allow). */
   readonly truncated: boolean;
 
-  constructor(what: string, errno: number, log: string, program: ProgramSource | undefined, truncated = false) {
+  constructor(
+    what: string,
+    errno: number,
+    log: string,
+    program: ProgramSource | undefined,
+    truncated = false,
+  ) {
     const facts = parseVerifierLog(log);
     const instruction = facts.insnIndex === undefined ? undefined : program?.instructionAt(facts.insnIndex);
     const lines = [
@@ -81,7 +89,8 @@ export class VerifierError extends Error {
       const at = src ? ` at ${where(src)}${src.text ? `: ${src.text.trim()}` : ''}` : '';
       lines.push(`  failing instruction ${facts.insnIndex}: ${text}${at}`);
     }
-    if (facts.reason.length > 1) lines.push('  verifier log (last lines):', ...facts.reason.map((l) => `    ${l}`));
+    if (facts.reason.length > 1)
+      lines.push('  verifier log (last lines):', ...facts.reason.map((l) => `    ${l}`));
     if (truncated) lines.push('  (log truncated)');
     super(lines.join('\n'));
     this.errno = errno;

@@ -13,6 +13,10 @@ Assembles eBPF text (stdin when FILE is '-' or absent).
   --format F         raw (8-byte slots, default), hex (one slot per line) or elf (relocatable object)
   --section NAME     ELF section for the code (default .text)
   --license L        add a license section (elf)
+  --map NAME=TYPE:KEY:VALUE:MAX[:FLAGS]
+                     (elf, repeatable) define a BTF map the program references as
+                     \`r1 = NAME ll\`; the object then loads with libbpf tools (bpftool prog
+                     loadall) and tsbpf load; the section defaults to 'socket'
   -h, --help         show this help
 Errors are printed as FILE:LINE:COL: message, exit status 1.
 `;
@@ -49,7 +53,19 @@ export async function run(argv: string[]): Promise<number> {
   }
   const bytes = encode(result.instructions);
   if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
-  else if (format === 'elf') {
+  else if (format === 'elf' && values.map?.length) {
+    const { writeObject } = await import('../object/writer.js');
+    const maps = values.map.map(parseMapOption);
+    const entry = [...result.labels].find(([, slot]) => slot === 0)?.[0] ?? 'prog';
+    writeOutput(
+      values.output,
+      writeObject({
+        programs: [{ name: entry, section: values.section ?? 'socket', instructions: result.instructions }],
+        maps,
+        license: values.license ?? 'GPL',
+      }),
+    );
+  } else if (format === 'elf') {
     writeOutput(
       values.output,
       writeProgramObject(result.instructions, {
@@ -62,6 +78,19 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+function parseMapOption(text: string) {
+  const m = /^([A-Za-z_][A-Za-z0-9_.]*)=([a-z_]+):(\d+):(\d+):(\d+)(?::(\d+|0x[0-9a-f]+))?$/i.exec(text);
+  if (!m) throw new UsageError(`--map takes NAME=TYPE:KEY:VALUE:MAX[:FLAGS], not '${text}'`);
+  return {
+    name: m[1] as string,
+    type: (m[2] as string).toLowerCase() as 'hash',
+    keySize: Number(m[3]),
+    valueSize: Number(m[4]),
+    maxEntries: Number(m[5]),
+    flags: Number(m[6] ?? 0),
+  };
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -72,6 +101,7 @@ function parse(argv: string[]) {
       format: { type: 'string' },
       section: { type: 'string' },
       license: { type: 'string' },
+      map: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -56,13 +56,21 @@ export async function run(argv: string[]): Promise<number> {
 
   // The kernel half is imported only now: the text half above never needs koffi.
   const { BpfMap, Program, codecs } = await import('../index.js');
-  using runs = BpfMap.create({ type: 'array', key: codecs.u32, value: codecs.u64n, maxEntries: 1, name: 'runs' });
+  using runs = BpfMap.create({
+    type: 'array',
+    key: codecs.u32,
+    value: codecs.u64n,
+    maxEntries: 1,
+    name: 'runs',
+  });
   using prog = Program.load({ type: 'xdp', name: 'demo', instructions, maps: { runs } });
   let retval = 0;
   for (let i = 0; i < RUNS; i++) retval = prog.testRun({ data: new Uint8Array(64) }).retval;
   const info = prog.info();
   out.write(`\n== in the kernel (${process.platform} ${(await import('node:os')).release()})\n`);
-  out.write(`loaded as XDP program id ${info.id}, the verifier processed ${info.verifiedInsns} instructions\n`);
+  out.write(
+    `loaded as XDP program id ${info.id}, the verifier processed ${info.verifiedInsns} instructions\n`,
+  );
   out.write(`ran ${RUNS} times with BPF_PROG_TEST_RUN: r0 = ${retval}, runs[0] = ${runs.get(0)}\n`);
   return 0;
 }

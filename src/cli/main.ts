@@ -7,9 +7,25 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   asm: { summary: 'assemble eBPF text into bytecode', load: () => import('./asm.js') },
-  demo: { summary: 'assemble a small program, load it and run it in the kernel (npm start)', load: () => import('./demo.js') },
+  conformance: {
+    summary: 'run the BPF conformance suite (interpreter or --kernel)',
+    load: () => import('./conformance.js'),
+  },
+  demo: {
+    summary: 'assemble a small program, load it and run it in the kernel (npm start)',
+    load: () => import('./demo.js'),
+  },
+  btf: { summary: 'dump or show BTF types (C header, raw, json)', load: () => import('./btf.js') },
   disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
   features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },
+  load: {
+    summary: 'load a BPF object (clang -target bpf), attach by section, stream its output',
+    load: () => import('./load.js'),
+  },
+  run: {
+    summary: 'run a program in the interpreter (--trace shows every step)',
+    load: () => import('./run.js'),
+  },
 };
 
 function help(): string {

@@ -42,7 +42,14 @@ kernelDescribe('fd ownership', ['maps', 'prog_load'], () => {
     for (let i = 0; i < 1000; i++) {
       expect(() => BpfMap.create({ type: 'hash', key: 4, value: 4, maxEntries: 0 })).toThrow(BpfError);
       expect(() => Program.load({ type: 'socket_filter', instructions: BAD })).toThrow(VerifierError);
-      expect(() => Program.load({ type: 'socket_filter', instructions: [{ code: 0x18, dst: 1, src: 0, off: 0, imm: 0, imm2: 0, ref: { kind: 'map', name: 'x' } }] })).toThrow(UnresolvedReferenceError);
+      expect(() =>
+        Program.load({
+          type: 'socket_filter',
+          instructions: [
+            { code: 0x18, dst: 1, src: 0, off: 0, imm: 0, imm2: 0, ref: { kind: 'map', name: 'x' } },
+          ],
+        }),
+      ).toThrow(UnresolvedReferenceError);
       expect(() => BpfMap.openPinned('/sys/fs/bpf/tsbpf-no-such-pin')).toThrow(BpfError);
       expect(() => BpfMap.fromId(0x7fffffff)).toThrow(BpfError);
       expect(() => BpfMap.fromId(id, { key: codecs.u32, value: codecs.u32 })).toThrow(TypeError);

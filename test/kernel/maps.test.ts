@@ -76,9 +76,23 @@ kernelDescribe('maps: hash and array', ['maps'], () => {
   });
 
   it('info() reports what the kernel holds; fromId reopens the same map', () => {
-    using m = BpfMap.create({ type: 'hash', key: u32, value: u64, maxEntries: 8, name: 'infotest', flags: MapFlags.NO_PREALLOC });
+    using m = BpfMap.create({
+      type: 'hash',
+      key: u32,
+      value: u64,
+      maxEntries: 8,
+      name: 'infotest',
+      flags: MapFlags.NO_PREALLOC,
+    });
     const info = m.info();
-    expect(info).toMatchObject({ typeName: 'hash', keySize: 4, valueSize: 8, maxEntries: 8, name: 'infotest', flags: MapFlags.NO_PREALLOC });
+    expect(info).toMatchObject({
+      typeName: 'hash',
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 8,
+      name: 'infotest',
+      flags: MapFlags.NO_PREALLOC,
+    });
     expect(info.id).toBeGreaterThan(0);
     expect([...BpfMap.ids()]).toContain(info.id);
     m.set(5, 55n);
@@ -89,7 +103,9 @@ kernelDescribe('maps: hash and array', ['maps'], () => {
 
   it('bad arguments: typed errors, not crashes', () => {
     expect(() => BpfMap.create({ type: 'nope' as 'hash', maxEntries: 1 })).toThrow(/unknown map type 'nope'/);
-    expect(() => BpfMap.create({ type: 'hash', maxEntries: 1, name: 'way-too-long-name!' })).toThrow(/bad map name/);
+    expect(() => BpfMap.create({ type: 'hash', maxEntries: 1, name: 'way-too-long-name!' })).toThrow(
+      /bad map name/,
+    );
     let err: unknown;
     try {
       BpfMap.create({ type: 'hash', key: u32, value: u32, maxEntries: 0 });
@@ -161,7 +177,10 @@ kernelDescribe('maps: per-CPU', ['maps'], () => {
     const n = possibleCpus();
     for (const type of ['percpu_hash', 'lru_percpu_hash'] as const) {
       using m = BpfMap.create({ type, key: u32, value: u64, maxEntries: 8 });
-      m.set(7, Array.from({ length: n }, (_, i) => BigInt(i + 1)));
+      m.set(
+        7,
+        Array.from({ length: n }, (_, i) => BigInt(i + 1)),
+      );
       expect(m.get(7)).toEqual(Array.from({ length: n }, (_, i) => BigInt(i + 1)));
       expect([...m.entriesBatch()]).toEqual([[7, Array.from({ length: n }, (_, i) => BigInt(i + 1))]]);
     }
@@ -192,7 +211,13 @@ kernelDescribe('maps: queue, stack, bloom filter, LPM trie', ['maps'], () => {
   });
 
   it('LPM trie: longest prefix wins', () => {
-    using t = BpfMap.create({ type: 'lpm_trie', key: lpmKey(4), value: u32, maxEntries: 16, flags: MapFlags.NO_PREALLOC });
+    using t = BpfMap.create({
+      type: 'lpm_trie',
+      key: lpmKey(4),
+      value: u32,
+      maxEntries: 16,
+      flags: MapFlags.NO_PREALLOC,
+    });
     const ip = (s: string) => new Uint8Array(s.split('.').map(Number));
     t.set({ prefixLen: 8, data: ip('10.0.0.0') }, 8);
     t.set({ prefixLen: 16, data: ip('10.1.0.0') }, 16);
@@ -206,58 +231,62 @@ kernelDescribe('maps: queue, stack, bloom filter, LPM trie', ['maps'], () => {
   });
 });
 
-kernelDescribe('maps: map-in-map, prog array, perf event array, ringbuf, stack trace', ['maps', 'ringbuf'], () => {
-  it('array of maps and hash of maps hold maps; lookups return inner map ids', () => {
-    using inner = BpfMap.create({ type: 'array', key: u32, value: u32, maxEntries: 4, name: 'inner' });
-    using other = BpfMap.create({ type: 'array', key: u32, value: u32, maxEntries: 4, name: 'other' });
-    using outer = BpfMap.create({ type: 'array_of_maps', key: u32, maxEntries: 2, innerMap: inner });
-    using hom = BpfMap.create({ type: 'hash_of_maps', key: u32, maxEntries: 2, innerMap: inner });
-    outer.set(0, inner);
-    outer.set(1, other.fd);
-    hom.set(42, other);
-    expect(outer.get(0)).toBe(inner.info().id);
-    expect(outer.get(1)).toBe(other.info().id);
-    expect(hom.get(42)).toBe(other.info().id);
-    other.set(3, 33);
-    using reopened = BpfMap.fromId(hom.get(42) as number, { key: u32, value: u32 });
-    expect(reopened.get(3)).toBe(33);
-    using wrongShape = BpfMap.create({ type: 'hash', key: u32, value: u32, maxEntries: 4 });
-    expect(() => outer.set(0, wrongShape)).toThrow(BpfError);
-  });
+kernelDescribe(
+  'maps: map-in-map, prog array, perf event array, ringbuf, stack trace',
+  ['maps', 'ringbuf'],
+  () => {
+    it('array of maps and hash of maps hold maps; lookups return inner map ids', () => {
+      using inner = BpfMap.create({ type: 'array', key: u32, value: u32, maxEntries: 4, name: 'inner' });
+      using other = BpfMap.create({ type: 'array', key: u32, value: u32, maxEntries: 4, name: 'other' });
+      using outer = BpfMap.create({ type: 'array_of_maps', key: u32, maxEntries: 2, innerMap: inner });
+      using hom = BpfMap.create({ type: 'hash_of_maps', key: u32, maxEntries: 2, innerMap: inner });
+      outer.set(0, inner);
+      outer.set(1, other.fd);
+      hom.set(42, other);
+      expect(outer.get(0)).toBe(inner.info().id);
+      expect(outer.get(1)).toBe(other.info().id);
+      expect(hom.get(42)).toBe(other.info().id);
+      other.set(3, 33);
+      using reopened = BpfMap.fromId(hom.get(42) as number, { key: u32, value: u32 });
+      expect(reopened.get(3)).toBe(33);
+      using wrongShape = BpfMap.create({ type: 'hash', key: u32, value: u32, maxEntries: 4 });
+      expect(() => outer.set(0, wrongShape)).toThrow(BpfError);
+    });
 
-  it('perf event array, prog array, cgroup array, stack trace, ringbuf: created with the right shape', () => {
-    using pea = BpfMap.create({ type: 'perf_event_array', maxEntries: possibleCpus() });
-    expect(pea.info()).toMatchObject({ typeName: 'perf_event_array', keySize: 4, valueSize: 4 });
-    using pa = BpfMap.create({ type: 'prog_array', maxEntries: 4 });
-    expect(pa.get(0)).toBeUndefined();
-    using st = BpfMap.create({ type: 'stack_trace', key: u32, value: 8 * 16, maxEntries: 16 });
-    expect(st.get(1)).toBeUndefined();
-    using rb = BpfMap.create({ type: 'ringbuf', maxEntries: 4096 * 4, name: 'events' });
-    expect(rb.info()).toMatchObject({ typeName: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 16384 });
-    expect(() => BpfMap.create({ type: 'ringbuf', maxEntries: 1000 })).toThrow(/EINVAL/);
-  });
+    it('perf event array, prog array, cgroup array, stack trace, ringbuf: created with the right shape', () => {
+      using pea = BpfMap.create({ type: 'perf_event_array', maxEntries: possibleCpus() });
+      expect(pea.info()).toMatchObject({ typeName: 'perf_event_array', keySize: 4, valueSize: 4 });
+      using pa = BpfMap.create({ type: 'prog_array', maxEntries: 4 });
+      expect(pa.get(0)).toBeUndefined();
+      using st = BpfMap.create({ type: 'stack_trace', key: u32, value: 8 * 16, maxEntries: 16 });
+      expect(st.get(1)).toBeUndefined();
+      using rb = BpfMap.create({ type: 'ringbuf', maxEntries: 4096 * 4, name: 'events' });
+      expect(rb.info()).toMatchObject({ typeName: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 16384 });
+      expect(() => BpfMap.create({ type: 'ringbuf', maxEntries: 1000 })).toThrow(/EINVAL/);
+    });
 
-  it('the rest of the enum by name (types this kernel can make without BTF)', () => {
-    const made: string[] = [];
-    for (const [type, key, value, max, flags] of [
-      ['devmap', 4, 4, 1, 0],
-      ['devmap_hash', 4, 4, 1, 0],
-      ['sockmap', 4, 4, 1, 0],
-      ['sockhash', 4, 4, 1, 0],
-      ['cpumap', 4, 4, 1, 0],
-      ['xskmap', 4, 4, 1, 0],
-      ['cgroup_array', 4, 4, 1, 0],
-      ['reuseport_sockarray', 4, 4, 1, 0],
-      ['cgroup_storage', 16, 8, 0, 0],
-      ['user_ringbuf', 0, 0, 4096, 0],
-    ] as const) {
-      using m = BpfMap.create({ type, key, value, maxEntries: max, flags });
-      expect(m.info().typeName).toBe(type);
-      made.push(type);
-    }
-    expect(made.length).toBe(10);
-  });
-});
+    it('the rest of the enum by name (types this kernel can make without BTF)', () => {
+      const made: string[] = [];
+      for (const [type, key, value, max, flags] of [
+        ['devmap', 4, 4, 1, 0],
+        ['devmap_hash', 4, 4, 1, 0],
+        ['sockmap', 4, 4, 1, 0],
+        ['sockhash', 4, 4, 1, 0],
+        ['cpumap', 4, 4, 1, 0],
+        ['xskmap', 4, 4, 1, 0],
+        ['cgroup_array', 4, 4, 1, 0],
+        ['reuseport_sockarray', 4, 4, 1, 0],
+        ['cgroup_storage', 16, 8, 0, 0],
+        ['user_ringbuf', 0, 0, 4096, 0],
+      ] as const) {
+        using m = BpfMap.create({ type, key, value, maxEntries: max, flags });
+        expect(m.info().typeName).toBe(type);
+        made.push(type);
+      }
+      expect(made.length).toBe(10);
+    });
+  },
+);
 
 const pinDir = `/sys/fs/bpf/tsbpf-test-${process.pid}`;
 kernelDescribe('maps: pin and openPinned', ['maps', 'bpffs'], () => {

@@ -1,6 +1,15 @@
 // Programs against the real kernel: load, BPF_PROG_TEST_RUN, late-bound maps, verifier errors.
 import { rmSync } from 'node:fs';
-import { BpfError, BpfMap, Program, UnresolvedReferenceError, VerifierError, assemble, codecs, encode } from 'tsbpf';
+import {
+  BpfError,
+  BpfMap,
+  Program,
+  UnresolvedReferenceError,
+  VerifierError,
+  assemble,
+  codecs,
+  encode,
+} from 'tsbpf';
 import { afterAll, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
 
@@ -8,7 +17,11 @@ const asm = (text: string) => assemble(text, { dialect: 'llvm' }).instructions;
 
 kernelDescribe('programs: load and test-run', ['prog_load', 'test_run'], () => {
   it('socket filter returns skb->len for the packet it is given (the kernel pulls the 14-byte Ethernet header)', () => {
-    using p = Program.load({ type: 'socket_filter', name: 'skblen', instructions: asm('r0 = *(u32 *)(r1 + 0)\nexit') });
+    using p = Program.load({
+      type: 'socket_filter',
+      name: 'skblen',
+      instructions: asm('r0 = *(u32 *)(r1 + 0)\nexit'),
+    });
     for (const len of [14, 60, 1500]) expect(p.testRun({ data: new Uint8Array(len) }).retval).toBe(len - 14);
   });
 
@@ -57,7 +70,13 @@ kernelDescribe('programs: load and test-run', ['prog_load', 'test_run'], () => {
 
 kernelDescribe('programs: maps by late-bound name', ['prog_load', 'test_run', 'maps'], () => {
   it('an lddw of `counts` resolves to the map fd; the program updates the map the test reads', () => {
-    using counts = BpfMap.create({ type: 'array', key: codecs.u32, value: codecs.u64, maxEntries: 2, name: 'counts' });
+    using counts = BpfMap.create({
+      type: 'array',
+      key: codecs.u32,
+      value: codecs.u64,
+      maxEntries: 2,
+      name: 'counts',
+    });
     const prog = asm(`
       *(u32 *)(r10 - 4) = 1
       r2 = r10
@@ -78,7 +97,13 @@ kernelDescribe('programs: maps by late-bound name', ['prog_load', 'test_run', 'm
   });
 
   it('map_value references point into the map (direct value access)', () => {
-    using g = BpfMap.create({ type: 'array', key: codecs.u32, value: codecs.u64, maxEntries: 1, name: 'globals' });
+    using g = BpfMap.create({
+      type: 'array',
+      key: codecs.u32,
+      value: codecs.u64,
+      maxEntries: 1,
+      name: 'globals',
+    });
     g.set(0, 0x1234n);
     const prog = asm('r1 = map_value(globals) + 0 ll\nr0 = *(u64 *)(r1 + 0)\nexit');
     using p = Program.load({ type: 'socket_filter', instructions: prog, maps: new Map([['globals', g]]) });
@@ -144,8 +169,12 @@ kernelDescribe('programs: verifier errors', ['prog_load'], () => {
   });
 
   it('an unknown program type and a bad name are typed errors', () => {
-    expect(() => Program.load({ type: 'bogus' as 'xdp', instructions: asm('exit') })).toThrow(/unknown program type 'bogus'/);
-    expect(() => Program.load({ type: 'xdp', name: 'x'.repeat(16), instructions: asm('exit') })).toThrow(/bad program name/);
+    expect(() => Program.load({ type: 'bogus' as 'xdp', instructions: asm('exit') })).toThrow(
+      /unknown program type 'bogus'/,
+    );
+    expect(() => Program.load({ type: 'xdp', name: 'x'.repeat(16), instructions: asm('exit') })).toThrow(
+      /bad program name/,
+    );
     let err: unknown;
     try {
       Program.load({ type: 999, instructions: asm('r0 = 0\nexit') });

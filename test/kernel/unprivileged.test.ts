@@ -20,17 +20,26 @@ function stale(): boolean {
 }
 
 function asNobody(args: string[]) {
-  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  return spawnSync(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
 }
 
 kernelDescribe('unprivileged user', ['bpf'], () => {
   let dir = '';
   beforeAll(() => {
     // tsc emits even when another engineer's file has a type error; we only need our modules.
-    if (stale()) spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root });
+    if (stale())
+      spawnSync(
+        process.execPath,
+        [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+        { cwd: root },
+      );
     dir = mkdtempSync('/tmp/tsbpf-nobody-');
     execFileSync('chmod', ['755', dir]);
     return () => rmSync(dir, { recursive: true, force: true });
@@ -54,7 +63,13 @@ console.log(JSON.stringify(out));`,
     );
     const r = asNobody([script]);
     expect(r.stderr).toBe('');
-    const results = JSON.parse(r.stdout) as { isBpfError: boolean; command: string; code: string; hint: string; message: string }[];
+    const results = JSON.parse(r.stdout) as {
+      isBpfError: boolean;
+      command: string;
+      code: string;
+      hint: string;
+      message: string;
+    }[];
     expect(results.map((x) => [x.isBpfError, x.command, x.code])).toEqual([
       [true, 'BPF_MAP_CREATE', 'EPERM'],
       [true, 'BPF_PROG_LOAD', 'EPERM'],

@@ -52,14 +52,16 @@ const reasons = new Map<Capability, string | null>();
 function probe(cap: Capability): string | null {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
   if (cap === 'btf') return existsSync('/sys/kernel/btf/vmlinux') ? null : 'no /sys/kernel/btf/vmlinux';
-  if (cap === 'kprobes') return existsSync('/sys/bus/event_source/devices/kprobe') ? null : 'no kprobe PMU (CONFIG_KPROBES unset)';
+  if (cap === 'kprobes')
+    return existsSync('/sys/bus/event_source/devices/kprobe') ? null : 'no kprobe PMU (CONFIG_KPROBES unset)';
   if (cap === 'uprobes') return existsSync('/sys/bus/event_source/devices/uprobe') ? null : 'no uprobe PMU';
   if (cap === 'bpffs') return /\tbpf$/m.test(readFileSync('/proc/filesystems', 'latin1')) ? null : 'no bpffs';
   if (cap === 'tracepoints') {
     if (!/\ttracefs$/m.test(readFileSync('/proc/filesystems', 'latin1'))) return 'no tracefs';
   }
   const bpf = probeBpf();
-  if (!bpf.supported) return `bpf(2) not usable: ${bpf.detail}${process.getuid?.() !== 0 ? ' (needs root)' : ''}`;
+  if (!bpf.supported)
+    return `bpf(2) not usable: ${bpf.detail}${process.getuid?.() !== 0 ? ' (needs root)' : ''}`;
   const check = (feature: { supported: boolean; detail: string }, what: string) =>
     feature.supported ? null : `${what}: ${feature.detail}`;
   switch (cap) {
@@ -75,11 +77,20 @@ function probe(cap: Capability): string | null {
     case 'tracepoints':
       return check(probeProgramType('tracepoint'), 'tracepoint load');
     case 'tp_btf':
-      return check(probeAll().find((x) => x.name === 'tp_btf') ?? { supported: false, detail: '?' }, 'tp_btf');
+      return check(
+        probeAll().find((x) => x.name === 'tp_btf') ?? { supported: false, detail: '?' },
+        'tp_btf',
+      );
     case 'fentry':
-      return check(probeAll().find((x) => x.name === 'fentry') ?? { supported: false, detail: '?' }, 'fentry');
+      return check(
+        probeAll().find((x) => x.name === 'fentry') ?? { supported: false, detail: '?' },
+        'fentry',
+      );
     case 'test_run': {
-      const prog = Program.load({ type: 'socket_filter', instructions: new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]) });
+      const prog = Program.load({
+        type: 'socket_filter',
+        instructions: new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+      });
       try {
         prog.testRun({ data: new Uint8Array(64) });
         return null;

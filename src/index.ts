@@ -119,3 +119,5 @@ export { vmlinuxBtf, moduleBtf, readBtfFile, VMLINUX_BTF_PATH } from './btf-file
 export { KernelBtf, BtfLoadError } from './btf-object.js';
 export { core, coreRead, type CoreReadOptions } from './object/core-read.js';
 export { writeObject, type ObjectWriteInput, type ObjectProgram, type ObjectMap } from './object/writer.js';
+// Probes written in TypeScript: the tracer, probe values, aggregations (issue 8).
+export * from './probes/index.js';

@@ -1,0 +1,121 @@
+// Aggregation maps: how each kind is stored in the kernel and read back. Keyless counts and sums
+// are a per-CPU array of one u64 (summed here); keyed ones a hash whose key is the parts' bytes
+// (layout from codegen.ts) and whose value is a u64. Histograms are keyed sums with the bucket
+// as the last key part.
+import { bytes, u32, u64n } from '../codec.js';
+import { BpfMap } from '../map.js';
+import { keyLayout } from './codegen.js';
+import type { MapUse } from './context.js';
+import { fieldSize, type RecordDecoder, recordDecoder } from './record.js';
+
+export interface Bucket {
+  /** Inclusive bounds of the bucket's values (`-Infinity`/`Infinity` for lhist's under/over). */
+  low: number;
+  high: number;
+  count: number;
+}
+
+export interface Histogram {
+  /** The key the histogram is for (undefined without a key; an array for tuple keys). */
+  key: unknown;
+  buckets: Bucket[];
+  total: number;
+}
+
+export class Aggregation {
+  readonly name: string;
+  readonly kind: MapUse['kind'];
+  readonly #use: MapUse;
+  readonly #map: BpfMap<unknown, unknown>;
+
+  /** @internal */
+  static createMap(use: MapUse, maxEntries: number): BpfMap<unknown, unknown> {
+    const name = use.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+    if (use.key.length === 0)
+      return BpfMap.create({ type: 'percpu_array', key: u32, value: u64n, maxEntries: 1, name }) as unknown as BpfMap<unknown, unknown>;
+    const { size } = keyLayout(use.key.map((type) => ({ type }) as never));
+    return BpfMap.create({ type: 'hash', key: bytes(size), value: u64n, maxEntries, name }) as unknown as BpfMap<unknown, unknown>;
+  }
+
+  /** @internal */
+  static sumPerCpu(values: readonly unknown[] | undefined): number {
+    let n = 0;
+    for (const v of values ?? []) n += Number(v);
+    return n;
+  }
+
+  /** @internal */
+  constructor(use: MapUse, map: BpfMap<unknown, unknown>) {
+    this.name = use.name;
+    this.kind = use.kind;
+    this.#use = use;
+    this.#map = map;
+  }
+
+  #keyDecoder(): RecordDecoder<Record<string, number | bigint | string>> {
+    const { offsets } = keyLayout(this.#use.key.map((type) => ({ type }) as never));
+    const fields = this.#use.key.map((type, i) => ({ name: `k${i}`, type, offset: offsets[i] as number, size: fieldSize(type) }));
+    return recordDecoder({ fields, size: 0 });
+  }
+
+  /** Every entry: the decoded key (a value, or an array for tuple keys) and its u64 value. */
+  entries(): { key: unknown[]; value: number }[] {
+    if (this.#use.key.length === 0) return [{ key: [], value: Aggregation.sumPerCpu(this.#map.get(0) as unknown[]) }];
+    const decode = this.#keyDecoder();
+    const out: { key: unknown[]; value: number }[] = [];
+    for (const [k, v] of this.#map.entries()) {
+      const raw = k as Uint8Array;
+      const rec = decode(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), raw, 0);
+      out.push({ key: this.#use.key.map((_, i) => rec[`k${i}`]), value: Number(v) });
+    }
+    return out;
+  }
+
+  /** The sum of every entry's value. */
+  total(): number {
+    return this.entries().reduce((n, e) => n + e.value, 0);
+  }
+
+  /** hist/lhist maps as histograms, one per key. */
+  histograms(): Histogram[] {
+    if (this.kind !== 'hist' && this.kind !== 'lhist') throw new TypeError(`'${this.name}' is a ${this.kind}, not a histogram`);
+    const groups = new Map<string, { key: unknown; counts: Map<number, number> }>();
+    for (const e of this.entries()) {
+      const key = e.key.slice(0, -1);
+      const id = JSON.stringify(key, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = { key: key.length === 0 ? undefined : key.length === 1 ? key[0] : key, counts: new Map() }));
+      const bucket = Number(e.key[e.key.length - 1]);
+      g.counts.set(bucket, (g.counts.get(bucket) ?? 0) + e.value);
+    }
+    return [...groups.values()].map((g) => {
+      const buckets = this.kind === 'hist' ? log2Buckets(g.counts) : linearBuckets(g.counts, this.#use.linear as NonNullable<MapUse['linear']>);
+      return { key: g.key, buckets, total: buckets.reduce((n, b) => n + b.count, 0) };
+    });
+  }
+}
+
+/** Bucket k ≥ 1 holds [2^(k-1), 2^k - 1]; bucket 0 holds 0. Every bucket up to the highest used. */
+function log2Buckets(counts: Map<number, number>): Bucket[] {
+  const top = Math.max(0, ...counts.keys());
+  const out: Bucket[] = [];
+  for (let k = 0; k <= top; k++) {
+    const low = k === 0 ? 0 : 2 ** (k - 1);
+    const high = k === 0 ? 0 : 2 ** k - 1;
+    out.push({ low, high, count: counts.get(k) ?? 0 });
+  }
+  return out;
+}
+
+/** Bucket 0: below min; 1..n: [min + (i-1)·step, min + i·step - 1]; n + 1: max and above. */
+function linearBuckets(counts: Map<number, number>, range: { min: number; max: number; step: number }): Bucket[] {
+  const n = Math.ceil((range.max - range.min) / range.step);
+  const out: Bucket[] = [];
+  if (counts.get(0)) out.push({ low: Number.NEGATIVE_INFINITY, high: range.min - 1, count: counts.get(0) as number });
+  for (let i = 1; i <= n; i++) {
+    const low = range.min + (i - 1) * range.step;
+    out.push({ low, high: low + range.step - 1, count: counts.get(i) ?? 0 });
+  }
+  if (counts.get(n + 1)) out.push({ low: range.min + n * range.step, high: Number.POSITIVE_INFINITY, count: counts.get(n + 1) as number });
+  return out;
+}

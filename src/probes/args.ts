@@ -1,0 +1,168 @@
+// Where a probe's arguments and return value live, per probe kind: kprobes and uprobes read the
+// saved registers (struct pt_regs, offsets from BTF), fentry/fexit and tp_btf read the u64 array
+// the trampoline passes, tracepoints read their record at the offsets of the `format` file. Types
+// come from the function's BTF prototype or the format file's declarations.
+import { fieldPath, functionSignature, resolveType } from '../../btf/layout.js';
+import type { Btf } from '../../btf/parse.js';
+import type { TracepointField, TracepointFormat } from '../tracefs.js';
+import type { ProbeKind } from './spec.js';
+import { btfValueType, fieldValueType, intType, U64, type ValueType } from './types.js';
+import type { Node, StrNode } from './value.js';
+
+export interface ArgDef {
+  name: string;
+  type: ValueType;
+  /** Scalar (int or pointer) expression; strings have `str` instead. */
+  node?: Node;
+  str?: StrNode;
+  /** BTF type id of the declared type (0: none). */
+  btfType: number;
+  /** The C declaration, for listings (`struct filename *name`). */
+  decl: string;
+}
+
+export interface ProbeArgs {
+  args: ArgDef[];
+  ret?: ArgDef;
+}
+
+/** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
+export function registerOffsets(btf: Btf): { args: number[]; ret: number } {
+  const regs = btf.findId('pt_regs', 'struct');
+  if (regs === undefined) throw new Error("the kernel's BTF has no struct pt_regs");
+  const at = (path: string) => fieldPath(btf, path, regs).offset;
+  if (process.arch === 'x64') return { args: ['di', 'si', 'dx', 'cx', 'r8', 'r9'].map(at), ret: at('ax') };
+  if (process.arch === 'arm64') return { args: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => at(`regs[${i}]`)), ret: at('regs[0]') };
+  throw new Error(`probe arguments from registers are not mapped for ${process.arch} yet`);
+}
+
+/** An 8-byte context slot narrowed to `type`. */
+function fromSlot(off: number, type: ValueType): Node {
+  const slot: Node = { op: 'ctx', off, size: 8, signed: false };
+  if (type.kind !== 'int' || type.size === 8) return slot;
+  return { op: 'cast', a: slot, size: type.size, signed: type.signed };
+}
+
+function btfArg(btf: Btf, name: string, typeId: number, node: (t: ValueType) => Node, user: boolean, what: string): ArgDef {
+  let type: ValueType;
+  try {
+    type = btfValueType(btf, typeId, user, what);
+  } catch {
+    type = U64; // a struct passed by value: its first 8 bytes, as an integer
+  }
+  const t = resolveType(btf, typeId);
+  const decl = `${t.kind === 'struct' || t.kind === 'union' ? `${t.kind} ` : ''}${t.name || t.kind}`;
+  return { name, type, node: node(type), btfType: typeId, decl };
+}
+
+/** Arguments of a kernel function from its BTF prototype, each read by `at(index, type)`. */
+function functionArgs(btf: Btf, fn: string, at: (i: number, t: ValueType) => Node, retNode: (t: ValueType) => Node | undefined, user: boolean): ProbeArgs {
+  const sig = functionSignature(btf, fn);
+  const args = sig.params.map((p, i) => btfArg(btf, p.name || `arg${i}`, p.type, (t) => at(i, t), user, `${fn} argument ${p.name || i}`));
+  let ret: ArgDef | undefined;
+  if (sig.returnType !== 0) {
+    const r = btfArg(btf, 'ret', sig.returnType, (t) => retNode(t) ?? ({ op: 'const', value: 0n } as Node), user, `${fn} return value`);
+    if (retNode(r.type)) ret = r;
+  }
+  return { args, ret };
+}
+
+/** Registers as untyped u64 arguments: uprobes, and kernel functions BTF does not describe. */
+function registerArgs(btf: Btf, user: boolean, ret: boolean): ProbeArgs {
+  const regs = registerOffsets(btf);
+  void user; // registers hold integers; `.as()` or `.string({ user })` says what they point at
+  return {
+    args: regs.args.map((off, i) => ({ name: `arg${i}`, type: U64, node: fromSlot(off, U64), btfType: 0, decl: 'u64' })),
+    ret: ret ? { name: 'ret', type: U64, node: fromSlot(regs.ret, U64), btfType: 0, decl: 'u64' } : undefined,
+  };
+}
+
+/** C integer spellings whose width is narrower than the 8-byte slot syscall tracepoints use. */
+function declaredInt(type: string): { size: 1 | 2 | 4 | 8; signed: boolean } | undefined {
+  const t = type.replace(/\b(const|volatile)\b/g, '').trim();
+  const m = /^(unsigned\s+|signed\s+)?(char|short|int|long|long long)(\s+int)?$/.exec(t);
+  if (!m) return undefined;
+  const size = { char: 1, short: 2, int: 4, long: 8, 'long long': 8 }[m[2] as 'int'] as 1 | 2 | 4 | 8;
+  return { size, signed: m[1]?.trim() !== 'unsigned' };
+}
+
+function tracepointArg(f: TracepointField, user: boolean, what: string): ArgDef {
+  const type = fieldValueType(f, user, what);
+  const decl = `${f.type} ${f.name}${f.arrayLength !== undefined ? `[${f.arrayLength}]` : ''}`;
+  if (type.kind === 'str') {
+    const str: StrNode = f.dataLoc ? { op: 'dataloc', off: f.offset, size: type.size } : { op: 'ctxbytes', off: f.offset, size: type.size };
+    return { name: f.name, type, str, btfType: 0, decl };
+  }
+  if (type.kind === 'ptr') return { name: f.name, type, node: { op: 'ctx', off: f.offset, size: 8, signed: false }, btfType: 0, decl };
+  const c = declaredInt(f.type);
+  if (c && c.size < f.size) {
+    // Syscall tracepoints store every argument in 8 bytes; the C type says how wide it really is.
+    const t = intType(c.size, c.signed, what);
+    return { name: f.name, type: t, node: { op: 'cast', a: { op: 'ctx', off: f.offset, size: intType(f.size, false, what).size, signed: false }, size: c.size, signed: c.signed }, btfType: 0, decl };
+  }
+  return { name: f.name, type, node: { op: 'ctx', off: f.offset, size: (type as { size: 1 | 2 | 4 | 8 }).size, signed: f.signed }, btfType: 0, decl };
+}
+
+export interface ArgSource {
+  kind: ProbeKind;
+  /** Kernel function (kprobe/fentry), tp_btf event, or uprobe symbol. */
+  target: string;
+  btf: Btf;
+  format?: TracepointFormat;
+}
+
+/** The arguments (and return value, for return probes and syscall exits) a probe can read. */
+export function probeArgs(src: ArgSource): ProbeArgs {
+  const { kind, btf } = src;
+  switch (kind) {
+    case 'kprobe':
+    case 'kretprobe': {
+      if (btf.findId(src.target, 'func') === undefined) return registerArgs(btf, false, kind === 'kretprobe');
+      const regs = registerOffsets(btf);
+      const out = functionArgs(
+        btf,
+        src.target,
+        (i, t) => (i < regs.args.length ? fromSlot(regs.args[i] as number, t) : { op: 'const', value: 0n }),
+        (t) => (kind === 'kretprobe' ? fromSlot(regs.ret, t) : undefined),
+        false,
+      );
+      // At return the argument registers hold other values: a kretprobe reads only `ret`.
+      return kind === 'kretprobe' ? { args: [], ret: out.ret } : { args: out.args.slice(0, regs.args.length) };
+    }
+    case 'fentry':
+    case 'fexit': {
+      const n = functionSignature(btf, src.target).params.length;
+      return functionArgs(
+        btf,
+        src.target,
+        (i, t) => fromSlot(8 * i, t),
+        (t) => (kind === 'fexit' ? fromSlot(8 * n, t) : undefined),
+        false,
+      );
+    }
+    case 'tp_btf': {
+      const id = btf.findId(`btf_trace_${src.target}`, 'typedef');
+      if (id === undefined) throw new Error(`tp_btf: no tracepoint '${src.target}' in the kernel's BTF`);
+      const ptr = resolveType(btf, id);
+      const proto = ptr.kind === 'ptr' ? resolveType(btf, ptr.type) : ptr;
+      if (proto.kind !== 'func_proto') throw new Error(`tp_btf: btf_trace_${src.target} is not a function pointer`);
+      // params[0] is the tracepoint's `void *__data`; the program sees the rest from ctx[0].
+      const args = proto.params.slice(1).map((p, i) =>
+        btfArg(btf, p.name || `arg${i}`, p.type, (t) => fromSlot(8 * i, t), false, `${src.target} argument ${p.name || i}`),
+      );
+      return { args };
+    }
+    case 'tracepoint': {
+      const format = src.format;
+      if (!format) throw new Error('tracepoint arguments need the format file');
+      const user = format.name.startsWith('sys_enter_') || format.name.startsWith('sys_exit_');
+      const fields = format.fields.filter((f) => !f.common && f.name !== '__syscall_nr');
+      const args = fields.map((f) => tracepointArg(f, user, `${format.name} field ${f.name}`));
+      const retIdx = args.findIndex((a) => a.name === 'ret');
+      return retIdx >= 0 && format.name.startsWith('sys_exit_') ? { args: args.filter((_, i) => i !== retIdx), ret: args[retIdx] } : { args };
+    }
+    case 'uprobe':
+    case 'uretprobe':
+      return kind === 'uretprobe' ? { args: [], ret: registerArgs(btf, true, true).ret } : registerArgs(btf, true, false);
+  }
+}

@@ -1,0 +1,254 @@
+// The `p` a probe body receives: its arguments and return value as typed values, the current
+// task's pid/tid/comm/…, and the things a probe does — filter, emit a record, count, sum,
+// histogram, remember a value for another probe. Calls are recorded in order; compile.ts turns
+// them into one BPF program.
+import type { Btf } from '../../btf/parse.js';
+import type { ArgDef, ProbeArgs } from './args.js';
+import type { RecordLayout } from './record.js';
+import { isReturnProbe, type ProbeKind } from './spec.js';
+import { U32, U64, type IntType, type PtrType, type StrType } from './types.js';
+import { Condition, type Cond, type KeyPart, type Node, scalarValue, stringValue, Value, type ValueEnv } from './value.js';
+
+/** A map key: one value, or a tuple of values. */
+export type KeyInput = Value<unknown> | readonly Value<unknown>[];
+
+/** A value to add or store: a probe value or a constant. */
+export type Amount = Value<unknown> | number;
+
+export type AggregationKind = 'count' | 'sum' | 'hist' | 'lhist' | 'store';
+
+/** What a probe body asked for, in order. */
+export type Action =
+  | { op: 'filter'; cond: Cond }
+  | { op: 'emit'; site: EmitSite }
+  | { op: 'add'; map: string; key: KeyPart[]; value: Node | number }
+  | { op: 'set'; map: string; key: KeyPart[]; value: Node }
+  | { op: 'delete'; map: string; key: KeyPart[] };
+
+/** One `emit()` call: its record layout and the values to fill it with. */
+export interface EmitSite {
+  id: number;
+  fields: { name: string; value: Value<unknown> }[];
+  layout?: RecordLayout;
+}
+
+/** A map a probe uses, declared by its first use; later uses must agree. */
+export interface MapUse {
+  name: string;
+  kind: AggregationKind;
+  key: (IntType | PtrType | StrType)[];
+  keyNames: string[];
+  /** lhist bounds. */
+  linear?: { min: number; max: number; step: number };
+}
+
+/** What the probe's owner provides: emit site ids and the map registry. */
+export interface ProbeHost {
+  newSite(fields: EmitSite['fields']): EmitSite;
+  useMap(use: MapUse, where: string): void;
+}
+
+/** The record type an emit produces: each field's decoded JavaScript type. */
+export type Emitted<F> = { [K in keyof F]: F[K] extends Value<infer T> ? T : never };
+
+/** Returned by `p.emit()`: carries the record type to `tracer.probe()`'s listeners. */
+export interface Emit<T> {
+  readonly site: EmitSite;
+  /** Type-level only. */
+  readonly __record?: T;
+}
+
+function keyParts(key: KeyInput | undefined, what: string): { parts: KeyPart[]; names: string[] } {
+  const list = key === undefined ? [] : Array.isArray(key) ? (key as readonly Value<unknown>[]) : [key as Value<unknown>];
+  const parts = list.map((v): KeyPart => {
+    if (v.type.kind === 'str') return { str: v.string_(what), type: v.type };
+    if (v.type.kind === 'struct') throw new TypeError(`${what}: '${v.label}' is a struct; key on one of its fields`);
+    return { node: v.scalar(what), type: v.type };
+  });
+  return { parts, names: list.map((v) => v.label) };
+}
+
+export class ProbeContext {
+  readonly kind: ProbeKind;
+  /** The function, tracepoint or symbol probed. */
+  readonly target: string;
+  /** @internal */
+  readonly actions: Action[] = [];
+  readonly #env: ValueEnv;
+  readonly #args: ProbeArgs;
+  readonly #host: ProbeHost;
+
+  /** @internal */
+  constructor(kind: ProbeKind, target: string, args: ProbeArgs, btf: () => Btf, host: ProbeHost, userMemory: boolean) {
+    this.kind = kind;
+    this.target = target;
+    this.#args = args;
+    this.#host = host;
+    this.#env = { btf, userMemory };
+  }
+
+  #value(a: ArgDef): Value<number | bigint | string> {
+    if (a.str) return stringValue(this.#env, a.str, a.name);
+    const v = scalarValue<number | bigint>(this.#env, a.type as IntType | PtrType, a.node as Node, a.name);
+    return v;
+  }
+
+  /** The argument called `name` (or at position `index`), typed from BTF or the tracepoint format. */
+  arg(which: string | number): Value<number | bigint | string> {
+    const args = this.#args.args;
+    const a = typeof which === 'number' ? args[which] : args.find((x) => x.name === which);
+    if (!a) {
+      const list = args.map((x) => x.name).join(', ') || 'none';
+      const why = isReturnProbe(this.kind) ? ' (a return probe sees only ret())' : '';
+      throw new TypeError(`${this.kind}:${this.target} has no argument ${typeof which === 'number' ? `#${which}` : `'${which}'`}${why}; it has: ${list}`);
+    }
+    return this.#value(a);
+  }
+
+  /** Every argument by name, with its C declaration. */
+  args(): { name: string; decl: string; value: Value<number | bigint | string> }[] {
+    return this.#args.args.map((a) => ({ name: a.name, decl: a.decl, value: this.#value(a) }));
+  }
+
+  /** Whether the probe can see a return value (return probes, syscall exit tracepoints). */
+  get hasReturn(): boolean {
+    return this.#args.ret !== undefined;
+  }
+
+  /** The return value (kretprobe, fexit, uretprobe, sys_exit_* tracepoints). */
+  ret(): Value<number | bigint | string> {
+    const r = this.#args.ret;
+    if (!r) throw new TypeError(`${this.kind}:${this.target} has no return value (use a return probe: kretprobe, fexit, uretprobe)`);
+    return this.#value(r);
+  }
+
+  #call(helper: string, part: 'hi' | 'lo' | undefined, type: IntType, label: string): Value<number> {
+    return scalarValue<number>(this.#env, type, { op: 'call', helper, part }, label);
+  }
+  /** Process id (the thread group id). */
+  pid(): Value<number> {
+    return this.#call('get_current_pid_tgid', 'hi', U32, 'pid');
+  }
+  /** Thread id. */
+  tid(): Value<number> {
+    return this.#call('get_current_pid_tgid', 'lo', U32, 'tid');
+  }
+  uid(): Value<number> {
+    return this.#call('get_current_uid_gid', 'lo', U32, 'uid');
+  }
+  gid(): Value<number> {
+    return this.#call('get_current_uid_gid', 'hi', U32, 'gid');
+  }
+  /** Nanoseconds since boot (CLOCK_MONOTONIC). */
+  ktime(): Value<number> {
+    return this.#call('ktime_get_ns', undefined, U64, 'ktime');
+  }
+  cpu(): Value<number> {
+    return this.#call('get_smp_processor_id', undefined, U32, 'cpu');
+  }
+  /** The task's cgroup v2 id. */
+  cgroup(): Value<number> {
+    return this.#call('get_current_cgroup_id', undefined, U64, 'cgroup');
+  }
+  /** The task's command name (16 bytes). */
+  comm(): Value<string> {
+    return stringValue(this.#env, { op: 'comm', size: 16 }, 'comm');
+  }
+  /** A constant, for arithmetic and keys. */
+  constant(n: number | bigint): Value<number> {
+    return scalarValue<number>(this.#env, n < 0 ? { kind: 'int', size: 8, signed: true } : U64, { op: 'const', value: BigInt(n) }, String(n));
+  }
+
+  /** Ends the probe here for events where `cond` is false. */
+  filter(cond: Condition): this {
+    this.actions.push({ op: 'filter', cond: cond.cond });
+    return this;
+  }
+
+  /** Sends a record to user space; listeners get it as an object of decoded fields. */
+  emit<F extends Record<string, Value<unknown>>>(fields: F): Emit<Emitted<F>> {
+    const list = Object.entries(fields).map(([name, value]) => {
+      if (value.type.kind === 'struct') throw new TypeError(`emit: '${name}' is a struct; emit one of its fields`);
+      return { name, value };
+    });
+    const site = this.#host.newSite(list);
+    this.actions.push({ op: 'emit', site });
+    return { site };
+  }
+
+  #add(kind: AggregationKind, map: string, key: KeyInput | undefined, value: Node | number, linear?: MapUse['linear'], bucket?: Node): void {
+    const what = `${kind}('${map}')`;
+    const { parts, names } = keyParts(key, what);
+    if (bucket) parts.push({ node: bucket, type: U64 });
+    this.#host.useMap({ name: map, kind, key: parts.map((p) => p.type), keyNames: names, linear }, what);
+    this.actions.push({ op: 'add', map, key: parts, value });
+  }
+
+  #amount(x: Amount, what: string): Node | number {
+    if (typeof x === 'number') {
+      if (!Number.isInteger(x) || x < -0x8000_0000 || x > 0x7fff_ffff) throw new RangeError(`${what}: ${x} is not a 32-bit integer`);
+      return x;
+    }
+    return x.scalar(what);
+  }
+
+  /** Counts events in map `name`, per `key` when given. */
+  count(name = 'count', key?: KeyInput): this {
+    this.#add('count', name, key, 1);
+    return this;
+  }
+
+  /** Adds `value` up in map `name`, per `key` when given. */
+  sum(name: string, value: Amount, key?: KeyInput): this {
+    this.#add('sum', name, key, this.#amount(value, `sum('${name}')`));
+    return this;
+  }
+
+  /** A power-of-two histogram of `value` in map `name` (per `key` when given). */
+  hist(name: string, value: Value<unknown>, key?: KeyInput): this {
+    const bucket: Node = { op: 'log2', a: value.scalar(`hist('${name}')`) };
+    this.#add('hist', name, key, 1, undefined, bucket);
+    return this;
+  }
+
+  /** A linear histogram: buckets of `step` from `min` to `max` (plus under and over). */
+  lhist(name: string, value: Value<unknown>, range: { min: number; max: number; step: number }, key?: KeyInput): this {
+    const { min, max, step } = range;
+    if (!(step > 0) || !(max > min) || !Number.isInteger(step)) throw new RangeError(`lhist('${name}'): needs an integer step > 0 and max > min`);
+    const n = Math.ceil((max - min) / step);
+    const bucket: Node = { op: 'linear', a: value.scalar(`lhist('${name}')`), min, step, n };
+    this.#add('lhist', name, key, 1, range, bucket);
+    return this;
+  }
+
+  /**
+   * A map shared by the tracer's probes, for state between them: an entry probe stores
+   * `p.ktime()` under `p.tid()`, the return probe reads it back.
+   */
+  map(name: string): {
+    set(key: KeyInput, value: Amount): void;
+    get(key: KeyInput): Value<number>;
+    delete(key: KeyInput): void;
+  } {
+    const use = (key: KeyInput, what: string) => {
+      const { parts, names } = keyParts(key, what);
+      this.#host.useMap({ name, kind: 'store', key: parts.map((p) => p.type), keyNames: names }, what);
+      return parts;
+    };
+    return {
+      set: (key, value) => {
+        const v = this.#amount(value, `map('${name}').set`);
+        this.actions.push({ op: 'set', map: name, key: use(key, `map('${name}').set`), value: typeof v === 'number' ? { op: 'const', value: BigInt(v) } : v });
+      },
+      get: (key) => {
+        const parts = use(key, `map('${name}').get`);
+        return scalarValue<number>(this.#env, U64, { op: 'lookup', map: name, key: parts, size: 8, signed: false }, `${name}[]`);
+      },
+      delete: (key) => {
+        this.actions.push({ op: 'delete', map: name, key: use(key, `map('${name}').delete`) });
+      },
+    };
+  }
+}
+
+export { Condition, Value };

@@ -1,0 +1,345 @@
+// A tracing session: probes written in TypeScript, compiled to BPF, loaded, attached (falling back
+// where this kernel cannot do what was asked), and their records and aggregations read back.
+//
+//   using t = new Tracer();
+//   t.probe('kprobe:do_unlinkat', (p) => p.emit({ pid: p.pid(), file: p.arg('name').field('name').string() }))
+//    .on((e) => console.log(e.pid, e.file));
+//   t.start();
+//   await t.run({ signal: AbortSignal.timeout(5000) });
+import type { Btf } from '../../btf/parse.js';
+import { vmlinuxBtf } from '../btf-file.js';
+import { RingBufReader } from '../events/ringbuf.js';
+import { kprobesUnavailable } from '../link/kprobe.js';
+import { attachKprobe } from '../link/kprobe.js';
+import { AttachError, type Link } from '../link/link.js';
+import { attachTracepoint } from '../link/tracepoint.js';
+import { attachTracing, loadTracingProgram, tracingTargetId } from '../link/tracing.js';
+import { attachUprobe } from '../link/uprobe.js';
+import { BpfMap } from '../map.js';
+import { Program } from '../program.js';
+import { BpfError, Errno } from '../sys/errno.js';
+import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
+import { VerifierError } from '../verifier.js';
+import { Aggregation } from './aggregation.js';
+import { probeArgs } from './args.js';
+import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
+import { type Emit, type EmitSite, type MapUse, ProbeContext } from './context.js';
+import { fallbackChain } from './fallback.js';
+import { recordDecoder, recordLayout, type RecordDecoder } from './record.js';
+import { formatProbeSpec, parseProbeSpec, type ProbeSpec } from './spec.js';
+import type { Cond } from './value.js';
+
+export interface TracerOptions {
+  /** Only events of this process (and, for uprobes, attach to it alone). */
+  pid?: number;
+  /** Only events of tasks with this command name. */
+  comm?: string;
+  /** Ring buffer size in bytes (a power of two; default 8 MiB). */
+  ringbufBytes?: number;
+  /** Entries of keyed maps (default 10240). */
+  maxEntries?: number;
+  /** Try the next mechanism when one is missing (default true). */
+  fallback?: boolean;
+  /** Told when a probe falls back, with a one-line reason. */
+  onFallback?: (message: string) => void;
+  /** Kernel BTF (default /sys/kernel/btf/vmlinux). */
+  btf?: Btf;
+}
+
+/** Why a probe could not be attached with any mechanism. */
+export class ProbeError extends Error {
+  override name = 'ProbeError';
+  constructor(
+    readonly spec: string,
+    readonly attempts: { spec: string; reason: string }[],
+  ) {
+    super(`${spec}: cannot attach: ${attempts.map((a) => `${a.spec}: ${a.reason}`).join('; ')}`);
+  }
+}
+
+export type ProbeBody<E> = (p: ProbeContext) => Emit<E> | undefined | void;
+
+/** One probe of a tracer; `on()` receives its records. */
+export class Probe<E = Record<string, unknown>> {
+  readonly spec: ProbeSpec;
+  /** @internal */
+  readonly body: ProbeBody<E>;
+  /** @internal */
+  readonly listeners: ((record: E) => void)[] = [];
+  /** The spec really attached (differs after a fallback). */
+  used: ProbeSpec | undefined;
+  /** Attempts that failed before `used`, with their reasons. */
+  readonly skipped: { spec: string; reason: string }[] = [];
+  /** @internal */
+  program: Program | undefined;
+  /** @internal */
+  link: Link | undefined;
+
+  /** @internal */
+  constructor(spec: ProbeSpec, body: ProbeBody<E>) {
+    this.spec = spec;
+    this.body = body;
+  }
+
+  /** Calls `listener` with each record this probe emits. */
+  on(listener: (record: E) => void): this {
+    this.listeners.push(listener);
+    return this;
+  }
+}
+
+interface Site {
+  site: EmitSite;
+  decode: RecordDecoder<unknown>;
+  probe: Probe<unknown>;
+}
+
+const DEFAULT_RINGBUF = 8 << 20;
+
+export class Tracer implements Disposable {
+  readonly #opts: TracerOptions;
+  readonly #probes: Probe<unknown>[] = [];
+  readonly #sites: Site[] = [];
+  readonly #uses = new Map<string, MapUse>();
+  readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
+  #reader: RingBufReader<void> | undefined;
+  #started = false;
+  #closed = false;
+  #btf: Btf | undefined;
+
+  constructor(opts: TracerOptions = {}) {
+    this.#opts = opts;
+  }
+
+  #kernelBtf = (): Btf => {
+    this.#btf ??= this.#opts.btf ?? vmlinuxBtf();
+    return this.#btf;
+  };
+
+  /** Adds a probe: `spec` as `kprobe:do_unlinkat`, `tracepoint:syscalls:sys_enter_openat`, … */
+  probe<E = Record<string, unknown>>(spec: string | ProbeSpec, body: ProbeBody<E>): Probe<E> {
+    if (this.#started) throw new Error('probe(): the tracer has started; add probes before start()');
+    const p = new Probe<E>(typeof spec === 'string' ? parseProbeSpec(spec) : spec, body);
+    this.#probes.push(p as Probe<unknown>);
+    return p;
+  }
+
+  get probes(): readonly Probe<unknown>[] {
+    return this.#probes;
+  }
+
+  /** Compiles, loads and attaches every probe. Throws ProbeError if one cannot attach at all. */
+  start(): this {
+    if (this.#started) return this;
+    this.#started = true;
+    try {
+      for (const p of this.#probes) this.#attach(p);
+      if (this.#sites.some((s) => s.probe.used !== undefined)) this.#openReader();
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+    return this;
+  }
+
+  #filters(): Cond[] {
+    const out: Cond[] = [];
+    const { pid, comm } = this.#opts;
+    if (pid !== undefined) out.push({ op: 'cmp', cmp: '==', a: { op: 'call', helper: 'get_current_pid_tgid', part: 'hi' }, b: { op: 'const', value: BigInt(pid) } });
+    if (comm !== undefined) out.push({ op: 'streq', s: { op: 'comm', size: 16 }, text: comm });
+    return out;
+  }
+
+  #attach(probe: Probe<unknown>): void {
+    const chain = this.#opts.fallback === false ? [probe.spec] : fallbackChain(probe.spec);
+    for (const spec of chain) {
+      const reason = this.#try(probe, spec);
+      if (reason === undefined) {
+        probe.used = spec;
+        if (spec !== probe.spec) {
+          const why = probe.skipped.map((s) => `${s.spec.split(':')[0]}: ${s.reason}`).join('; ');
+          this.#opts.onFallback?.(`${probe.spec.text}: using ${formatProbeSpec(spec)} instead (${why})`);
+        }
+        return;
+      }
+      probe.skipped.push({ spec: formatProbeSpec(spec), reason });
+    }
+    throw new ProbeError(probe.spec.text, probe.skipped);
+  }
+
+  /** Attaches `probe` as `spec`; returns why not, or undefined on success. */
+  #try(probe: Probe<unknown>, spec: ProbeSpec): string | undefined {
+    const unavailable = precheck(spec);
+    if (unavailable) return unavailable;
+    let ctx: ProbeContext;
+    try {
+      ctx = this.#context(probe, spec);
+      probe.body(ctx);
+    } catch (err) {
+      if (err instanceof TypeError || err instanceof RangeError || err instanceof TracepointNotFoundError) {
+        if (spec === probe.spec) throw err; // a mistake in the probe as written
+        return `the probe does not fit it: ${err.message}`;
+      }
+      if (err instanceof AttachError) return stripKind(err.message);
+      throw err;
+    }
+    const instructions = compileProbe({ actions: ctx.actions, filters: this.#filters(), keyless: (m) => this.#uses.get(m)?.key.length === 0 });
+    this.#ensureMaps();
+    const maps = (name: string) => this.#maps.get(name);
+    const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
+    let prog: Program | undefined;
+    try {
+      if (spec.kind === 'fentry' || spec.kind === 'fexit' || spec.kind === 'tp_btf') {
+        prog = loadTracingProgram(spec.kind, spec.target, { instructions, maps, name });
+        probe.link = attachTracing(prog, spec.kind, spec.target);
+      } else if (spec.kind === 'tracepoint') {
+        prog = Program.load({ type: 'tracepoint', instructions, maps, name });
+        probe.link = attachTracepoint(prog, spec.category as string, spec.event as string);
+      } else if (spec.kind === 'uprobe' || spec.kind === 'uretprobe') {
+        prog = Program.load({ type: 'kprobe', instructions, maps, name });
+        probe.link = attachUprobe(prog, spec.binary as string, { symbol: spec.target, retprobe: spec.kind === 'uretprobe', pid: this.#opts.pid });
+      } else {
+        prog = Program.load({ type: 'kprobe', instructions, maps, name });
+        probe.link = attachKprobe(prog, spec.target, { retprobe: spec.kind === 'kretprobe' });
+      }
+      probe.program = prog;
+      return undefined;
+    } catch (err) {
+      prog?.close();
+      if (err instanceof VerifierError) throw err;
+      if (err instanceof AttachError) return stripKind(err.message);
+      if (err instanceof BpfError && (err.errno === Errno.EPERM || err.errno === Errno.EINVAL || err.errno === Errno.ENOTSUPP || err.errno === 524)) return err.message;
+      throw err;
+    }
+  }
+
+  #context(probe: Probe<unknown>, spec: ProbeSpec): ProbeContext {
+    const format = spec.kind === 'tracepoint' ? tracepointFormat(spec.category as string, spec.event as string) : undefined;
+    const args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf(), format });
+    const user = spec.kind === 'uprobe' || spec.kind === 'uretprobe' || spec.category === 'syscalls';
+    const host = {
+      newSite: (fields: EmitSite['fields']) => {
+        const site: EmitSite = { id: this.#sites.length, fields };
+        site.layout = recordLayout(fields.map((f) => ({ name: f.name, type: f.value.type as never })));
+        this.#sites.push({ site, decode: recordDecoder(site.layout), probe });
+        return site;
+      },
+      useMap: (use: MapUse, where: string) => this.#useMap(use, where),
+    };
+    return new ProbeContext(spec.kind, spec.target, args, this.#kernelBtf, host, user);
+  }
+
+  #useMap(use: MapUse, where: string): void {
+    const known = this.#uses.get(use.name);
+    if (!known) {
+      this.#uses.set(use.name, use);
+      return;
+    }
+    const same =
+      known.kind === use.kind &&
+      known.key.length === use.key.length &&
+      known.key.every((k, i) => JSON.stringify(k) === JSON.stringify(use.key[i]));
+    if (!same) throw new TypeError(`${where}: map '${use.name}' is already a ${known.kind} keyed by [${known.keyNames.join(', ')}]; use another name`);
+  }
+
+  /** Creates the maps the probes compiled so far use. */
+  #ensureMaps(): void {
+    const create = (ref: string, make: () => BpfMap<unknown, unknown>) => {
+      if (!this.#maps.has(ref)) this.#maps.set(ref, make());
+    };
+    if (this.#sites.length > 0) {
+      create(RINGBUF_REF, () => BpfMap.create({ type: 'ringbuf', maxEntries: this.#opts.ringbufBytes ?? DEFAULT_RINGBUF, name: 'events' }) as BpfMap<unknown, unknown>);
+      create(LOST_REF, () => Aggregation.createMap({ name: 'lost', kind: 'count', key: [], keyNames: [] }, 1) as unknown as BpfMap<unknown, unknown>);
+    }
+    for (const use of this.#uses.values()) {
+      create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
+    }
+  }
+
+  #openReader(): void {
+    const ring = this.#maps.get(RINGBUF_REF);
+    if (!ring) return;
+    const sites = this.#sites;
+    let bytes: Uint8Array = new Uint8Array(0);
+    const codec = {
+      decode: (view: DataView, offset: number): void => {
+        if (bytes.buffer !== view.buffer) bytes = new Uint8Array(view.buffer);
+        const s = sites[view.getUint32(offset, true)];
+        if (!s) return;
+        const record = s.decode(view, bytes, offset);
+        for (const l of s.probe.listeners) l(record);
+      },
+    };
+    this.#reader = RingBufReader.open(ring as unknown as { fd: number; maxEntries: number }, { decode: codec });
+  }
+
+  /** Delivers the records waiting now to the probes' listeners; returns how many. */
+  drain(): number {
+    return this.#reader?.drain(() => {}) ?? 0;
+  }
+
+  /** Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains. */
+  async run(opts: { signal?: AbortSignal; durationMs?: number } = {}): Promise<void> {
+    if (!this.#started) this.start();
+    const signals = [opts.signal, opts.durationMs !== undefined ? AbortSignal.timeout(opts.durationMs) : undefined].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    const signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
+    this.#reader?.subscribe(() => {}, { signal });
+    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    this.drain();
+  }
+
+  /** Records dropped because the ring buffer was full. */
+  lost(): number {
+    const m = this.#maps.get(LOST_REF) as unknown as BpfMap<number, bigint[]> | undefined;
+    return m ? Aggregation.sumPerCpu(m.get(0) as unknown as Uint8Array[]) : 0;
+  }
+
+  /** The contents of a count/sum/hist/lhist/store map, decoded. */
+  aggregation(name: string): Aggregation {
+    const use = this.#uses.get(name);
+    const map = this.#maps.get(mapRef(name));
+    if (!use || !map) throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
+    return new Aggregation(use, map);
+  }
+
+  get aggregations(): string[] {
+    return [...this.#uses.values()].filter((u) => u.kind !== 'store').map((u) => u.name);
+  }
+
+  /** Detaches every probe and frees every map. Safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader?.close();
+    for (const p of this.#probes) {
+      p.link?.close();
+      p.program?.close();
+    }
+    for (const m of this.#maps.values()) m.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Why `spec` cannot work here before anything is loaded, or undefined. */
+function precheck(spec: ProbeSpec): string | undefined {
+  if (spec.kind === 'kprobe' || spec.kind === 'kretprobe') return kprobesUnavailable();
+  if (spec.kind === 'fentry' || spec.kind === 'fexit' || spec.kind === 'tp_btf') {
+    try {
+      tracingTargetId(spec.kind, spec.target);
+    } catch (err) {
+      if (err instanceof AttachError) return stripKind(err.message);
+      throw err;
+    }
+  }
+  return undefined;
+}
+
+/** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */
+function stripKind(message: string): string {
+  return message.replace(/^(kprobe|kretprobe|fentry|fexit|tp_btf|uprobe|uretprobe|tracepoint)\b[^:]*:\s*/, '');
+}

@@ -1,0 +1,262 @@
+// Probe values: what `p.arg('name')`, `p.pid()` or `x.field('f')` return. A value is an
+// expression tree, compiled only when a probe's output (emit, count, hist, filter) uses it, so the
+// same value may be used twice and nothing unused costs an instruction.
+import { findMember, resolveType } from '../../btf/layout.js';
+import type { Btf } from '../../btf/parse.js';
+import type { CompareOp } from '../../isa/index.js';
+import { btfValueType, type Decoded, type IntSize, type IntType, type PtrType, S64, type StrType, U64, type ValueType } from './types.js';
+
+export type AluName = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh';
+
+/** A scalar expression: its result fits a register. */
+export type Node =
+  | { op: 'const'; value: bigint }
+  /** A load from the program's context (R6): tracepoint fields, pt_regs, tracing arguments. */
+  | { op: 'ctx'; off: number; size: IntSize; signed: boolean }
+  /** A helper that takes no arguments; `part` keeps the upper or lower 32 bits. */
+  | { op: 'call'; helper: string; part?: 'hi' | 'lo' }
+  | { op: 'alu'; alu: AluName; a: Node; b: Node; signed: boolean }
+  /** `size` bytes at address `addr`, through bpf_probe_read_{kernel,user}. */
+  | { op: 'read'; addr: Node; size: IntSize; signed: boolean; user: boolean }
+  /** Truncated to `size` bytes and zero- or sign-extended back to 64 bits. */
+  | { op: 'cast'; a: Node; size: IntSize; signed: boolean }
+  /** 0 for 0, else 1 + floor(log2(a)): the log2 histogram's bucket. */
+  | { op: 'log2'; a: Node }
+  /** min(max((a - min) / step, -1), n) + 1: a linear histogram's bucket (0: under, n + 1: over). */
+  | { op: 'linear'; a: Node; min: number; step: number; n: number }
+  /** A value computed earlier and kept in the stack slot at `off` (from R10). */
+  | { op: 'stack'; off: number }
+  /** The value stored in map `map` under `key` (the probe ends quietly when there is none). */
+  | { op: 'lookup'; map: string; key: KeyPart[]; size: IntSize; signed: boolean };
+
+/** A string expression: up to `size` bytes, NUL-terminated. */
+export type StrNode =
+  | { op: 'str'; addr: Node; user: boolean; size: number }
+  | { op: 'comm'; size: number }
+  /** A char array inside the tracepoint record. */
+  | { op: 'ctxbytes'; off: number; size: number }
+  /** A `__data_loc char[]` field: the record's u32 at `off` locates the string in the record. */
+  | { op: 'dataloc'; off: number; size: number };
+
+/** One part of a map key: a scalar or a string. */
+export type KeyPart = { node: Node; type: IntType | PtrType } | { str: StrNode; type: StrType };
+
+export type Cond =
+  | { op: 'cmp'; cmp: CompareOp; a: Node; b: Node }
+  | { op: 'and' | 'or'; a: Cond; b: Cond }
+  | { op: 'not'; a: Cond }
+  | { op: 'streq'; s: StrNode; text: string };
+
+/** Where a value's BTF type comes from (for `.field()`). */
+export interface ValueEnv {
+  btf(): Btf;
+  /** Where untyped pointers point by default: user memory for uprobes and syscall records. */
+  readonly userMemory: boolean;
+}
+
+/** A condition for `p.filter()`; combine with `and`, `or`, `not`. */
+export class Condition {
+  /** @internal */
+  constructor(readonly cond: Cond) {}
+  and(other: Condition): Condition {
+    return new Condition({ op: 'and', a: this.cond, b: other.cond });
+  }
+  or(other: Condition): Condition {
+    return new Condition({ op: 'or', a: this.cond, b: other.cond });
+  }
+  not(): Condition {
+    return new Condition({ op: 'not', a: this.cond });
+  }
+}
+
+/** An operand of arithmetic and comparisons: another value or a constant. */
+export type Operand = Value<unknown> | number | bigint;
+
+function operandNode(x: Operand, what: string): Node {
+  if (typeof x === 'number') {
+    if (!Number.isInteger(x)) throw new TypeError(`${what}: ${x} is not an integer`);
+    return { op: 'const', value: BigInt(x) };
+  }
+  if (typeof x === 'bigint') return { op: 'const', value: x };
+  return x.scalar(what);
+}
+
+function isSigned(x: Operand): boolean {
+  if (typeof x === 'number' || typeof x === 'bigint') return x < 0;
+  return x.type.kind === 'int' && x.type.signed;
+}
+
+/**
+ * A value a probe can read: an integer, a pointer, a string, or a struct seen through a pointer
+ * (whose fields `.field()` reaches). `T` is what it decodes to in JavaScript.
+ */
+export class Value<T = number> {
+  declare readonly __decoded: T;
+  /** @internal */
+  constructor(
+    readonly env: ValueEnv,
+    readonly type: ValueType | { kind: 'struct'; id: number; user: boolean },
+    /** @internal scalar expression (ints and pointers), or the address of a struct. */
+    readonly node: Node | undefined,
+    /** @internal string expression. */
+    readonly str: StrNode | undefined,
+    /** What the value is, for messages (`arg name`, `name->name`). */
+    readonly label: string,
+  ) {}
+
+  /** @internal the scalar expression, or an error naming what the value is instead. */
+  scalar(what: string): Node {
+    if (this.node && (this.type.kind === 'int' || this.type.kind === 'ptr')) return this.node;
+    throw new TypeError(`${what}: '${this.label}' is a ${this.type.kind === 'str' ? 'string' : 'struct'}, not a number`);
+  }
+
+  /** @internal the string expression. */
+  string_(what: string): StrNode {
+    if (this.str) return this.str;
+    throw new TypeError(`${what}: '${this.label}' is not a string (a char pointer or array; use .string())`);
+  }
+
+  /**
+   * A member of the struct this value points at (or is): `p.arg('name').field('name')`. Nested
+   * members and pointers follow with more `.field()` calls, or a dotted path: `field('mm.arg_start')`.
+   */
+  field(path: string): Value<number | bigint | string> {
+    let v: Value<unknown> = this;
+    for (const name of path.split('.')) v = v.#member(name);
+    return v as Value<number | bigint | string>;
+  }
+
+  #member(name: string): Value<unknown> {
+    const btf = this.env.btf();
+    let structId: number;
+    let base: Node;
+    let user: boolean;
+    if (this.type.kind === 'struct') {
+      structId = this.type.id;
+      base = this.node as Node;
+      user = this.type.user;
+    } else if (this.type.kind === 'ptr' && this.type.to !== 0) {
+      structId = this.type.to;
+      base = this.node as Node;
+      user = this.type.user;
+    } else {
+      throw new TypeError(`field '${name}': '${this.label}' is not a pointer to a struct with a known type`);
+    }
+    const t = resolveType(btf, structId);
+    if (t.kind !== 'struct' && t.kind !== 'union')
+      throw new TypeError(`field '${name}': '${this.label}' points at a ${t.kind}, not a struct or union`);
+    const found = findMember(btf, t, name);
+    if (!found) {
+      const names = t.members.map((m) => m.name).filter(Boolean);
+      throw new TypeError(
+        `field '${name}': ${t.kind} ${t.name || '(anonymous)'} has no member '${name}' (it has: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`,
+      );
+    }
+    if (found.member.bitfieldSize !== 0)
+      throw new TypeError(`field '${name}' of ${t.kind} ${t.name} is a bitfield, which probes do not read yet`);
+    const off = found.bitOffset / 8;
+    const addr: Node = off === 0 ? base : { op: 'alu', alu: 'add', a: base, b: { op: 'const', value: BigInt(off) }, signed: false };
+    const label = `${this.label}->${name}`;
+    const mt = resolveType(btf, found.member.type);
+    if (mt.kind === 'struct' || mt.kind === 'union') return new Value(this.env, { kind: 'struct', id: mt.id, user }, addr, undefined, label);
+    const vt = btfValueType(btf, found.member.type, user, `field '${label}'`);
+    if (vt.kind === 'str') return new Value(this.env, vt, undefined, { op: 'str', addr, user, size: vt.size }, label);
+    const size = vt.kind === 'ptr' ? 8 : vt.size;
+    const signed = vt.kind === 'int' && vt.signed;
+    return new Value(this.env, vt, { op: 'read', addr, size, signed, user }, undefined, label);
+  }
+
+  /**
+   * The NUL-terminated string this char pointer (or char array) holds, at most `max` bytes
+   * (default 64, or the array's size). `user` overrides where the memory lives.
+   */
+  string(max?: number, opts: { user?: boolean } = {}): Value<string> {
+    if (this.str) {
+      const size = Math.min(max ?? this.str.size, this.str.size);
+      return new Value(this.env, { kind: 'str', size }, undefined, { ...this.str, size }, this.label);
+    }
+    // A pointer, or a register-sized integer holding one (uprobe arguments have no types).
+    const t = this.type;
+    if (t.kind !== 'ptr' && !(t.kind === 'int' && t.size === 8))
+      throw new TypeError(`string(): '${this.label}' is ${t.kind === 'int' ? `a ${t.size}-byte integer` : 'a struct'}, not a char pointer`);
+    const size = max ?? 64;
+    if (!Number.isInteger(size) || size < 1 || size > 4096) throw new RangeError(`string(): size ${size} is not in 1..4096`);
+    const user = opts.user ?? (t.kind === 'ptr' ? t.user : this.env.userMemory);
+    return new Value(this.env, { kind: 'str', size }, undefined, { op: 'str', addr: this.node as Node, user, size }, this.label);
+  }
+
+  #cast(size: IntSize, signed: boolean): Value<number> {
+    const a = this.scalar(`cast of '${this.label}'`);
+    return new Value(this.env, { kind: 'int', size, signed }, { op: 'cast', a, size, signed }, undefined, this.label);
+  }
+  u8(): Value<number> { return this.#cast(1, false); }
+  u16(): Value<number> { return this.#cast(2, false); }
+  u32(): Value<number> { return this.#cast(4, false); }
+  u64(): Value<number> { return this.#cast(8, false); }
+  s8(): Value<number> { return this.#cast(1, true); }
+  s16(): Value<number> { return this.#cast(2, true); }
+  s32(): Value<number> { return this.#cast(4, true); }
+  s64(): Value<number> { return this.#cast(8, true); }
+
+  /** Reinterprets an integer as a pointer to BTF type `typeName` (`'struct file'`) in kernel memory. */
+  as(typeName: string, opts: { user?: boolean } = {}): Value<bigint> {
+    const btf = this.env.btf();
+    const m = /^\s*(struct|union)?\s*([A-Za-z_]\w*)\s*$/.exec(typeName);
+    const id = m ? btf.findId(m[2] as string, (m[1] as 'struct' | 'union' | undefined) ?? 'struct') ?? btf.findId(m[2] as string, 'typedef') : undefined;
+    if (id === undefined) throw new TypeError(`as('${typeName}'): no such type in the kernel's BTF`);
+    const to = resolveType(btf, id);
+    const char = to.kind === 'int' && to.size === 1;
+    return new Value(this.env, { kind: 'ptr', to: id, user: opts.user ?? false, char }, this.scalar(`as('${typeName}')`), undefined, this.label);
+  }
+
+  #alu(alu: AluName, x: Operand, sign = isSigned(this) || isSigned(x)): Value<number> {
+    const a = this.scalar(alu);
+    const b = operandNode(x, alu);
+    return new Value(this.env, sign ? S64 : U64, { op: 'alu', alu, a, b, signed: sign }, undefined, `${this.label} ${alu}`);
+  }
+  add(x: Operand): Value<number> { return this.#alu('add', x); }
+  sub(x: Operand): Value<number> { return this.#alu('sub', x); }
+  mul(x: Operand): Value<number> { return this.#alu('mul', x); }
+  /** Unsigned division (the kernel's BPF_DIV; signed division needs cpu v4). */
+  div(x: Operand): Value<number> { return this.#alu('div', x, false); }
+  mod(x: Operand): Value<number> { return this.#alu('mod', x, false); }
+  and(x: Operand): Value<number> { return this.#alu('and', x); }
+  or(x: Operand): Value<number> { return this.#alu('or', x); }
+  xor(x: Operand): Value<number> { return this.#alu('xor', x); }
+  shl(x: Operand): Value<number> { return this.#alu('lsh', x); }
+  /** Shift right: arithmetic for signed values. */
+  shr(x: Operand): Value<number> { return this.#alu('rsh', x); }
+
+  #cmp(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', x: Operand): Condition {
+    const signed = isSigned(this) || isSigned(x);
+    const ops = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
+    let cmp: CompareOp = ops[op];
+    if (signed && op !== 'eq' && op !== 'ne') cmp = `s${cmp}` as CompareOp;
+    return new Condition({ op: 'cmp', cmp, a: this.scalar(op), b: operandNode(x, op) });
+  }
+  /** Equality: with a string, compares the string value (`p.comm().eq('bash')`). */
+  eq(x: Operand | string): Condition {
+    if (typeof x === 'string') return new Condition({ op: 'streq', s: this.string_('eq'), text: x });
+    return this.#cmp('eq', x);
+  }
+  ne(x: Operand | string): Condition {
+    return this.eq(x).not();
+  }
+  lt(x: Operand): Condition { return this.#cmp('lt', x); }
+  le(x: Operand): Condition { return this.#cmp('le', x); }
+  gt(x: Operand): Condition { return this.#cmp('gt', x); }
+  ge(x: Operand): Condition { return this.#cmp('ge', x); }
+}
+
+/** A value from a type: `Value<number>` for ints, `Value<bigint>` for pointers, `Value<string>`. */
+export type ValueOf<T extends ValueType> = Value<Decoded<T>>;
+
+/** @internal a scalar value. */
+export function scalarValue<T>(env: ValueEnv, type: IntType | PtrType, node: Node, label: string): Value<T> {
+  return new Value<T>(env, type, node, undefined, label);
+}
+
+/** @internal a string value. */
+export function stringValue(env: ValueEnv, str: StrNode, label: string): Value<string> {
+  return new Value<string>(env, { kind: 'str', size: str.size }, undefined, str, label);
+}

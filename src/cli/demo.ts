@@ -1,76 +1,103 @@
-// `tsbpf demo`: what `npm start` runs. Assembles a small program from text, shows its bytes and
-// the disassembly, loads it into the running kernel with a map and runs it there.
+// `tsbpf demo`, what `npm start` runs: the eBPF world's first tracing program — do_unlinkat with a
+// kprobe and a kretprobe, printing who removed which file and what the call returned — written in
+// TypeScript. It removes a few files of its own so there is something to see, then exits. Where
+// the kernel has no kprobes it says so and uses fentry/fexit or the unlinkat tracepoints.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { assemble, disassemble, encode } from '../../isa/index.js';
-import { toHexLines } from './io.js';
 import { UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf demo
+const HELP = `usage: tsbpf demo [--files N]
 
-Assembles a small eBPF program (a loop and a map update), prints its encoding and disassembly,
-then loads it into this kernel as XDP and runs it with BPF_PROG_TEST_RUN. Needs root (or
-CAP_BPF) for the kernel part.
+Traces the kernel's do_unlinkat with a kprobe (the file name, read through struct filename with
+CO-RE offsets from this kernel's BTF) and a kretprobe (the return value), while removing N files
+(default 3) it creates itself, plus one that does not exist. Prints each event and exits.
+Needs root (or CAP_BPF + CAP_PERFMON).
 `;
 
-const SOURCE = `; sum 1..10 in a bounded loop, and count the runs in an array map
-    r6 = 0                      ; i
-    r7 = 0                      ; sum
-loop:
-    r6 += 1
-    r7 += r6
-    if r6 < 10 goto loop
-    r1 = 0
-    *(u32 *)(r10 - 4) = r1      ; key 0 on the stack
-    r2 = r10
-    r2 += -4
-    r1 = runs ll                ; the map, bound by name at load time
-    call 1                      ; bpf_map_lookup_elem
-    if r0 == 0 goto out
-    r1 = 1
-    lock *(u64 *)(r0 + 0) += r1 ; runs[0] += 1, atomically
-out:
-    r0 = r7
-    exit
-`;
-
-const RUNS = 5;
+interface Entry {
+  pid: number;
+  comm: string;
+  file: string;
+}
+interface Exit {
+  pid: number;
+  ret: number;
+}
 
 export async function run(argv: string[]): Promise<number> {
-  let help = false;
+  let values: { files?: string; help?: boolean };
   try {
-    help = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } }).values.help ?? false;
+    ({ values } = parseArgs({ args: argv, options: { files: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (help) {
+  if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const out = process.stdout;
-  const { instructions } = assemble(SOURCE, { file: 'demo.s' });
-  out.write(`== source (LLVM syntax)\n${SOURCE}\n`);
-  out.write(`== encoding: ${instructions.length} instructions, one 8-byte slot per line\n`);
-  out.write(toHexLines(encode(instructions)));
-  out.write('\n== disassembly of those bytes\n');
-  for (const line of disassemble(encode(instructions), { addresses: true })) out.write(`${line}\n`);
+  const files = Number(values.files ?? 3);
+  if (!Number.isInteger(files) || files < 1 || files > 1000) throw new UsageError(`--files: '${values.files}' is not 1..1000`);
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n');
+    return 1;
+  }
 
-  // The kernel half is imported only now: the text half above never needs koffi.
-  const { BpfMap, Program, codecs } = await import('../index.js');
-  using runs = BpfMap.create({
-    type: 'array',
-    key: codecs.u32,
-    value: codecs.u64n,
-    maxEntries: 1,
-    name: 'runs',
+  const { Tracer } = await import('../probes/tracer.js');
+  const { explainProbeFailure } = await import('./probe-common.js');
+  using tracer = new Tracer({
+    pid: process.pid, // only our own removals, not the rest of the machine's
+    onFallback: (m) => process.stdout.write(`note: ${m}\n`),
   });
-  using prog = Program.load({ type: 'xdp', name: 'demo', instructions, maps: { runs } });
-  let retval = 0;
-  for (let i = 0; i < RUNS; i++) retval = prog.testRun({ data: new Uint8Array(64) }).retval;
-  const info = prog.info();
-  out.write(`\n== in the kernel (${process.platform} ${(await import('node:os')).release()})\n`);
-  out.write(
-    `loaded as XDP program id ${info.id}, the verifier processed ${info.verifiedInsns} instructions\n`,
-  );
-  out.write(`ran ${RUNS} times with BPF_PROG_TEST_RUN: r0 = ${retval}, runs[0] = ${runs.get(0)}\n`);
+  const entries: Entry[] = [];
+  const exits: Exit[] = [];
+  const entry = tracer.probe('kprobe:do_unlinkat', (p) => {
+    // do_unlinkat(int dfd, struct filename *name): the path is name->name. The syscall
+    // tracepoint (the fallback) has the user's pointer instead.
+    const file = p.kind === 'tracepoint' ? p.arg('pathname').string(128) : p.arg('name').field('name').string(128);
+    return p.emit({ pid: p.pid(), comm: p.comm(), file });
+  });
+  const exit = tracer.probe('kretprobe:do_unlinkat', (p) => p.emit({ pid: p.pid(), ret: p.ret().s32() }));
+  entry.on((e) => entries.push(e as Entry));
+  exit.on((e) => exits.push(e as Exit));
+  try {
+    tracer.start();
+  } catch (err) {
+    return explainProbeFailure(err, 'demo');
+  }
+  const how = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' and ');
+  process.stdout.write(`tracing do_unlinkat with ${how} (pid ${process.pid})\n\n`);
+
+  const { unlinkat, AT_FDCWD } = await import('../sys/libc.js');
+  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-demo-'));
+  const paths = Array.from({ length: files }, (_, i) => join(dir, `file-${i + 1}`));
+  const missing = join(dir, 'no-such-file');
+  try {
+    for (const path of paths) writeFileSync(path, 'x');
+    // unlinkat(2) directly: the syscall both do_unlinkat and the unlinkat tracepoints see.
+    for (const path of [...paths, missing]) unlinkat(AT_FDCWD, path, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  tracer.drain();
+
+  process.stdout.write(`${'PID'.padStart(7)}  ${'COMM'.padEnd(16)} ${'RET'.padStart(12)}  FILE\n`);
+  entries.forEach((e, i) => {
+    const ret = exits[i]?.ret;
+    const text = ret === undefined ? '?' : ret < 0 ? `${ret} (${errnoText(-ret)})` : String(ret);
+    process.stdout.write(`${String(e.pid).padStart(7)}  ${e.comm.padEnd(16)} ${text.padStart(12)}  ${e.file}\n`);
+  });
+  const expected = [...paths, missing];
+  const ok = entries.length === expected.length && entries.every((e, i) => e.file === expected[i]) && exits.length === expected.length;
+  process.stdout.write(`\n${entries.length} calls seen, ${tracer.lost()} lost\n`);
+  if (!ok) {
+    process.stderr.write(`tsbpf demo: expected ${expected.length} entry and return events for the files removed, got ${entries.length} and ${exits.length}\n`);
+    return 1;
+  }
   return 0;
+}
+
+function errnoText(errno: number): string {
+  return errno === 2 ? 'ENOENT' : errno === 13 ? 'EACCES' : errno === 1 ? 'EPERM' : `errno ${errno}`;
 }

@@ -71,6 +71,15 @@ export class Aggregation {
     return out;
   }
 
+  /** Empties the map (interval output starts each interval from zero). */
+  clear(): void {
+    if (this.#use.key.length === 0) {
+      this.#map.set(0, (this.#map.get(0) as unknown[]).map(() => 0));
+      return;
+    }
+    for (const k of [...this.#map.keys()]) this.#map.delete(k);
+  }
+
   /** The sum of every entry's value. */
   total(): number {
     return this.entries().reduce((n, e) => n + e.value, 0);

@@ -11,6 +11,9 @@ const NEGATE: Record<CompareOp, CompareOp | undefined> = {
   's>': 's<=', 's<=': 's>', 's<': 's>=', 's>=': 's<', '&': undefined,
 };
 
+/** The builder's name for a probe map (resolved to the map's fd at load time). */
+export const mapRef = (name: string): string => `map:${name}`;
+
 const fitsImm32 = (v: bigint): boolean => v >= -0x8000_0000n && v <= 0x7fff_ffffn;
 
 /** Byte layout of a map key built from parts (each aligned to its size, strings to 1). */
@@ -31,6 +34,8 @@ export class CodeGen {
   readonly b: Builder;
   /** Where a probe ends quietly (a filter failed, a map had no entry). */
   readonly exitLabel: string;
+  /** Stack slots of values computed by `let` actions. */
+  readonly vars = new Map<number, number>();
   readonly #spills: number[] = [];
   #depth = 0;
   #scratch: number | undefined;
@@ -66,6 +71,12 @@ export class CodeGen {
       case 'stack':
         b.ldx('u64', R0, R10, node.off);
         return;
+      case 'var': {
+        const off = this.vars.get(node.id);
+        if (off === undefined) throw new Error(`internal: variable ${node.id} used before it was computed`);
+        b.ldx('u64', R0, R10, off);
+        return;
+      }
       case 'ctx':
         b.ldx(LOAD[node.size], R0, R6, node.off);
         if (node.signed && node.size < 8) this.#extend(node.size, true);
@@ -97,7 +108,7 @@ export class CodeGen {
         this.#linear(node);
         return;
       case 'lookup': {
-        this.lookup(node.map, node.key);
+        this.lookup(mapRef(node.map), node.key);
         b.jeq(R0, 0, this.exitLabel);
         b.ldx(LOAD[node.size], R0, R0, 0);
         if (node.signed && node.size < 8) this.#extend(node.size, true);
@@ -283,7 +294,7 @@ export class CodeGen {
     return at;
   }
 
-  /** R0 = bpf_map_lookup_elem(map, key). */
+  /** R0 = bpf_map_lookup_elem(map, key); `map` is a builder reference name. */
   lookup(map: string, key: readonly KeyPart[]): void {
     const at = this.key(key);
     this.b.ldMap(R1, map).mov(R2, R10).add(R2, at).call('map_lookup_elem');

@@ -3,7 +3,7 @@
 // reserve ring buffer space (a map miss or filter may still end the probe, and a reservation must
 // never be left open), then fill the record in place and submit it.
 import { type Builder, type Instruction, program, R0, R1, R2, R3, R4, R6, R9, R10 } from '../../isa/index.js';
-import { CodeGen } from './codegen.js';
+import { CodeGen, mapRef } from './codegen.js';
 import type { Action, EmitSite } from './context.js';
 import { recordLayout } from './record.js';
 import type { Cond, KeyPart, Node } from './value.js';
@@ -11,7 +11,7 @@ import type { Cond, KeyPart, Node } from './value.js';
 /** Builder map reference names. */
 export const RINGBUF_REF = 'events';
 export const LOST_REF = 'lost';
-export const mapRef = (name: string): string => `map:${name}`;
+export { mapRef };
 
 const LOAD = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const;
 const NOEXIST = 1;
@@ -54,6 +54,13 @@ function compileAction(g: CodeGen, a: Action, input: CompileInput): void {
       const key = g.key(a.key);
       b.ldMap(R1, mapRef(a.map)).mov(R2, R10).add(R2, key).mov(R3, R10).add(R3, val).mov(R4, 0);
       b.call('map_update_elem');
+      return;
+    }
+    case 'let': {
+      const slot = b.stackAlloc(8, 8);
+      g.scalar(a.node);
+      b.stx('u64', R10, slot, R0);
+      g.vars.set(a.id, slot);
       return;
     }
     case 'delete': {

@@ -23,7 +23,9 @@ export type Action =
   | { op: 'emit'; site: EmitSite }
   | { op: 'add'; map: string; key: KeyPart[]; value: Node | number }
   | { op: 'set'; map: string; key: KeyPart[]; value: Node }
-  | { op: 'delete'; map: string; key: KeyPart[] };
+  | { op: 'delete'; map: string; key: KeyPart[] }
+  /** Computes `node` here and keeps it for later uses (`{ op: 'var', id }`). */
+  | { op: 'let'; id: number; node: Node };
 
 /** One `emit()` call: its record layout and the values to fill it with. */
 export interface EmitSite {
@@ -223,7 +225,8 @@ export class ProbeContext {
 
   /**
    * A map shared by the tracer's probes, for state between them: an entry probe stores
-   * `p.ktime()` under `p.tid()`, the return probe reads it back.
+   * `p.ktime()` under `p.tid()`, the return probe reads it back. `get` reads when called (and
+   * ends the probe quietly if the key is absent); other values are computed where they are used.
    */
   map(name: string): {
     set(key: KeyInput, value: Amount): void;
@@ -241,8 +244,11 @@ export class ProbeContext {
         this.actions.push({ op: 'set', map: name, key: use(key, `map('${name}').set`), value: typeof v === 'number' ? { op: 'const', value: BigInt(v) } : v });
       },
       get: (key) => {
+        // Read now, so a later set() or delete() of the same key does not change what was read.
         const parts = use(key, `map('${name}').get`);
-        return scalarValue<number>(this.#env, U64, { op: 'lookup', map: name, key: parts, size: 8, signed: false }, `${name}[]`);
+        const id = this.actions.length;
+        this.actions.push({ op: 'let', id, node: { op: 'lookup', map: name, key: parts, size: 8, signed: false } });
+        return scalarValue<number>(this.#env, U64, { op: 'var', id }, `${name}[]`);
       },
       delete: (key) => {
         this.actions.push({ op: 'delete', map: name, key: use(key, `map('${name}').delete`) });

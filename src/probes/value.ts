@@ -26,6 +26,8 @@ export type Node =
   | { op: 'linear'; a: Node; min: number; step: number; n: number }
   /** A value computed earlier and kept in the stack slot at `off` (from R10). */
   | { op: 'stack'; off: number }
+  /** The value a `let` action computed (where the body asked for it, not where it is used). */
+  | { op: 'var'; id: number }
   /** The value stored in map `map` under `key` (the probe ends quietly when there is none). */
   | { op: 'lookup'; map: string; key: KeyPart[]; size: IntSize; signed: boolean };
 
@@ -164,6 +166,13 @@ export class Value<T = number> {
     const size = vt.kind === 'ptr' ? 8 : vt.size;
     const signed = vt.kind === 'int' && vt.signed;
     return new Value(this.env, vt, { op: 'read', addr, size, signed, user }, undefined, label);
+  }
+
+  /** What a pointer points at, from BTF: `{ kind: 'struct', name: 'filename' }`; undefined if unknown. */
+  pointee(): { kind: string; name: string } | undefined {
+    if (this.type.kind !== 'ptr' || this.type.to === 0) return undefined;
+    const t = resolveType(this.env.btf(), this.type.to);
+    return { kind: t.kind, name: t.name };
   }
 
   /**

@@ -30,6 +30,12 @@ export const sysBpfAt: (nr: number, cmd: number, attrAddress: number, size: numb
   'long syscall(long nr, int cmd, uint64_t attr, unsigned int size)',
 );
 
+/** unlinkat(2): the demo's own file removals (what a do_unlinkat probe sees). */
+export const unlinkat: (dirfd: number, path: string, flags: number) => number = libc.func(
+  'int unlinkat(int dirfd, const char *pathname, int flags)',
+);
+export const AT_FDCWD = -100;
+
 /** `syscall(nr, attr, pid, cpu, group_fd, flags)`: perf_event_open(2). */
 export const sysPerfEventOpen: (
   nr: number,

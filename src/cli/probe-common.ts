@@ -1,0 +1,84 @@
+// What tsbpf trace, count and hist share: the common options, turning a run's end (a duration,
+// Ctrl-C, SIGTERM, an event limit) into one AbortSignal, and a one-line failure.
+import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage.js';
+
+export const COMMON_OPTIONS = {
+  pid: { type: 'string', short: 'p' },
+  comm: { type: 'string', short: 'c' },
+  duration: { type: 'string', short: 'd' },
+  json: { type: 'boolean' },
+  'no-fallback': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const COMMON_HELP = `  -p, --pid PID        only this process
+  -c, --comm NAME      only tasks with this command name
+  -d, --duration SEC   stop after SEC seconds (default: until Ctrl-C)
+      --json           machine-readable output (one JSON object per line)
+      --no-fallback    fail instead of trying fentry/tracepoints when kprobes are missing
+  -h, --help           show this help`;
+
+export interface CommonValues {
+  pid?: string;
+  comm?: string;
+  duration?: string;
+  json?: boolean;
+  'no-fallback'?: boolean;
+}
+
+export function positiveNumber(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name}: '${text}' is not a positive number`);
+  return n;
+}
+
+/** Tracer options from the common flags. */
+export function tracerOptions(v: CommonValues, command: string) {
+  const pid = positiveNumber('pid', v.pid);
+  if (pid !== undefined && !Number.isInteger(pid)) throw new UsageError(`--pid: '${v.pid}' is not a process id`);
+  if (v.comm !== undefined && (v.comm.length === 0 || Buffer.byteLength(v.comm) > 15))
+    throw new UsageError(`--comm: '${v.comm}' is not a command name (1 to 15 bytes)`);
+  return {
+    pid,
+    comm: v.comm,
+    fallback: !v['no-fallback'],
+    onFallback: (message: string) => process.stderr.write(`tsbpf ${command}: ${message}\n`),
+  };
+}
+
+/** Aborts at the end of `--duration`, on SIGINT/SIGTERM, or when `stop()` is called. */
+export function runSignal(durationSec: number | undefined): { signal: AbortSignal; stop(): void; dispose(): void } {
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const timer = durationSec !== undefined ? setTimeout(stop, durationSec * 1000) : undefined;
+  return {
+    signal: ctl.signal,
+    stop,
+    dispose() {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** Errors a user can act on become one line and exit 1; anything else is a bug and propagates. */
+export async function explainProbeFailure(err: unknown, command: string): Promise<number> {
+  const { ProbeError } = await import('../probes/tracer.js');
+  const { ProbeSpecError } = await import('../probes/spec.js');
+  const { VerifierError } = await import('../verifier.js');
+  const { BpfError } = await import('../sys/errno.js');
+  if (err instanceof ProbeError || err instanceof ProbeSpecError || err instanceof BpfError || err instanceof TypeError) {
+    process.stderr.write(`tsbpf ${command}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (err instanceof VerifierError) {
+    process.stderr.write(`tsbpf ${command}: the kernel's verifier rejected the probe:\n${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}

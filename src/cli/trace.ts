@@ -1,0 +1,138 @@
+// `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
+import { parseArgs } from 'node:util';
+import { COMMON_HELP, COMMON_OPTIONS, explainProbeFailure, positiveNumber, runSignal, tracerOptions } from './probe-common.js';
+import { UsageError } from './usage.js';
+
+const HELP = `usage: tsbpf trace PROBE [PROBE...] [options]
+
+Prints one line per event: seconds since start, pid, command, probe, arguments (typed from BTF or
+the tracepoint's format; strings read for char pointers and for struct filename/dentry/file), and
+the return value for return probes.
+  PROBE: kprobe:FUNC  kretprobe:FUNC  fentry:FUNC  fexit:FUNC  tracepoint:CATEGORY:EVENT
+         tp_btf:EVENT  uprobe:BINARY:SYMBOL  uretprobe:BINARY:SYMBOL   (k: kr: t: u: ur: also work)
+  A kprobe falls back to fentry, then to the syscall's tracepoint, saying so on stderr.
+  -f, --fields A,B     only these arguments (names as 'tsbpf list' shows them)
+  -n, --max-events N   stop after N events
+${COMMON_HELP}
+Events go to stdout, everything else to stderr; the last line there is "N events, M lost".
+examples:
+  tsbpf trace kprobe:do_unlinkat kretprobe:do_unlinkat
+  tsbpf trace tracepoint:syscalls:sys_enter_openat --fields filename --comm bash
+  tsbpf trace uretprobe:/bin/bash:readline
+`;
+
+/** Struct pointers worth printing as the string they name. */
+const STRING_PATHS: Record<string, string> = {
+  filename: 'name',
+  dentry: 'd_name.name',
+  file: 'f_path.dentry.d_name.name',
+  qstr: 'name',
+};
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, fields: { type: 'string', short: 'f' }, 'max-events': { type: 'string', short: 'n' } },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
+  const maxEvents = positiveNumber('max-events', values['max-events']);
+  const duration = positiveNumber('duration', values.duration);
+  const only = values.fields?.split(',').map((s) => s.trim()).filter(Boolean);
+  const opts = tracerOptions(values, 'trace');
+
+  const { Tracer } = await import('../probes/tracer.js');
+  const tracer = new Tracer(opts);
+  const end = runSignal(duration);
+  let events = 0;
+  let out = '';
+  const flush = () => {
+    if (out) process.stdout.write(out);
+    out = '';
+  };
+  const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+  const json = values.json ?? false;
+
+  try {
+    for (const text of positionals) {
+      const probe = tracer.probe(text, (p) => {
+        const fields: Record<string, import('../probes/value.js').Value<unknown>> = { time: p.ktime(), pid: p.pid(), comm: p.comm() };
+        const names: string[] = [];
+        for (const a of p.args()) {
+          if (only && !only.includes(a.name)) continue;
+          let v = a.value;
+          if (v.type.kind === 'ptr') {
+            const to = v.pointee();
+            const path = to?.kind === 'struct' ? STRING_PATHS[to.name] : undefined;
+            if (v.type.char) v = v.string();
+            else if (path) v = v.field(path).string();
+          }
+          fields[`a_${a.name}`] = v;
+          names.push(a.name);
+        }
+        if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = p.ret();
+        return p.emit(fields);
+      });
+      const label = text;
+      probe.on((e) => {
+        events++;
+        const r = e as Record<string, unknown>;
+        const used = probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : label;
+        out += json ? jsonLine(r, used, t0) : textLine(r, used, t0);
+        if (out.length > 65536) flush();
+        if (maxEvents !== undefined && events >= maxEvents) {
+          end.stop();
+          return false;
+        }
+        return undefined;
+      });
+    }
+    tracer.start();
+    const n = tracer.probes.length;
+    process.stderr.write(`tsbpf trace: tracing ${n} probe${n === 1 ? '' : 's'}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`);
+    await tracer.run({ signal: end.signal });
+    flush();
+    process.stderr.write(`${events} events, ${tracer.lost()} lost\n`);
+    return 0;
+  } catch (err) {
+    flush();
+    return explainProbeFailure(err, 'trace');
+  } finally {
+    end.dispose();
+    tracer.close();
+  }
+}
+
+function fmt(v: unknown): string {
+  if (typeof v === 'bigint') return `0x${v.toString(16)}`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}
+
+function textLine(r: Record<string, unknown>, probe: string, t0: number): string {
+  const secs = (((r.time as number) - t0) / 1e9).toFixed(6);
+  let line = `${secs.padStart(12)} ${String(r.pid).padStart(7)} ${String(r.comm).padEnd(16)} ${probe}`;
+  for (const k in r) {
+    if (k.startsWith('a_')) line += ` ${k.slice(2)}=${fmt(r[k])}`;
+  }
+  if ('ret' in r) line += ` ret=${fmt(r.ret)}`;
+  return `${line}\n`;
+}
+
+function jsonLine(r: Record<string, unknown>, probe: string, t0: number): string {
+  const args: Record<string, unknown> = {};
+  for (const k in r) if (k.startsWith('a_')) args[k.slice(2)] = typeof r[k] === 'bigint' ? `0x${(r[k] as bigint).toString(16)}` : r[k];
+  const o: Record<string, unknown> = { time: ((r.time as number) - t0) / 1e9, pid: r.pid, comm: r.comm, probe, args };
+  if ('ret' in r) o.ret = typeof r.ret === 'bigint' ? `0x${r.ret.toString(16)}` : r.ret;
+  return `${JSON.stringify(o)}\n`;
+}

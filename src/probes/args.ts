@@ -146,10 +146,14 @@ export function probeArgs(src: ArgSource): ProbeArgs {
       const ptr = resolveType(btf, id);
       const proto = ptr.kind === 'ptr' ? resolveType(btf, ptr.type) : ptr;
       if (proto.kind !== 'func_proto') throw new Error(`tp_btf: btf_trace_${src.target} is not a function pointer`);
-      // params[0] is the tracepoint's `void *__data`; the program sees the rest from ctx[0].
-      const args = proto.params.slice(1).map((p, i) =>
-        btfArg(btf, p.name || `arg${i}`, p.type, (t) => fromSlot(8 * i, t), false, `${src.target} argument ${p.name || i}`),
-      );
+      // params[0] is the tracepoint's `void *__data`; the program sees the rest from ctx[0]. The
+      // typedef's prototype has no parameter names; the kernel's __bpf_trace_<event> function,
+      // same parameters, has them.
+      const named = btf.findId(`__bpf_trace_${src.target}`, 'func') !== undefined ? functionSignature(btf, `__bpf_trace_${src.target}`).params : [];
+      const args = proto.params.slice(1).map((p, i) => {
+        const name = p.name || named[i + 1]?.name || `arg${i}`;
+        return btfArg(btf, name, p.type, (t) => fromSlot(8 * i, t), false, `${src.target} argument ${name}`);
+      });
       return { args };
     }
     case 'tracepoint': {

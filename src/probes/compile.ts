@@ -88,8 +88,12 @@ function addKeyless(g: CodeGen, ref: string, value: Node | number): void {
   const skip = b.newLabel('add_done');
   b.st('u32', R10, key, 0).ldMap(R1, ref).mov(R2, R10).add(R2, key).call('map_lookup_elem');
   b.jeq(R0, 0, skip);
-  load(b);
-  b.ldx('u64', R2, R0, 0).add(R2, R1).stx('u64', R0, 0, R2).label(skip);
+  if (typeof value === 'number') b.ldx('u64', R1, R0, 0).add(R1, value).stx('u64', R0, 0, R1);
+  else {
+    load(b);
+    b.ldx('u64', R2, R0, 0).add(R2, R1).stx('u64', R0, 0, R2);
+  }
+  b.label(skip);
 }
 
 /** A hash of u64: atomic add to an existing entry, else insert (and add after losing a race). */

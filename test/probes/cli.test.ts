@@ -1,0 +1,142 @@
+// tsbpf trace / count / hist / demo as a user runs them (the built CLI in a child process), each
+// checked against what the test did while it ran. On this host kprobes are missing, so the
+// kprobe forms exercise the fallback; the VM suite runs them on real kprobes.
+import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { kernelDescribe } from '../support/kernel.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; once it prints its "tracing/counting/timing" line, runs `during`. */
+function cli(args: string[], during: () => void = () => {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let started = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (!started && /(tracing|counting|timing) /.test(stderr)) {
+        started = true;
+        during();
+      }
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Removes `n` fresh files with `rm` (one unlinkat each) and returns their paths. */
+function removeFiles(n: number): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-cli-'));
+  const paths = Array.from({ length: n }, (_, i) => join(dir, `f${i}`));
+  for (const p of paths) writeFileSync(p, '');
+  execFileSync('rm', paths);
+  rmSync(dir, { recursive: true });
+  return paths;
+}
+
+kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], () => {
+  it('trace --json: one object per event with typed args and the return value', async () => {
+    let paths: string[] = [];
+    const r = await cli(
+      ['trace', 'tracepoint:syscalls:sys_enter_unlinkat', 'tracepoint:syscalls:sys_exit_unlinkat', '--comm', 'rm', '--json', '--max-events', '6'],
+      () => {
+        paths = removeFiles(3);
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events).toHaveLength(6);
+    const enters = events.filter((e) => e.probe.endsWith('sys_enter_unlinkat'));
+    expect(enters.map((e) => e.args.pathname)).toEqual(paths);
+    expect(enters.every((e) => e.comm === 'rm' && e.args.dfd === -100)).toBe(true);
+    expect(events.filter((e) => e.probe.endsWith('sys_exit_unlinkat')).map((e) => e.ret)).toEqual([0, 0, 0]);
+    expect(r.stderr).toMatch(/^6 events, 0 lost$/m);
+  });
+
+  it('trace kprobe:do_unlinkat falls back with one line saying why, and still sees the files', async () => {
+    let paths: string[] = [];
+    const r = await cli(['trace', 'kprobe:do_unlinkat', '--comm', 'rm', '--max-events', '2'], () => {
+      paths = removeFiles(2);
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    if (!/fallback|instead/.test(r.stderr)) return; // a host with kprobes: no fallback to check
+    expect(r.stderr.split('\n').filter((l) => l.includes('instead'))).toHaveLength(1);
+    expect(lines.map((l) => /pathname="([^"]+)"/.exec(l)?.[1])).toEqual(paths);
+  });
+
+  it('--no-fallback: exit 1 with the precise reason', async () => {
+    const r = await cli(['trace', 'kprobe:do_unlinkat', '--no-fallback', '--duration', '1']);
+    if (r.code === 0) return; // kprobes exist here
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tsbpf trace: kprobe:do_unlinkat: cannot attach: kprobe:do_unlinkat: .*CONFIG_KPROBES/m);
+  });
+
+  it('count --by comm counts exactly the unlinks of rm', async () => {
+    const r = await cli(['count', 'tracepoint:syscalls:sys_enter_unlinkat', '--by', 'comm', '--comm', 'rm', '--duration', '1.5', '--json'], () => {
+      removeFiles(7);
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    expect(last.final).toBe(true);
+    expect(last.rows).toEqual([{ probe: 'tracepoint:syscalls:sys_enter_unlinkat', key: 'rm', count: 7 }]);
+  });
+
+  it('hist do_unlinkat: one completed call per unlink in the histogram', async () => {
+    const r = await cli(['hist', 'do_unlinkat', '--comm', 'rm', '--ns', '--duration', '1.5', '--json'], () => {
+      removeFiles(5);
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    expect(out.unit).toBe('nsecs');
+    expect(out.histograms).toHaveLength(1);
+    expect(out.histograms[0].total).toBe(5);
+    // Every bucket's bounds are powers of two: [2^(k-1), 2^k - 1].
+    for (const b of out.histograms[0].buckets) if (b.low > 0) expect(b.high).toBe(2 * b.low - 1);
+  });
+
+  it('npm start (tsbpf demo) traces its own unlinks and exits 0', () => {
+    const r = spawnSync(process.execPath, [MAIN, 'demo', '--files', '4'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /tsbpf-demo-.*\/(file-\d|no-such-file)$/.test(l));
+    expect(rows).toHaveLength(5);
+    expect(rows[4]).toMatch(/-2 \(ENOENT\)/);
+    expect(r.stdout).toMatch(/^5 calls seen, 0 lost$/m);
+  });
+});
+
+describe('probe commands: usage', () => {
+  it('bad usage exits 2 with the reason; --help exits 0', async () => {
+    for (const args of [['trace'], ['count', 'tracepoint:a:b', '--by', 'color'], ['hist'], ['hist', 'f', '--ms', '--us'], ['trace', 'x:y', '--pid', 'abc']]) {
+      const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    for (const cmd of ['trace', 'count', 'hist', 'demo']) {
+      const r = spawnSync(process.execPath, [MAIN, cmd, '--help'], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: tsbpf ${cmd}`));
+    }
+  });
+
+  it('a probe spec that does not parse is a one-line error, exit 1', async () => {
+    const r = await cli(['trace', 'zprobe:x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe("tsbpf trace: probe 'zprobe:x': unknown probe type 'zprobe' (kprobe, kretprobe, fentry, fexit, tracepoint, tp_btf, uprobe, uretprobe)");
+  });
+});

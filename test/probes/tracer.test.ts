@@ -27,9 +27,9 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
     const enter: { pid: number; comm: string; path: string; dfd: number; flag: number }[] = [];
     const exit: { ret: number }[] = [];
     t.probe('tracepoint:syscalls:sys_enter_unlinkat', (p) =>
-      p.emit({ pid: p.pid(), comm: p.comm(), path: p.arg('pathname').string(), dfd: p.arg('dfd') as never, flag: p.arg('flag') as never }),
-    ).on((e) => enter.push(e as never));
-    t.probe('tracepoint:syscalls:sys_exit_unlinkat', (p) => p.emit({ ret: p.ret() as never })).on((e) => exit.push(e as never));
+      p.emit({ pid: p.pid(), comm: p.comm(), path: p.arg('pathname').string(), dfd: p.arg('dfd').s32(), flag: p.arg('flag').s32() }),
+    ).on((e) => enter.push(e));
+    t.probe('tracepoint:syscalls:sys_exit_unlinkat', (p) => p.emit({ ret: p.ret().s64() })).on((e) => exit.push(e));
     t.start();
     const paths = removeFiles(3);
     t.drain();
@@ -173,7 +173,7 @@ kernelDescribe('probes on tp_btf: BTF-typed arguments and CO-RE field reads', ['
     const forks: { parent: number; child: number; comm: string }[] = [];
     t.probe('tp_btf:sched_process_fork', (p) => {
       p.filter(p.arg('parent').field('tgid').eq(process.pid));
-      return p.emit({ parent: p.arg('parent').field('tgid') as never, child: p.arg('child').field('pid') as never, comm: p.arg('parent').field('comm').string() });
+      return p.emit({ parent: p.arg('parent').field('tgid').s32(), child: p.arg('child').field('pid').s32(), comm: p.arg('parent').field('comm').string() });
     }).on((e) => forks.push(e));
     t.start();
     const pids = [spawnSync('true').pid, spawnSync('true').pid];

@@ -97,3 +97,45 @@ export function kprobeBlacklist(): Set<string> | null {
   }
   return blacklist;
 }
+
+let byAddress: { addrs: BigUint64Array; names: string[] } | undefined;
+
+/** Text symbols sorted by address, read once (for symbolizing stacks). */
+function textSymbols(): { addrs: BigUint64Array; names: string[] } {
+  if (byAddress) return byAddress;
+  const syms = [...parseKallsymsAll(readFileSync('/proc/kallsyms', 'latin1'))].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  byAddress = { addrs: BigUint64Array.from(syms, (s) => s.address), names: syms.map((s) => (s.module ? `${s.name} [${s.module}]` : s.name)) };
+  return byAddress;
+}
+
+function* parseKallsymsAll(text: string): Generator<KernelSymbol> {
+  for (const line of text.split('\n')) {
+    const a = line.indexOf(' ');
+    const b = line.indexOf(' ', a + 1);
+    if (a < 0 || b < 0) continue;
+    const type = line.slice(a + 1, b);
+    if (type !== 't' && type !== 'T') continue;
+    const rest = line.slice(b + 1);
+    const tab = rest.indexOf('\t');
+    const sym: KernelSymbol = { name: tab < 0 ? rest : rest.slice(0, tab), address: BigInt(`0x${line.slice(0, a)}`), type };
+    if (tab >= 0) sym.module = rest.slice(tab + 1).replace(/^\[|\]$/g, '');
+    yield sym;
+  }
+}
+
+/** `do_unlinkat+0x2a` for a kernel text address; the bare hex address when no symbol covers it. */
+export function symbolize(address: bigint): string {
+  const { addrs, names } = textSymbols();
+  let lo = 0;
+  let hi = addrs.length - 1;
+  if (hi < 0 || address < (addrs[0] as bigint)) return `0x${address.toString(16)}`;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((addrs[mid] as bigint) <= address) lo = mid;
+    else hi = mid - 1;
+  }
+  const base = addrs[lo] as bigint;
+  if (base === 0n) return `0x${address.toString(16)}`; // kptr_restrict hides addresses
+  const off = address - base;
+  return off === 0n ? (names[lo] as string) : `${names[lo]}+0x${off.toString(16)}`;
+}

@@ -8,7 +8,7 @@ const HELP = `usage: tsbpf count PROBE [PROBE...] [options]
 
 Counts events in the kernel and prints the busiest keys.
   PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL, ...)
-  -b, --by KEY          probe (default), comm, pid or tid
+  -b, --by KEY          probe (default), comm, pid, tid or stack (the kernel stack, symbolized)
   -i, --interval SEC    print the table every SEC seconds (live; the screen is redrawn on a terminal)
   -t, --top N           rows to show (default 20)
 ${COMMON_HELP}
@@ -17,7 +17,7 @@ examples:
   tsbpf count kprobe:vfs_read kprobe:vfs_write --duration 5
 `;
 
-const KEYS = ['probe', 'comm', 'pid', 'tid'] as const;
+const KEYS = ['probe', 'comm', 'pid', 'tid', 'stack'] as const;
 type By = (typeof KEYS)[number];
 
 export async function run(argv: string[]): Promise<number> {
@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
       tracer.probe(text, (p) => {
         // Per probe alone: a keyless per-CPU counter, as cheap as a hand-written C counter.
         if (by === 'probe') p.count(`probe${i}`);
-        else p.count('counts', [p.constant(i), by === 'comm' ? p.comm() : by === 'pid' ? p.pid() : p.tid()]);
+        else p.count('counts', [p.constant(i), by === 'comm' ? p.comm() : by === 'pid' ? p.pid() : by === 'tid' ? p.tid() : p.stack()]);
       });
     });
     tracer.start();
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
           : tracer
               .aggregation('counts')
               .entries()
-              .map((e) => ({ probe: labels[e.key[0] as number] ?? '?', key: e.key[1], count: e.value }))
+              .map((e) => ({ probe: labels[e.key[0] as number] ?? '?', key: by === 'stack' ? stackText(tracer.stack(e.key[1] as number)) : e.key[1], count: e.value }))
       ).sort((a, b) => b.count - a.count);
       if (json) {
         process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), final, rows: rows.slice(0, top) })}\n`);
@@ -95,8 +95,17 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** A stack as one key: frames joined by ';' (the folded format flame graph tools read). */
+function stackText(frames: string[]): string {
+  return frames.length === 0 ? '(no kernel stack)' : frames.join(';');
+}
+
 function table(rows: { probe: string; key: unknown; count: number }[], by: By): string {
   const probeWidth = Math.max(5, ...rows.map((r) => r.probe.length));
+  if (by === 'stack') {
+    // Stacks are long: the count first, then one frame per line.
+    return rows.map((r) => `${r.probe}  ${String(r.count).padStart(10)}\n${String(r.key).split(';').map((f) => `    ${f}`).join('\n')}\n`).join('\n');
+  }
   const keyed = by !== 'probe';
   const keyWidth = keyed ? Math.max(by.length, ...rows.map((r) => String(r.key).length)) : 0;
   const head = `${'PROBE'.padEnd(probeWidth)}  ${keyed ? `${by.toUpperCase().padEnd(keyWidth)}  ` : ''}${'COUNT'.padStart(10)}`;

@@ -8,6 +8,9 @@ import { keyLayout } from './codegen.js';
 import type { MapUse } from './context.js';
 import { fieldSize, type RecordDecoder, recordDecoder } from './record.js';
 
+/** PERF_MAX_STACK_DEPTH: the frames a stack map entry holds. */
+export const MAX_STACK_DEPTH = 127;
+
 export interface Bucket {
   /** Inclusive bounds of the bucket's values (`-Infinity`/`Infinity` for lhist's under/over). */
   low: number;
@@ -31,6 +34,8 @@ export class Aggregation {
   /** @internal */
   static createMap(use: MapUse, maxEntries: number): BpfMap<unknown, unknown> {
     const name = use.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+    if (use.kind === 'stacks')
+      return BpfMap.create({ type: 'stack_trace', key: u32, value: bytes(MAX_STACK_DEPTH * 8), maxEntries, name }) as unknown as BpfMap<unknown, unknown>;
     if (use.key.length === 0)
       return BpfMap.create({ type: 'percpu_array', key: u32, value: u64n, maxEntries: 1, name }) as unknown as BpfMap<unknown, unknown>;
     const { size } = keyLayout(use.key.map((type) => ({ type }) as never));
@@ -67,6 +72,21 @@ export class Aggregation {
       const raw = k as Uint8Array;
       const rec = decode(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), raw, 0);
       out.push({ key: this.#use.key.map((_, i) => rec[`k${i}`]), value: Number(v) });
+    }
+    return out;
+  }
+
+  /** The addresses of stack `id` (a stacks map), innermost first. */
+  frames(id: number): bigint[] {
+    if (this.kind !== 'stacks') throw new TypeError(`'${this.name}' is a ${this.kind}, not a stack map`);
+    const raw = id < 0 ? undefined : (this.#map.get(id) as Uint8Array | undefined);
+    if (!raw) return [];
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const out: bigint[] = [];
+    for (let at = 0; at < raw.byteLength; at += 8) {
+      const ip = view.getBigUint64(at, true);
+      if (ip === 0n) break;
+      out.push(ip);
     }
     return out;
   }

@@ -14,6 +14,8 @@ const NEGATE: Record<CompareOp, CompareOp | undefined> = {
 /** The builder's name for a probe map (resolved to the map's fd at load time). */
 export const mapRef = (name: string): string => `map:${name}`;
 
+const BPF_F_USER_STACK = 1 << 8;
+
 const fitsImm32 = (v: bigint): boolean => v >= -0x8000_0000n && v <= 0x7fff_ffffn;
 
 /** Byte layout of a map key built from parts (each aligned to its size, strings to 1). */
@@ -70,6 +72,9 @@ export class CodeGen {
         return;
       case 'stack':
         b.ldx('u64', R0, R10, node.off);
+        return;
+      case 'stackid':
+        b.mov(R1, R6).ldMap(R2, mapRef(node.map)).mov(R3, node.user ? BPF_F_USER_STACK : 0).call('get_stackid');
         return;
       case 'var': {
         const off = this.vars.get(node.id);

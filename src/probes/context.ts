@@ -6,7 +6,10 @@ import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from './args.js';
 import type { RecordLayout } from './record.js';
 import { isReturnProbe, type ProbeKind } from './spec.js';
-import { U32, U64, type IntType, type PtrType, type StrType } from './types.js';
+import { S64, U32, U64, type IntType, type PtrType, type StrType } from './types.js';
+
+/** The map `p.stack()` records stacks in. */
+export const STACKS_MAP = 'stacks';
 import { Condition, type Cond, type KeyPart, type Node, scalarValue, stringValue, Value, type ValueEnv } from './value.js';
 
 /** A map key: one value, or a tuple of values. */
@@ -15,7 +18,7 @@ export type KeyInput = Value<unknown> | readonly Value<unknown>[];
 /** A value to add or store: a probe value or a constant. */
 export type Amount = Value<unknown> | number;
 
-export type AggregationKind = 'count' | 'sum' | 'hist' | 'lhist' | 'store';
+export type AggregationKind = 'count' | 'sum' | 'hist' | 'lhist' | 'store' | 'stacks';
 
 /** What a probe body asked for, in order. */
 export type Action =
@@ -156,6 +159,15 @@ export class ProbeContext {
   comm(): Value<string> {
     return stringValue(this.#env, { op: 'comm', size: 16 }, 'comm');
   }
+  /**
+   * The id of the current kernel stack (user stack with `{ user: true }`) in the tracer's stack
+   * map: use it as a key, then `tracer.stack(id)` gives the frames.
+   */
+  stack(opts: { user?: boolean } = {}): Value<number> {
+    this.#host.useMap({ name: STACKS_MAP, kind: 'stacks', key: [], keyNames: [] }, 'stack()');
+    return scalarValue<number>(this.#env, S64, { op: 'stackid', map: STACKS_MAP, user: opts.user ?? false }, opts.user ? 'ustack' : 'kstack');
+  }
+
   /** A constant, for arithmetic and keys. */
   constant(n: number | bigint): Value<number> {
     return scalarValue<number>(this.#env, n < 0 ? { kind: 'int', size: 8, signed: true } : U64, { op: 'const', value: BigInt(n) }, String(n));

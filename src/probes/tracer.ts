@@ -9,6 +9,7 @@
 import type { Btf } from '../../btf/parse.js';
 import { vmlinuxBtf } from '../btf-file.js';
 import { RingBufReader } from '../events/ringbuf.js';
+import { symbolize } from '../kallsyms.js';
 import { kprobesUnavailable } from '../link/kprobe.js';
 import { attachKprobe } from '../link/kprobe.js';
 import { AttachError, type Link } from '../link/link.js';
@@ -23,7 +24,7 @@ import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
-import { type Emit, type EmitSite, type MapUse, ProbeContext } from './context.js';
+import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
 import { fallbackChain } from './fallback.js';
 import { recordDecoder, recordLayout, type RecordDecoder } from './record.js';
 import { formatProbeSpec, parseProbeSpec, type ProbeSpec } from './spec.js';
@@ -305,7 +306,14 @@ export class Tracer implements Disposable {
   }
 
   get aggregations(): string[] {
-    return [...this.#uses.values()].filter((u) => u.kind !== 'store').map((u) => u.name);
+    return [...this.#uses.values()].filter((u) => u.kind !== 'store' && u.kind !== 'stacks').map((u) => u.name);
+  }
+
+  /** The frames of a stack id from `p.stack()`, innermost first, as `function+0xoffset`. */
+  stack(id: number): string[] {
+    return this.aggregation(STACKS_MAP)
+      .frames(id)
+      .map((ip) => symbolize(ip));
   }
 
   /** Detaches every probe and frees every map. Safe to call more than once. */

@@ -26,6 +26,8 @@ export type Node =
   | { op: 'linear'; a: Node; min: number; step: number; n: number }
   /** A value computed earlier and kept in the stack slot at `off` (from R10). */
   | { op: 'stack'; off: number }
+  /** bpf_get_stackid(ctx, map, flags): the id of the current kernel (or user) stack in `map`. */
+  | { op: 'stackid'; map: string; user: boolean }
   /** The value a `let` action computed (where the body asked for it, not where it is used). */
   | { op: 'var'; id: number }
   /** The value stored in map `map` under `key` (the probe ends quietly when there is none). */

@@ -97,6 +97,22 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     expect(last.rows).toEqual([{ probe: 'tracepoint:syscalls:sys_enter_unlinkat', key: 'rm', count: 7 }]);
   });
 
+  it('count --by stack: kernel stacks symbolized from /proc/kallsyms, counts add up', async () => {
+    const r = await cli(['count', 'tracepoint:syscalls:sys_enter_unlinkat', '--by', 'stack', '--comm', 'rm', '--duration', '1.5', '--json'], () => {
+      removeFiles(4);
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    const rows = last.rows as { key: string; count: number }[];
+    expect(rows.reduce((n, x) => n + x.count, 0)).toBe(4);
+    // Every frame is a kallsyms text symbol (+offset); the syscall entry is on every stack.
+    for (const row of rows) {
+      const frames = row.key.split(';');
+      expect(frames.every((f) => /^[A-Za-z_][\w.]*(\+0x[0-9a-f]+)?( \[\w+\])?$/.test(f)), row.key).toBe(true);
+      expect(frames.some((f) => f.startsWith('do_syscall_64') || f.startsWith('entry_SYSCALL')), row.key).toBe(true);
+    }
+  });
+
   it('hist do_unlinkat: one completed call per unlink in the histogram', async () => {
     const r = await cli(['hist', 'do_unlinkat', '--comm', 'rm', '--ns', '--duration', '1.5', '--json'], () => {
       removeFiles(5);

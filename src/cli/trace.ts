@@ -1,6 +1,7 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
 import { parseArgs } from 'node:util';
 import { COMMON_HELP, COMMON_OPTIONS, explainProbeFailure, positiveNumber, runSignal, tracerOptions } from './probe-common.js';
+import type { Value } from '../probes/value.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf trace PROBE [PROBE...] [options]
@@ -11,7 +12,9 @@ the return value for return probes.
   PROBE: kprobe:FUNC  kretprobe:FUNC  fentry:FUNC  fexit:FUNC  tracepoint:CATEGORY:EVENT
          tp_btf:EVENT  uprobe:BINARY:SYMBOL  uretprobe:BINARY:SYMBOL   (k: kr: t: u: ur: also work)
   A kprobe falls back to fentry, then to the syscall's tracepoint, saying so on stderr.
-  -f, --fields A,B     only these arguments (names as 'tsbpf list' shows them)
+  -f, --fields A,B     only these arguments (names as 'tsbpf list' shows them); NAME:TYPE reads
+                       an argument as TYPE: str (a C string), s8..s64, u8..u64 — for untyped
+                       uprobe registers: --fields arg0:str,ret:s32
   -n, --max-events N   stop after N events
 ${COMMON_HELP}
 Events go to stdout, everything else to stderr; the last line there is "N events, M lost".
@@ -48,11 +51,13 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
   const maxEvents = positiveNumber('max-events', values['max-events']);
   const duration = positiveNumber('duration', values.duration);
-  const only = values.fields?.split(',').map((s) => s.trim()).filter(Boolean);
+  const picks = values.fields === undefined ? undefined : parseFields(values.fields);
+  const only = picks && [...picks.keys()];
   const opts = tracerOptions(values, 'trace');
 
   const { Tracer } = await import('../probes/tracer.js');
-  const tracer = new Tracer(opts);
+  // A large ring: a burst of a million events must not be lost while lines are written.
+  const tracer = new Tracer({ ...opts, ringbufBytes: 64 << 20 });
   const end = runSignal(duration);
   let events = 0;
   let out = '';
@@ -66,8 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     for (const text of positionals) {
       const probe = tracer.probe(text, (p) => {
-        const fields: Record<string, import('../probes/value.js').Value<unknown>> = { time: p.ktime(), pid: p.pid(), comm: p.comm() };
-        const names: string[] = [];
+        const fields: Record<string, Value<unknown>> = { time: p.ktime(), pid: p.pid(), comm: p.comm() };
         for (const a of p.args()) {
           if (only && !only.includes(a.name)) continue;
           let v = a.value;
@@ -77,10 +81,9 @@ export async function run(argv: string[]): Promise<number> {
             if (v.type.char) v = v.string();
             else if (path) v = v.field(path).string();
           }
-          fields[`a_${a.name}`] = v;
-          names.push(a.name);
+          fields[`a_${a.name}`] = as(v, picks?.get(a.name));
         }
-        if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = p.ret();
+        if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = as(p.ret(), picks?.get('ret'));
         return p.emit(fields);
       });
       const label = text;
@@ -111,6 +114,25 @@ export async function run(argv: string[]): Promise<number> {
     end.dispose();
     tracer.close();
   }
+}
+
+const CASTS = ['str', 's8', 's16', 's32', 's64', 'u8', 'u16', 'u32', 'u64'] as const;
+type Cast = (typeof CASTS)[number];
+
+/** `a,b:str,ret:s32` → name → cast (undefined: as typed). */
+function parseFields(text: string): Map<string, Cast | undefined> {
+  const out = new Map<string, Cast | undefined>();
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, cast] = part.split(':') as [string, string | undefined];
+    if (cast !== undefined && !CASTS.includes(cast as Cast)) throw new UsageError(`--fields: '${part}': type '${cast}' is not one of ${CASTS.join(', ')}`);
+    out.set(name, cast as Cast | undefined);
+  }
+  return out;
+}
+
+function as(v: Value<unknown>, cast: Cast | undefined): Value<unknown> {
+  if (cast === undefined) return v;
+  return cast === 'str' ? v.string() : v[cast]();
 }
 
 function fmt(v: unknown): string {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { startTarget, uprobeTarget } from '../attach/target.js';
 import { kernelDescribe } from '../support/kernel.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -95,6 +96,22 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     expect(last.final).toBe(true);
     expect(last.rows).toEqual([{ probe: 'tracepoint:syscalls:sys_enter_unlinkat', key: 'rm', count: 7 }]);
+  });
+
+  it('trace a uretprobe with --fields NAME:TYPE (registers have no types)', async () => {
+    const target = uprobeTarget();
+    const run = startTarget(5);
+    const done: Promise<string>[] = [];
+    const r = await cli(['trace', `uretprobe:${target}:tsbpf_target`, '--fields', 'ret:s32', '--pid', String(run.pid), '--max-events', '5', '--json'], () => {
+      done.push(run.go());
+    });
+    await done[0];
+    expect(r.code, r.stderr).toBe(0);
+    const rets = r.stdout.trim().split('\n').map((l) => JSON.parse(l).ret);
+    expect(rets).toEqual([1, 3, 5, 7, 9]); // tsbpf_target(x) = 2x + 1
+    const bad = spawnSync(process.execPath, [MAIN, 'trace', 'uprobe:/bin/true:main', '--fields', 'arg0:float'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/type 'float' is not one of str, s8/);
   });
 
   it('count --by stack: kernel stacks symbolized from /proc/kallsyms, counts add up', async () => {

@@ -7,6 +7,11 @@ import { type Readable, watchReadable } from '../sys/mmap.js';
 export interface SubscribeOptions {
   /** Stops the subscription (and ends a `for await` loop) when aborted. */
   signal?: AbortSignal;
+  /**
+   * At most this many records per wake-up (default: all). Under a sustained stream a bounded
+   * batch lets timers and signals run between batches; the poll fires again for the rest.
+   */
+  batch?: number;
 }
 
 /** A record callback; returning `false` stops the current drain (the record counts as consumed). */
@@ -56,9 +61,10 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
     if (this.#subscribed) throw new Error('this reader already has a subscriber');
     if (opts.signal?.aborted) return;
     this.#subscribed = true;
-    this.drain(callback);
+    const batch = opts.batch ?? Number.POSITIVE_INFINITY;
+    this.drain(callback, batch);
     this.#listen(() => {
-      if (!this.#closed) this.drain(callback);
+      if (!this.#closed && !opts.signal?.aborted) this.drain(callback, batch);
     });
     opts.signal?.addEventListener('abort', () => this.#unlisten(), { once: true });
   }

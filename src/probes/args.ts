@@ -107,13 +107,25 @@ export interface ArgSource {
   kind: ProbeKind;
   /** Kernel function (kprobe/fentry), tp_btf event, or uprobe symbol. */
   target: string;
-  btf: Btf;
+  /** The kernel's BTF, parsed only if this kind needs it (tracepoints do not). */
+  btf: () => Btf;
   format?: TracepointFormat;
+}
+
+function tracepointArgs(format: TracepointFormat | undefined): ProbeArgs {
+  if (!format) throw new Error('tracepoint arguments need the format file');
+  const user = format.name.startsWith('sys_enter_') || format.name.startsWith('sys_exit_');
+  const fields = format.fields.filter((f) => !f.common && f.name !== '__syscall_nr');
+  const args = fields.map((f) => tracepointArg(f, user, `${format.name} field ${f.name}`));
+  const retIdx = args.findIndex((a) => a.name === 'ret');
+  return retIdx >= 0 && format.name.startsWith('sys_exit_') ? { args: args.filter((_, i) => i !== retIdx), ret: args[retIdx] } : { args };
 }
 
 /** The arguments (and return value, for return probes and syscall exits) a probe can read. */
 export function probeArgs(src: ArgSource): ProbeArgs {
-  const { kind, btf } = src;
+  const kind = src.kind;
+  if (kind === 'tracepoint') return tracepointArgs(src.format);
+  const btf = src.btf();
   switch (kind) {
     case 'kprobe':
     case 'kretprobe': {
@@ -155,15 +167,6 @@ export function probeArgs(src: ArgSource): ProbeArgs {
         return btfArg(btf, name, p.type, (t) => fromSlot(8 * i, t), false, `${src.target} argument ${name}`);
       });
       return { args };
-    }
-    case 'tracepoint': {
-      const format = src.format;
-      if (!format) throw new Error('tracepoint arguments need the format file');
-      const user = format.name.startsWith('sys_enter_') || format.name.startsWith('sys_exit_');
-      const fields = format.fields.filter((f) => !f.common && f.name !== '__syscall_nr');
-      const args = fields.map((f) => tracepointArg(f, user, `${format.name} field ${f.name}`));
-      const retIdx = args.findIndex((a) => a.name === 'ret');
-      return retIdx >= 0 && format.name.startsWith('sys_exit_') ? { args: args.filter((_, i) => i !== retIdx), ret: args[retIdx] } : { args };
     }
     case 'uprobe':
     case 'uretprobe':

@@ -66,7 +66,7 @@ export class Probe<E = Record<string, unknown>> {
   /** @internal */
   readonly body: ProbeBody<E>;
   /** @internal */
-  readonly listeners: ((record: E) => void)[] = [];
+  readonly listeners: ((record: E) => unknown)[] = [];
   /** The spec really attached (differs after a fallback). */
   used: ProbeSpec | undefined;
   /** Attempts that failed before `used`, with their reasons. */
@@ -82,8 +82,11 @@ export class Probe<E = Record<string, unknown>> {
     this.body = body;
   }
 
-  /** Calls `listener` with each record this probe emits. */
-  on(listener: (record: E) => void): this {
+  /**
+   * Calls `listener` with each record this probe emits. Returning `false` ends the current
+   * delivery batch (the rest wait for the next drain): for a listener that has seen enough.
+   */
+  on(listener: (record: E) => unknown): this {
     this.listeners.push(listener);
     return this;
   }
@@ -96,6 +99,9 @@ interface Site {
 }
 
 const DEFAULT_RINGBUF = 8 << 20;
+/** Records per wake-up while running: timers, signals and writes get their turn between batches. */
+const BATCH = 16384;
+const proceed = (go: boolean): boolean => go;
 
 export class Tracer implements Disposable {
   readonly #opts: TracerOptions;
@@ -103,7 +109,7 @@ export class Tracer implements Disposable {
   readonly #sites: Site[] = [];
   readonly #uses = new Map<string, MapUse>();
   readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
-  #reader: RingBufReader<void> | undefined;
+  #reader: RingBufReader<boolean> | undefined;
   #started = false;
   #closed = false;
   #btf: Btf | undefined;
@@ -216,7 +222,7 @@ export class Tracer implements Disposable {
 
   #context(probe: Probe<unknown>, spec: ProbeSpec): ProbeContext {
     const format = spec.kind === 'tracepoint' ? tracepointFormat(spec.category as string, spec.event as string) : undefined;
-    const args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf(), format });
+    const args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
     const user = spec.kind === 'uprobe' || spec.kind === 'uretprobe' || spec.category === 'syscalls';
     const host = {
       newSite: (fields: EmitSite['fields']) => {
@@ -262,21 +268,25 @@ export class Tracer implements Disposable {
     if (!ring) return;
     const sites = this.#sites;
     let bytes: Uint8Array = new Uint8Array(0);
+    // Decoding dispatches: each record goes to its probe's listeners. The result says whether
+    // to go on (a listener returned false: stop this drain).
     const codec = {
-      decode: (view: DataView, offset: number): void => {
+      decode: (view: DataView, offset: number): boolean => {
         if (bytes.buffer !== view.buffer) bytes = new Uint8Array(view.buffer);
         const s = sites[view.getUint32(offset, true)];
-        if (!s) return;
+        if (!s) return true;
         const record = s.decode(view, bytes, offset);
-        for (const l of s.probe.listeners) l(record);
+        let go = true;
+        for (const l of s.probe.listeners) if (l(record) === false) go = false;
+        return go;
       },
     };
     this.#reader = RingBufReader.open(ring as unknown as { fd: number; maxEntries: number }, { decode: codec });
   }
 
-  /** Delivers the records waiting now to the probes' listeners; returns how many. */
-  drain(): number {
-    return this.#reader?.drain(() => {}) ?? 0;
+  /** Delivers the records waiting now (up to `max`) to the probes' listeners; returns how many. */
+  drain(max?: number): number {
+    return this.#reader?.drain(proceed, max) ?? 0;
   }
 
   /** Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains. */
@@ -286,9 +296,10 @@ export class Tracer implements Disposable {
       (s): s is AbortSignal => s !== undefined,
     );
     const signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
-    this.#reader?.subscribe(() => {}, { signal });
+    this.#reader?.subscribe(proceed, { signal, batch: BATCH });
     if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    this.drain();
+    // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
+    this.drain(BATCH * 4);
   }
 
   /** Records dropped because the ring buffer was full. */

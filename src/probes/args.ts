@@ -55,22 +55,18 @@ function btfArg(btf: Btf, name: string, typeId: number, node: (t: ValueType) => 
   return { name, type, node: node(type), btfType: typeId, decl };
 }
 
-/** Arguments of a kernel function from its BTF prototype, each read by `at(index, type)`. */
-function functionArgs(btf: Btf, fn: string, at: (i: number, t: ValueType) => Node, retNode: (t: ValueType) => Node | undefined, user: boolean): ProbeArgs {
+/** A kernel function's arguments from its BTF prototype, read by `at`; its return value by `retAt`. */
+function functionArgs(btf: Btf, fn: string, at: (i: number, t: ValueType) => Node, retAt?: (t: ValueType) => Node): ProbeArgs {
   const sig = functionSignature(btf, fn);
-  const args = sig.params.map((p, i) => btfArg(btf, p.name || `arg${i}`, p.type, (t) => at(i, t), user, `${fn} argument ${p.name || i}`));
-  let ret: ArgDef | undefined;
-  if (sig.returnType !== 0) {
-    const r = btfArg(btf, 'ret', sig.returnType, (t) => retNode(t) ?? ({ op: 'const', value: 0n } as Node), user, `${fn} return value`);
-    if (retNode(r.type)) ret = r;
-  }
+  const args = sig.params.map((p, i) => btfArg(btf, p.name || `arg${i}`, p.type, (t) => at(i, t), false, `${fn} argument ${p.name || i}`));
+  const ret = retAt && sig.returnType !== 0 ? btfArg(btf, 'ret', sig.returnType, retAt, false, `${fn} return value`) : undefined;
   return { args, ret };
 }
 
 /** Registers as untyped u64 arguments: uprobes, and kernel functions BTF does not describe. */
-function registerArgs(btf: Btf, user: boolean, ret: boolean): ProbeArgs {
+function registerArgs(btf: Btf, ret: boolean): ProbeArgs {
+  // Registers hold integers: `.string()` or `.as('struct …')` says what one points at.
   const regs = registerOffsets(btf);
-  void user; // registers hold integers; `.as()` or `.string({ user })` says what they point at
   return {
     args: regs.args.map((off, i) => ({ name: `arg${i}`, type: U64, node: fromSlot(off, U64), btfType: 0, decl: 'u64' })),
     ret: ret ? { name: 'ret', type: U64, node: fromSlot(regs.ret, U64), btfType: 0, decl: 'u64' } : undefined,
@@ -129,14 +125,13 @@ export function probeArgs(src: ArgSource): ProbeArgs {
   switch (kind) {
     case 'kprobe':
     case 'kretprobe': {
-      if (btf.findId(src.target, 'func') === undefined) return registerArgs(btf, false, kind === 'kretprobe');
+      if (btf.findId(src.target, 'func') === undefined) return registerArgs(btf, kind === 'kretprobe');
       const regs = registerOffsets(btf);
       const out = functionArgs(
         btf,
         src.target,
         (i, t) => (i < regs.args.length ? fromSlot(regs.args[i] as number, t) : { op: 'const', value: 0n }),
-        (t) => (kind === 'kretprobe' ? fromSlot(regs.ret, t) : undefined),
-        false,
+        kind === 'kretprobe' ? (t) => fromSlot(regs.ret, t) : undefined,
       );
       // At return the argument registers hold other values: a kretprobe reads only `ret`.
       return kind === 'kretprobe' ? { args: [], ret: out.ret } : { args: out.args.slice(0, regs.args.length) };
@@ -144,13 +139,7 @@ export function probeArgs(src: ArgSource): ProbeArgs {
     case 'fentry':
     case 'fexit': {
       const n = functionSignature(btf, src.target).params.length;
-      return functionArgs(
-        btf,
-        src.target,
-        (i, t) => fromSlot(8 * i, t),
-        (t) => (kind === 'fexit' ? fromSlot(8 * n, t) : undefined),
-        false,
-      );
+      return functionArgs(btf, src.target, (i, t) => fromSlot(8 * i, t), kind === 'fexit' ? (t) => fromSlot(8 * n, t) : undefined);
     }
     case 'tp_btf': {
       const id = btf.findId(`btf_trace_${src.target}`, 'typedef');
@@ -170,6 +159,6 @@ export function probeArgs(src: ArgSource): ProbeArgs {
     }
     case 'uprobe':
     case 'uretprobe':
-      return kind === 'uretprobe' ? { args: [], ret: registerArgs(btf, true, true).ret } : registerArgs(btf, true, false);
+      return kind === 'uretprobe' ? { args: [], ret: registerArgs(btf, true).ret } : registerArgs(btf, false);
   }
 }

@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
         else p.count('counts', [p.constant(i), by === 'comm' ? p.comm() : by === 'pid' ? p.pid() : by === 'tid' ? p.tid() : p.stack()]);
       });
     });
-    tracer.start();
+    await tracer.start();
     process.stderr.write(`tsbpf count: counting ${positionals.length} probe${positionals.length === 1 ? '' : 's'} by ${by}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`);
     const labels = tracer.probes.map((p) => (p.used && p.used !== p.spec ? `${p.used.kind}:${p.used.target}` : p.spec.text));
     const show = (final: boolean) => {

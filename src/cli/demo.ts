@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   entry.on((e) => entries.push(e as Entry));
   exit.on((e) => exits.push(e as Exit));
   try {
-    tracer.start();
+    await tracer.start();
   } catch (err) {
     return explainProbeFailure(err, 'demo');
   }

@@ -68,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       start.delete(p.tid());
       p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
     });
-    tracer.start();
+    await tracer.start();
     const where = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' + ');
     process.stderr.write(`tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`);
     const show = (final: boolean) => {

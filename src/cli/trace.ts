@@ -100,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
         return undefined;
       });
     }
-    tracer.start();
+    await tracer.start();
     const n = tracer.probes.length;
     process.stderr.write(`tsbpf trace: tracing ${n} probe${n === 1 ? '' : 's'}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`);
     await tracer.run({ signal: end.signal });

@@ -1,7 +1,7 @@
 // Compiles probe expressions into builder code. Conventions: R6 holds the context for the whole
 // program, R9 a reserved ringbuf record while one is being filled; a scalar is computed into R0
 // using R0-R5 and stack slots only (helpers clobber R0-R5), so R6-R9 survive every expression.
-import { type Builder, type CompareOp, R0, R1, R2, R3, R6, R10, type Register, W0 } from '../../isa/index.js';
+import { type Builder, type CompareOp, R0, R1, R2, R3, R6, R10, type Register, W0 } from '../../isa/builder.js';
 import type { IntSize } from './types.js';
 import type { Cond, KeyPart, Node, StrNode } from './value.js';
 

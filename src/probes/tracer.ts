@@ -4,25 +4,20 @@
 //   using t = new Tracer();
 //   t.probe('kprobe:do_unlinkat', (p) => p.emit({ pid: p.pid(), file: p.arg('name').field('name').string() }))
 //    .on((e) => console.log(e.pid, e.file));
-//   t.start();
+//   await t.start();
 //   await t.run({ signal: AbortSignal.timeout(5000) });
 import type { Btf } from '../../btf/parse.js';
-import { vmlinuxBtf } from '../btf-file.js';
 import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
-import { kprobesUnavailable } from '../link/kprobe.js';
-import { attachKprobe } from '../link/kprobe.js';
 import { AttachError, type Link } from '../link/link.js';
-import { attachTracepoint } from '../link/tracepoint.js';
-import { attachTracing, loadTracingProgram, tracingTargetId } from '../link/tracing.js';
-import { attachUprobe } from '../link/uprobe.js';
 import { BpfMap } from '../map.js';
-import { Program } from '../program.js';
+import type { Program } from '../program.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
 import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
+import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
 import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
 import { fallbackChain } from './fallback.js';
@@ -112,15 +107,16 @@ export class Tracer implements Disposable {
   #reader: RingBufReader<boolean> | undefined;
   #started = false;
   #closed = false;
-  #btf: Btf | undefined;
+  #btf: (() => Btf) | undefined;
 
   constructor(opts: TracerOptions = {}) {
     this.#opts = opts;
   }
 
+  /** The kernel's BTF; set up (not yet parsed) before the first probe that may need it. */
   #kernelBtf = (): Btf => {
-    this.#btf ??= this.#opts.btf ?? vmlinuxBtf();
-    return this.#btf;
+    if (!this.#btf) throw new Error('internal: kernel BTF used before it was loaded');
+    return this.#btf();
   };
 
   /** Adds a probe: `spec` as `kprobe:do_unlinkat`, `tracepoint:syscalls:sys_enter_openat`, … */
@@ -135,12 +131,12 @@ export class Tracer implements Disposable {
     return this.#probes;
   }
 
-  /** Compiles, loads and attaches every probe. Throws ProbeError if one cannot attach at all. */
-  start(): this {
+  /** Compiles, loads and attaches every probe. Rejects with ProbeError if one cannot attach at all. */
+  async start(): Promise<this> {
     if (this.#started) return this;
     this.#started = true;
     try {
-      for (const p of this.#probes) this.#attach(p);
+      for (const p of this.#probes) await this.#attach(p);
       if (this.#sites.some((s) => s.probe.used !== undefined)) this.#openReader();
     } catch (err) {
       this.close();
@@ -157,10 +153,10 @@ export class Tracer implements Disposable {
     return out;
   }
 
-  #attach(probe: Probe<unknown>): void {
+  async #attach(probe: Probe<unknown>): Promise<void> {
     const chain = this.#opts.fallback === false ? [probe.spec] : fallbackChain(probe.spec);
     for (const spec of chain) {
-      const reason = this.#try(probe, spec);
+      const reason = await this.#try(probe, spec);
       if (reason === undefined) {
         probe.used = spec;
         if (spec !== probe.spec) {
@@ -175,9 +171,10 @@ export class Tracer implements Disposable {
   }
 
   /** Attaches `probe` as `spec`; returns why not, or undefined on success. */
-  #try(probe: Probe<unknown>, spec: ProbeSpec): string | undefined {
-    const unavailable = precheck(spec);
-    if (unavailable) return unavailable;
+  async #try(probe: Probe<unknown>, spec: ProbeSpec): Promise<string | undefined> {
+    const unavailable = await precheck(spec);
+    if (unavailable) return stripKind(unavailable);
+    if (spec.kind !== 'tracepoint') this.#btf ??= await kernelBtfLoader(this.#opts.btf);
     let ctx: ProbeContext;
     try {
       ctx = this.#context(probe, spec);
@@ -192,27 +189,13 @@ export class Tracer implements Disposable {
     }
     const instructions = compileProbe({ actions: ctx.actions, filters: this.#filters(), keyless: (m) => this.#uses.get(m)?.key.length === 0 });
     this.#ensureMaps();
-    const maps = (name: string) => this.#maps.get(name);
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
-    let prog: Program | undefined;
     try {
-      if (spec.kind === 'fentry' || spec.kind === 'fexit' || spec.kind === 'tp_btf') {
-        prog = loadTracingProgram(spec.kind, spec.target, { instructions, maps, name });
-        probe.link = attachTracing(prog, spec.kind, spec.target);
-      } else if (spec.kind === 'tracepoint') {
-        prog = Program.load({ type: 'tracepoint', instructions, maps, name });
-        probe.link = attachTracepoint(prog, spec.category as string, spec.event as string);
-      } else if (spec.kind === 'uprobe' || spec.kind === 'uretprobe') {
-        prog = Program.load({ type: 'kprobe', instructions, maps, name });
-        probe.link = attachUprobe(prog, spec.binary as string, { symbol: spec.target, retprobe: spec.kind === 'uretprobe', pid: this.#opts.pid });
-      } else {
-        prog = Program.load({ type: 'kprobe', instructions, maps, name });
-        probe.link = attachKprobe(prog, spec.target, { retprobe: spec.kind === 'kretprobe' });
-      }
-      probe.program = prog;
+      const { program, link } = await loadAndAttach(spec, { instructions, maps: (m: string) => this.#maps.get(m), name, pid: this.#opts.pid });
+      probe.program = program;
+      probe.link = link;
       return undefined;
     } catch (err) {
-      prog?.close();
       if (err instanceof VerifierError) throw err;
       if (err instanceof AttachError) return stripKind(err.message);
       if (err instanceof BpfError && (err.errno === Errno.EPERM || err.errno === Errno.EINVAL || err.errno === Errno.ENOTSUPP || err.errno === 524)) return err.message;
@@ -291,7 +274,7 @@ export class Tracer implements Disposable {
 
   /** Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains. */
   async run(opts: { signal?: AbortSignal; durationMs?: number } = {}): Promise<void> {
-    if (!this.#started) this.start();
+    if (!this.#started) await this.start();
     const signals = [opts.signal, opts.durationMs !== undefined ? AbortSignal.timeout(opts.durationMs) : undefined].filter(
       (s): s is AbortSignal => s !== undefined,
     );
@@ -342,20 +325,6 @@ export class Tracer implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** Why `spec` cannot work here before anything is loaded, or undefined. */
-function precheck(spec: ProbeSpec): string | undefined {
-  if (spec.kind === 'kprobe' || spec.kind === 'kretprobe') return kprobesUnavailable();
-  if (spec.kind === 'fentry' || spec.kind === 'fexit' || spec.kind === 'tp_btf') {
-    try {
-      tracingTargetId(spec.kind, spec.target);
-    } catch (err) {
-      if (err instanceof AttachError) return stripKind(err.message);
-      throw err;
-    }
-  }
-  return undefined;
 }
 
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */

@@ -3,7 +3,7 @@
 // same value may be used twice and nothing unused costs an instruction.
 import { findMember, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
-import type { CompareOp } from '../../isa/index.js';
+import type { CompareOp } from '../../isa/builder.js';
 import { btfValueType, type Decoded, type IntSize, type IntType, type PtrType, S64, type StrType, U64, type ValueType } from './types.js';
 
 export type AluName = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh';

@@ -22,7 +22,7 @@ function removeFiles(n: number): string[] {
 }
 
 kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () => {
-  it('emits typed records: ints, signed ints, user strings, comm, and the syscall return', () => {
+  it('emits typed records: ints, signed ints, user strings, comm, and the syscall return', async () => {
     using t = new Tracer({ comm: 'rm' });
     const enter: { pid: number; comm: string; path: string; dfd: number; flag: number }[] = [];
     const exit: { ret: number }[] = [];
@@ -30,7 +30,7 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
       p.emit({ pid: p.pid(), comm: p.comm(), path: p.arg('pathname').string(), dfd: p.arg('dfd').s32(), flag: p.arg('flag').s32() }),
     ).on((e) => enter.push(e));
     t.probe('tracepoint:syscalls:sys_exit_unlinkat', (p) => p.emit({ ret: p.ret().s64() })).on((e) => exit.push(e));
-    t.start();
+    await t.start();
     const paths = removeFiles(3);
     t.drain();
     expect(enter.map((e) => e.path)).toEqual(paths);
@@ -39,17 +39,17 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
     expect(t.lost()).toBe(0);
   });
 
-  it('filters by comm in the kernel: other commands never reach user space', () => {
+  it('filters by comm in the kernel: other commands never reach user space', async () => {
     using t = new Tracer({ comm: 'no-such-comm' });
     let n = 0;
     t.probe('tracepoint:syscalls:sys_enter_unlinkat', (p) => p.emit({ pid: p.pid() })).on(() => n++);
-    t.start();
+    await t.start();
     removeFiles(2);
     expect(t.drain()).toBe(0);
     expect(n).toBe(0);
   });
 
-  it('falls back from kprobe to the syscall tracepoint where kprobes are missing, and says why', () => {
+  it('falls back from kprobe to the syscall tracepoint where kprobes are missing, and says why', async () => {
     const notes: string[] = [];
     using t = new Tracer({ comm: 'rm', onFallback: (m) => notes.push(m) });
     const files: string[] = [];
@@ -57,7 +57,7 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
       p.emit({ file: p.kind === 'tracepoint' ? p.arg('pathname').string() : p.arg('name').field('name').string() }),
     );
     probe.on((e) => files.push(e.file as string));
-    t.start();
+    await t.start();
     const paths = removeFiles(2);
     t.drain();
     expect(files).toEqual(paths);
@@ -68,13 +68,13 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
     expect(probe.skipped[0]?.reason).toMatch(/kprobe|CONFIG_KPROBES/);
   });
 
-  it('fails with every attempt and its reason when nothing fits, and leaks no fd', () => {
+  it('fails with every attempt and its reason when nothing fits, and leaks no fd', async () => {
     const before = spawnSync('ls', [`/proc/${process.pid}/fd`]).stdout.toString().split('\n').length;
     const t = new Tracer({ fallback: true });
     t.probe('kprobe:tsbpf_no_such_function', (p) => p.emit({ pid: p.pid() }));
     let err: unknown;
     try {
-      t.start();
+      await t.start();
     } catch (e) {
       err = e;
     }
@@ -86,10 +86,10 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
     expect(after).toBe(before);
   });
 
-  it('rejects a mistake in the probe as written with the names it could have used', () => {
+  it('rejects a mistake in the probe as written with the names it could have used', async () => {
     using t = new Tracer();
     t.probe('tracepoint:syscalls:sys_enter_unlinkat', (p) => p.emit({ x: p.arg('no_such_arg') }));
-    expect(() => t.start()).toThrow(/has no argument 'no_such_arg'; it has: dfd, pathname, flag/);
+    await expect(t.start()).rejects.toThrow(/has no argument 'no_such_arg'; it has: dfd, pathname, flag/);
   });
 });
 
@@ -111,7 +111,7 @@ kernelDescribe('probes on uprobes: counts, sums, histograms, maps between probes
       p.lhist('linear', x, { min: 0, max: 200, step: 50 });
       p.count('parity', x.and(1));
     });
-    t.start();
+    await t.start();
     await run.go();
     expect(t.aggregation('calls').total()).toBe(N);
     expect(t.aggregation('sum').total()).toBe((N * (N - 1)) / 2);
@@ -143,7 +143,7 @@ kernelDescribe('probes on uprobes: counts, sums, histograms, maps between probes
       m.delete(p.tid());
       return p.emit({ arg, ret: p.ret().s32() });
     }).on((e) => seen.push(e));
-    t.start();
+    await t.start();
     await run.go();
     t.drain();
     expect(seen).toEqual(Array.from({ length: N }, (_, x) => ({ arg: x, ret: 2 * x + 1 })));
@@ -160,7 +160,7 @@ kernelDescribe('probes on uprobes: counts, sums, histograms, maps between probes
       p.filter(x.lt(10).or(x.ge(90)).and(x.eq(5).not()));
       return p.emit({ x });
     }).on((e) => got.push(e.x));
-    t.start();
+    await t.start();
     await run.go();
     t.drain();
     expect(got).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, ...Array.from({ length: 10 }, (_, i) => 90 + i)]);
@@ -168,14 +168,14 @@ kernelDescribe('probes on uprobes: counts, sums, histograms, maps between probes
 });
 
 kernelDescribe('probes on tp_btf: BTF-typed arguments and CO-RE field reads', ['tp_btf', 'ringbuf', 'btf'], () => {
-  it('reads task_struct fields of fork: the child pid equals what spawn returned', () => {
+  it('reads task_struct fields of fork: the child pid equals what spawn returned', async () => {
     using t = new Tracer();
     const forks: { parent: number; child: number; comm: string }[] = [];
     t.probe('tp_btf:sched_process_fork', (p) => {
       p.filter(p.arg('parent').field('tgid').eq(process.pid));
       return p.emit({ parent: p.arg('parent').field('tgid').s32(), child: p.arg('child').field('pid').s32(), comm: p.arg('parent').field('comm').string() });
     }).on((e) => forks.push(e));
-    t.start();
+    await t.start();
     const pids = [spawnSync('true').pid, spawnSync('true').pid];
     t.drain();
     expect(forks.map((f) => f.child)).toEqual(expect.arrayContaining(pids));

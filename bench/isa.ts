@@ -95,7 +95,7 @@ line('encode (instructions/s) vs memcpy', program.length / tEnc, program.length 
 line('decode (instructions/s) vs memcpy', program.length / tDec, program.length / copyFloor, 'ins/s', true);
 
 // Whole process: tsbpf asm vs llvm-mc-19, same file, ELF output both.
-const cli = join(root, 'dist/src/cli/main.js');
+const cli = join(root, 'dist/cli/tsbpf.js');
 const tCli = best(
   () => execFileSync(process.execPath, [cli, 'asm', asmFile, '--format', 'elf', '-o', join(dir, 'ours.o')]),
   5,

@@ -78,7 +78,7 @@ console.log(JSON.stringify(out));`,
   });
 
   it.skipIf(!hasSetpriv)('`tsbpf features` exits 1 with a one-line message and no stack', () => {
-    const r = asNobody([join(root, 'dist/src/cli/main.js'), 'features']);
+    const r = asNobody([join(root, 'dist/cli/tsbpf.js'), 'features']);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { startTarget, uprobeTarget } from '../attach/target.js';
 import { kernelDescribe } from '../support/kernel.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
 
 interface Run {
   code: number | null;

@@ -1051,7 +1051,8 @@ class Assembler {
       const ty = this.llvmTypeCast();
       const a = this.llvmAddress(true);
       this.expectPunct(P_RPAREN);
-      return ins(Class.STX | Mode.ATOMIC | ty.size, a.reg, dst, a.off, atomicByName.get('load_acquire')!.imm);
+      // The kernel's BPF_LOAD_ACQ: dst_reg = *(src_reg + off); dst is the result.
+      return ins(Class.STX | Mode.ATOMIC | ty.size, dst, a.reg, a.off, atomicByName.get('load_acquire')!.imm);
     }
     if (w) throw this.failTok(t, `unknown operation '${word}'`);
     return this.llvmMapReference(dst, t, word);

@@ -168,7 +168,7 @@ function formatAtomic(ins: Instruction, size: SizeCode, name: string, llvm: stri
         ? `r0 = cmpxchg_64(${mem(dst, off)}, r0, r${src})`
         : `w0 = cmpxchg32_32(${mem(dst, off)}, w0, w${src})`;
     case 'load_acquire':
-      return `${r}${src} = load_acquire((${ty} *)(${mem(dst, off)}))`;
+      return `${r}${dst} = load_acquire((${ty} *)(${mem(src, off)}))`;
     case 'store_release':
       return `store_release((${ty} *)(${mem(dst, off)}), ${r}${src})`;
     default:

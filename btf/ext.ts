@@ -16,6 +16,11 @@ export interface LineInfo {
   line: string;
   lineNumber: number;
   column: number;
+  /** The raw record fields, as the kernel takes them in line_info (string offsets into .BTF). */
+  fileNameOff: number;
+  lineOff: number;
+  /** lineNumber << 10 | column. */
+  lineCol: number;
 }
 /** enum bpf_core_relo_kind. */
 export const CORE_RELO_KINDS = [
@@ -41,6 +46,8 @@ export interface CoreRelo {
   /** `0:1:2`: the access path as indexes (array index, then member indexes). */
   access: string;
   kind: CoreReloKind;
+  /** The kind as its number (enum bpf_core_relo_kind). */
+  kindId: number;
 }
 export interface SectionRecords<T> {
   section: string;
@@ -124,12 +131,17 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
   );
   const li = section(16, 16, (at) => {
     const lc = v.getUint32(at + 12, true);
+    const fileNameOff = v.getUint32(at + 4, true);
+    const lineOff = v.getUint32(at + 8, true);
     return {
       insnOff: v.getUint32(at, true),
-      fileName: str(v.getUint32(at + 4, true), at + 4),
-      line: str(v.getUint32(at + 8, true), at + 8),
+      fileName: str(fileNameOff, at + 4),
+      line: str(lineOff, at + 8),
       lineNumber: lc >>> 10,
       column: lc & 0x3ff,
+      fileNameOff,
+      lineOff,
+      lineCol: lc,
     };
   });
   const cr = section(
@@ -144,6 +156,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
         typeId: v.getUint32(at + 4, true),
         access: str(v.getUint32(at + 8, true), at + 8),
         kind,
+        kindId: k,
       };
     },
     typeInRange,

@@ -1,44 +1,44 @@
 // tsbpf/btf: BTF types, parsing, encoding, CO-RE. Pure: no Node APIs, no FFI.
+
+export { BtfBuilder, type BuilderOptions } from './builder.js';
+export { type CDumpOptions, cDeclaration, dumpC } from './cdump.js';
 export {
-  CoreKind,
+  applyCoreRelocations,
   CORE_POISON,
   CoreError,
-  applyCoreRelocations,
+  type CoreInstruction,
+  CoreKind,
+  type CoreRelocation,
+  type CoreResult,
   computeRelocation,
   coreKindName,
   essentialName,
-  type CoreRelocation,
-  type CoreResult,
-  type CoreInstruction,
 } from './core.js';
-export { Btf } from './parse.js';
 export { BtfError } from './error.js';
-export { Kind, KIND_NAMES, type KindName } from './kinds.js';
-export * from './types.js';
-export { BTF_MAGIC, type ParseOptions } from './parse.js';
 export {
-  resolveType,
-  skipModifiers,
-  sizeOf,
-  alignOf,
-  isPacked,
-  findMember,
-  fieldPath,
-  functionSignature,
-  MAX_RESOLVE_DEPTH,
-  type FieldLocation,
-  type FunctionSignature,
-} from './layout.js';
-export { formatRaw, formatRawType } from './raw.js';
-export { dumpC, cDeclaration, type CDumpOptions } from './cdump.js';
-export { BtfBuilder, type BuilderOptions } from './builder.js';
-export {
-  parseBtfExt,
-  CORE_RELO_KINDS,
   type BtfExt,
-  type FuncInfo,
-  type LineInfo,
+  CORE_RELO_KINDS,
   type CoreRelo,
   type CoreReloKind,
+  type FuncInfo,
+  type LineInfo,
+  parseBtfExt,
   type SectionRecords,
 } from './ext.js';
+export { KIND_NAMES, Kind, type KindName } from './kinds.js';
+export {
+  alignOf,
+  type FieldLocation,
+  type FunctionSignature,
+  fieldPath,
+  findMember,
+  functionSignature,
+  isPacked,
+  MAX_RESOLVE_DEPTH,
+  resolveType,
+  sizeOf,
+  skipModifiers,
+} from './layout.js';
+export { BTF_MAGIC, Btf, type ParseOptions } from './parse.js';
+export { formatRaw, formatRawType } from './raw.js';
+export * from './types.js';

@@ -13,6 +13,20 @@ export function vmlinuxBtf(): Btf {
   return kernel;
 }
 
+/**
+ * The vmlinux BTF id of the first `kind` type named `name`, or undefined (also when this kernel
+ * has no BTF at all: feature probes ask before anything needs BTF).
+ */
+export function vmlinuxTypeId(name: string, kind: 'func' | 'typedef'): number | undefined {
+  let btf: Btf;
+  try {
+    btf = vmlinuxBtf();
+  } catch {
+    return undefined;
+  }
+  return btf.findId(name, kind);
+}
+
 /** A kernel module's split BTF (/sys/kernel/btf/<module>) on top of vmlinux. */
 export function moduleBtf(module: string): Btf {
   if (!/^[A-Za-z0-9_-]+$/.test(module) || module === 'vmlinux')

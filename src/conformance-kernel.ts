@@ -1,9 +1,10 @@
 // Runs a conformance-suite program in the kernel with the suite's own recipe (its libbpf plugin):
 // the test program becomes a subprogram called from a small XDP stub that stores the full 64-bit
 // r0 into a one-entry array map, then BPF_PROG_TEST_RUN executes it and we read the map back.
-import { CallKind, Class, Mode, Pseudo, Size, Source } from '../isa/opcodes.js';
+
 import type { Instruction } from '../isa/instruction.js';
 import { LDDW } from '../isa/instruction.js';
+import { CallKind, Class, Mode, Pseudo, Size, Source } from '../isa/opcodes.js';
 import { u32, u64 } from './codec.js';
 import { BpfMap } from './map.js';
 import { Program } from './program.js';

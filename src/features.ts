@@ -2,10 +2,10 @@
 // type, load a program calling each helper we use, look for PMUs, tracefs and BTF. Each probe
 // runs at most once per process (results are cached), and every fd a probe opens is closed.
 import { existsSync, readFileSync } from 'node:fs';
-import { vmlinuxTypeId } from './btf-scan.js';
+import { vmlinuxTypeId } from './btf-file.js';
 import { closeRawFd } from './fd.js';
 import { LinkCreate, MapBatch, MapCreate, ProgLoad } from './sys/attr.js';
-import { Cmd, bpfTry, cString, putPointer } from './sys/bpf.js';
+import { bpfTry, Cmd, cString, putPointer } from './sys/bpf.js';
 import { Errno, errnoName } from './sys/errno.js';
 import { getpagesize } from './sys/libc.js';
 import { raiseMemlockOnce } from './sys/memlock.js';

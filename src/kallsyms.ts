@@ -103,8 +103,13 @@ let byAddress: { addrs: BigUint64Array; names: string[] } | undefined;
 /** Text symbols sorted by address, read once (for symbolizing stacks). */
 function textSymbols(): { addrs: BigUint64Array; names: string[] } {
   if (byAddress) return byAddress;
-  const syms = [...parseKallsymsAll(readFileSync('/proc/kallsyms', 'latin1'))].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  byAddress = { addrs: BigUint64Array.from(syms, (s) => s.address), names: syms.map((s) => (s.module ? `${s.name} [${s.module}]` : s.name)) };
+  const syms = [...parseKallsymsAll(readFileSync('/proc/kallsyms', 'latin1'))].sort((a, b) =>
+    a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
+  );
+  byAddress = {
+    addrs: BigUint64Array.from(syms, (s) => s.address),
+    names: syms.map((s) => (s.module ? `${s.name} [${s.module}]` : s.name)),
+  };
   return byAddress;
 }
 
@@ -117,7 +122,11 @@ function* parseKallsymsAll(text: string): Generator<KernelSymbol> {
     if (type !== 't' && type !== 'T') continue;
     const rest = line.slice(b + 1);
     const tab = rest.indexOf('\t');
-    const sym: KernelSymbol = { name: tab < 0 ? rest : rest.slice(0, tab), address: BigInt(`0x${line.slice(0, a)}`), type };
+    const sym: KernelSymbol = {
+      name: tab < 0 ? rest : rest.slice(0, tab),
+      address: BigInt(`0x${line.slice(0, a)}`),
+      type,
+    };
     if (tab >= 0) sym.module = rest.slice(tab + 1).replace(/^\[|\]$/g, '');
     yield sym;
   }

@@ -3,14 +3,14 @@
 // Element ops are the hot path: each map keeps its attr and key/value scratch buffers with their
 // addresses written once, so a lookup is one encode, one syscall and one decode.
 import { preparePinPath } from './bpffs.js';
-import { type Codec, type ValueSpec, codecOf, perCpu, u32 } from './codec.js';
+import { type Codec, codecOf, perCpu, u32, type ValueSpec } from './codec.js';
 import { possibleCpus } from './cpus.js';
-import { FdObject, closeRawFd } from './fd.js';
+import { closeRawFd, FdObject } from './fd.js';
 import { MapBatch, MapCreate, MapElem, MapInfo as MapInfoLayout, OBJ_NAME_LEN } from './sys/attr.js';
 import {
-  Cmd,
   bpf,
   bpfTry,
+  Cmd,
   commandName,
   fdById,
   getName,
@@ -23,8 +23,8 @@ import {
   putPointer,
 } from './sys/bpf.js';
 import { BpfError, Errno } from './sys/errno.js';
-import { NR_BPF, addressOf, lastErrno, sysBpfAt } from './sys/libc.js';
-import { MapFlags, MapType, type MapTypeName, UpdateFlags, mapTypeName, resolveEnum } from './sys/types.js';
+import { addressOf, lastErrno, NR_BPF, sysBpfAt } from './sys/libc.js';
+import { MapFlags, MapType, type MapTypeName, mapTypeName, resolveEnum, UpdateFlags } from './sys/types.js';
 
 const PERCPU = new Set<number>([
   MapType.percpu_hash,

@@ -3,12 +3,14 @@
 //
 //   using obj = BpfObject.open('fsdist.bpf.o').set('target_pid', 42).load();
 //   obj.program('file_read_entry'); obj.map('starts');
+
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { applyCoreRelocations, CORE_POISON, type CoreResult } from '../btf/core.js';
 import { resolveType } from '../btf/layout.js';
-import { Btf } from '../btf/parse.js';
+import type { Btf } from '../btf/parse.js';
 import { type Instruction, slotCount } from '../isa/index.js';
+import { vmlinuxBtf } from './btf-file.js';
 import { KernelBtf } from './btf-object.js';
 import { kernelSymbol } from './kallsyms.js';
 import { BpfMap } from './map.js';
@@ -59,12 +61,8 @@ export class CoreRelocationError extends Error {
   }
 }
 
-let vmlinux: Btf | undefined;
-/** The running kernel's BTF, parsed once per process. */
-export function kernelBtf(): Btf {
-  vmlinux ??= Btf.parse(readFileSync('/sys/kernel/btf/vmlinux'));
-  return vmlinux;
-}
+/** The running kernel's BTF, parsed once per process (the same object as vmlinuxBtf()). */
+export const kernelBtf: () => Btf = vmlinuxBtf;
 
 const NAME_CHARS = /[^A-Za-z0-9_.]/g;
 function kernelMapName(objectName: string, spec: MapSpec): string {
@@ -405,8 +403,8 @@ function loadProgram(
       p.coreRelos.map((r) => ({
         insn: r.insn,
         typeId: r.record.typeId,
-        access: local.string(r.record.accessStrOff),
-        kind: r.record.kind,
+        access: r.record.access,
+        kind: r.record.kindId,
       })),
       local,
       target as Btf,

@@ -1,15 +1,15 @@
 // BPF programs: load (late-bound map references resolved to fds, verifier log only on failure),
 // test-run, info, pin, open by id or path.
-import { type Instruction, LDDW, encode, slotCount } from '../isa/instruction.js';
+import { encode, type Instruction, LDDW, slotCount } from '../isa/instruction.js';
 import { preparePinPath } from './bpffs.js';
-import { FdObject, closeRawFd } from './fd.js';
+import { closeRawFd, FdObject } from './fd.js';
 import { OBJ_NAME_LEN, ProgInfo as ProgInfoLayout, ProgLoad, TestRun } from './sys/attr.js';
 import {
-  Cmd,
   bpf,
   bpfTry,
-  cString,
+  Cmd,
   commandName,
+  cString,
   fdById,
   getName,
   hintFor,

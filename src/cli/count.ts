@@ -1,7 +1,14 @@
 // `tsbpf count PROBE...`: event counts kept in the kernel (no per-event record crosses to user
 // space), shown as a top-N table at each interval and at the end.
 import { parseArgs } from 'node:util';
-import { COMMON_HELP, COMMON_OPTIONS, explainProbeFailure, positiveNumber, runSignal, tracerOptions } from './probe-common.js';
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  explainProbeFailure,
+  positiveNumber,
+  runSignal,
+  tracerOptions,
+} from './probe-common.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf count PROBE [PROBE...] [options]
@@ -41,7 +48,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError('count: name at least one probe (see tsbpf count --help)');
+  if (positionals.length === 0)
+    throw new UsageError('count: name at least one probe (see tsbpf count --help)');
   const by = (values.by ?? 'probe') as By;
   if (!KEYS.includes(by)) throw new UsageError(`--by: '${values.by}' is not one of ${KEYS.join(', ')}`);
   const interval = positiveNumber('interval', values.interval);
@@ -58,23 +66,41 @@ export async function run(argv: string[]): Promise<number> {
       tracer.probe(text, (p) => {
         // Per probe alone: a keyless per-CPU counter, as cheap as a hand-written C counter.
         if (by === 'probe') p.count(`probe${i}`);
-        else p.count('counts', [p.constant(i), by === 'comm' ? p.comm() : by === 'pid' ? p.pid() : by === 'tid' ? p.tid() : p.stack()]);
+        else
+          p.count('counts', [
+            p.constant(i),
+            by === 'comm' ? p.comm() : by === 'pid' ? p.pid() : by === 'tid' ? p.tid() : p.stack(),
+          ]);
       });
     });
     await tracer.start();
-    process.stderr.write(`tsbpf count: counting ${positionals.length} probe${positionals.length === 1 ? '' : 's'} by ${by}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`);
-    const labels = tracer.probes.map((p) => (p.used && p.used !== p.spec ? `${p.used.kind}:${p.used.target}` : p.spec.text));
+    process.stderr.write(
+      `tsbpf count: counting ${positionals.length} probe${positionals.length === 1 ? '' : 's'} by ${by}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
+    );
+    const labels = tracer.probes.map((p) =>
+      p.used && p.used !== p.spec ? `${p.used.kind}:${p.used.target}` : p.spec.text,
+    );
     const show = (final: boolean) => {
       const rows = (
         by === 'probe'
-          ? labels.map((probe, i) => ({ probe, key: undefined, count: tracer.aggregation(`probe${i}`).total() }))
+          ? labels.map((probe, i) => ({
+              probe,
+              key: undefined,
+              count: tracer.aggregation(`probe${i}`).total(),
+            }))
           : tracer
               .aggregation('counts')
               .entries()
-              .map((e) => ({ probe: labels[e.key[0] as number] ?? '?', key: by === 'stack' ? stackText(tracer.stack(e.key[1] as number)) : e.key[1], count: e.value }))
+              .map((e) => ({
+                probe: labels[e.key[0] as number] ?? '?',
+                key: by === 'stack' ? stackText(tracer.stack(e.key[1] as number)) : e.key[1],
+                count: e.value,
+              }))
       ).sort((a, b) => b.count - a.count);
       if (json) {
-        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), final, rows: rows.slice(0, top) })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ time: new Date().toISOString(), final, rows: rows.slice(0, top) })}\n`,
+        );
         return;
       }
       if (interval && !final && process.stdout.isTTY) process.stdout.write('\x1b[H\x1b[2J');
@@ -104,11 +130,22 @@ function table(rows: { probe: string; key: unknown; count: number }[], by: By): 
   const probeWidth = Math.max(5, ...rows.map((r) => r.probe.length));
   if (by === 'stack') {
     // Stacks are long: the count first, then one frame per line.
-    return rows.map((r) => `${r.probe}  ${String(r.count).padStart(10)}\n${String(r.key).split(';').map((f) => `    ${f}`).join('\n')}\n`).join('\n');
+    return rows
+      .map(
+        (r) =>
+          `${r.probe}  ${String(r.count).padStart(10)}\n${String(r.key)
+            .split(';')
+            .map((f) => `    ${f}`)
+            .join('\n')}\n`,
+      )
+      .join('\n');
   }
   const keyed = by !== 'probe';
   const keyWidth = keyed ? Math.max(by.length, ...rows.map((r) => String(r.key).length)) : 0;
   const head = `${'PROBE'.padEnd(probeWidth)}  ${keyed ? `${by.toUpperCase().padEnd(keyWidth)}  ` : ''}${'COUNT'.padStart(10)}`;
-  const lines = rows.map((r) => `${r.probe.padEnd(probeWidth)}  ${keyed ? `${String(r.key).padEnd(keyWidth)}  ` : ''}${String(r.count).padStart(10)}`);
+  const lines = rows.map(
+    (r) =>
+      `${r.probe.padEnd(probeWidth)}  ${keyed ? `${String(r.key).padEnd(keyWidth)}  ` : ''}${String(r.count).padStart(10)}`,
+  );
   return `${[head, ...lines].join('\n')}\n`;
 }

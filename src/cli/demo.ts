@@ -29,7 +29,10 @@ interface Exit {
 export async function run(argv: string[]): Promise<number> {
   let values: { files?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { files: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { files: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -38,9 +41,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const files = Number(values.files ?? 3);
-  if (!Number.isInteger(files) || files < 1 || files > 1000) throw new UsageError(`--files: '${values.files}' is not 1..1000`);
+  if (!Number.isInteger(files) || files < 1 || files > 1000)
+    throw new UsageError(`--files: '${values.files}' is not 1..1000`);
   if (process.getuid?.() !== 0) {
-    process.stderr.write('tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n');
+    process.stderr.write(
+      'tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n',
+    );
     return 1;
   }
 
@@ -55,7 +61,8 @@ export async function run(argv: string[]): Promise<number> {
   const entry = tracer.probe('kprobe:do_unlinkat', (p) => {
     // do_unlinkat(int dfd, struct filename *name): the path is name->name. The syscall
     // tracepoint (the fallback) has the user's pointer instead.
-    const file = p.kind === 'tracepoint' ? p.arg('pathname').string(128) : p.arg('name').field('name').string(128);
+    const file =
+      p.kind === 'tracepoint' ? p.arg('pathname').string(128) : p.arg('name').field('name').string(128);
     return p.emit({ pid: p.pid(), comm: p.comm(), file });
   });
   const exit = tracer.probe('kretprobe:do_unlinkat', (p) => p.emit({ pid: p.pid(), ret: p.ret().s32() }));
@@ -86,13 +93,20 @@ export async function run(argv: string[]): Promise<number> {
   entries.forEach((e, i) => {
     const ret = exits[i]?.ret;
     const text = ret === undefined ? '?' : ret < 0 ? `${ret} (${errnoText(-ret)})` : String(ret);
-    process.stdout.write(`${String(e.pid).padStart(7)}  ${e.comm.padEnd(16)} ${text.padStart(12)}  ${e.file}\n`);
+    process.stdout.write(
+      `${String(e.pid).padStart(7)}  ${e.comm.padEnd(16)} ${text.padStart(12)}  ${e.file}\n`,
+    );
   });
   const expected = [...paths, missing];
-  const ok = entries.length === expected.length && entries.every((e, i) => e.file === expected[i]) && exits.length === expected.length;
+  const ok =
+    entries.length === expected.length &&
+    entries.every((e, i) => e.file === expected[i]) &&
+    exits.length === expected.length;
   process.stdout.write(`\n${entries.length} calls seen, ${tracer.lost()} lost\n`);
   if (!ok) {
-    process.stderr.write(`tsbpf demo: expected ${expected.length} entry and return events for the files removed, got ${entries.length} and ${exits.length}\n`);
+    process.stderr.write(
+      `tsbpf demo: expected ${expected.length} entry and return events for the files removed, got ${entries.length} and ${exits.length}\n`,
+    );
     return 1;
   }
   return 0;

@@ -2,7 +2,14 @@
 // time under the thread id, the return probe takes the difference and counts it in its bucket —
 // all in the kernel, as bcc's funclatency does; only the buckets are read.
 import { parseArgs } from 'node:util';
-import { COMMON_HELP, COMMON_OPTIONS, explainProbeFailure, positiveNumber, runSignal, tracerOptions } from './probe-common.js';
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  explainProbeFailure,
+  positiveNumber,
+  runSignal,
+  tracerOptions,
+} from './probe-common.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf hist FUNC [options]
@@ -18,7 +25,11 @@ examples:
   tsbpf hist do_unlinkat --by comm
 `;
 
-const UNITS = { ns: { div: 1, name: 'nsecs' }, us: { div: 1000, name: 'usecs' }, ms: { div: 1_000_000, name: 'msecs' } };
+const UNITS = {
+  ns: { div: 1, name: 'nsecs' },
+  us: { div: 1000, name: 'usecs' },
+  ms: { div: 1_000_000, name: 'msecs' },
+};
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -43,12 +54,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');
+  if (positionals.length !== 1)
+    throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');
   const fn = positionals[0] as string;
   if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(fn)) throw new UsageError(`hist: '${fn}' is not a function name`);
-  if ([values.ns, values.us, values.ms].filter(Boolean).length > 1) throw new UsageError('hist: choose one of --ns, --us, --ms');
+  if ([values.ns, values.us, values.ms].filter(Boolean).length > 1)
+    throw new UsageError('hist: choose one of --ns, --us, --ms');
   const unit = UNITS[values.ns ? 'ns' : values.ms ? 'ms' : 'us'];
-  if (values.by !== undefined && values.by !== 'comm') throw new UsageError(`--by: '${values.by}' is not supported (comm)`);
+  if (values.by !== undefined && values.by !== 'comm')
+    throw new UsageError(`--by: '${values.by}' is not supported (comm)`);
   const byComm = values.by === 'comm';
   const interval = positiveNumber('interval', values.interval);
   const duration = positiveNumber('duration', values.duration);
@@ -70,12 +84,16 @@ export async function run(argv: string[]): Promise<number> {
     });
     await tracer.start();
     const where = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' + ');
-    process.stderr.write(`tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`);
+    process.stderr.write(
+      `tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
+    );
     const show = (final: boolean) => {
       const agg = tracer.aggregation('latency');
       const hists = agg.histograms();
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ function: fn, unit: unit.name, final, histograms: hists })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ function: fn, unit: unit.name, final, histograms: hists })}\n`,
+        );
       } else {
         if (interval) process.stdout.write(`\n${new Date().toTimeString().slice(0, 8)}\n`);
         if (hists.length === 0) process.stdout.write(`no calls of ${fn} completed\n`);

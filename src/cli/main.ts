@@ -19,9 +19,18 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'assemble a small program, show it, load it and test-run it in the kernel',
     load: () => import('./isa-demo.js'),
   },
-  trace: { summary: 'one line per event of kprobes, tracepoints, uprobes, fentry (like bpftrace)', load: () => import('./trace.js') },
-  count: { summary: 'count events per probe, comm or pid; a live top-N table', load: () => import('./count.js') },
-  hist: { summary: 'latency histogram of a kernel function (entry/return pairs)', load: () => import('./hist.js') },
+  trace: {
+    summary: 'one line per event of kprobes, tracepoints, uprobes, fentry (like bpftrace)',
+    load: () => import('./trace.js'),
+  },
+  count: {
+    summary: 'count events per probe, comm or pid; a live top-N table',
+    load: () => import('./count.js'),
+  },
+  hist: {
+    summary: 'latency histogram of a kernel function (entry/return pairs)',
+    load: () => import('./hist.js'),
+  },
   btf: { summary: 'dump or show BTF types (C header, raw, json)', load: () => import('./btf.js') },
   disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
   features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },

@@ -37,7 +37,8 @@ export function positiveNumber(name: string, text: string | undefined): number |
 /** Tracer options from the common flags. */
 export function tracerOptions(v: CommonValues, command: string) {
   const pid = positiveNumber('pid', v.pid);
-  if (pid !== undefined && !Number.isInteger(pid)) throw new UsageError(`--pid: '${v.pid}' is not a process id`);
+  if (pid !== undefined && !Number.isInteger(pid))
+    throw new UsageError(`--pid: '${v.pid}' is not a process id`);
   if (v.comm !== undefined && (v.comm.length === 0 || Buffer.byteLength(v.comm) > 15))
     throw new UsageError(`--comm: '${v.comm}' is not a command name (1 to 15 bytes)`);
   return {
@@ -49,7 +50,11 @@ export function tracerOptions(v: CommonValues, command: string) {
 }
 
 /** Aborts at the end of `--duration`, on SIGINT/SIGTERM, or when `stop()` is called. */
-export function runSignal(durationSec: number | undefined): { signal: AbortSignal; stop(): void; dispose(): void } {
+export function runSignal(durationSec: number | undefined): {
+  signal: AbortSignal;
+  stop(): void;
+  dispose(): void;
+} {
   const ctl = new AbortController();
   const stop = () => ctl.abort();
   process.once('SIGINT', stop);
@@ -72,7 +77,12 @@ export async function explainProbeFailure(err: unknown, command: string): Promis
   const { ProbeSpecError } = await import('../probes/spec.js');
   const { VerifierError } = await import('../verifier.js');
   const { BpfError } = await import('../sys/errno.js');
-  if (err instanceof ProbeError || err instanceof ProbeSpecError || err instanceof BpfError || err instanceof TypeError) {
+  if (
+    err instanceof ProbeError ||
+    err instanceof ProbeSpecError ||
+    err instanceof BpfError ||
+    err instanceof TypeError
+  ) {
     process.stderr.write(`tsbpf ${command}: ${(err as Error).message}\n`);
     return 1;
   }

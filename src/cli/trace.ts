@@ -1,7 +1,14 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
 import { parseArgs } from 'node:util';
-import { COMMON_HELP, COMMON_OPTIONS, explainProbeFailure, positiveNumber, runSignal, tracerOptions } from './probe-common.js';
 import type { Value } from '../probes/value.js';
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  explainProbeFailure,
+  positiveNumber,
+  runSignal,
+  tracerOptions,
+} from './probe-common.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf trace PROBE [PROBE...] [options]
@@ -37,7 +44,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { ...COMMON_OPTIONS, fields: { type: 'string', short: 'f' }, 'max-events': { type: 'string', short: 'n' } },
+      options: {
+        ...COMMON_OPTIONS,
+        fields: { type: 'string', short: 'f' },
+        'max-events': { type: 'string', short: 'n' },
+      },
       allowPositionals: true,
     });
   } catch (e) {
@@ -48,7 +59,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
+  if (positionals.length === 0)
+    throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
   const maxEvents = positiveNumber('max-events', values['max-events']);
   const duration = positiveNumber('duration', values.duration);
   const picks = values.fields === undefined ? undefined : parseFields(values.fields);
@@ -90,7 +102,8 @@ export async function run(argv: string[]): Promise<number> {
       probe.on((e) => {
         events++;
         const r = e as Record<string, unknown>;
-        const used = probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : label;
+        const used =
+          probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : label;
         out += json ? jsonLine(r, used, t0) : textLine(r, used, t0);
         if (out.length > 65536) flush();
         if (maxEvents !== undefined && events >= maxEvents) {
@@ -102,7 +115,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     await tracer.start();
     const n = tracer.probes.length;
-    process.stderr.write(`tsbpf trace: tracing ${n} probe${n === 1 ? '' : 's'}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`);
+    process.stderr.write(
+      `tsbpf trace: tracing ${n} probe${n === 1 ? '' : 's'}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
+    );
     await tracer.run({ signal: end.signal });
     flush();
     process.stderr.write(`${events} events, ${tracer.lost()} lost\n`);
@@ -122,9 +137,13 @@ type Cast = (typeof CASTS)[number];
 /** `a,b:str,ret:s32` → name → cast (undefined: as typed). */
 function parseFields(text: string): Map<string, Cast | undefined> {
   const out = new Map<string, Cast | undefined>();
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, cast] = part.split(':') as [string, string | undefined];
-    if (cast !== undefined && !CASTS.includes(cast as Cast)) throw new UsageError(`--fields: '${part}': type '${cast}' is not one of ${CASTS.join(', ')}`);
+    if (cast !== undefined && !CASTS.includes(cast as Cast))
+      throw new UsageError(`--fields: '${part}': type '${cast}' is not one of ${CASTS.join(', ')}`);
     out.set(name, cast as Cast | undefined);
   }
   return out;
@@ -153,8 +172,16 @@ function textLine(r: Record<string, unknown>, probe: string, t0: number): string
 
 function jsonLine(r: Record<string, unknown>, probe: string, t0: number): string {
   const args: Record<string, unknown> = {};
-  for (const k in r) if (k.startsWith('a_')) args[k.slice(2)] = typeof r[k] === 'bigint' ? `0x${(r[k] as bigint).toString(16)}` : r[k];
-  const o: Record<string, unknown> = { time: ((r.time as number) - t0) / 1e9, pid: r.pid, comm: r.comm, probe, args };
+  for (const k in r)
+    if (k.startsWith('a_'))
+      args[k.slice(2)] = typeof r[k] === 'bigint' ? `0x${(r[k] as bigint).toString(16)}` : r[k];
+  const o: Record<string, unknown> = {
+    time: ((r.time as number) - t0) / 1e9,
+    pid: r.pid,
+    comm: r.comm,
+    probe,
+    args,
+  };
   if ('ret' in r) o.ret = typeof r.ret === 'bigint' ? `0x${r.ret.toString(16)}` : r.ret;
   return `${JSON.stringify(o)}\n`;
 }

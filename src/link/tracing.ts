@@ -1,7 +1,7 @@
 // BTF-typed attach points: tp_btf (a tracepoint with typed arguments), fentry and fexit (a
 // kernel function through a BPF trampoline). The program names its target at load time by
 // vmlinux BTF id; attaching is BPF_LINK_CREATE (RAW_TRACEPOINT_OPEN on kernels before 5.8).
-import { vmlinuxTypeId } from '../btf-scan.js';
+import { vmlinuxTypeId } from '../btf-file.js';
 import { type LoadOptions, Program } from '../program.js';
 import { LinkCreate } from '../sys/attr.js';
 import { bpfTry, Cmd } from '../sys/bpf.js';

@@ -3,11 +3,11 @@
 // license and version; the object's BTF and .BTF.ext. No system calls here.
 
 import { BtfError } from '../../btf/error.js';
+import { type BtfExt, parseBtfExt } from '../../btf/ext.js';
 import { alignOf, sizeOf } from '../../btf/layout.js';
 import { Btf } from '../../btf/parse.js';
 import { readElf } from '../elf/reader.js';
 import { ELF, ElfError, type ElfFile, type ElfSection } from '../elf/types.js';
-import { type BtfExt, parseBtfExt } from './btf-ext.js';
 import { type CodeSection, type DataTarget, decodeSection, type LinkContext, linkProgram } from './link.js';
 import { btfMaps, dataMaps, isDataSection, legacyMaps } from './maps.js';
 import { sectionInfo } from './sections.js';
@@ -71,8 +71,12 @@ function parseElfObject(elf: ElfFile, name: string): ObjectSpec {
     }
     const extSec = byName.get('.BTF.ext');
     if (extSec) {
-      const b = btf;
-      btfExt = parseBtfExt(extSec.data, (off) => wrapBtf(() => b.string(off), extSec.offset), extSec.offset);
+      try {
+        btfExt = parseBtfExt(extSec.data, btf);
+      } catch (err) {
+        if (err instanceof BtfError) throw new ElfError(err.message, extSec.offset + Math.max(0, err.offset));
+        throw err;
+      }
     }
   }
   const btfOffset = btfSec?.offset ?? 0;
@@ -154,7 +158,6 @@ function parseElfObject(elf: ElfFile, name: string): ObjectSpec {
     sections,
     dataTarget: (sym, imm, where) => dataTarget(elf, spec, sym, imm, where),
   };
-  const strings = new Map<number, string>();
   for (const sec of sections.values()) {
     if (sec.elf.name === '.text') continue;
     const def = sectionInfo(sec.elf.name);
@@ -168,7 +171,7 @@ function parseElfObject(elf: ElfFile, name: string): ObjectSpec {
         coreRelos: [],
         ksymRefs: linked.ksymRefs,
       };
-      if (btfExt) attachExt(prog, linked, btfExt, btf as Btf, strings);
+      if (btfExt) attachExt(prog, linked, btfExt);
       spec.programs.push(prog);
     }
   }
@@ -301,30 +304,18 @@ function safeSize(btf: Btf, id: number): number {
 }
 
 /** func_info/line_info for the linked layout (kernel wants instruction indices) and CO-RE records. */
-function attachExt(
-  prog: ProgramSpec,
-  linked: ReturnType<typeof linkProgram>,
-  ext: BtfExt,
-  btf: Btf,
-  strings: Map<number, string>,
-): void {
-  const str = (off: number) => {
-    let v = strings.get(off);
-    if (v === undefined) {
-      v = safeString(btf, off);
-      strings.set(off, v);
-    }
-    return v;
-  };
+function attachExt(prog: ProgramSpec, linked: ReturnType<typeof linkProgram>, ext: BtfExt): void {
+  const inSection = <T>(list: { section: string; records: T[] }[], sec: string): T[] =>
+    list.find((x) => x.section === sec)?.records ?? [];
   const funcs: number[] = [];
   const lines: number[] = [];
   for (const { func, slot, index } of linked.placed) {
     const sec = func.section.elf.name;
-    for (const r of ext.funcInfo.get(sec) ?? []) {
+    for (const r of inSection(ext.funcInfo, sec)) {
       const s = r.insnOff / 8;
       if (Number.isInteger(s) && s >= func.start && s < func.end) funcs.push(slot + s - func.start, r.typeId);
     }
-    for (const r of ext.lineInfo.get(sec) ?? []) {
+    for (const r of inSection(ext.lineInfo, sec)) {
       const s = r.insnOff / 8;
       if (!Number.isInteger(s) || s < func.start || s >= func.end) continue;
       lines.push(slot + s - func.start, r.fileNameOff, r.lineOff, r.lineCol);
@@ -332,17 +323,11 @@ function attachExt(
       const i = func.section.indexAt[s] as number;
       const ins =
         i < 0 ? undefined : linked.instructions[index + i - (func.section.indexAt[func.start] as number)];
-      if (ins)
-        ins.source = {
-          line: r.lineCol >>> 10,
-          col: r.lineCol & 0x3ff,
-          file: str(r.fileNameOff),
-          text: str(r.lineOff),
-        };
+      if (ins) ins.source = { line: r.lineNumber, col: r.column, file: r.fileName, text: r.line };
     }
     // CO-RE records by linked instruction index.
     const first = func.section.indexAt[func.start] as number;
-    for (const r of ext.coreRelos.get(sec) ?? []) {
+    for (const r of inSection(ext.coreRelos, sec)) {
       const s = r.insnOff / 8;
       if (!Number.isInteger(s) || s < func.start || s >= func.end) continue;
       const i = func.section.indexAt[s] as number;
@@ -357,13 +342,5 @@ function attachExt(
   if (lines.length > 0) {
     prog.lineInfo = new Uint8Array(Uint32Array.from(lines).buffer);
     prog.lineInfoRecSize = 16;
-  }
-}
-
-function safeString(btf: Btf, off: number): string {
-  try {
-    return btf.string(off);
-  } catch {
-    return '';
   }
 }

@@ -1,8 +1,9 @@
 // What an object file describes, before anything touches the kernel: programs (linked with their
 // subprograms, map references late-bound by name), maps (BTF-defined, legacy, global data) and
 // global variables. Loading turns a spec into kernel objects (see ../object.ts).
+
+import type { CoreRelo } from '../../btf/ext.js';
 import type { Instruction } from '../../isa/index.js';
-import type { CoreReloRecord } from './btf-ext.js';
 import type { SectionInfo } from './sections.js';
 
 export interface MapSpec {
@@ -57,7 +58,7 @@ export interface ExternSpec {
 /** A CO-RE relocation bound to an instruction of a linked program. */
 export interface ProgramCoreRelo {
   insn: number;
-  record: CoreReloRecord;
+  record: CoreRelo;
 }
 
 export interface ProgramSpec {

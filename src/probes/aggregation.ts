@@ -35,11 +35,29 @@ export class Aggregation {
   static createMap(use: MapUse, maxEntries: number): BpfMap<unknown, unknown> {
     const name = use.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
     if (use.kind === 'stacks')
-      return BpfMap.create({ type: 'stack_trace', key: u32, value: bytes(MAX_STACK_DEPTH * 8), maxEntries, name }) as unknown as BpfMap<unknown, unknown>;
+      return BpfMap.create({
+        type: 'stack_trace',
+        key: u32,
+        value: bytes(MAX_STACK_DEPTH * 8),
+        maxEntries,
+        name,
+      }) as unknown as BpfMap<unknown, unknown>;
     if (use.key.length === 0)
-      return BpfMap.create({ type: 'percpu_array', key: u32, value: u64n, maxEntries: 1, name }) as unknown as BpfMap<unknown, unknown>;
+      return BpfMap.create({
+        type: 'percpu_array',
+        key: u32,
+        value: u64n,
+        maxEntries: 1,
+        name,
+      }) as unknown as BpfMap<unknown, unknown>;
     const { size } = keyLayout(use.key.map((type) => ({ type }) as never));
-    return BpfMap.create({ type: 'hash', key: bytes(size), value: u64n, maxEntries, name }) as unknown as BpfMap<unknown, unknown>;
+    return BpfMap.create({
+      type: 'hash',
+      key: bytes(size),
+      value: u64n,
+      maxEntries,
+      name,
+    }) as unknown as BpfMap<unknown, unknown>;
   }
 
   /** @internal */
@@ -59,13 +77,19 @@ export class Aggregation {
 
   #keyDecoder(): RecordDecoder<Record<string, number | bigint | string>> {
     const { offsets } = keyLayout(this.#use.key.map((type) => ({ type }) as never));
-    const fields = this.#use.key.map((type, i) => ({ name: `k${i}`, type, offset: offsets[i] as number, size: fieldSize(type) }));
+    const fields = this.#use.key.map((type, i) => ({
+      name: `k${i}`,
+      type,
+      offset: offsets[i] as number,
+      size: fieldSize(type),
+    }));
     return recordDecoder({ fields, size: 0 });
   }
 
   /** Every entry: the decoded key (a value, or an array for tuple keys) and its u64 value. */
   entries(): { key: unknown[]; value: number }[] {
-    if (this.#use.key.length === 0) return [{ key: [], value: Aggregation.sumPerCpu(this.#map.get(0) as unknown[]) }];
+    if (this.#use.key.length === 0)
+      return [{ key: [], value: Aggregation.sumPerCpu(this.#map.get(0) as unknown[]) }];
     const decode = this.#keyDecoder();
     const out: { key: unknown[]; value: number }[] = [];
     for (const [k, v] of this.#map.entries()) {
@@ -94,7 +118,10 @@ export class Aggregation {
   /** Empties the map (interval output starts each interval from zero). */
   clear(): void {
     if (this.#use.key.length === 0) {
-      this.#map.set(0, (this.#map.get(0) as unknown[]).map(() => 0));
+      this.#map.set(
+        0,
+        (this.#map.get(0) as unknown[]).map(() => 0),
+      );
       return;
     }
     for (const k of [...this.#map.keys()]) this.#map.delete(k);
@@ -107,18 +134,26 @@ export class Aggregation {
 
   /** hist/lhist maps as histograms, one per key. */
   histograms(): Histogram[] {
-    if (this.kind !== 'hist' && this.kind !== 'lhist') throw new TypeError(`'${this.name}' is a ${this.kind}, not a histogram`);
+    if (this.kind !== 'hist' && this.kind !== 'lhist')
+      throw new TypeError(`'${this.name}' is a ${this.kind}, not a histogram`);
     const groups = new Map<string, { key: unknown; counts: Map<number, number> }>();
     for (const e of this.entries()) {
       const key = e.key.slice(0, -1);
       const id = JSON.stringify(key, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { key: key.length === 0 ? undefined : key.length === 1 ? key[0] : key, counts: new Map() }));
+      if (!g)
+        groups.set(
+          id,
+          (g = { key: key.length === 0 ? undefined : key.length === 1 ? key[0] : key, counts: new Map() }),
+        );
       const bucket = Number(e.key[e.key.length - 1]);
       g.counts.set(bucket, (g.counts.get(bucket) ?? 0) + e.value);
     }
     return [...groups.values()].map((g) => {
-      const buckets = this.kind === 'hist' ? log2Buckets(g.counts) : linearBuckets(g.counts, this.#use.linear as NonNullable<MapUse['linear']>);
+      const buckets =
+        this.kind === 'hist'
+          ? log2Buckets(g.counts)
+          : linearBuckets(g.counts, this.#use.linear as NonNullable<MapUse['linear']>);
       return { key: g.key, buckets, total: buckets.reduce((n, b) => n + b.count, 0) };
     });
   }
@@ -137,14 +172,23 @@ function log2Buckets(counts: Map<number, number>): Bucket[] {
 }
 
 /** Bucket 0: below min; 1..n: [min + (i-1)·step, min + i·step - 1]; n + 1: max and above. */
-function linearBuckets(counts: Map<number, number>, range: { min: number; max: number; step: number }): Bucket[] {
+function linearBuckets(
+  counts: Map<number, number>,
+  range: { min: number; max: number; step: number },
+): Bucket[] {
   const n = Math.ceil((range.max - range.min) / range.step);
   const out: Bucket[] = [];
-  if (counts.get(0)) out.push({ low: Number.NEGATIVE_INFINITY, high: range.min - 1, count: counts.get(0) as number });
+  if (counts.get(0))
+    out.push({ low: Number.NEGATIVE_INFINITY, high: range.min - 1, count: counts.get(0) as number });
   for (let i = 1; i <= n; i++) {
     const low = range.min + (i - 1) * range.step;
     out.push({ low, high: low + range.step - 1, count: counts.get(i) ?? 0 });
   }
-  if (counts.get(n + 1)) out.push({ low: range.min + n * range.step, high: Number.POSITIVE_INFINITY, count: counts.get(n + 1) as number });
+  if (counts.get(n + 1))
+    out.push({
+      low: range.min + n * range.step,
+      high: Number.POSITIVE_INFINITY,
+      count: counts.get(n + 1) as number,
+    });
   return out;
 }

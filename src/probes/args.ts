@@ -32,7 +32,8 @@ export function registerOffsets(btf: Btf): { args: number[]; ret: number } {
   if (regs === undefined) throw new Error("the kernel's BTF has no struct pt_regs");
   const at = (path: string) => fieldPath(btf, path, regs).offset;
   if (process.arch === 'x64') return { args: ['di', 'si', 'dx', 'cx', 'r8', 'r9'].map(at), ret: at('ax') };
-  if (process.arch === 'arm64') return { args: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => at(`regs[${i}]`)), ret: at('regs[0]') };
+  if (process.arch === 'arm64')
+    return { args: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => at(`regs[${i}]`)), ret: at('regs[0]') };
   throw new Error(`probe arguments from registers are not mapped for ${process.arch} yet`);
 }
 
@@ -43,7 +44,14 @@ function fromSlot(off: number, type: ValueType): Node {
   return { op: 'cast', a: slot, size: type.size, signed: type.signed };
 }
 
-function btfArg(btf: Btf, name: string, typeId: number, node: (t: ValueType) => Node, user: boolean, what: string): ArgDef {
+function btfArg(
+  btf: Btf,
+  name: string,
+  typeId: number,
+  node: (t: ValueType) => Node,
+  user: boolean,
+  what: string,
+): ArgDef {
   let type: ValueType;
   try {
     type = btfValueType(btf, typeId, user, what);
@@ -56,10 +64,20 @@ function btfArg(btf: Btf, name: string, typeId: number, node: (t: ValueType) => 
 }
 
 /** A kernel function's arguments from its BTF prototype, read by `at`; its return value by `retAt`. */
-function functionArgs(btf: Btf, fn: string, at: (i: number, t: ValueType) => Node, retAt?: (t: ValueType) => Node): ProbeArgs {
+function functionArgs(
+  btf: Btf,
+  fn: string,
+  at: (i: number, t: ValueType) => Node,
+  retAt?: (t: ValueType) => Node,
+): ProbeArgs {
   const sig = functionSignature(btf, fn);
-  const args = sig.params.map((p, i) => btfArg(btf, p.name || `arg${i}`, p.type, (t) => at(i, t), false, `${fn} argument ${p.name || i}`));
-  const ret = retAt && sig.returnType !== 0 ? btfArg(btf, 'ret', sig.returnType, retAt, false, `${fn} return value`) : undefined;
+  const args = sig.params.map((p, i) =>
+    btfArg(btf, p.name || `arg${i}`, p.type, (t) => at(i, t), false, `${fn} argument ${p.name || i}`),
+  );
+  const ret =
+    retAt && sig.returnType !== 0
+      ? btfArg(btf, 'ret', sig.returnType, retAt, false, `${fn} return value`)
+      : undefined;
   return { args, ret };
 }
 
@@ -68,7 +86,13 @@ function registerArgs(btf: Btf, ret: boolean): ProbeArgs {
   // Registers hold integers: `.string()` or `.as('struct …')` says what one points at.
   const regs = registerOffsets(btf);
   return {
-    args: regs.args.map((off, i) => ({ name: `arg${i}`, type: U64, node: fromSlot(off, U64), btfType: 0, decl: 'u64' })),
+    args: regs.args.map((off, i) => ({
+      name: `arg${i}`,
+      type: U64,
+      node: fromSlot(off, U64),
+      btfType: 0,
+      decl: 'u64',
+    })),
     ret: ret ? { name: 'ret', type: U64, node: fromSlot(regs.ret, U64), btfType: 0, decl: 'u64' } : undefined,
   };
 }
@@ -86,17 +110,43 @@ function tracepointArg(f: TracepointField, user: boolean, what: string): ArgDef 
   const type = fieldValueType(f, user, what);
   const decl = `${f.type} ${f.name}${f.arrayLength !== undefined ? `[${f.arrayLength}]` : ''}`;
   if (type.kind === 'str') {
-    const str: StrNode = f.dataLoc ? { op: 'dataloc', off: f.offset, size: type.size } : { op: 'ctxbytes', off: f.offset, size: type.size };
+    const str: StrNode = f.dataLoc
+      ? { op: 'dataloc', off: f.offset, size: type.size }
+      : { op: 'ctxbytes', off: f.offset, size: type.size };
     return { name: f.name, type, str, btfType: 0, decl };
   }
-  if (type.kind === 'ptr') return { name: f.name, type, node: { op: 'ctx', off: f.offset, size: 8, signed: false }, btfType: 0, decl };
+  if (type.kind === 'ptr')
+    return {
+      name: f.name,
+      type,
+      node: { op: 'ctx', off: f.offset, size: 8, signed: false },
+      btfType: 0,
+      decl,
+    };
   const c = declaredInt(f.type);
   if (c && c.size < f.size) {
     // Syscall tracepoints store every argument in 8 bytes; the C type says how wide it really is.
     const t = intType(c.size, c.signed, what);
-    return { name: f.name, type: t, node: { op: 'cast', a: { op: 'ctx', off: f.offset, size: intType(f.size, false, what).size, signed: false }, size: c.size, signed: c.signed }, btfType: 0, decl };
+    return {
+      name: f.name,
+      type: t,
+      node: {
+        op: 'cast',
+        a: { op: 'ctx', off: f.offset, size: intType(f.size, false, what).size, signed: false },
+        size: c.size,
+        signed: c.signed,
+      },
+      btfType: 0,
+      decl,
+    };
   }
-  return { name: f.name, type, node: { op: 'ctx', off: f.offset, size: (type as { size: 1 | 2 | 4 | 8 }).size, signed: f.signed }, btfType: 0, decl };
+  return {
+    name: f.name,
+    type,
+    node: { op: 'ctx', off: f.offset, size: (type as { size: 1 | 2 | 4 | 8 }).size, signed: f.signed },
+    btfType: 0,
+    decl,
+  };
 }
 
 export interface ArgSource {
@@ -114,7 +164,9 @@ function tracepointArgs(format: TracepointFormat | undefined): ProbeArgs {
   const fields = format.fields.filter((f) => !f.common && f.name !== '__syscall_nr');
   const args = fields.map((f) => tracepointArg(f, user, `${format.name} field ${f.name}`));
   const retIdx = args.findIndex((a) => a.name === 'ret');
-  return retIdx >= 0 && format.name.startsWith('sys_exit_') ? { args: args.filter((_, i) => i !== retIdx), ret: args[retIdx] } : { args };
+  return retIdx >= 0 && format.name.startsWith('sys_exit_')
+    ? { args: args.filter((_, i) => i !== retIdx), ret: args[retIdx] }
+    : { args };
 }
 
 /** The arguments (and return value, for return probes and syscall exits) a probe can read. */
@@ -134,23 +186,34 @@ export function probeArgs(src: ArgSource): ProbeArgs {
         kind === 'kretprobe' ? (t) => fromSlot(regs.ret, t) : undefined,
       );
       // At return the argument registers hold other values: a kretprobe reads only `ret`.
-      return kind === 'kretprobe' ? { args: [], ret: out.ret } : { args: out.args.slice(0, regs.args.length) };
+      return kind === 'kretprobe'
+        ? { args: [], ret: out.ret }
+        : { args: out.args.slice(0, regs.args.length) };
     }
     case 'fentry':
     case 'fexit': {
       const n = functionSignature(btf, src.target).params.length;
-      return functionArgs(btf, src.target, (i, t) => fromSlot(8 * i, t), kind === 'fexit' ? (t) => fromSlot(8 * n, t) : undefined);
+      return functionArgs(
+        btf,
+        src.target,
+        (i, t) => fromSlot(8 * i, t),
+        kind === 'fexit' ? (t) => fromSlot(8 * n, t) : undefined,
+      );
     }
     case 'tp_btf': {
       const id = btf.findId(`btf_trace_${src.target}`, 'typedef');
       if (id === undefined) throw new Error(`tp_btf: no tracepoint '${src.target}' in the kernel's BTF`);
       const ptr = resolveType(btf, id);
       const proto = ptr.kind === 'ptr' ? resolveType(btf, ptr.type) : ptr;
-      if (proto.kind !== 'func_proto') throw new Error(`tp_btf: btf_trace_${src.target} is not a function pointer`);
+      if (proto.kind !== 'func_proto')
+        throw new Error(`tp_btf: btf_trace_${src.target} is not a function pointer`);
       // params[0] is the tracepoint's `void *__data`; the program sees the rest from ctx[0]. The
       // typedef's prototype has no parameter names; the kernel's __bpf_trace_<event> function,
       // same parameters, has them.
-      const named = btf.findId(`__bpf_trace_${src.target}`, 'func') !== undefined ? functionSignature(btf, `__bpf_trace_${src.target}`).params : [];
+      const named =
+        btf.findId(`__bpf_trace_${src.target}`, 'func') !== undefined
+          ? functionSignature(btf, `__bpf_trace_${src.target}`).params
+          : [];
       const args = proto.params.slice(1).map((p, i) => {
         const name = p.name || named[i + 1]?.name || `arg${i}`;
         return btfArg(btf, name, p.type, (t) => fromSlot(8 * i, t), false, `${src.target} argument ${name}`);

@@ -43,7 +43,10 @@ export interface AttachInput {
 }
 
 /** Loads the program for `spec` and attaches it. On failure nothing stays open. */
-export async function loadAndAttach(spec: ProbeSpec, input: AttachInput): Promise<{ program: Program; link: Link }> {
+export async function loadAndAttach(
+  spec: ProbeSpec,
+  input: AttachInput,
+): Promise<{ program: Program; link: Link }> {
   const { instructions, maps, name } = input;
   let program: Program | undefined;
   try {
@@ -62,7 +65,11 @@ export async function loadAndAttach(spec: ProbeSpec, input: AttachInput): Promis
       case 'uretprobe': {
         const { attachUprobe } = await import('../link/uprobe.js');
         program = Program.load({ type: 'kprobe', instructions, maps, name });
-        const link = attachUprobe(program, spec.binary as string, { symbol: spec.target, retprobe: spec.kind === 'uretprobe', pid: input.pid });
+        const link = attachUprobe(program, spec.binary as string, {
+          symbol: spec.target,
+          retprobe: spec.kind === 'uretprobe',
+          pid: input.pid,
+        });
         return { program, link };
       }
       case 'kprobe':

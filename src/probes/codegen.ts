@@ -1,14 +1,34 @@
 // Compiles probe expressions into builder code. Conventions: R6 holds the context for the whole
 // program, R9 a reserved ringbuf record while one is being filled; a scalar is computed into R0
 // using R0-R5 and stack slots only (helpers clobber R0-R5), so R6-R9 survive every expression.
-import { type Builder, type CompareOp, R0, R1, R2, R3, R6, R10, type Register, W0 } from '../../isa/builder.js';
+import {
+  type Builder,
+  type CompareOp,
+  R0,
+  R1,
+  R2,
+  R3,
+  R6,
+  R10,
+  type Register,
+  W0,
+} from '../../isa/builder.js';
 import type { IntSize } from './types.js';
 import type { Cond, KeyPart, Node, StrNode } from './value.js';
 
 const LOAD = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const;
 const NEGATE: Record<CompareOp, CompareOp | undefined> = {
-  '==': '!=', '!=': '==', '>': '<=', '<=': '>', '<': '>=', '>=': '<',
-  's>': 's<=', 's<=': 's>', 's<': 's>=', 's>=': 's<', '&': undefined,
+  '==': '!=',
+  '!=': '==',
+  '>': '<=',
+  '<=': '>',
+  '<': '>=',
+  '>=': '<',
+  's>': 's<=',
+  's<=': 's>',
+  's<': 's>=',
+  's>=': 's<',
+  '&': undefined,
 };
 
 /** The builder's name for a probe map (resolved to the map's fd at load time). */
@@ -74,7 +94,10 @@ export class CodeGen {
         b.ldx('u64', R0, R10, node.off);
         return;
       case 'stackid':
-        b.mov(R1, R6).ldMap(R2, mapRef(node.map)).mov(R3, node.user ? BPF_F_USER_STACK : 0).call('get_stackid');
+        b.mov(R1, R6)
+          .ldMap(R2, mapRef(node.map))
+          .mov(R3, node.user ? BPF_F_USER_STACK : 0)
+          .call('get_stackid');
         return;
       case 'var': {
         const off = this.vars.get(node.id);
@@ -167,7 +190,9 @@ export class CodeGen {
     const done = b.newLabel('lin_done');
     this.scalar(node.a);
     b.loadImm64(R1, BigInt(node.min)).jslt(R0, R1, under).sub(R0, R1).div(R0, node.step).add(R0, 1);
-    b.jle(R0, node.n + 1, done).mov(R0, node.n + 1).ja(done);
+    b.jle(R0, node.n + 1, done)
+      .mov(R0, node.n + 1)
+      .ja(done);
     b.label(under).mov(R0, 0).label(done);
   }
 

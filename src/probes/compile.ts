@@ -114,7 +114,13 @@ function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number)
   const val = b.stackAlloc(8, 8);
   load(b);
   b.stx('u64', R10, val, R1);
-  b.ldMap(R1, ref).mov(R2, R10).add(R2, at).mov(R3, R10).add(R3, val).mov(R4, NOEXIST).call('map_update_elem');
+  b.ldMap(R1, ref)
+    .mov(R2, R10)
+    .add(R2, at)
+    .mov(R3, R10)
+    .add(R3, val)
+    .mov(R4, NOEXIST)
+    .call('map_update_elem');
   b.jeq(R0, 0, done);
   // Another CPU inserted the key first: add to its entry.
   b.ldMap(R1, ref).mov(R2, R10).add(R2, at).call('map_lookup_elem').jeq(R0, 0, done);
@@ -124,7 +130,9 @@ function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number)
 
 function emit(g: CodeGen, site: EmitSite): void {
   const b = g.b;
-  const layout = (site.layout ??= recordLayout(site.fields.map((f) => ({ name: f.name, type: f.value.type as never }))));
+  const layout = (site.layout ??= recordLayout(
+    site.fields.map((f) => ({ name: f.name, type: f.value.type as never })),
+  ));
   // 1. Every scalar (and every string's address) into a stack slot, while nothing is reserved.
   const slots = site.fields.map((f) => {
     const node = f.value.str ? (f.value.str.op === 'str' ? f.value.str.addr : undefined) : f.value.node;
@@ -146,7 +154,10 @@ function emit(g: CodeGen, site: EmitSite): void {
     const v = site.fields[i]?.value;
     const slot = slots[i];
     if (v?.str) {
-      const str = v.str.op === 'str' && slot !== undefined ? { ...v.str, addr: { op: 'stack', off: slot } as Node } : v.str;
+      const str =
+        v.str.op === 'str' && slot !== undefined
+          ? { ...v.str, addr: { op: 'stack', off: slot } as Node }
+          : v.str;
       g.stringInto(str, R9, f.offset, f.size);
     } else if (slot !== undefined) {
       b.ldx('u64', R0, R10, slot).stx(LOAD[f.size as 1 | 2 | 4 | 8], R9, f.offset, R0);

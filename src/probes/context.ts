@@ -6,11 +6,21 @@ import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from './args.js';
 import type { RecordLayout } from './record.js';
 import { isReturnProbe, type ProbeKind } from './spec.js';
-import { S64, U32, U64, type IntType, type PtrType, type StrType } from './types.js';
+import { type IntType, type PtrType, S64, type StrType, U32, U64 } from './types.js';
 
 /** The map `p.stack()` records stacks in. */
 export const STACKS_MAP = 'stacks';
-import { Condition, type Cond, type KeyPart, type Node, scalarValue, stringValue, Value, type ValueEnv } from './value.js';
+
+import {
+  type Cond,
+  Condition,
+  type KeyPart,
+  type Node,
+  scalarValue,
+  stringValue,
+  Value,
+  type ValueEnv,
+} from './value.js';
 
 /** A map key: one value, or a tuple of values. */
 export type KeyInput = Value<unknown> | readonly Value<unknown>[];
@@ -64,10 +74,16 @@ export interface Emit<T> {
 }
 
 function keyParts(key: KeyInput | undefined, what: string): { parts: KeyPart[]; names: string[] } {
-  const list = key === undefined ? [] : Array.isArray(key) ? (key as readonly Value<unknown>[]) : [key as Value<unknown>];
+  const list =
+    key === undefined
+      ? []
+      : Array.isArray(key)
+        ? (key as readonly Value<unknown>[])
+        : [key as Value<unknown>];
   const parts = list.map((v): KeyPart => {
     if (v.type.kind === 'str') return { str: v.string_(what), type: v.type };
-    if (v.type.kind === 'struct') throw new TypeError(`${what}: '${v.label}' is a struct; key on one of its fields`);
+    if (v.type.kind === 'struct')
+      throw new TypeError(`${what}: '${v.label}' is a struct; key on one of its fields`);
     return { node: v.scalar(what), type: v.type };
   });
   return { parts, names: list.map((v) => v.label) };
@@ -84,7 +100,14 @@ export class ProbeContext {
   readonly #host: ProbeHost;
 
   /** @internal */
-  constructor(kind: ProbeKind, target: string, args: ProbeArgs, btf: () => Btf, host: ProbeHost, userMemory: boolean) {
+  constructor(
+    kind: ProbeKind,
+    target: string,
+    args: ProbeArgs,
+    btf: () => Btf,
+    host: ProbeHost,
+    userMemory: boolean,
+  ) {
     this.kind = kind;
     this.target = target;
     this.#args = args;
@@ -105,7 +128,9 @@ export class ProbeContext {
     if (!a) {
       const list = args.map((x) => x.name).join(', ') || 'none';
       const why = isReturnProbe(this.kind) ? ' (a return probe sees only ret())' : '';
-      throw new TypeError(`${this.kind}:${this.target} has no argument ${typeof which === 'number' ? `#${which}` : `'${which}'`}${why}; it has: ${list}`);
+      throw new TypeError(
+        `${this.kind}:${this.target} has no argument ${typeof which === 'number' ? `#${which}` : `'${which}'`}${why}; it has: ${list}`,
+      );
     }
     return this.#value(a);
   }
@@ -123,7 +148,10 @@ export class ProbeContext {
   /** The return value (kretprobe, fexit, uretprobe, sys_exit_* tracepoints). */
   ret(): Value<number | bigint | string> {
     const r = this.#args.ret;
-    if (!r) throw new TypeError(`${this.kind}:${this.target} has no return value (use a return probe: kretprobe, fexit, uretprobe)`);
+    if (!r)
+      throw new TypeError(
+        `${this.kind}:${this.target} has no return value (use a return probe: kretprobe, fexit, uretprobe)`,
+      );
     return this.#value(r);
   }
 
@@ -165,12 +193,22 @@ export class ProbeContext {
    */
   stack(opts: { user?: boolean } = {}): Value<number> {
     this.#host.useMap({ name: STACKS_MAP, kind: 'stacks', key: [], keyNames: [] }, 'stack()');
-    return scalarValue<number>(this.#env, S64, { op: 'stackid', map: STACKS_MAP, user: opts.user ?? false }, opts.user ? 'ustack' : 'kstack');
+    return scalarValue<number>(
+      this.#env,
+      S64,
+      { op: 'stackid', map: STACKS_MAP, user: opts.user ?? false },
+      opts.user ? 'ustack' : 'kstack',
+    );
   }
 
   /** A constant, for arithmetic and keys. */
   constant(n: number | bigint): Value<number> {
-    return scalarValue<number>(this.#env, n < 0 ? { kind: 'int', size: 8, signed: true } : U64, { op: 'const', value: BigInt(n) }, String(n));
+    return scalarValue<number>(
+      this.#env,
+      n < 0 ? { kind: 'int', size: 8, signed: true } : U64,
+      { op: 'const', value: BigInt(n) },
+      String(n),
+    );
   }
 
   /** Ends the probe here for events where `cond` is false. */
@@ -182,7 +220,8 @@ export class ProbeContext {
   /** Sends a record to user space; listeners get it as an object of decoded fields. */
   emit<F extends Record<string, Value<unknown>>>(fields: F): Emit<Emitted<F>> {
     const list = Object.entries(fields).map(([name, value]) => {
-      if (value.type.kind === 'struct') throw new TypeError(`emit: '${name}' is a struct; emit one of its fields`);
+      if (value.type.kind === 'struct')
+        throw new TypeError(`emit: '${name}' is a struct; emit one of its fields`);
       return { name, value };
     });
     const site = this.#host.newSite(list);
@@ -190,7 +229,14 @@ export class ProbeContext {
     return { site };
   }
 
-  #add(kind: AggregationKind, map: string, key: KeyInput | undefined, value: Node | number, linear?: MapUse['linear'], bucket?: Node): void {
+  #add(
+    kind: AggregationKind,
+    map: string,
+    key: KeyInput | undefined,
+    value: Node | number,
+    linear?: MapUse['linear'],
+    bucket?: Node,
+  ): void {
     const what = `${kind}('${map}')`;
     const { parts, names } = keyParts(key, what);
     if (bucket) parts.push({ node: bucket, type: U64 });
@@ -200,7 +246,8 @@ export class ProbeContext {
 
   #amount(x: Amount, what: string): Node | number {
     if (typeof x === 'number') {
-      if (!Number.isInteger(x) || x < -0x8000_0000 || x > 0x7fff_ffff) throw new RangeError(`${what}: ${x} is not a 32-bit integer`);
+      if (!Number.isInteger(x) || x < -0x8000_0000 || x > 0x7fff_ffff)
+        throw new RangeError(`${what}: ${x} is not a 32-bit integer`);
       return x;
     }
     return x.scalar(what);
@@ -226,9 +273,15 @@ export class ProbeContext {
   }
 
   /** A linear histogram: buckets of `step` from `min` to `max` (plus under and over). */
-  lhist(name: string, value: Value<unknown>, range: { min: number; max: number; step: number }, key?: KeyInput): this {
+  lhist(
+    name: string,
+    value: Value<unknown>,
+    range: { min: number; max: number; step: number },
+    key?: KeyInput,
+  ): this {
     const { min, max, step } = range;
-    if (!(step > 0) || !(max > min) || !Number.isInteger(step)) throw new RangeError(`lhist('${name}'): needs an integer step > 0 and max > min`);
+    if (!(step > 0) || !(max > min) || !Number.isInteger(step))
+      throw new RangeError(`lhist('${name}'): needs an integer step > 0 and max > min`);
     const n = Math.ceil((max - min) / step);
     const bucket: Node = { op: 'linear', a: value.scalar(`lhist('${name}')`), min, step, n };
     this.#add('lhist', name, key, 1, range, bucket);
@@ -253,13 +306,22 @@ export class ProbeContext {
     return {
       set: (key, value) => {
         const v = this.#amount(value, `map('${name}').set`);
-        this.actions.push({ op: 'set', map: name, key: use(key, `map('${name}').set`), value: typeof v === 'number' ? { op: 'const', value: BigInt(v) } : v });
+        this.actions.push({
+          op: 'set',
+          map: name,
+          key: use(key, `map('${name}').set`),
+          value: typeof v === 'number' ? { op: 'const', value: BigInt(v) } : v,
+        });
       },
       get: (key) => {
         // Read now, so a later set() or delete() of the same key does not change what was read.
         const parts = use(key, `map('${name}').get`);
         const id = this.actions.length;
-        this.actions.push({ op: 'let', id, node: { op: 'lookup', map: name, key: parts, size: 8, signed: false } });
+        this.actions.push({
+          op: 'let',
+          id,
+          node: { op: 'lookup', map: name, key: parts, size: 8, signed: false },
+        });
         return scalarValue<number>(this.#env, U64, { op: 'var', id }, `${name}[]`);
       },
       delete: (key) => {

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { tracefsPath } from '../tracefs.js';
 import type { ProbeSpec } from './spec.js';
 
-const SYSCALL_PREFIXES = /^(?:__x64_sys_|__ia32_sys_|__arm64_sys_|__se_sys_|__do_sys_|ksys_|do_sys_|do_|sys_)/;
+const SYSCALL_PREFIXES =
+  /^(?:__x64_sys_|__ia32_sys_|__arm64_sys_|__se_sys_|__do_sys_|ksys_|do_sys_|do_|sys_)/;
 
 /** The syscall a kernel function implements, judged by name and confirmed by its tracepoint. */
 export function syscallOf(fn: string): string | undefined {
@@ -26,7 +27,15 @@ export function fallbackChain(spec: ProbeSpec): ProbeSpec[] {
     const name = syscallOf(fn);
     if (!name) return [];
     const target = `syscalls:sys_${phase}_${name}`;
-    return [{ kind: 'tracepoint', target, category: 'syscalls', event: `sys_${phase}_${name}`, text: `tracepoint:${target}` }];
+    return [
+      {
+        kind: 'tracepoint',
+        target,
+        category: 'syscalls',
+        event: `sys_${phase}_${name}`,
+        text: `tracepoint:${target}`,
+      },
+    ];
   };
   const as = (kind: ProbeSpec['kind']): ProbeSpec => ({ kind, target: fn, text: `${kind}:${fn}` });
   switch (spec.kind) {

@@ -19,7 +19,9 @@ export function formatHistogram(buckets: readonly Bucket[], unit = 'value'): str
   const max = Math.max(...rows.map((b) => b.count));
   const span = Math.max(...rows.map((b) => `${bound(b.low)} -> ${bound(b.high)}`.length), unit.length);
   const countWidth = Math.max(8, String(max).length);
-  const lines = [`${unit.padStart(Math.ceil(span / 2) + 10).padEnd(span + 8)} : ${'count'.padEnd(countWidth)} distribution`];
+  const lines = [
+    `${unit.padStart(Math.ceil(span / 2) + 10).padEnd(span + 8)} : ${'count'.padEnd(countWidth)} distribution`,
+  ];
   for (const b of rows) {
     const range = `${bound(b.low).padStart(Math.ceil(span / 2) + 4)} -> ${bound(b.high)}`.padEnd(span + 8);
     const stars = '*'.repeat(max === 0 ? 0 : Math.round((b.count / max) * BAR));

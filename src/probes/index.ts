@@ -1,10 +1,11 @@
 // Probes in TypeScript: the tracer session, probe contexts and values, aggregations.
-export { Tracer, Probe, ProbeError, type TracerOptions, type ProbeBody } from './tracer.js';
-export { ProbeContext, type Emit, type Emitted, type KeyInput, type Amount } from './context.js';
-export { Value, Condition } from './value.js';
+
 export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
-export { parseProbeSpec, formatProbeSpec, ProbeSpecError, type ProbeSpec, type ProbeKind } from './spec.js';
+export { type ArgDef, type ProbeArgs, probeArgs } from './args.js';
+export { type CompileInput, compileProbe } from './compile.js';
+export { type Amount, type Emit, type Emitted, type KeyInput, ProbeContext } from './context.js';
 export { fallbackChain, syscallOf } from './fallback.js';
-export { compileProbe, type CompileInput } from './compile.js';
-export { probeArgs, type ArgDef, type ProbeArgs } from './args.js';
 export { formatHistogram } from './histogram-text.js';
+export { formatProbeSpec, type ProbeKind, type ProbeSpec, ProbeSpecError, parseProbeSpec } from './spec.js';
+export { Probe, type ProbeBody, ProbeError, Tracer, type TracerOptions } from './tracer.js';
+export { Condition, Value } from './value.js';

@@ -62,10 +62,17 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 export function parseProbeSpec(text: string): ProbeSpec {
   const colon = text.indexOf(':');
-  if (colon < 0) throw new ProbeSpecError(text, 'expected TYPE:TARGET, e.g. kprobe:do_unlinkat or tracepoint:syscalls:sys_enter_openat');
+  if (colon < 0)
+    throw new ProbeSpecError(
+      text,
+      'expected TYPE:TARGET, e.g. kprobe:do_unlinkat or tracepoint:syscalls:sys_enter_openat',
+    );
   const kind = ALIASES[text.slice(0, colon)];
   if (!kind)
-    throw new ProbeSpecError(text, `unknown probe type '${text.slice(0, colon)}' (kprobe, kretprobe, fentry, fexit, tracepoint, tp_btf, uprobe, uretprobe)`);
+    throw new ProbeSpecError(
+      text,
+      `unknown probe type '${text.slice(0, colon)}' (kprobe, kretprobe, fentry, fexit, tracepoint, tp_btf, uprobe, uretprobe)`,
+    );
   const rest = text.slice(colon + 1);
   if (kind === 'tracepoint') {
     const m = /^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)$/.exec(rest);
@@ -79,13 +86,20 @@ export function parseProbeSpec(text: string): ProbeSpec {
     if (!IDENT.test(symbol)) throw new ProbeSpecError(text, `'${symbol}' is not a symbol name`);
     return { kind, target: symbol, binary: rest.slice(0, at), text };
   }
-  if (!IDENT.test(rest)) throw new ProbeSpecError(text, `'${rest}' is not a ${kind === 'tp_btf' ? 'tracepoint' : 'function'} name`);
+  if (!IDENT.test(rest))
+    throw new ProbeSpecError(
+      text,
+      `'${rest}' is not a ${kind === 'tp_btf' ? 'tracepoint' : 'function'} name`,
+    );
   return { kind, target: rest, text };
 }
 
 export function formatProbeSpec(spec: Pick<ProbeSpec, 'kind' | 'target' | 'binary'>): string {
-  return spec.binary !== undefined ? `${spec.kind}:${spec.binary}:${spec.target}` : `${spec.kind}:${spec.target}`;
+  return spec.binary !== undefined
+    ? `${spec.kind}:${spec.binary}:${spec.target}`
+    : `${spec.kind}:${spec.target}`;
 }
 
 /** True for the kinds that run at a function's return. */
-export const isReturnProbe = (kind: ProbeKind): boolean => kind === 'kretprobe' || kind === 'fexit' || kind === 'uretprobe';
+export const isReturnProbe = (kind: ProbeKind): boolean =>
+  kind === 'kretprobe' || kind === 'fexit' || kind === 'uretprobe';

@@ -21,8 +21,8 @@ import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
 import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
 import { fallbackChain } from './fallback.js';
-import { recordDecoder, recordLayout, type RecordDecoder } from './record.js';
-import { formatProbeSpec, parseProbeSpec, type ProbeSpec } from './spec.js';
+import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
+import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
 import type { Cond } from './value.js';
 
 export interface TracerOptions {
@@ -148,7 +148,13 @@ export class Tracer implements Disposable {
   #filters(): Cond[] {
     const out: Cond[] = [];
     const { pid, comm } = this.#opts;
-    if (pid !== undefined) out.push({ op: 'cmp', cmp: '==', a: { op: 'call', helper: 'get_current_pid_tgid', part: 'hi' }, b: { op: 'const', value: BigInt(pid) } });
+    if (pid !== undefined)
+      out.push({
+        op: 'cmp',
+        cmp: '==',
+        a: { op: 'call', helper: 'get_current_pid_tgid', part: 'hi' },
+        b: { op: 'const', value: BigInt(pid) },
+      });
     if (comm !== undefined) out.push({ op: 'streq', s: { op: 'comm', size: 16 }, text: comm });
     return out;
   }
@@ -187,24 +193,43 @@ export class Tracer implements Disposable {
       if (err instanceof AttachError) return stripKind(err.message);
       throw err;
     }
-    const instructions = compileProbe({ actions: ctx.actions, filters: this.#filters(), keyless: (m) => this.#uses.get(m)?.key.length === 0 });
+    const instructions = compileProbe({
+      actions: ctx.actions,
+      filters: this.#filters(),
+      keyless: (m) => this.#uses.get(m)?.key.length === 0,
+    });
     this.#ensureMaps();
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
     try {
-      const { program, link } = await loadAndAttach(spec, { instructions, maps: (m: string) => this.#maps.get(m), name, pid: this.#opts.pid });
+      const { program, link } = await loadAndAttach(spec, {
+        instructions,
+        maps: (m: string) => this.#maps.get(m),
+        name,
+        pid: this.#opts.pid,
+      });
       probe.program = program;
       probe.link = link;
       return undefined;
     } catch (err) {
       if (err instanceof VerifierError) throw err;
       if (err instanceof AttachError) return stripKind(err.message);
-      if (err instanceof BpfError && (err.errno === Errno.EPERM || err.errno === Errno.EINVAL || err.errno === Errno.ENOTSUPP || err.errno === 524)) return err.message;
+      if (
+        err instanceof BpfError &&
+        (err.errno === Errno.EPERM ||
+          err.errno === Errno.EINVAL ||
+          err.errno === Errno.ENOTSUPP ||
+          err.errno === 524)
+      )
+        return err.message;
       throw err;
     }
   }
 
   #context(probe: Probe<unknown>, spec: ProbeSpec): ProbeContext {
-    const format = spec.kind === 'tracepoint' ? tracepointFormat(spec.category as string, spec.event as string) : undefined;
+    const format =
+      spec.kind === 'tracepoint'
+        ? tracepointFormat(spec.category as string, spec.event as string)
+        : undefined;
     const args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
     const user = spec.kind === 'uprobe' || spec.kind === 'uretprobe' || spec.category === 'syscalls';
     const host = {
@@ -229,7 +254,10 @@ export class Tracer implements Disposable {
       known.kind === use.kind &&
       known.key.length === use.key.length &&
       known.key.every((k, i) => JSON.stringify(k) === JSON.stringify(use.key[i]));
-    if (!same) throw new TypeError(`${where}: map '${use.name}' is already a ${known.kind} keyed by [${known.keyNames.join(', ')}]; use another name`);
+    if (!same)
+      throw new TypeError(
+        `${where}: map '${use.name}' is already a ${known.kind} keyed by [${known.keyNames.join(', ')}]; use another name`,
+      );
   }
 
   /** Creates the maps the probes compiled so far use. */
@@ -238,8 +266,23 @@ export class Tracer implements Disposable {
       if (!this.#maps.has(ref)) this.#maps.set(ref, make());
     };
     if (this.#sites.length > 0) {
-      create(RINGBUF_REF, () => BpfMap.create({ type: 'ringbuf', maxEntries: this.#opts.ringbufBytes ?? DEFAULT_RINGBUF, name: 'events' }) as BpfMap<unknown, unknown>);
-      create(LOST_REF, () => Aggregation.createMap({ name: 'lost', kind: 'count', key: [], keyNames: [] }, 1) as unknown as BpfMap<unknown, unknown>);
+      create(
+        RINGBUF_REF,
+        () =>
+          BpfMap.create({
+            type: 'ringbuf',
+            maxEntries: this.#opts.ringbufBytes ?? DEFAULT_RINGBUF,
+            name: 'events',
+          }) as BpfMap<unknown, unknown>,
+      );
+      create(
+        LOST_REF,
+        () =>
+          Aggregation.createMap(
+            { name: 'lost', kind: 'count', key: [], keyNames: [] },
+            1,
+          ) as unknown as BpfMap<unknown, unknown>,
+      );
     }
     for (const use of this.#uses.values()) {
       create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
@@ -264,7 +307,9 @@ export class Tracer implements Disposable {
         return go;
       },
     };
-    this.#reader = RingBufReader.open(ring as unknown as { fd: number; maxEntries: number }, { decode: codec });
+    this.#reader = RingBufReader.open(ring as unknown as { fd: number; maxEntries: number }, {
+      decode: codec,
+    });
   }
 
   /** Delivers the records waiting now (up to `max`) to the probes' listeners; returns how many. */
@@ -275,12 +320,14 @@ export class Tracer implements Disposable {
   /** Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains. */
   async run(opts: { signal?: AbortSignal; durationMs?: number } = {}): Promise<void> {
     if (!this.#started) await this.start();
-    const signals = [opts.signal, opts.durationMs !== undefined ? AbortSignal.timeout(opts.durationMs) : undefined].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
+    const signals = [
+      opts.signal,
+      opts.durationMs !== undefined ? AbortSignal.timeout(opts.durationMs) : undefined,
+    ].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
     this.#reader?.subscribe(proceed, { signal, batch: BATCH });
-    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (!signal.aborted)
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
     this.drain(BATCH * 4);
   }
@@ -295,12 +342,15 @@ export class Tracer implements Disposable {
   aggregation(name: string): Aggregation {
     const use = this.#uses.get(name);
     const map = this.#maps.get(mapRef(name));
-    if (!use || !map) throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
+    if (!use || !map)
+      throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
     return new Aggregation(use, map);
   }
 
   get aggregations(): string[] {
-    return [...this.#uses.values()].filter((u) => u.kind !== 'store' && u.kind !== 'stacks').map((u) => u.name);
+    return [...this.#uses.values()]
+      .filter((u) => u.kind !== 'store' && u.kind !== 'stacks')
+      .map((u) => u.name);
   }
 
   /** The frames of a stack id from `p.stack()`, innermost first, as `function+0xoffset`. */
@@ -329,5 +379,8 @@ export class Tracer implements Disposable {
 
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */
 function stripKind(message: string): string {
-  return message.replace(/^(kprobe|kretprobe|fentry|fexit|tp_btf|uprobe|uretprobe|tracepoint)\b[^:]*:\s*/, '');
+  return message.replace(
+    /^(kprobe|kretprobe|fentry|fexit|tp_btf|uprobe|uretprobe|tracepoint)\b[^:]*:\s*/,
+    '',
+  );
 }

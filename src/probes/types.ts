@@ -59,11 +59,17 @@ export function btfValueType(btf: Btf, id: number, user: boolean, what: string):
     default:
   }
   const size = t.kind === 'void' ? 0 : sizeOf(btf, t.id);
-  throw new RangeError(`${what}: a ${t.kind}${t.name ? ` ${t.name}` : ''} (${size} bytes) is not a scalar; read one of its fields`);
+  throw new RangeError(
+    `${what}: a ${t.kind}${t.name ? ` ${t.name}` : ''} (${size} bytes) is not a scalar; read one of its fields`,
+  );
 }
 
 /** A tracepoint field's C declaration (`const char * filename`, `int dfd`, `char comm[16]`). */
-export function fieldValueType(decl: { type: string; size: number; signed: boolean; arrayLength?: number; dataLoc: boolean }, user: boolean, what: string): ValueType {
+export function fieldValueType(
+  decl: { type: string; size: number; signed: boolean; arrayLength?: number; dataLoc: boolean },
+  user: boolean,
+  what: string,
+): ValueType {
   const type = decl.type.trim();
   if (decl.dataLoc) return { kind: 'str', size: 256 };
   if (decl.arrayLength !== undefined && /\bchar\b/.test(type)) return { kind: 'str', size: decl.arrayLength };

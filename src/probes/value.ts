@@ -4,7 +4,17 @@
 import { findMember, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { CompareOp } from '../../isa/builder.js';
-import { btfValueType, type Decoded, type IntSize, type IntType, type PtrType, S64, type StrType, U64, type ValueType } from './types.js';
+import {
+  btfValueType,
+  type Decoded,
+  type IntSize,
+  type IntType,
+  type PtrType,
+  S64,
+  type StrType,
+  U64,
+  type ValueType,
+} from './types.js';
 
 export type AluName = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh';
 
@@ -111,7 +121,9 @@ export class Value<T = number> {
   /** @internal the scalar expression, or an error naming what the value is instead. */
   scalar(what: string): Node {
     if (this.node && (this.type.kind === 'int' || this.type.kind === 'ptr')) return this.node;
-    throw new TypeError(`${what}: '${this.label}' is a ${this.type.kind === 'str' ? 'string' : 'struct'}, not a number`);
+    throw new TypeError(
+      `${what}: '${this.label}' is a ${this.type.kind === 'str' ? 'string' : 'struct'}, not a number`,
+    );
   }
 
   /** @internal the string expression. */
@@ -157,14 +169,21 @@ export class Value<T = number> {
       );
     }
     if (found.member.bitfieldSize !== 0)
-      throw new TypeError(`field '${name}' of ${t.kind} ${t.name} is a bitfield, which probes do not read yet`);
+      throw new TypeError(
+        `field '${name}' of ${t.kind} ${t.name} is a bitfield, which probes do not read yet`,
+      );
     const off = found.bitOffset / 8;
-    const addr: Node = off === 0 ? base : { op: 'alu', alu: 'add', a: base, b: { op: 'const', value: BigInt(off) }, signed: false };
+    const addr: Node =
+      off === 0
+        ? base
+        : { op: 'alu', alu: 'add', a: base, b: { op: 'const', value: BigInt(off) }, signed: false };
     const label = `${this.label}->${name}`;
     const mt = resolveType(btf, found.member.type);
-    if (mt.kind === 'struct' || mt.kind === 'union') return new Value(this.env, { kind: 'struct', id: mt.id, user }, addr, undefined, label);
+    if (mt.kind === 'struct' || mt.kind === 'union')
+      return new Value(this.env, { kind: 'struct', id: mt.id, user }, addr, undefined, label);
     const vt = btfValueType(btf, found.member.type, user, `field '${label}'`);
-    if (vt.kind === 'str') return new Value(this.env, vt, undefined, { op: 'str', addr, user, size: vt.size }, label);
+    if (vt.kind === 'str')
+      return new Value(this.env, vt, undefined, { op: 'str', addr, user, size: vt.size }, label);
     const size = vt.kind === 'ptr' ? 8 : vt.size;
     const signed = vt.kind === 'int' && vt.signed;
     return new Value(this.env, vt, { op: 'read', addr, size, signed, user }, undefined, label);
@@ -189,54 +208,120 @@ export class Value<T = number> {
     // A pointer, or a register-sized integer holding one (uprobe arguments have no types).
     const t = this.type;
     if (t.kind !== 'ptr' && !(t.kind === 'int' && t.size === 8))
-      throw new TypeError(`string(): '${this.label}' is ${t.kind === 'int' ? `a ${t.size}-byte integer` : 'a struct'}, not a char pointer`);
+      throw new TypeError(
+        `string(): '${this.label}' is ${t.kind === 'int' ? `a ${t.size}-byte integer` : 'a struct'}, not a char pointer`,
+      );
     const size = max ?? 64;
-    if (!Number.isInteger(size) || size < 1 || size > 4096) throw new RangeError(`string(): size ${size} is not in 1..4096`);
+    if (!Number.isInteger(size) || size < 1 || size > 4096)
+      throw new RangeError(`string(): size ${size} is not in 1..4096`);
     const user = opts.user ?? (t.kind === 'ptr' ? t.user : this.env.userMemory);
-    return new Value(this.env, { kind: 'str', size }, undefined, { op: 'str', addr: this.node as Node, user, size }, this.label);
+    return new Value(
+      this.env,
+      { kind: 'str', size },
+      undefined,
+      { op: 'str', addr: this.node as Node, user, size },
+      this.label,
+    );
   }
 
   #cast(size: IntSize, signed: boolean): Value<number> {
     const a = this.scalar(`cast of '${this.label}'`);
-    return new Value(this.env, { kind: 'int', size, signed }, { op: 'cast', a, size, signed }, undefined, this.label);
+    return new Value(
+      this.env,
+      { kind: 'int', size, signed },
+      { op: 'cast', a, size, signed },
+      undefined,
+      this.label,
+    );
   }
-  u8(): Value<number> { return this.#cast(1, false); }
-  u16(): Value<number> { return this.#cast(2, false); }
-  u32(): Value<number> { return this.#cast(4, false); }
-  u64(): Value<number> { return this.#cast(8, false); }
-  s8(): Value<number> { return this.#cast(1, true); }
-  s16(): Value<number> { return this.#cast(2, true); }
-  s32(): Value<number> { return this.#cast(4, true); }
-  s64(): Value<number> { return this.#cast(8, true); }
+  u8(): Value<number> {
+    return this.#cast(1, false);
+  }
+  u16(): Value<number> {
+    return this.#cast(2, false);
+  }
+  u32(): Value<number> {
+    return this.#cast(4, false);
+  }
+  u64(): Value<number> {
+    return this.#cast(8, false);
+  }
+  s8(): Value<number> {
+    return this.#cast(1, true);
+  }
+  s16(): Value<number> {
+    return this.#cast(2, true);
+  }
+  s32(): Value<number> {
+    return this.#cast(4, true);
+  }
+  s64(): Value<number> {
+    return this.#cast(8, true);
+  }
 
   /** Reinterprets an integer as a pointer to BTF type `typeName` (`'struct file'`) in kernel memory. */
   as(typeName: string, opts: { user?: boolean } = {}): Value<bigint> {
     const btf = this.env.btf();
     const m = /^\s*(struct|union)?\s*([A-Za-z_]\w*)\s*$/.exec(typeName);
-    const id = m ? btf.findId(m[2] as string, (m[1] as 'struct' | 'union' | undefined) ?? 'struct') ?? btf.findId(m[2] as string, 'typedef') : undefined;
+    const id = m
+      ? (btf.findId(m[2] as string, (m[1] as 'struct' | 'union' | undefined) ?? 'struct') ??
+        btf.findId(m[2] as string, 'typedef'))
+      : undefined;
     if (id === undefined) throw new TypeError(`as('${typeName}'): no such type in the kernel's BTF`);
     const to = resolveType(btf, id);
     const char = to.kind === 'int' && to.size === 1;
-    return new Value(this.env, { kind: 'ptr', to: id, user: opts.user ?? false, char }, this.scalar(`as('${typeName}')`), undefined, this.label);
+    return new Value(
+      this.env,
+      { kind: 'ptr', to: id, user: opts.user ?? false, char },
+      this.scalar(`as('${typeName}')`),
+      undefined,
+      this.label,
+    );
   }
 
   #alu(alu: AluName, x: Operand, sign = isSigned(this) || isSigned(x)): Value<number> {
     const a = this.scalar(alu);
     const b = operandNode(x, alu);
-    return new Value(this.env, sign ? S64 : U64, { op: 'alu', alu, a, b, signed: sign }, undefined, `${this.label} ${alu}`);
+    return new Value(
+      this.env,
+      sign ? S64 : U64,
+      { op: 'alu', alu, a, b, signed: sign },
+      undefined,
+      `${this.label} ${alu}`,
+    );
   }
-  add(x: Operand): Value<number> { return this.#alu('add', x); }
-  sub(x: Operand): Value<number> { return this.#alu('sub', x); }
-  mul(x: Operand): Value<number> { return this.#alu('mul', x); }
+  add(x: Operand): Value<number> {
+    return this.#alu('add', x);
+  }
+  sub(x: Operand): Value<number> {
+    return this.#alu('sub', x);
+  }
+  mul(x: Operand): Value<number> {
+    return this.#alu('mul', x);
+  }
   /** Unsigned division (the kernel's BPF_DIV; signed division needs cpu v4). */
-  div(x: Operand): Value<number> { return this.#alu('div', x, false); }
-  mod(x: Operand): Value<number> { return this.#alu('mod', x, false); }
-  and(x: Operand): Value<number> { return this.#alu('and', x); }
-  or(x: Operand): Value<number> { return this.#alu('or', x); }
-  xor(x: Operand): Value<number> { return this.#alu('xor', x); }
-  shl(x: Operand): Value<number> { return this.#alu('lsh', x); }
+  div(x: Operand): Value<number> {
+    return this.#alu('div', x, false);
+  }
+  mod(x: Operand): Value<number> {
+    return this.#alu('mod', x, false);
+  }
+  and(x: Operand): Value<number> {
+    return this.#alu('and', x);
+  }
+  or(x: Operand): Value<number> {
+    return this.#alu('or', x);
+  }
+  xor(x: Operand): Value<number> {
+    return this.#alu('xor', x);
+  }
+  shl(x: Operand): Value<number> {
+    return this.#alu('lsh', x);
+  }
   /** Shift right: arithmetic for signed values. */
-  shr(x: Operand): Value<number> { return this.#alu('rsh', x); }
+  shr(x: Operand): Value<number> {
+    return this.#alu('rsh', x);
+  }
 
   #cmp(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', x: Operand): Condition {
     const signed = isSigned(this) || isSigned(x);
@@ -253,10 +338,18 @@ export class Value<T = number> {
   ne(x: Operand | string): Condition {
     return this.eq(x).not();
   }
-  lt(x: Operand): Condition { return this.#cmp('lt', x); }
-  le(x: Operand): Condition { return this.#cmp('le', x); }
-  gt(x: Operand): Condition { return this.#cmp('gt', x); }
-  ge(x: Operand): Condition { return this.#cmp('ge', x); }
+  lt(x: Operand): Condition {
+    return this.#cmp('lt', x);
+  }
+  le(x: Operand): Condition {
+    return this.#cmp('le', x);
+  }
+  gt(x: Operand): Condition {
+    return this.#cmp('gt', x);
+  }
+  ge(x: Operand): Condition {
+    return this.#cmp('ge', x);
+  }
 }
 
 /** A value from a type: `Value<number>` for ints, `Value<bigint>` for pointers, `Value<string>`. */

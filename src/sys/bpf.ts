@@ -3,7 +3,7 @@
 import { release as osReleaseName } from 'node:os';
 import { GetId, InfoByFd, ObjPin } from './attr.js';
 import { BpfError, Errno, PERMISSION_HINT } from './errno.js';
-import { NR_BPF, addressOf, lastErrno, sysBpf } from './libc.js';
+import { addressOf, lastErrno, NR_BPF, sysBpf } from './libc.js';
 import { raiseMemlockOnce } from './memlock.js';
 
 /** enum bpf_cmd. */

@@ -1,7 +1,8 @@
 // A jump may land inside an lddw (the verifier rejects it, the disassembler must still print it):
 // such a target is not an instruction start, so it keeps its numeric offset instead of a label.
-import { describe, expect, it } from 'vitest';
+
 import { assemble, disassemble, encode } from 'tsbpf/isa';
+import { describe, expect, it } from 'vitest';
 
 describe('disassembler labels', () => {
   it('prints a jump into the middle of an lddw as an offset and round-trips', () => {

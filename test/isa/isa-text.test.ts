@@ -100,7 +100,11 @@ describe('assembler: accepted forms', () => {
     expect(out.map((i) => i.imm)).toEqual([0x100, 0x100, 0x110]);
     // The kernel's operand order: BPF_LOAD_ACQ loads [src + off] into dst; BPF_STORE_REL stores
     // src to [dst + off] (kernel/bpf/core.c, the interpreter's STX|ATOMIC cases).
-    expect(out.map((i) => [i.dst, i.src])).toEqual([[0, 1], [0, 1], [1, 2]]);
+    expect(out.map((i) => [i.dst, i.src])).toEqual([
+      [0, 1],
+      [0, 1],
+      [1, 2],
+    ]);
     expect(out.map((i) => formatInstruction(i))).toEqual(text.split('\n'));
   });
 

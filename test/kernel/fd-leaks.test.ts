@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { BpfError, BpfMap, Program, UnresolvedReferenceError, VerifierError, codecs } from 'tsbpf';
+import { BpfError, BpfMap, codecs, Program, UnresolvedReferenceError, VerifierError } from 'tsbpf';
 import { expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
 

@@ -1,6 +1,6 @@
 // Maps against the real kernel: every common type created and exercised.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { BpfError, BpfMap, MapFlags, UpdateFlags, codecs, possibleCpus } from 'tsbpf';
+import { BpfError, BpfMap, codecs, MapFlags, possibleCpus, UpdateFlags } from 'tsbpf';
 import { bin } from 'typed-binary';
 import { afterAll, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';

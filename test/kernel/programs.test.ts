@@ -1,14 +1,14 @@
 // Programs against the real kernel: load, BPF_PROG_TEST_RUN, late-bound maps, verifier errors.
 import { rmSync } from 'node:fs';
 import {
+  assemble,
   BpfError,
   BpfMap,
+  codecs,
+  encode,
   Program,
   UnresolvedReferenceError,
   VerifierError,
-  assemble,
-  codecs,
-  encode,
 } from 'tsbpf';
 import { afterAll, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';

@@ -37,8 +37,8 @@ function outcome(obj: BpfObject) {
       {
         insn: r.insn,
         typeId: r.record.typeId,
-        access: local.string(r.record.accessStrOff),
-        kind: r.record.kind,
+        access: r.record.access,
+        kind: r.record.kindId,
       },
       local,
       targetBtf,
@@ -120,8 +120,8 @@ describe('CO-RE engine against a committed target BTF', () => {
     const rel = loads.map((r) => ({
       insn: r.insn,
       typeId: r.record.typeId,
-      access: local.string(r.record.accessStrOff),
-      kind: r.record.kind,
+      access: r.record.access,
+      kind: r.record.kindId,
     }));
     const [res] = applyCoreRelocations(insns, rel.slice(0, 1), local, wide);
     expect(res?.path).toBe('struct point.y');
@@ -134,8 +134,8 @@ describe('CO-RE engine against a committed target BTF', () => {
       const rel = {
         insn: r.insn,
         typeId: r.record.typeId,
-        access: local.string(r.record.accessStrOff),
-        kind: r.record.kind,
+        access: r.record.access,
+        kind: r.record.kindId,
       };
       const res = computeRelocation(rel, local, local);
       if (rel.kind === CoreKind.TYPE_ID_TARGET) continue;

@@ -1,8 +1,7 @@
 // tsbpf trace / count / hist / demo as a user runs them (the built CLI in a child process), each
 // checked against what the test did while it ran. On this host kprobes are missing, so the
 // kprobe forms exercise the fallback; the VM suite runs them on real kprobes.
-import { spawn, spawnSync } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,13 +53,25 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
   it('trace --json: one object per event with typed args and the return value', async () => {
     let paths: string[] = [];
     const r = await cli(
-      ['trace', 'tracepoint:syscalls:sys_enter_unlinkat', 'tracepoint:syscalls:sys_exit_unlinkat', '--comm', 'rm', '--json', '--max-events', '6'],
+      [
+        'trace',
+        'tracepoint:syscalls:sys_enter_unlinkat',
+        'tracepoint:syscalls:sys_exit_unlinkat',
+        '--comm',
+        'rm',
+        '--json',
+        '--max-events',
+        '6',
+      ],
       () => {
         paths = removeFiles(3);
       },
     );
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events).toHaveLength(6);
     const enters = events.filter((e) => e.probe.endsWith('sys_enter_unlinkat'));
     expect(enters.map((e) => e.args.pathname)).toEqual(paths);
@@ -85,13 +96,28 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     const r = await cli(['trace', 'kprobe:do_unlinkat', '--no-fallback', '--duration', '1']);
     if (r.code === 0) return; // kprobes exist here
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^tsbpf trace: kprobe:do_unlinkat: cannot attach: kprobe:do_unlinkat: .*CONFIG_KPROBES/m);
+    expect(r.stderr).toMatch(
+      /^tsbpf trace: kprobe:do_unlinkat: cannot attach: kprobe:do_unlinkat: .*CONFIG_KPROBES/m,
+    );
   });
 
   it('count --by comm counts exactly the unlinks of rm', async () => {
-    const r = await cli(['count', 'tracepoint:syscalls:sys_enter_unlinkat', '--by', 'comm', '--comm', 'rm', '--duration', '1.5', '--json'], () => {
-      removeFiles(7);
-    });
+    const r = await cli(
+      [
+        'count',
+        'tracepoint:syscalls:sys_enter_unlinkat',
+        '--by',
+        'comm',
+        '--comm',
+        'rm',
+        '--duration',
+        '1.5',
+        '--json',
+      ],
+      () => {
+        removeFiles(7);
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     expect(last.final).toBe(true);
@@ -102,22 +128,55 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     const target = uprobeTarget();
     const run = startTarget(5);
     const done: Promise<string>[] = [];
-    const r = await cli(['trace', `uretprobe:${target}:tsbpf_target`, '--fields', 'ret:s32', '--pid', String(run.pid), '--max-events', '5', '--json'], () => {
-      done.push(run.go());
-    });
+    const r = await cli(
+      [
+        'trace',
+        `uretprobe:${target}:tsbpf_target`,
+        '--fields',
+        'ret:s32',
+        '--pid',
+        String(run.pid),
+        '--max-events',
+        '5',
+        '--json',
+      ],
+      () => {
+        done.push(run.go());
+      },
+    );
     await done[0];
     expect(r.code, r.stderr).toBe(0);
-    const rets = r.stdout.trim().split('\n').map((l) => JSON.parse(l).ret);
+    const rets = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).ret);
     expect(rets).toEqual([1, 3, 5, 7, 9]); // tsbpf_target(x) = 2x + 1
-    const bad = spawnSync(process.execPath, [MAIN, 'trace', 'uprobe:/bin/true:main', '--fields', 'arg0:float'], { encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      [MAIN, 'trace', 'uprobe:/bin/true:main', '--fields', 'arg0:float'],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/type 'float' is not one of str, s8/);
   });
 
   it('count --by stack: kernel stacks symbolized from /proc/kallsyms, counts add up', async () => {
-    const r = await cli(['count', 'tracepoint:syscalls:sys_enter_unlinkat', '--by', 'stack', '--comm', 'rm', '--duration', '1.5', '--json'], () => {
-      removeFiles(4);
-    });
+    const r = await cli(
+      [
+        'count',
+        'tracepoint:syscalls:sys_enter_unlinkat',
+        '--by',
+        'stack',
+        '--comm',
+        'rm',
+        '--duration',
+        '1.5',
+        '--json',
+      ],
+      () => {
+        removeFiles(4);
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     const rows = last.rows as { key: string; count: number }[];
@@ -125,15 +184,24 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     // Every frame is a kallsyms text symbol (+offset); the syscall entry is on every stack.
     for (const row of rows) {
       const frames = row.key.split(';');
-      expect(frames.every((f) => /^[A-Za-z_][\w.]*(\+0x[0-9a-f]+)?( \[\w+\])?$/.test(f)), row.key).toBe(true);
-      expect(frames.some((f) => f.startsWith('do_syscall_64') || f.startsWith('entry_SYSCALL')), row.key).toBe(true);
+      expect(
+        frames.every((f) => /^[A-Za-z_][\w.]*(\+0x[0-9a-f]+)?( \[\w+\])?$/.test(f)),
+        row.key,
+      ).toBe(true);
+      expect(
+        frames.some((f) => f.startsWith('do_syscall_64') || f.startsWith('entry_SYSCALL')),
+        row.key,
+      ).toBe(true);
     }
   });
 
   it('hist do_unlinkat: one completed call per unlink in the histogram', async () => {
-    const r = await cli(['hist', 'do_unlinkat', '--comm', 'rm', '--ns', '--duration', '1.5', '--json'], () => {
-      removeFiles(5);
-    });
+    const r = await cli(
+      ['hist', 'do_unlinkat', '--comm', 'rm', '--ns', '--duration', '1.5', '--json'],
+      () => {
+        removeFiles(5);
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     expect(out.unit).toBe('nsecs');
@@ -155,7 +223,13 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
 
 describe('probe commands: usage', () => {
   it('bad usage exits 2 with the reason; --help exits 0', async () => {
-    for (const args of [['trace'], ['count', 'tracepoint:a:b', '--by', 'color'], ['hist'], ['hist', 'f', '--ms', '--us'], ['trace', 'x:y', '--pid', 'abc']]) {
+    for (const args of [
+      ['trace'],
+      ['count', 'tracepoint:a:b', '--by', 'color'],
+      ['hist'],
+      ['hist', 'f', '--ms', '--us'],
+      ['trace', 'x:y', '--pid', 'abc'],
+    ]) {
       const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -170,6 +244,8 @@ describe('probe commands: usage', () => {
   it('a probe spec that does not parse is a one-line error, exit 1', async () => {
     const r = await cli(['trace', 'zprobe:x']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe("tsbpf trace: probe 'zprobe:x': unknown probe type 'zprobe' (kprobe, kretprobe, fentry, fexit, tracepoint, tp_btf, uprobe, uretprobe)");
+    expect(r.stderr.trim()).toBe(
+      "tsbpf trace: probe 'zprobe:x': unknown probe type 'zprobe' (kprobe, kretprobe, fentry, fexit, tracepoint, tp_btf, uprobe, uretprobe)",
+    );
   });
 });

@@ -21,7 +21,11 @@ const C_FLOOR = [
 
 describe('probe code generation', () => {
   it('a keyless count is the C floor plus saving the context (one mov)', () => {
-    const insns = compileProbe({ actions: [{ op: 'add', map: 'count', key: [], value: 1 }], filters: [], keyless: () => true });
+    const insns = compileProbe({
+      actions: [{ op: 'add', map: 'count', key: [], value: 1 }],
+      filters: [],
+      keyless: () => true,
+    });
     // The map reference is bound at load time; print it as the C program's placeholder fd 0.
     const plain = insns.map((i) => (i.ref ? { ...i, ref: undefined, src: 0, imm: 0, imm2: 0 } : i));
     const text = disassemble(encode(plain));

@@ -4,6 +4,7 @@
 import { attachTracepoint, onlineCpus, PerfBufReader, possibleCpus } from 'tsbpf';
 import { expect, it } from 'vitest';
 import { openFds } from '../attach/fds.js';
+import { onCpu } from '../support/affinity.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { perfbufProducer } from './programs.js';
 
@@ -48,20 +49,24 @@ kernelDescribe('perf buffer reader', ['tracepoints'], () => {
       using _link = attachTracepoint(p.prog, 'syscalls', 'sys_enter_getppid');
       let received = 0;
       let total = 0;
-      // Fill, drain part, fill again: the second round's records wrap around the ring's end.
-      for (const batch of [100, 3000, 77, 129, 1000]) {
-        getppid(batch);
-        total += batch;
-        reader.drain((r) => {
-          expect(r.tgid).toBe(process.pid);
-          received++;
-        });
-      }
-      // The kernel reports a loss in a LOST record written before the next record that fits:
-      // one more call, once the ring has room, flushes the last count.
-      getppid(1);
-      total += 1;
-      reader.drain(() => void received++);
+      // Pinned to one CPU: a LOST count stays pending in the ring of the CPU that dropped the
+      // records, so a thread that migrates could leave a count where the flush below cannot reach.
+      onCpu(onlineCpus()[0] ?? 0, () => {
+        // Fill, drain part, fill again: the second round's records wrap around the ring's end.
+        for (const batch of [100, 3000, 77, 129, 1000]) {
+          getppid(batch);
+          total += batch;
+          reader.drain((r) => {
+            expect(r.tgid).toBe(process.pid);
+            received++;
+          });
+        }
+        // The kernel reports a loss in a LOST record written before the next record that fits:
+        // one more call, once the ring has room, flushes the last count.
+        getppid(1);
+        total += 1;
+        reader.drain(() => void received++);
+      });
       expect(reader.lost).toBeGreaterThan(0);
       expect(received + reader.lost).toBe(total);
       expect(reader.copied).toBeGreaterThan(0); // some records did wrap, and decoded intact

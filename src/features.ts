@@ -287,6 +287,36 @@ function filesystems(): string {
   }
 }
 
+/** fentry/fexit programs load here (a tracing program against a vmlinux function). */
+export function probeFentry(): Feature {
+  return memo('attach', 'fentry', () => {
+    const id = vmlinuxTypeId('bpf_fentry_test1', 'func') ?? vmlinuxTypeId('do_sys_openat2', 'func');
+    if (id === undefined) return { supported: false, detail: 'no target function in vmlinux BTF' };
+    const { r } = tryLoad({
+      type: ProgramType.tracing,
+      attachType: AttachType.trace_fentry,
+      attachBtfId: id,
+      insns: RET0,
+    });
+    return r === 0 ? { supported: true } : { supported: false, detail: `load: ${errnoDetail(-r)}` };
+  });
+}
+
+/** tp_btf programs load here. */
+export function probeTpBtf(): Feature {
+  return memo('attach', 'tp_btf', () => {
+    const id = vmlinuxTypeId('btf_trace_sched_switch', 'typedef');
+    if (id === undefined) return { supported: false, detail: 'no btf_trace_sched_switch in vmlinux BTF' };
+    const { r } = tryLoad({
+      type: ProgramType.tracing,
+      attachType: AttachType.trace_raw_tp,
+      attachBtfId: id,
+      insns: RET0,
+    });
+    return r === 0 ? { supported: true } : { supported: false, detail: `load: ${errnoDetail(-r)}` };
+  });
+}
+
 /** Everything, in a stable order. */
 export function probeAll(): Feature[] {
   const out: Feature[] = [];
@@ -346,32 +376,7 @@ export function probeAll(): Feature[] {
       return r === -Errno.EBADF ? { supported: true } : { supported: false, detail: errnoDetail(-r) };
     }),
   );
-  out.push(
-    memo('attach', 'fentry', () => {
-      const id = vmlinuxTypeId('bpf_fentry_test1', 'func') ?? vmlinuxTypeId('do_sys_openat2', 'func');
-      if (id === undefined) return { supported: false, detail: 'no target function in vmlinux BTF' };
-      const { r } = tryLoad({
-        type: ProgramType.tracing,
-        attachType: AttachType.trace_fentry,
-        attachBtfId: id,
-        insns: RET0,
-      });
-      return r === 0 ? { supported: true } : { supported: false, detail: `load: ${errnoDetail(-r)}` };
-    }),
-  );
-  out.push(
-    memo('attach', 'tp_btf', () => {
-      const id = vmlinuxTypeId('btf_trace_sched_switch', 'typedef');
-      if (id === undefined) return { supported: false, detail: 'no btf_trace_sched_switch in vmlinux BTF' };
-      const { r } = tryLoad({
-        type: ProgramType.tracing,
-        attachType: AttachType.trace_raw_tp,
-        attachBtfId: id,
-        insns: RET0,
-      });
-      return r === 0 ? { supported: true } : { supported: false, detail: `load: ${errnoDetail(-r)}` };
-    }),
-  );
+  out.push(probeFentry(), probeTpBtf());
   out.push(
     memo('attach', 'bpf cookie', () => {
       const f = probeHelper('get_attach_cookie');

@@ -31,6 +31,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'latency histogram of a kernel function (entry/return pairs)',
     load: () => import('./hist.js'),
   },
+  list: {
+    summary: "probe points: kernel functions, tracepoints, tp_btf, a binary's functions (-v: arguments)",
+    load: () => import('./list.js'),
+  },
   btf: { summary: 'dump or show BTF types (C header, raw, json)', load: () => import('./btf.js') },
   disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
   features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },

@@ -165,3 +165,14 @@ export function symbolFileOffset(path: string, symbol: string): number {
   }
   return Number(sym.value - section.addr) + section.offset;
 }
+
+/** The names of the functions defined in ELF file `path` (.symtab and .dynsym), sorted. */
+export function functionSymbols(path: string): string[] {
+  const elf = elfOf(path, '*');
+  const names = new Set<string>();
+  for (const s of [...elf.symbols, ...dynamicSymbols(elf)]) {
+    if (s.name && s.shndx !== ELF.SHN_UNDEF && (s.type === ELF.STT_FUNC || s.type === STT_GNU_IFUNC))
+      names.add(s.name);
+  }
+  return [...names].sort();
+}

@@ -2,6 +2,7 @@
 // saved registers (struct pt_regs, offsets from BTF), fentry/fexit and tp_btf read the u64 array
 // the trampoline passes, tracepoints read their record at the offsets of the `format` file. Types
 // come from the function's BTF prototype or the format file's declarations.
+import { cDeclaration } from '../../btf/cdump.js';
 import { fieldPath, functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { TracepointField, TracepointFormat } from '../tracefs.js';
@@ -58,9 +59,7 @@ function btfArg(
   } catch {
     type = U64; // a struct passed by value: its first 8 bytes, as an integer
   }
-  const t = resolveType(btf, typeId);
-  const decl = `${t.kind === 'struct' || t.kind === 'union' ? `${t.kind} ` : ''}${t.name || t.kind}`;
-  return { name, type, node: node(type), btfType: typeId, decl };
+  return { name, type, node: node(type), btfType: typeId, decl: cDeclaration(btf, typeId, name) };
 }
 
 /** A kernel function's arguments from its BTF prototype, read by `at`; its return value by `retAt`. */
@@ -91,9 +90,11 @@ function registerArgs(btf: Btf, ret: boolean): ProbeArgs {
       type: U64,
       node: fromSlot(off, U64),
       btfType: 0,
-      decl: 'u64',
+      decl: `u64 arg${i}`,
     })),
-    ret: ret ? { name: 'ret', type: U64, node: fromSlot(regs.ret, U64), btfType: 0, decl: 'u64' } : undefined,
+    ret: ret
+      ? { name: 'ret', type: U64, node: fromSlot(regs.ret, U64), btfType: 0, decl: 'u64 ret' }
+      : undefined,
   };
 }
 

@@ -6,6 +6,22 @@ export { type CompileInput, compileProbe } from './compile.js';
 export { type Amount, type Emit, type Emitted, type KeyInput, ProbeContext } from './context.js';
 export { fallbackChain, syscallOf } from './fallback.js';
 export { formatHistogram } from './histogram-text.js';
-export { formatProbeSpec, type ProbeKind, type ProbeSpec, ProbeSpecError, parseProbeSpec } from './spec.js';
+export {
+  globRegExp,
+  kernelFunctions,
+  type ListOptions,
+  listProbePoints,
+  type ProbeList,
+  type ProbePoint,
+  tracepoints,
+} from './list.js';
+export {
+  formatProbeSpec,
+  type ProbeKind,
+  type ProbeSpec,
+  ProbeSpecError,
+  parseProbeSpec,
+  probeKindOf,
+} from './spec.js';
 export { Probe, type ProbeBody, ProbeError, Tracer, type TracerOptions } from './tracer.js';
 export { Condition, Value } from './value.js';

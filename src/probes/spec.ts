@@ -47,6 +47,11 @@ const ALIASES: Record<string, ProbeKind> = {
   ur: 'uretprobe',
 };
 
+/** The kind a prefix names (`kprobe`, `k`, `kfunc`, ...), or undefined. */
+export function probeKindOf(prefix: string): ProbeKind | undefined {
+  return Object.hasOwn(ALIASES, prefix) ? ALIASES[prefix] : undefined;
+}
+
 /** A probe specification that does not parse: what was expected. */
 export class ProbeSpecError extends Error {
   override name = 'ProbeSpecError';

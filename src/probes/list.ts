@@ -1,0 +1,221 @@
+// Probe points, for `tsbpf list`: the kernel functions kprobes and fentry can attach to, the
+// tracepoints (tracefs) and BTF tracepoints (tp_btf), and the functions of a binary for uprobes,
+// each with the arguments a probe body can read (`-v`), taken from the same code that gives
+// probes their typed arguments, so the listing and `p.arg(name)` always agree.
+import { readFileSync } from 'node:fs';
+import type { Btf } from '../../btf/parse.js';
+import { vmlinuxBtf } from '../btf-file.js';
+import { probeFentry } from '../features.js';
+import { kallsyms, kprobeBlacklist } from '../kallsyms.js';
+import { kprobesUnavailable } from '../link/kprobe.js';
+import { functionSymbols, resolveBinary } from '../link/uprobe-symbols.js';
+import { tracefsRoot, tracepointFormat } from '../tracefs.js';
+import { probeArgs } from './args.js';
+import { isReturnProbe, type ProbeKind, parseProbeSpec, probeKindOf } from './spec.js';
+
+export interface ProbePoint {
+  /** As `tsbpf trace` and `Tracer.probe` take it: `kprobe:do_unlinkat`. */
+  probe: string;
+  kind: ProbeKind;
+  /** With `verbose`: the arguments as C declarations (`struct filename *name`). */
+  args?: string[];
+  /** With `verbose`, for return probes and syscall exits: the return value's type. */
+  ret?: string;
+  /** With `verbose`, when the arguments could not be worked out: why. */
+  error?: string;
+}
+
+export interface ListOptions {
+  /** Add each point's arguments (reads BTF and tracepoint format files). */
+  verbose?: boolean;
+  /** The kernel's BTF (default: /sys/kernel/btf/vmlinux, parsed on first use). */
+  btf?: () => Btf;
+}
+
+export interface ProbeList {
+  points: ProbePoint[];
+  /** One line per kind that was left out or cannot attach here, and why. */
+  notes: string[];
+}
+
+/** A shell-style glob (`*`, `?`, `[...]`) as an anchored RegExp. */
+export function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+        re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const hasWildcard = (s: string): boolean => /[*?[]/.test(s);
+
+/** The kinds a bare pattern searches; return kinds name the same points as their entry kinds. */
+const KERNEL_KINDS: ProbeKind[] = ['tracepoint', 'kprobe', 'fentry', 'tp_btf'];
+
+/** Lists the probe points matching each pattern (`kprobe:vfs_*`, `tracepoint:syscalls:*`, `uprobe:/bin/bash:read*`, or a bare `*unlink*`). */
+export function listProbePoints(patterns: readonly string[], options: ListOptions = {}): ProbeList {
+  const lister = new Lister(options);
+  for (const pattern of patterns.length > 0 ? patterns : ['*']) lister.add(pattern);
+  return { points: lister.points, notes: [...lister.notes] };
+}
+
+class Lister {
+  readonly points: ProbePoint[] = [];
+  readonly notes = new Set<string>();
+  private readonly seen = new Set<string>();
+  private functionNames: string[] | undefined;
+  private btfFunctionNames: string[] | undefined;
+  private btfParsed: Btf | undefined;
+
+  constructor(private readonly options: ListOptions) {}
+
+  add(pattern: string): void {
+    const colon = pattern.indexOf(':');
+    const kind = colon > 0 ? probeKindOf(pattern.slice(0, colon)) : undefined;
+    if (kind === undefined) {
+      // A bare pattern matches whole probe names; without wildcards it is a substring.
+      const re = globRegExp(hasWildcard(pattern) ? pattern : `*${pattern}*`);
+      for (const k of KERNEL_KINDS) {
+        const why = this.unavailable(k);
+        if (why) this.notes.add(`${k}: not listed: ${why}`);
+        else this.addKind(k, (name) => re.test(`${k}:${name}`));
+      }
+      return;
+    }
+    const rest = pattern.slice(colon + 1);
+    if (kind === 'uprobe' || kind === 'uretprobe') {
+      const at = rest.lastIndexOf(':');
+      const binary = at < 0 ? rest : rest.slice(0, at);
+      const re = globRegExp(at < 0 ? '*' : rest.slice(at + 1));
+      const path = resolveBinary(binary);
+      for (const name of functionSymbols(path)) if (re.test(name)) this.push(kind, `${binary}:${name}`);
+      return;
+    }
+    const why = this.unavailable(kind);
+    if (why) this.notes.add(`${kind}: listed, but this kernel cannot attach them: ${why}`);
+    const glob = kind === 'tracepoint' && !rest.includes(':') ? `*:${rest}` : rest;
+    const re = globRegExp(glob);
+    this.addKind(kind, (name) => re.test(name));
+  }
+
+  private addKind(kind: ProbeKind, match: (name: string) => boolean): void {
+    for (const name of this.names(kind)) if (match(name)) this.push(kind, name);
+  }
+
+  private push(kind: ProbeKind, target: string): void {
+    const probe = `${kind}:${target}`;
+    if (this.seen.has(probe)) return;
+    this.seen.add(probe);
+    const point: ProbePoint = { probe, kind };
+    if (this.options.verbose) this.describe(point, target);
+    this.points.push(point);
+  }
+
+  private describe(point: ProbePoint, target: string): void {
+    try {
+      const spec = parseProbeSpec(point.probe);
+      const format =
+        spec.kind === 'tracepoint'
+          ? tracepointFormat(spec.category as string, spec.event as string)
+          : undefined;
+      const { args, ret } = probeArgs({ kind: spec.kind, target, btf: () => this.btf(), format });
+      point.args = args.map((a) => a.decl);
+      if (ret && (isReturnProbe(spec.kind) || spec.kind === 'tracepoint')) point.ret = ret.decl;
+    } catch (err) {
+      point.error = (err as Error).message;
+    }
+  }
+
+  private btf(): Btf {
+    if (this.options.btf) return this.options.btf();
+    // Parsed on first use: listing tracepoints alone never needs it.
+    this.btfParsed ??= vmlinuxBtf();
+    return this.btfParsed;
+  }
+
+  /** Why this kernel cannot attach `kind` at all, or undefined. */
+  private unavailable(kind: ProbeKind): string | undefined {
+    if (kind === 'kprobe' || kind === 'kretprobe') return kprobesUnavailable();
+    if (kind === 'fentry' || kind === 'fexit') {
+      const f = probeFentry();
+      return f.supported ? undefined : `fentry programs do not load here (${f.detail})`;
+    }
+    return undefined;
+  }
+
+  private names(kind: ProbeKind): string[] {
+    switch (kind) {
+      case 'kprobe':
+      case 'kretprobe':
+        this.functionNames ??= kernelFunctions();
+        return this.functionNames;
+      case 'fentry':
+      case 'fexit':
+        this.btfFunctionNames ??= this.btfFunctions();
+        return this.btfFunctionNames;
+      case 'tracepoint':
+        return tracepoints();
+      case 'tp_btf':
+        return this.btfNames(8 /* BTF_KIND_TYPEDEF */, 'btf_trace_');
+      default:
+        return [];
+    }
+  }
+
+  /** Functions with a BTF prototype that are also in the kernel's text (fentry needs both). */
+  private btfFunctions(): string[] {
+    this.functionNames ??= kernelFunctions();
+    const text = new Set(this.functionNames);
+    return this.btfNames(12 /* BTF_KIND_FUNC */, '').filter((n) => text.has(n));
+  }
+
+  private btfNames(kindNumber: number, prefix: string): string[] {
+    const btf = this.btf();
+    const out: string[] = [];
+    for (let id = 1; id < btf.typeCount; id++) {
+      if (btf.kindOf(id) !== kindNumber) continue;
+      const name = btf.nameOf(id);
+      if (name.startsWith(prefix)) out.push(name.slice(prefix.length));
+    }
+    return [...new Set(out)].sort();
+  }
+}
+
+/**
+ * Kernel functions a kprobe may name: tracefs's available_filter_functions where it can be read,
+ * otherwise the text symbols of /proc/kallsyms without the compiler's padding and CFI stubs and
+ * without the kprobe blacklist.
+ */
+export function kernelFunctions(): string[] {
+  let names: string[];
+  try {
+    const text = readFileSync(`${tracefsRoot()}/available_filter_functions`, 'latin1');
+    names = text.split('\n').map((l) => l.split(/\s/, 1)[0] as string);
+  } catch {
+    const blacklist = kprobeBlacklist();
+    names = [];
+    for (const s of kallsyms().values()) {
+      if (s.type !== 't' && s.type !== 'T') continue;
+      if (s.name.startsWith('__pfx_') || s.name.startsWith('__cfi_') || blacklist?.has(s.name)) continue;
+      names.push(s.name);
+    }
+  }
+  return [...new Set(names.filter((n) => n !== ''))].sort();
+}
+
+/** Every tracepoint as `category:event`: tracefs's available_events (the events/ftrace entries are internal and cannot be enabled). */
+export function tracepoints(): string[] {
+  const text = readFileSync(`${tracefsRoot()}/available_events`, 'latin1');
+  return [...new Set(text.split('\n').filter((l) => l.includes(':')))].sort();
+}

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Instruction, encode } from '../isa/index.js';
-import { BpfMap, Program, codecs } from '../src/index.js';
+import { encode, type Instruction } from '../isa/index.js';
+import { BpfMap, codecs, Program } from '../src/index.js';
 
 const BASE = '/work/shared/baselines';
 const here = fileURLToPath(new URL('.', import.meta.url));

@@ -36,6 +36,8 @@ await tracer.run({
 });
 
 console.log('\nbytes asked for, by command:');
-const totals = tracer.aggregation('bytes').entries().sort((a, b) => b.value - a.value);
-for (const { key, value } of totals)
-  console.log(`  ${String(key[0]).padEnd(16)} ${value}`);
+const totals = tracer
+  .aggregation('bytes')
+  .entries()
+  .sort((a, b) => b.value - a.value);
+for (const { key, value } of totals) console.log(`  ${String(key[0]).padEnd(16)} ${value}`);

@@ -13,7 +13,16 @@ export { EventReader, type RecordCallback, type SubscribeOptions } from './event
 export { type RingBufMap, type RingBufOptions, RingBufReader } from './events/ringbuf.js';
 export { parseTraceLine, type TraceLine, TracePipeReader } from './events/tracepipe.js';
 export { FdObject } from './fd.js';
-export { type Feature, probeAll, probeBpf, probeHelper, probeMapType, probeProgramType } from './features.js';
+export {
+  type Feature,
+  probeAll,
+  probeBpf,
+  probeFentry,
+  probeHelper,
+  probeMapType,
+  probeProgramType,
+  probeTpBtf,
+} from './features.js';
 export {
   type KernelSymbol,
   kallsyms,

@@ -69,14 +69,16 @@ if (reason !== undefined) {
   });
 } else {
   let run = await runVm();
-  // Node under TCG emulation (no KVM on the test host) very rarely dies of SIGSEGV inside the
-  // guest before any test reports; that is the emulator, not a test result, so boot once more.
-  // A test that fails, or a second crash, is reported as it is.
-  if (!run.stdout.includes(MARK) || /Segmentation fault/.test(run.stderr)) {
-    if (/Segmentation fault|exit(ed)? 139/.test(run.stderr)) {
-      process.stderr.write('VM suite: node crashed in the emulated guest (SIGSEGV); running it once more\n');
-      run = await runVm();
-    }
+  // Node under TCG emulation (no KVM on the test host) now and then dies of SIGSEGV or SIGILL
+  // inside the guest before reporting; that is the emulator, not a test result, so boot again
+  // (twice at most). A test that fails, or a third crash, is reported as it is.
+  const crashed = (r: typeof run) =>
+    !r.stdout.includes(MARK) && /Segmentation fault|Illegal instruction/.test(r.stderr);
+  for (let retry = 0; retry < 2 && crashed(run); retry++) {
+    process.stderr.write(
+      'VM suite: node crashed in the emulated guest (SIGSEGV/SIGILL); running it once more\n',
+    );
+    run = await runVm();
   }
   const at = run.stdout.lastIndexOf(MARK);
   let report: Report | undefined;

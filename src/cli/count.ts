@@ -58,8 +58,9 @@ export async function run(argv: string[]): Promise<number> {
   const json = values.json ?? false;
 
   const { Tracer } = await import('../probes/tracer.js');
-  const tracer = new Tracer(tracerOptions(values, 'count'));
-  const end = runSignal(duration);
+  const opts = tracerOptions(values, 'count');
+  const tracer = new Tracer(opts);
+  const end = runSignal(duration, opts.pid);
   let timer: NodeJS.Timeout | undefined;
   try {
     positionals.forEach((text, i) => {
@@ -74,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       });
     });
     await tracer.start();
+    end.started();
     process.stderr.write(
       `tsbpf count: counting ${positionals.length} probe${positionals.length === 1 ? '' : 's'} by ${by}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
     );

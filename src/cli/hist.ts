@@ -69,8 +69,9 @@ export async function run(argv: string[]): Promise<number> {
 
   const { Tracer } = await import('../probes/tracer.js');
   const { formatHistogram } = await import('../probes/histogram-text.js');
-  const tracer = new Tracer(tracerOptions(values, 'hist'));
-  const end = runSignal(duration);
+  const opts = tracerOptions(values, 'hist');
+  const tracer = new Tracer(opts);
+  const end = runSignal(duration, opts.pid);
   let timer: NodeJS.Timeout | undefined;
   try {
     tracer.probe(`kprobe:${fn}`, (p) => {
@@ -83,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
       p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
     });
     await tracer.start();
+    end.started();
     const where = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' + ');
     process.stderr.write(
       `tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,

@@ -12,7 +12,7 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const COMMON_HELP = `  -p, --pid PID        only this process
+export const COMMON_HELP = `  -p, --pid PID        only this process; stops when it exits
   -c, --comm NAME      only tasks with this command name
   -d, --duration SEC   stop after SEC seconds (default: until Ctrl-C)
       --json           machine-readable output (one JSON object per line)
@@ -39,6 +39,7 @@ export function tracerOptions(v: CommonValues, command: string) {
   const pid = positiveNumber('pid', v.pid);
   if (pid !== undefined && !Number.isInteger(pid))
     throw new UsageError(`--pid: '${v.pid}' is not a process id`);
+  if (pid !== undefined && !alive(pid)) throw new Error(`--pid: no process ${pid}`);
   if (v.comm !== undefined && (v.comm.length === 0 || Buffer.byteLength(v.comm) > 15))
     throw new UsageError(`--comm: '${v.comm}' is not a command name (1 to 15 bytes)`);
   return {
@@ -49,9 +50,17 @@ export function tracerOptions(v: CommonValues, command: string) {
   };
 }
 
-/** Aborts at the end of `--duration`, on SIGINT/SIGTERM, or when `stop()` is called. */
-export function runSignal(durationSec: number | undefined): {
+/**
+ * Aborts on SIGINT/SIGTERM, when `stop()` is called, or `--duration` after `started()`: the
+ * duration counts from the moment the probes are attached, not from process start (loading
+ * BTF and programs can take seconds on a slow machine).
+ */
+export function runSignal(
+  durationSec: number | undefined,
+  pid?: number,
+): {
   signal: AbortSignal;
+  started(): void;
   stop(): void;
   dispose(): void;
 } {
@@ -59,16 +68,35 @@ export function runSignal(durationSec: number | undefined): {
   const stop = () => ctl.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const timer = durationSec !== undefined ? setTimeout(stop, durationSec * 1000) : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let watch: NodeJS.Timeout | undefined;
   return {
     signal: ctl.signal,
+    started() {
+      if (durationSec !== undefined && timer === undefined) timer = setTimeout(stop, durationSec * 1000);
+      // As bpftrace -p: the trace of one process ends with it.
+      if (pid !== undefined && watch === undefined)
+        watch = setInterval(() => {
+          if (!alive(pid)) stop();
+        }, 200);
+    },
     stop,
     dispose() {
       if (timer) clearTimeout(timer);
+      if (watch) clearInterval(watch);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     },
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
 }
 
 /** Errors a user can act on become one line and exit 1; anything else is a bug and propagates. */

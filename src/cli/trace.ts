@@ -23,6 +23,8 @@ the return value for return probes.
                        an argument as TYPE: str (a C string), s8..s64, u8..u64 — for untyped
                        uprobe registers: --fields arg0:str,ret:s32
   -n, --max-events N   stop after N events
+  -b, --buffer MIB     the ring buffer's size in MiB, a power of 2 (default 8); a larger one
+                       absorbs longer bursts, and counts fully in the process's memory (twice)
 ${COMMON_HELP}
 Events go to stdout, everything else to stderr; the last line there is "N events, M lost".
 examples:
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         ...COMMON_OPTIONS,
         fields: { type: 'string', short: 'f' },
         'max-events': { type: 'string', short: 'n' },
+        buffer: { type: 'string', short: 'b' },
       },
       allowPositionals: true,
     });
@@ -62,21 +65,33 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0)
     throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
   const maxEvents = positiveNumber('max-events', values['max-events']);
+  const bufferMiB = positiveNumber('buffer', values.buffer) ?? 8;
+  if (!Number.isInteger(Math.log2(bufferMiB)) || bufferMiB > 1024)
+    throw new UsageError(`--buffer: '${values.buffer}' MiB is not a power of 2 up to 1024`);
   const duration = positiveNumber('duration', values.duration);
   const picks = values.fields === undefined ? undefined : parseFields(values.fields);
   const only = picks && [...picks.keys()];
   const opts = tracerOptions(values, 'trace');
 
   const { Tracer } = await import('../probes/tracer.js');
-  // A large ring: a burst of a million events must not be lost while lines are written.
-  const tracer = new Tracer({ ...opts, ringbufBytes: 64 << 20 });
-  const end = runSignal(duration);
+  // 8 MiB by default: a burst of a million getppid events arrives with nothing lost (4 MiB did
+  // too in bench/probes.ts); each MiB of ring costs two of resident memory.
+  const tracer = new Tracer({ ...opts, ringbufBytes: bufferMiB << 20 });
+  const end = runSignal(duration, opts.pid);
   let events = 0;
+  // Lines are gathered and written once per delivered batch (or at 64 KiB): one write per
+  // wake-up instead of one per event, and a quiet stream still shows each line at once.
   let out = '';
+  let pending = false;
   const flush = () => {
+    pending = false;
     if (out) process.stdout.write(out);
     out = '';
   };
+  // A reader that went away (`| head`) ends the trace instead of leaving it running.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') end.stop();
+  });
   const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
   const json = values.json ?? false;
 
@@ -106,6 +121,10 @@ export async function run(argv: string[]): Promise<number> {
           probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : label;
         out += json ? jsonLine(r, used, t0) : textLine(r, used, t0);
         if (out.length > 65536) flush();
+        else if (!pending) {
+          pending = true;
+          setImmediate(flush);
+        }
         if (maxEvents !== undefined && events >= maxEvents) {
           end.stop();
           return false;
@@ -114,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
       });
     }
     await tracer.start();
+    end.started();
     const n = tracer.probes.length;
     process.stderr.write(
       `tsbpf trace: tracing ${n} probe${n === 1 ? '' : 's'}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,

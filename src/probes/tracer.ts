@@ -317,17 +317,29 @@ export class Tracer implements Disposable {
     return this.#reader?.drain(proceed, max) ?? 0;
   }
 
-  /** Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains. */
+  /**
+   * Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains.
+   * Keeps the process alive meanwhile, also when no probe emits (aggregations only).
+   */
   async run(opts: { signal?: AbortSignal; durationMs?: number } = {}): Promise<void> {
     if (!this.#started) await this.start();
-    const signals = [
-      opts.signal,
-      opts.durationMs !== undefined ? AbortSignal.timeout(opts.durationMs) : undefined,
-    ].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals);
-    this.#reader?.subscribe(proceed, { signal, batch: BATCH });
-    if (!signal.aborted)
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    const ended = new AbortController();
+    const end = () => ended.abort();
+    // A referenced timer, unlike AbortSignal.timeout(): it holds the event loop open.
+    const timer =
+      opts.durationMs !== undefined ? setTimeout(end, opts.durationMs) : setInterval(() => {}, 2 ** 30);
+    if (opts.signal?.aborted) end();
+    opts.signal?.addEventListener('abort', end, { once: true });
+    try {
+      this.#reader?.subscribe(proceed, { signal: ended.signal, batch: BATCH });
+      if (!ended.signal.aborted)
+        await new Promise<void>((resolve) =>
+          ended.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', end);
+    }
     // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
     this.drain(BATCH * 4);
   }

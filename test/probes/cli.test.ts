@@ -211,6 +211,47 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     for (const b of out.histograms[0].buckets) if (b.low > 0) expect(b.high).toBe(2 * b.low - 1);
   });
 
+  it('trace --pid: each line shows while the process runs, and the trace ends when it exits', async () => {
+    // The process waits for a line, calls getppid 3 times, then lives 1.5 s more.
+    const target = spawn(
+      'python3',
+      ['-c', 'import os,sys,time; sys.stdin.readline(); [os.getppid() for _ in range(3)]; time.sleep(1.5)'],
+      {
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
+    const exited = new Promise<number>((resolve) => target.on('exit', () => resolve(performance.now())));
+    const child = spawn(
+      process.execPath,
+      [MAIN, 'trace', 'tracepoint:syscalls:sys_enter_getppid', '--pid', String(target.pid)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    let sawLinesAt = Number.POSITIVE_INFINITY;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/tracing /.test(stderr)) target.stdin.end('go\n');
+    });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (stdout.split('\n').length > 3) sawLinesAt = Math.min(sawLinesAt, performance.now());
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(0);
+    expect(stdout.trim().split('\n')).toHaveLength(3);
+    expect(sawLinesAt).toBeLessThan(await exited); // written as they came, not at the end
+    expect(stderr).toMatch(/^3 events, 0 lost$/m);
+  });
+
+  it('trace --buffer takes a power of 2 in MiB', () => {
+    const r = spawnSync(process.execPath, [MAIN, 'trace', 't:a:b', '--buffer', '3'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--buffer: '3' MiB is not a power of 2");
+  });
+
   it('npm start (tsbpf demo) traces its own unlinks and exits 0', () => {
     const r = spawnSync(process.execPath, [MAIN, 'demo', '--files', '4'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

@@ -2,7 +2,7 @@
 // tables, and checks every field the ISA requires to be zero or in range. The disassembler,
 // interpreter, assembler and docs share this, so "is this encoding valid" has one answer.
 
-import { LDDW, type Instruction } from './instruction.js';
+import { type Instruction, LDDW } from './instruction.js';
 import {
   ADDR_SPACE_CAST_OFF,
   type AluOp,
@@ -10,18 +10,18 @@ import {
   type AtomicOp,
   AtomicOpByImm,
   Class,
+  classOf,
   type JmpOp,
   JmpOps,
   Mode,
+  modeOf,
+  opOf,
   type PseudoInfo,
   PseudoSources,
   REGISTER_COUNT,
   Size,
   type SizeCode,
   Source,
-  classOf,
-  modeOf,
-  opOf,
   sizeOf,
   sourceOf,
 } from './opcodes.js';

@@ -43,10 +43,13 @@ export const isJmpClass = (cls: number): boolean => cls === Class.JMP || cls ===
 export const isLoadStoreClass = (cls: number): boolean => cls <= Class.STX;
 
 /** Bytes moved by each access size. */
+// biome-ignore lint/complexity/useSimpleNumberKeys: keys are the opcode's size bits, as the ISA document writes them
 export const sizeBytes: Record<SizeCode, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 /** The C type names the LLVM syntax uses for each access size: `*(u32 *)(r1 + 4)`. */
+// biome-ignore lint/complexity/useSimpleNumberKeys: keys are the opcode's size bits, as the ISA document writes them
 export const sizeType: Record<SizeCode, string> = { 0x00: 'u32', 0x08: 'u16', 0x10: 'u8', 0x18: 'u64' };
 /** The suffixes the ubpf dialect uses: `ldxw`, `stxdw`. */
+// biome-ignore lint/complexity/useSimpleNumberKeys: keys are the opcode's size bits, as the ISA document writes them
 export const sizeSuffix: Record<SizeCode, string> = { 0x00: 'w', 0x08: 'h', 0x10: 'b', 0x18: 'dw' };
 
 /** ISA version that introduced an encoding (as `-mcpu=vN`), used by docs and feature checks. */

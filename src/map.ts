@@ -147,7 +147,6 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   readonly #value: Codec<V>;
   /** Scratch: key, next key, value (user-facing size: all CPUs for per-CPU maps). */
   readonly #kbuf: Buffer;
-  readonly #nbuf: Buffer;
   readonly #vbuf: Buffer;
   /** Prepared attrs: lookup/update/delete point at kbuf/vbuf; keyless ones at NULL/vbuf. */
   readonly #elem: Buffer;
@@ -178,7 +177,6 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.#key = key;
     this.#value = value;
     this.#kbuf = scratch(key.size);
-    this.#nbuf = scratch(key.size);
     this.#vbuf = scratch(value.size);
     this.#elem = Buffer.alloc(MapElem.SIZE);
     this.#elem.writeUInt32LE(fd, MapElem.map_fd);
@@ -551,7 +549,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     if (list.length === 0) return 0;
     const ks = this.#key.size;
     const keys = Buffer.alloc(list.length * ks || 8);
-    list.forEach((k, i) => this.#key.encode(k, keys, i * ks));
+    for (const [i, k] of list.entries()) this.#key.encode(k, keys, i * ks);
     const attr = Buffer.alloc(MapBatch.SIZE);
     putPointer(attr, MapBatch.keys, keys);
     attr.writeUInt32LE(list.length, MapBatch.count);

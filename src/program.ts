@@ -293,7 +293,7 @@ export class Program extends FdObject {
     attr.writeUInt32LE(opts.attachProgFd ?? opts.attachBtfObjFd ?? 0, ProgLoad.attach_prog_fd);
     if (opts.fdArray && opts.fdArray.length > 0) {
       const fds = Buffer.alloc(opts.fdArray.length * 4);
-      opts.fdArray.forEach((fd, i) => fds.writeInt32LE(fd, i * 4));
+      for (const [i, fd] of opts.fdArray.entries()) fds.writeInt32LE(fd, i * 4);
       putPointer(attr, ProgLoad.fd_array, fds);
       keep.push(fds);
     }

@@ -9,7 +9,7 @@ import {
   runSignal,
   tracerOptions,
 } from './probe-common.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf count PROBE [PROBE...] [options]
 
@@ -28,9 +28,8 @@ const KEYS = ['probe', 'comm', 'pid', 'tid', 'stack'] as const;
 type By = (typeof KEYS)[number];
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseOptions(() =>
+    parseArgs({
       args: argv,
       options: {
         ...COMMON_OPTIONS,
@@ -39,10 +38,8 @@ export async function run(argv: string[]): Promise<number> {
         top: { type: 'string', short: 't' },
       },
       allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    }),
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

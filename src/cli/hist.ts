@@ -10,7 +10,7 @@ import {
   runSignal,
   tracerOptions,
 } from './probe-common.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf hist FUNC [options]
 
@@ -32,9 +32,8 @@ const UNITS = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseOptions(() =>
+    parseArgs({
       args: argv,
       options: {
         ...COMMON_OPTIONS,
@@ -45,10 +44,8 @@ export async function run(argv: string[]): Promise<number> {
         interval: { type: 'string', short: 'i' },
       },
       allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    }),
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

@@ -1,7 +1,7 @@
 // `tsbpf list [PATTERN...]`: the probe points this kernel (or a binary) offers, as the other
 // commands take them, optionally with the arguments a probe can read.
 import { parseArgs } from 'node:util';
-import { UsageError } from './usage.js';
+import { parseOptions } from './usage.js';
 
 const HELP = `usage: tsbpf list [PATTERN...] [options]
 
@@ -22,9 +22,8 @@ examples:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseOptions(() =>
+    parseArgs({
       args: argv,
       options: {
         verbose: { type: 'boolean', short: 'v' },
@@ -32,10 +31,8 @@ export async function run(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    }),
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

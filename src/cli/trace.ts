@@ -9,7 +9,7 @@ import {
   runSignal,
   tracerOptions,
 } from './probe-common.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf trace PROBE [PROBE...] [options]
 
@@ -42,9 +42,8 @@ const STRING_PATHS: Record<string, string> = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseOptions(() =>
+    parseArgs({
       args: argv,
       options: {
         ...COMMON_OPTIONS,
@@ -53,10 +52,8 @@ export async function run(argv: string[]): Promise<number> {
         buffer: { type: 'string', short: 'b' },
       },
       allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    }),
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

@@ -2,3 +2,12 @@
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** Runs an option parser (node:util parseArgs); what it rejects becomes a UsageError. */
+export function parseOptions<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

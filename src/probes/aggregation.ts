@@ -141,11 +141,10 @@ export class Aggregation {
       const key = e.key.slice(0, -1);
       const id = JSON.stringify(key, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
       let g = groups.get(id);
-      if (!g)
-        groups.set(
-          id,
-          (g = { key: key.length === 0 ? undefined : key.length === 1 ? key[0] : key, counts: new Map() }),
-        );
+      if (!g) {
+        g = { key: key.length === 0 ? undefined : key.length === 1 ? key[0] : key, counts: new Map() };
+        groups.set(id, g);
+      }
       const bucket = Number(e.key[e.key.length - 1]);
       g.counts.set(bucket, (g.counts.get(bucket) ?? 0) + e.value);
     }

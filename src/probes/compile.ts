@@ -130,9 +130,8 @@ function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number)
 
 function emit(g: CodeGen, site: EmitSite): void {
   const b = g.b;
-  const layout = (site.layout ??= recordLayout(
-    site.fields.map((f) => ({ name: f.name, type: f.value.type as never })),
-  ));
+  site.layout ??= recordLayout(site.fields.map((f) => ({ name: f.name, type: f.value.type as never })));
+  const layout = site.layout;
   // 1. Every scalar (and every string's address) into a stack slot, while nothing is reserved.
   const slots = site.fields.map((f) => {
     const node = f.value.str ? (f.value.str.op === 'str' ? f.value.str.addr : undefined) : f.value.node;

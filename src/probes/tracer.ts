@@ -53,6 +53,7 @@ export class ProbeError extends Error {
   }
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
 export type ProbeBody<E> = (p: ProbeContext) => Emit<E> | undefined | void;
 
 /** One probe of a tracer; `on()` receives its records. */

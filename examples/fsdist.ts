@@ -23,8 +23,7 @@ for (const op of OPS) {
   });
   tracer.probe(`kretprobe:${op}`, (p) => {
     const start = p.map(`start_${op}`);
-    const began = start.get(p.tid());
-    p.filter(began.ne(0)); // the call began before the tracer started
+    const began = start.get(p.tid()); // no entry (a call begun before the start): ends the probe
     start.delete(p.tid());
     p.hist(op, p.ktime().sub(began).div(unit.div));
   });

@@ -21,11 +21,19 @@ export function isDataSection(s: ElfSection): boolean {
   );
 }
 
+/** A sanity bound, far above the kernel's own (KMALLOC_MAX_SIZE: 4 MiB with 4 KiB pages). */
+const MAX_DATA_SECTION = 1 << 30;
+
 /** Global data: one single-element array map per data section; .rodata* frozen after init. */
 export function dataMaps(elf: ElfFile, btf: Btf | undefined): MapSpec[] {
   const out: MapSpec[] = [];
   for (const s of elf.sections) {
     if (!isDataSection(s) || s.size === 0) continue;
+    if (s.size > MAX_DATA_SECTION)
+      throw new ElfError(
+        `data section ${s.name} is ${s.size} bytes: more than any kernel takes as a map value`,
+        s.offset,
+      );
     const readonly = s.name.startsWith('.rodata');
     const spec: MapSpec = {
       name: s.name,

@@ -1,14 +1,12 @@
 // tsbpf trace / count / hist / demo as a user runs them (the built CLI in a child process), each
 // checked against what the test did while it ran. On this host kprobes are missing, so the
 // kprobe forms exercise the fallback; the VM suite runs them on real kprobes.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startTarget, uprobeTarget } from '../attach/target.js';
 import { kernelDescribe } from '../support/kernel.js';
+import { RM_COMM, removeFiles } from '../support/private-rm.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
 
@@ -39,16 +37,6 @@ function cli(args: string[], during: () => void = () => {}): Promise<Run> {
   });
 }
 
-/** Removes `n` fresh files with `rm` (one unlinkat each) and returns their paths. */
-function removeFiles(n: number): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-cli-'));
-  const paths = Array.from({ length: n }, (_, i) => join(dir, `f${i}`));
-  for (const p of paths) writeFileSync(p, '');
-  execFileSync('rm', paths);
-  rmSync(dir, { recursive: true });
-  return paths;
-}
-
 kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], () => {
   it('trace --json: one object per event with typed args and the return value', async () => {
     let paths: string[] = [];
@@ -58,7 +46,7 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
         'tracepoint:syscalls:sys_enter_unlinkat',
         'tracepoint:syscalls:sys_exit_unlinkat',
         '--comm',
-        'rm',
+        RM_COMM,
         '--json',
         '--max-events',
         '6',
@@ -75,14 +63,14 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     expect(events).toHaveLength(6);
     const enters = events.filter((e) => e.probe.endsWith('sys_enter_unlinkat'));
     expect(enters.map((e) => e.args.pathname)).toEqual(paths);
-    expect(enters.every((e) => e.comm === 'rm' && e.args.dfd === -100)).toBe(true);
+    expect(enters.every((e) => e.comm === RM_COMM && e.args.dfd === -100)).toBe(true);
     expect(events.filter((e) => e.probe.endsWith('sys_exit_unlinkat')).map((e) => e.ret)).toEqual([0, 0, 0]);
     expect(r.stderr).toMatch(/^6 events, 0 lost$/m);
   });
 
   it('trace kprobe:do_unlinkat falls back with one line saying why, and still sees the files', async () => {
     let paths: string[] = [];
-    const r = await cli(['trace', 'kprobe:do_unlinkat', '--comm', 'rm', '--max-events', '2'], () => {
+    const r = await cli(['trace', 'kprobe:do_unlinkat', '--comm', RM_COMM, '--max-events', '2'], () => {
       paths = removeFiles(2);
     });
     expect(r.code, r.stderr).toBe(0);
@@ -109,7 +97,7 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
         '--by',
         'comm',
         '--comm',
-        'rm',
+        RM_COMM,
         '--duration',
         '1.5',
         '--json',
@@ -121,7 +109,7 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     expect(r.code, r.stderr).toBe(0);
     const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     expect(last.final).toBe(true);
-    expect(last.rows).toEqual([{ probe: 'tracepoint:syscalls:sys_enter_unlinkat', key: 'rm', count: 7 }]);
+    expect(last.rows).toEqual([{ probe: 'tracepoint:syscalls:sys_enter_unlinkat', key: RM_COMM, count: 7 }]);
   });
 
   it('trace a uretprobe with --fields NAME:TYPE (registers have no types)', async () => {
@@ -168,7 +156,7 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
         '--by',
         'stack',
         '--comm',
-        'rm',
+        RM_COMM,
         '--duration',
         '1.5',
         '--json',
@@ -197,7 +185,7 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
 
   it('hist do_unlinkat: one completed call per unlink in the histogram', async () => {
     const r = await cli(
-      ['hist', 'do_unlinkat', '--comm', 'rm', '--ns', '--duration', '1.5', '--json'],
+      ['hist', 'do_unlinkat', '--comm', RM_COMM, '--ns', '--duration', '1.5', '--json'],
       () => {
         removeFiles(5);
       },

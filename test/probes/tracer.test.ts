@@ -2,28 +2,16 @@
 // the test itself made happen — files it removed, calls a target program it runs made, the
 // values it passed. Kernel functions need kprobes/fentry (the VM suite); here: tracepoints,
 // uprobes and tp_btf, and the fallback from kprobe to the syscall tracepoint.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { ProbeError, Tracer } from 'tsbpf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, uprobeTarget } from '../attach/target.js';
 import { kernelDescribe } from '../support/kernel.js';
-
-/** Removes `n` fresh files with `rm` (coreutils uses unlinkat) and returns their paths. */
-function removeFiles(n: number): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-probe-'));
-  const paths = Array.from({ length: n }, (_, i) => join(dir, `f${i}`));
-  for (const p of paths) writeFileSync(p, '');
-  execFileSync('rm', paths);
-  rmSync(dir, { recursive: true });
-  return paths;
-}
+import { RM_COMM, removeFiles } from '../support/private-rm.js';
 
 kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () => {
   it('emits typed records: ints, signed ints, user strings, comm, and the syscall return', async () => {
-    using t = new Tracer({ comm: 'rm' });
+    using t = new Tracer({ comm: RM_COMM });
     const enter: { pid: number; comm: string; path: string; dfd: number; flag: number }[] = [];
     const exit: { ret: number }[] = [];
     t.probe('tracepoint:syscalls:sys_enter_unlinkat', (p) =>
@@ -42,7 +30,7 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
     const paths = removeFiles(3);
     t.drain();
     expect(enter.map((e) => e.path)).toEqual(paths);
-    expect(enter.every((e) => e.comm === 'rm' && e.dfd === -100 && e.flag === 0 && e.pid > 0)).toBe(true);
+    expect(enter.every((e) => e.comm === RM_COMM && e.dfd === -100 && e.flag === 0 && e.pid > 0)).toBe(true);
     expect(exit.map((e) => e.ret)).toEqual([0, 0, 0]);
     expect(t.lost()).toBe(0);
   });
@@ -59,7 +47,7 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
 
   it('falls back from kprobe to the syscall tracepoint where kprobes are missing, and says why', async () => {
     const notes: string[] = [];
-    using t = new Tracer({ comm: 'rm', onFallback: (m) => notes.push(m) });
+    using t = new Tracer({ comm: RM_COMM, onFallback: (m) => notes.push(m) });
     const files: string[] = [];
     const probe = t.probe('kprobe:do_unlinkat', (p) =>
       p.emit({

@@ -6,19 +6,6 @@ import { UsageError } from './usage.js';
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  asm: { summary: 'assemble eBPF text into bytecode', load: () => import('./asm.js') },
-  conformance: {
-    summary: 'run the BPF conformance suite (interpreter or --kernel)',
-    load: () => import('./conformance.js'),
-  },
-  demo: {
-    summary: 'trace do_unlinkat with kprobe+kretprobe while unlinking a few files (npm start)',
-    load: () => import('./demo.js'),
-  },
-  'isa-demo': {
-    summary: 'assemble a small program, show it, load it and test-run it in the kernel',
-    load: () => import('./isa-demo.js'),
-  },
   trace: {
     summary: 'one line per event of kprobes, tracepoints, uprobes, fentry (like bpftrace)',
     load: () => import('./trace.js'),
@@ -35,16 +22,29 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "probe points: kernel functions, tracepoints, tp_btf, a binary's functions (-v: arguments)",
     load: () => import('./list.js'),
   },
-  btf: { summary: 'dump or show BTF types (C header, raw, json)', load: () => import('./btf.js') },
-  disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
-  features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },
+  demo: {
+    summary: 'trace do_unlinkat with kprobe+kretprobe while unlinking a few files (npm start)',
+    load: () => import('./demo.js'),
+  },
   load: {
     summary: 'load a BPF object (clang -target bpf), attach by section, stream its output',
     load: () => import('./load.js'),
   },
+  features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },
+  btf: { summary: 'dump or show BTF types (C header, raw, json)', load: () => import('./btf.js') },
+  asm: { summary: 'assemble eBPF text into bytecode', load: () => import('./asm.js') },
+  disasm: { summary: 'disassemble eBPF bytecode into text', load: () => import('./disasm.js') },
   run: {
     summary: 'run a program in the interpreter (--trace shows every step)',
     load: () => import('./run.js'),
+  },
+  conformance: {
+    summary: 'run the BPF conformance suite (interpreter or --kernel)',
+    load: () => import('./conformance.js'),
+  },
+  'isa-demo': {
+    summary: 'assemble a small program, show it, load it and test-run it in the kernel',
+    load: () => import('./isa-demo.js'),
   },
 };
 

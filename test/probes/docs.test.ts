@@ -1,4 +1,5 @@
-// Every ```ts block of docs/probes.md runs as written, against the real kernel.
+// Every ```ts block of docs/probes.md and docs/getting-started.md runs as written, against the real kernel.
 import { runDocBlocks } from '../support/doc-blocks.js';
 
 runDocBlocks('probes.md', 6);
+runDocBlocks('getting-started.md', 1);

@@ -191,10 +191,14 @@ interface BurstRun {
   hwmKb: number;
 }
 
+/** The peak resident set so far (kB); 0 once the process is gone or a zombie. */
 function vmHwmKb(pid: number): number {
-  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmHWM for ${pid}`);
-  return Number(m[1]);
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
@@ -223,10 +227,14 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
   tracer.exited.then((c) => {
     early = c;
   });
+  // tsbpf trace --pid ends by itself once the generator has exited (as bpftrace -p does).
+  const endedByItself = () => tool === 'tsbpf' && early === 0 && genExit !== 0;
   const alive = (what: string) => () => {
-    if (early !== undefined) throw new Error(`${tool} exited ${early} ${what}\n${tracer.stderr()}`);
+    if (early !== undefined && !endedByItself())
+      throw new Error(`${tool} exited ${early} ${what}\n${tracer.stderr()}`);
     return true;
   };
+  let hwmKb = 0; // sampled while it runs: it may be gone by the end
   // Attached: tsbpf says so on stderr; bpftrace prints "Attaching 1 probe..." just before it
   // attaches, hence the grace period (a late attach would show as events + lost < BURST).
   if (tool === 'tsbpf')
@@ -242,6 +250,7 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
     'the output to stop growing',
     () => {
       alive('during the burst')();
+      if (early === undefined) hwmKb = Math.max(hwmKb, vmHwmKb(tracer.child.pid as number));
       const s = statSync(out).size;
       if (s !== size) {
         size = s;
@@ -252,8 +261,10 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
     60_000,
   );
   const elapsed = (Math.max(grown, genExit) - t0) / 1e9;
-  const hwmKb = vmHwmKb(tracer.child.pid as number);
-  tracer.child.kill('SIGINT');
+  if (early === undefined) {
+    hwmKb = Math.max(hwmKb, vmHwmKb(tracer.child.pid as number));
+    tracer.child.kill('SIGINT');
+  }
   const code = await tracer.exited;
   if (code !== 0) throw new Error(`${tool} exited ${code}\n${tracer.stderr()}`);
 

@@ -89,6 +89,18 @@ kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], 
     );
   });
 
+  it('count on tp_btf: one sched_process_exec per program the test ran', async () => {
+    const r = await cli(
+      ['count', 'tp_btf:sched_process_exec', '--comm', RM_COMM, '--duration', '1.5', '--json'],
+      () => {
+        for (let i = 0; i < 4; i++) removeFiles(1);
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+    expect(last.rows).toEqual([{ probe: 'tp_btf:sched_process_exec', count: 4 }]);
+  });
+
   it('count --by comm counts exactly the unlinks of rm', async () => {
     const r = await cli(
       [

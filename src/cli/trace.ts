@@ -9,6 +9,7 @@ import {
   runSignal,
   tracerOptions,
 } from './probe-common.js';
+import { type RecordFormatter, recordFormatter } from './trace-format.js';
 import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf trace PROBE [PROBE...] [options]
@@ -110,13 +111,18 @@ export async function run(argv: string[]): Promise<number> {
         if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = as(p.ret(), picks?.get('ret'));
         return p.emit(fields);
       });
-      const label = text;
+      let format: RecordFormatter | undefined;
       probe.on((e) => {
         events++;
         const r = e as Record<string, unknown>;
-        const used =
-          probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : label;
-        out += json ? jsonLine(r, used, t0) : textLine(r, used, t0);
+        // Built at the first record: by then the tracer knows which kind it attached.
+        format ??= recordFormatter(
+          r,
+          probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : text,
+          t0,
+          json,
+        );
+        out += format(r);
         if (out.length > 65536) flush();
         else if (!pending) {
           pending = true;
@@ -169,36 +175,4 @@ function parseFields(text: string): Map<string, Cast | undefined> {
 function as(v: Value<unknown>, cast: Cast | undefined): Value<unknown> {
   if (cast === undefined) return v;
   return cast === 'str' ? v.string() : v[cast]();
-}
-
-function fmt(v: unknown): string {
-  if (typeof v === 'bigint') return `0x${v.toString(16)}`;
-  if (typeof v === 'string') return JSON.stringify(v);
-  return String(v);
-}
-
-function textLine(r: Record<string, unknown>, probe: string, t0: number): string {
-  const secs = (((r.time as number) - t0) / 1e9).toFixed(6);
-  let line = `${secs.padStart(12)} ${String(r.pid).padStart(7)} ${String(r.comm).padEnd(16)} ${probe}`;
-  for (const k in r) {
-    if (k.startsWith('a_')) line += ` ${k.slice(2)}=${fmt(r[k])}`;
-  }
-  if ('ret' in r) line += ` ret=${fmt(r.ret)}`;
-  return `${line}\n`;
-}
-
-function jsonLine(r: Record<string, unknown>, probe: string, t0: number): string {
-  const args: Record<string, unknown> = {};
-  for (const k in r)
-    if (k.startsWith('a_'))
-      args[k.slice(2)] = typeof r[k] === 'bigint' ? `0x${(r[k] as bigint).toString(16)}` : r[k];
-  const o: Record<string, unknown> = {
-    time: ((r.time as number) - t0) / 1e9,
-    pid: r.pid,
-    comm: r.comm,
-    probe,
-    args,
-  };
-  if ('ret' in r) o.ret = typeof r.ret === 'bigint' ? `0x${r.ret.toString(16)}` : r.ret;
-  return `${JSON.stringify(o)}\n`;
 }

@@ -5,36 +5,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startTarget, uprobeTarget } from '../attach/target.js';
+import { type ChildRun, runChild } from '../support/child.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { RM_COMM, removeFiles } from '../support/private-rm.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI; once it prints its "tracing/counting/timing" line, runs `during`. */
-function cli(args: string[], during: () => void = () => {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let started = false;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (!started && /(tracing|counting|timing) /.test(stderr)) {
-        started = true;
-        during();
-      }
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], during: () => void = () => {}): Promise<ChildRun> {
+  return runChild(process.execPath, [MAIN, ...args], { ready: /(tracing|counting|timing) /, during });
 }
 
 kernelDescribe('tsbpf trace / count / hist', ['tracepoints', 'ringbuf', 'btf'], () => {

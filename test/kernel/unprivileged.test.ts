@@ -86,15 +86,22 @@ console.log(JSON.stringify(out));`,
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 
-  it.skipIf(!hasSetpriv)('npm start (tsbpf demo) and tsbpf trace as a user: one line saying why, exit 1', () => {
-    const demo = asNobody([join(root, 'dist/cli/tsbpf.js'), 'demo']);
-    expect(demo.status).toBe(1);
-    expect(demo.stderr).toBe(
-      'tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n',
-    );
-    const trace = asNobody([join(root, 'dist/cli/tsbpf.js'), 'trace', 'tracepoint:syscalls:sys_enter_getppid']);
-    expect(trace.status).toBe(1);
-    expect(trace.stderr.trim().split('\n')).toHaveLength(1);
-    expect(trace.stderr).toMatch(/^tsbpf trace: .*(EPERM|EACCES|root)/);
-  });
+  it.skipIf(!hasSetpriv)(
+    'npm start (tsbpf demo) and tsbpf trace as a user: one line saying why, exit 1',
+    () => {
+      const demo = asNobody([join(root, 'dist/cli/tsbpf.js'), 'demo']);
+      expect(demo.status).toBe(1);
+      expect(demo.stderr).toBe(
+        'tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n',
+      );
+      const trace = asNobody([
+        join(root, 'dist/cli/tsbpf.js'),
+        'trace',
+        'tracepoint:syscalls:sys_enter_getppid',
+      ]);
+      expect(trace.status).toBe(1);
+      expect(trace.stderr.trim().split('\n')).toHaveLength(1);
+      expect(trace.stderr).toMatch(/^tsbpf trace: .*(EPERM|EACCES|root)/);
+    },
+  );
 });

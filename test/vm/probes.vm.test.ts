@@ -9,27 +9,24 @@ import { fileURLToPath } from 'node:url';
 import { ownProbes, probeFentry, Tracer } from 'tsbpf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runChild } from '../support/child.js';
+import { RM_COMM, removeFiles } from '../support/private-rm.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli/tsbpf.js');
 const tsbpf = (args: string[], opts: Parameters<typeof runChild>[2]) =>
   runChild(process.execPath, [CLI, ...args], { cwd: tmpdir(), ...opts });
+/** What the CLI prints on stdout, run to its end; anything but exit 0 fails. */
+async function tsbpfOutput(args: string[]): Promise<string> {
+  const r = await tsbpf(args, { ready: /(?!)/ });
+  if (r.code !== 0) throw new Error(`tsbpf ${args.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr}`);
+  return r.stdout;
+}
 const jsonLines = (text: string) =>
   text
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l));
-
-/** Creates `n` files and removes them with rm (one unlinkat each); returns the paths. */
-function removeFiles(n: number): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-vm-probes-'));
-  const paths = Array.from({ length: n }, (_, i) => join(dir, `f${i}`));
-  for (const p of paths) writeFileSync(p, '');
-  execFileSync('rm', paths);
-  rmSync(dir, { recursive: true });
-  return paths;
-}
 
 afterEach(() => {
   expect(ownProbes('kprobe_events')).toEqual([]); // nothing left behind
@@ -44,7 +41,7 @@ describe('probe commands on real kprobes and fentry (VM)', () => {
         'kprobe:do_unlinkat',
         'kretprobe:do_unlinkat',
         '--comm',
-        'rm',
+        RM_COMM,
         '--json',
         '--no-fallback',
         '--max-events',
@@ -63,7 +60,7 @@ describe('probe commands on real kprobes and fentry (VM)', () => {
   it('trace fentry + fexit on do_unlinkat: typed arguments and the return value', async () => {
     if (!probeFentry().supported) throw new Error(`fentry should load in the VM: ${probeFentry().detail}`);
     const run = await tsbpf(
-      ['trace', 'fentry:do_unlinkat', 'fexit:do_unlinkat', '--comm', 'rm', '--json', '--max-events', '4'],
+      ['trace', 'fentry:do_unlinkat', 'fexit:do_unlinkat', '--comm', RM_COMM, '--json', '--max-events', '4'],
       { ready: /tracing /, during: () => removeFiles(2) },
     );
     expect(run.code, run.stderr).toBe(0);
@@ -82,7 +79,7 @@ describe('probe commands on real kprobes and fentry (VM)', () => {
         '--by',
         'comm',
         '--comm',
-        'rm',
+        RM_COMM,
         '--duration',
         '2',
         '--json',
@@ -92,12 +89,12 @@ describe('probe commands on real kprobes and fentry (VM)', () => {
     );
     expect(run.code, run.stderr).toBe(0);
     const last = jsonLines(run.stdout).pop();
-    expect(last.rows).toEqual([{ probe: 'kprobe:do_unlinkat', key: 'rm', count: 9 }]);
+    expect(last.rows).toEqual([{ probe: 'kprobe:do_unlinkat', key: RM_COMM, count: 9 }]);
   });
 
   it('hist do_unlinkat: one latency sample per call, in the histogram total', async () => {
     const run = await tsbpf(
-      ['hist', 'do_unlinkat', '--comm', 'rm', '--duration', '2', '--json', '--no-fallback'],
+      ['hist', 'do_unlinkat', '--comm', RM_COMM, '--duration', '2', '--json', '--no-fallback'],
       {
         ready: /timing /,
         during: () => removeFiles(6),
@@ -113,11 +110,9 @@ describe('probe commands on real kprobes and fentry (VM)', () => {
   });
 
   it('list: kprobe functions as bpftrace -l lists them, fentry typed from BTF', async () => {
-    const out = execFileSync(process.execPath, [CLI, 'list', 'kprobe:do_unlink*'], { encoding: 'utf8' });
+    const out = await tsbpfOutput(['list', 'kprobe:do_unlink*']);
     expect(out.split('\n')).toContain('kprobe:do_unlinkat');
-    const verbose = execFileSync(process.execPath, [CLI, 'list', '-v', 'fentry:do_unlinkat'], {
-      encoding: 'utf8',
-    });
+    const verbose = await tsbpfOutput(['list', '-v', 'fentry:do_unlinkat']);
     expect(verbose).toBe('fentry:do_unlinkat\n    int dfd\n    struct filename *name\n');
     const bpftrace = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find((p) => {
       try {
@@ -129,7 +124,7 @@ describe('probe commands on real kprobes and fentry (VM)', () => {
     });
     if (!bpftrace) return; // the comparison needs bpftrace in the host's root (CI installs it)
     const theirs = execFileSync(bpftrace, ['-l', 'kprobe:vfs_*'], { encoding: 'utf8' });
-    const ours = execFileSync(process.execPath, [CLI, 'list', 'kprobe:vfs_*'], { encoding: 'utf8' });
+    const ours = await tsbpfOutput(['list', 'kprobe:vfs_*']);
     // bpftrace leaves out compiler clones (`vfs_statfs.part.0.isra.0`); kprobes attach to them
     // by that name, so tsbpf lists them. Without them, the lists are the same.
     const plain = ours
@@ -160,7 +155,7 @@ describe('probe commands on real kprobes and fentry (VM)', () => {
 
 describe('npm start and the examples on real kprobes (VM)', () => {
   it('npm start (tsbpf demo) uses kprobe + kretprobe, no fallback note, and sees every file', async () => {
-    const out = execFileSync(process.execPath, [CLI, 'demo'], { encoding: 'utf8' });
+    const out = await tsbpfOutput(['demo']);
     expect(out).not.toMatch(/^note:/m);
     expect(out).toMatch(/tracing do_unlinkat with kprobe:do_unlinkat and kretprobe:do_unlinkat/);
     expect(out).toMatch(/^4 calls seen, 0 lost$/m);
@@ -170,12 +165,12 @@ describe('npm start and the examples on real kprobes (VM)', () => {
     let paths: string[] = [];
     const run = await runChild(process.execPath, [join(root, 'dist/examples/unlink.js'), '--duration', '2'], {
       ready: /tracing do_unlinkat/,
-      during: () => (paths = removeFiles(3)),
+      during: () => (paths = removeFiles(3, 'tsbpf-vm-probes-')),
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('tracing do_unlinkat (kprobe:do_unlinkat + kretprobe:do_unlinkat)');
     const rows = run.stdout.split('\n').filter((l) => l.includes('tsbpf-vm-probes-'));
-    expect(rows.map((l) => l.trim().split(/\s+/).slice(1))).toEqual(paths.map((p) => ['rm', 'ok', p]));
+    expect(rows.map((l) => l.trim().split(/\s+/).slice(1))).toEqual(paths.map((p) => [RM_COMM, 'ok', p]));
   });
 
   it('examples/fsdist: latency histograms for reads and writes the test made', async () => {

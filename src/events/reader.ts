@@ -14,6 +14,9 @@ export interface SubscribeOptions {
   batch?: number;
 }
 
+/** Records per wake-up from which a subscription reads on a timer instead (see subscribe()). */
+const BUSY_BATCH = 64;
+
 /** A record callback; returning `false` stops the current drain (the record counts as consumed). */
 export type RecordCallback<T> = (record: T) => unknown;
 
@@ -62,11 +65,27 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
     if (opts.signal?.aborted) return;
     this.#subscribed = true;
     const batch = opts.batch ?? Number.POSITIVE_INFINITY;
-    this.drain(callback, batch);
-    this.#listen(() => {
-      if (!this.#closed && !opts.signal?.aborted) this.drain(callback, batch);
-    });
-    opts.signal?.addEventListener('abort', () => this.#unlisten(), { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const pump = () => {
+      timer = undefined;
+      if (this.#closed || opts.signal?.aborted) return;
+      if (this.drain(callback, batch) >= BUSY_BATCH) {
+        // A busy stream is read on a 1 ms clock instead of per wake-up. A reader that keeps up
+        // record by record has the kernel wake it for nearly every record (it wakes a reader
+        // that has caught up), and those wake-ups cost the producing task more than the record.
+        this.#stopWatching();
+        timer = setTimeout(pump, 1);
+      } else if (!this.#watches) this.#listen(pump);
+    };
+    pump();
+    opts.signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        this.#unlisten();
+      },
+      { once: true },
+    );
   }
 
   /** Records as an async iterable; `signal` ends the loop. */
@@ -111,9 +130,13 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
     this.#watches = this.pollFds().map((fd) => watchReadable(fd, onReadable));
   }
 
-  #unlisten(): void {
+  #stopWatching(): void {
     for (const w of this.#watches ?? []) w.close();
     this.#watches = undefined;
+  }
+
+  #unlisten(): void {
+    this.#stopWatching();
     this.#subscribed = false;
   }
 

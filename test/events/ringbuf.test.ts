@@ -108,6 +108,44 @@ kernelDescribe('ringbuf reader', ['ringbuf', 'tracepoints'], () => {
     }
   });
 
+  it('a busy stream is read on a clock, then a lone record wakes the subscriber again', async () => {
+    const p = ringbufProducer(process.pid);
+    try {
+      using _link = attachTracepoint(p.prog, 'syscalls', 'sys_enter_getppid');
+      using reader = RingBufReader.open(p.ring, { decode: rec });
+      const got: number[] = [];
+      let waiting: { n: number; resolve: () => void } | undefined;
+      const until = (n: number) => new Promise<void>((resolve) => (waiting = { n, resolve }));
+      const ac = new AbortController();
+      reader.subscribe(
+        (r) => {
+          got.push(r.seq);
+          if (waiting && got.length >= waiting.n) waiting.resolve();
+        },
+        { signal: ac.signal },
+      );
+      // Bursts well above the busy threshold, spread over several timer ticks.
+      const bursts = until(3000);
+      for (const at of [1, 3, 6]) setTimeout(() => getppid(1000), at);
+      await bursts;
+      // Quiet for a while, then one record: it must arrive by wake-up, not sit in the ring.
+      await new Promise((r) => setTimeout(r, 30));
+      const lone = until(3001);
+      getppid(1);
+      // A hang detector, not a timing test: without the wake-up the record would never come.
+      await Promise.race([
+        lone,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('the lone record never arrived')), 5000),
+        ),
+      ]);
+      ac.abort();
+      expect(got).toEqual(Array.from({ length: 3001 }, (_, i) => i));
+    } finally {
+      p.close();
+    }
+  });
+
   it('for await: the consumer moves on only when the next record is asked for', async () => {
     const p = ringbufProducer(process.pid);
     try {

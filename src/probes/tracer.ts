@@ -95,8 +95,8 @@ interface Site {
 }
 
 const DEFAULT_RINGBUF = 8 << 20;
-/** Records per wake-up while running: timers, signals and writes get their turn between batches. */
-const BATCH = 16384;
+/** Records per delivery (a wake-up, or a 1 ms tick of a busy stream): timers, signals and writes get their turn between batches. */
+const BATCH = 4096;
 const proceed = (go: boolean): boolean => go;
 
 export class Tracer implements Disposable {

@@ -1,6 +1,7 @@
 // What tsbpf trace, count and hist share: the common options, turning a run's end (a duration,
 // Ctrl-C, SIGTERM, an event limit) into one AbortSignal, and a one-line failure.
 import type { ParseArgsConfig } from 'node:util';
+import { processAlive } from '../sys/process.js';
 import { UsageError } from './usage.js';
 
 export const COMMON_OPTIONS = {
@@ -39,7 +40,7 @@ export function tracerOptions(v: CommonValues, command: string) {
   const pid = positiveNumber('pid', v.pid);
   if (pid !== undefined && !Number.isInteger(pid))
     throw new UsageError(`--pid: '${v.pid}' is not a process id`);
-  if (pid !== undefined && !alive(pid)) throw new Error(`--pid: no process ${pid}`);
+  if (pid !== undefined && !processAlive(pid)) throw new Error(`--pid: no process ${pid}`);
   if (v.comm !== undefined && (v.comm.length === 0 || Buffer.byteLength(v.comm) > 15))
     throw new UsageError(`--comm: '${v.comm}' is not a command name (1 to 15 bytes)`);
   return {
@@ -77,7 +78,7 @@ export function runSignal(
       // As bpftrace -p: the trace of one process ends with it.
       if (pid !== undefined && watch === undefined)
         watch = setInterval(() => {
-          if (!alive(pid)) stop();
+          if (!processAlive(pid)) stop();
         }, 200);
     },
     stop,
@@ -88,15 +89,6 @@ export function runSignal(
       process.off('SIGTERM', stop);
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
 }
 
 /** Errors a user can act on become one line and exit 1; anything else is a bug and propagates. */

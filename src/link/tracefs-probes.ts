@@ -3,6 +3,7 @@
 // process, so every one we create is removed again: on close, on process exit, on SIGINT/SIGTERM
 // (handlers installed only while such probes exist; the signal is re-raised afterwards), and the
 // leftovers of a crashed run (its pid is dead) are removed at the next legacy attach.
+import { processAlive } from '../sys/process.js';
 import {
   addDynamicEvent,
   type DynamicEventFile,
@@ -29,21 +30,12 @@ export interface LegacyProbe {
   remove(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes probes left behind by dead tsbpf processes; returns their names. */
 export function removeStaleProbes(file: DynamicEventFile): string[] {
   const removed: string[] = [];
   for (const ev of listDynamicEvents(file)) {
     const m = NAME_RE.exec(ev.name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     if (removeDynamicEvent(file, ev.group, ev.name)) removed.push(ev.name);
   }
   return removed;

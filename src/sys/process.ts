@@ -1,0 +1,11 @@
+// Whether a process exists: signal 0 checks without sending anything.
+
+/** True while process `pid` exists (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -111,6 +111,11 @@ function dynamicSymbols(elf: ElfFile): Sym[] {
   return out;
 }
 
+/** A function (or ifunc resolver) defined in this file, not imported from another. */
+function definedFunction(s: Pick<Sym, 'shndx' | 'type'>): boolean {
+  return s.shndx !== ELF.SHN_UNDEF && (s.type === ELF.STT_FUNC || s.type === STT_GNU_IFUNC);
+}
+
 function containing(sections: ElfSection[], address: bigint): ElfSection | undefined {
   return sections.find(
     (s) =>
@@ -146,9 +151,8 @@ function elfOf(path: string, symbol: string): ElfFile {
 /** The file offset of function `symbol` in the ELF file `path` (for uprobes). */
 export function symbolFileOffset(path: string, symbol: string): number {
   const elf = elfOf(path, symbol);
-  const defined = (s: Sym) =>
-    s.name === symbol && s.shndx !== ELF.SHN_UNDEF && (s.type === ELF.STT_FUNC || s.type === STT_GNU_IFUNC);
-  const sym = elf.symbols.find(defined) ?? dynamicSymbols(elf).find(defined);
+  const named = (s: Sym) => s.name === symbol && definedFunction(s);
+  const sym = elf.symbols.find(named) ?? dynamicSymbols(elf).find(named);
   if (!sym)
     throw new AttachError(
       'not-found',
@@ -171,8 +175,7 @@ export function functionSymbols(path: string): string[] {
   const elf = elfOf(path, '*');
   const names = new Set<string>();
   for (const s of [...elf.symbols, ...dynamicSymbols(elf)]) {
-    if (s.name && s.shndx !== ELF.SHN_UNDEF && (s.type === ELF.STT_FUNC || s.type === STT_GNU_IFUNC))
-      names.add(s.name);
+    if (s.name && definedFunction(s)) names.add(s.name);
   }
   return [...names].sort();
 }

@@ -3,6 +3,7 @@
 // each with the arguments a probe body can read (`-v`), taken from the same code that gives
 // probes their typed arguments, so the listing and `p.arg(name)` always agree.
 import { readFileSync } from 'node:fs';
+import { type KindName, kindNumber } from '../../btf/kinds.js';
 import type { Btf } from '../../btf/parse.js';
 import { vmlinuxBtf } from '../btf-file.js';
 import { probeFentry } from '../features.js';
@@ -74,8 +75,8 @@ class Lister {
   readonly points: ProbePoint[] = [];
   readonly notes = new Set<string>();
   private readonly seen = new Set<string>();
-  private functionNames: string[] | undefined;
-  private btfFunctionNames: string[] | undefined;
+  /** Names per source, read once however many patterns ask (a BTF scan takes ~60 ms). */
+  private readonly nameCache = new Map<string, string[]>();
   private btfParsed: Btf | undefined;
 
   constructor(private readonly options: ListOptions) {}
@@ -158,33 +159,38 @@ class Lister {
     switch (kind) {
       case 'kprobe':
       case 'kretprobe':
-        this.functionNames ??= kernelFunctions();
-        return this.functionNames;
+        return this.cached('functions', kernelFunctions);
       case 'fentry':
       case 'fexit':
-        this.btfFunctionNames ??= this.btfFunctions();
-        return this.btfFunctionNames;
+        return this.cached('btf functions', () => {
+          // fentry needs both a BTF prototype and the function in the kernel's text.
+          const text = new Set(this.names('kprobe'));
+          return this.btfNames('func', '').filter((n) => text.has(n));
+        });
       case 'tracepoint':
-        return tracepoints();
+        return this.cached('tracepoints', tracepoints);
       case 'tp_btf':
-        return this.btfNames(8 /* BTF_KIND_TYPEDEF */, 'btf_trace_');
+        return this.cached('tp_btf', () => this.btfNames('typedef', 'btf_trace_'));
       default:
         return [];
     }
   }
 
-  /** Functions with a BTF prototype that are also in the kernel's text (fentry needs both). */
-  private btfFunctions(): string[] {
-    this.functionNames ??= kernelFunctions();
-    const text = new Set(this.functionNames);
-    return this.btfNames(12 /* BTF_KIND_FUNC */, '').filter((n) => text.has(n));
+  private cached(source: string, read: () => string[]): string[] {
+    let names = this.nameCache.get(source);
+    if (!names) {
+      names = read();
+      this.nameCache.set(source, names);
+    }
+    return names;
   }
 
-  private btfNames(kindNumber: number, prefix: string): string[] {
+  private btfNames(kind: KindName, prefix: string): string[] {
     const btf = this.btf();
+    const wanted = kindNumber(kind);
     const out: string[] = [];
     for (let id = 1; id < btf.typeCount; id++) {
-      if (btf.kindOf(id) !== kindNumber) continue;
+      if (btf.kindOf(id) !== wanted) continue;
       const name = btf.nameOf(id);
       if (name.startsWith(prefix)) out.push(name.slice(prefix.length));
     }

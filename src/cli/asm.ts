@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { AssemblerError, assemble, type Dialect, encode, formatDiagnostic } from '../../isa/index.js';
 import { writeProgramObject } from '../elf/program.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]
 
@@ -22,12 +22,7 @@ Errors are printed as FILE:LINE:COL: message, exit status 1.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(() => parse(argv));
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

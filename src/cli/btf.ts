@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Btf } from '../../btf/parse.js';
 import type { BtfType, StructType, UnionType } from '../../btf/types.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const DEFAULT_FILE = '/sys/kernel/btf/vmlinux';
 
@@ -23,12 +23,7 @@ show   one type, resolved, with member offsets, sizes and bitfields (like pahole
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(() => parse(argv));
   const { values, positionals } = parsed;
   const [sub, ...names] = positionals;
   if (values.help) {

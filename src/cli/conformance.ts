@@ -12,7 +12,7 @@ import {
   parseConformanceTest,
   runConformance,
 } from '../../isa/index.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const DEFAULT_DIR = '/work/shared/conformance/tests';
 
@@ -49,12 +49,7 @@ function parse(argv: string[]) {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(() => parse(argv));
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

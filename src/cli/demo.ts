@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf demo [--files N]
 
@@ -27,15 +27,12 @@ interface Exit {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { files?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseOptions(() =>
+    parseArgs({
       args: argv,
       options: { files: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    }),
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -4,7 +4,7 @@ import { disassemble } from '../../isa/index.js';
 import { programSections, readElf } from '../elf/program.js';
 import { ElfError } from '../elf/types.js';
 import { fromHexText, readInput, writeOutput } from './io.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME]
 
@@ -17,12 +17,7 @@ Disassembles eBPF bytecode into the LLVM syntax (stdin when FILE is '-' or absen
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(() => parse(argv));
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

@@ -1,6 +1,6 @@
 // `tsbpf features [--json]`: what this kernel supports, probed for real.
 import { parseArgs } from 'node:util';
-import { UsageError } from './usage.js';
+import { parseOptions } from './usage.js';
 
 const HELP = `usage: tsbpf features [--json]
 
@@ -12,16 +12,13 @@ Exit status 1 (with one line on stderr) when bpf(2) itself is not usable, e.g. w
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseOptions(() =>
+    parseArgs({
       args: argv,
       options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    }),
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { assemble, disassemble, encode } from '../../isa/index.js';
 import { toHexLines } from './io.js';
-import { UsageError } from './usage.js';
+import { parseOptions } from './usage.js';
 
 const HELP = `usage: tsbpf isa-demo
 
@@ -36,12 +36,9 @@ out:
 const RUNS = 5;
 
 export async function run(argv: string[]): Promise<number> {
-  let help = false;
-  try {
-    help = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } }).values.help ?? false;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const help =
+    parseOptions(() => parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } })).values
+      .help ?? false;
   if (help) {
     process.stdout.write(HELP);
     return 0;

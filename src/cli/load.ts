@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Link } from '../link/link.js';
 import { attachBySection, NotAutoAttachable } from '../object/attach.js';
 import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--pin DIR] [--no-attach] [--duration SECONDS]
 
@@ -46,12 +46,7 @@ function table(rows: string[][]): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(() => parse(argv));
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

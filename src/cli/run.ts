@@ -16,7 +16,7 @@ import {
 } from '../../isa/index.js';
 import { programSections, readElf } from '../elf/program.js';
 import { fromHexText, readInput } from './io.js';
-import { UsageError } from './usage.js';
+import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--max-steps N] [--format F]
 
@@ -64,12 +64,7 @@ function formatOf(file: string, given: string | undefined): Format {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(() => parse(argv));
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP);

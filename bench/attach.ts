@@ -19,18 +19,13 @@ import {
   Program,
   tracingLoadOptions,
 } from '../src/index.js';
+import { now, type Stat, stat } from './support/stats.js';
 
 const BASE = '/work/shared/baselines';
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-attbench-'));
 const REPS = 15;
 const C_RUNS = 9;
 
-type Stat = { min: number; median: number };
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0] as number, median: s[Math.floor(s.length / 2)] as number };
-};
-const now = () => Number(process.hrtime.bigint());
 const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 const bench = join(dir, 'attach_bench');

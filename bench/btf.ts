@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Btf, dumpC, fieldPath } from '../btf/index.js';
+import { type Stat, stat } from './support/stats.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -90,11 +91,6 @@ const PATHS = [
   'task_struct.comm',
 ];
 
-type Stat = { min: number; median: number };
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0] as number, median: s[Math.floor(s.length / 2)] as number };
-};
 const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
 function report(name: string, ours: Stat, floor: Stat, unit: string): void {
   console.log(

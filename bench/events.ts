@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assemble } from '../isa/index.js';
 import { attachTracepoint, BpfMap, Program, RingBufReader } from '../src/index.js';
+import { now, type Stat, stat } from './support/stats.js';
 
 const SRC = fileURLToPath(new URL('../../bench/c/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-evbench-'));
@@ -25,12 +26,6 @@ function compile(name: string): string {
   return out;
 }
 
-type Stat = { min: number; median: number };
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0] as number, median: s[Math.floor(s.length / 2)] as number };
-};
-const now = () => Number(process.hrtime.bigint());
 const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
 
 // ---- 1. drain a pre-filled ring ----

@@ -13,17 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, type Instruction } from '../isa/index.js';
 import { BpfMap, codecs, Program } from '../src/index.js';
+import { now, type Stat, stat } from './support/stats.js';
 
 const BASE = '/work/shared/baselines';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-kbench-'));
-
-type Stat = { min: number; median: number };
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0] as number, median: s[Math.floor(s.length / 2)] as number };
-};
-const now = () => Number(process.hrtime.bigint());
 
 function compile(name: string): string {
   const out = join(dir, name);

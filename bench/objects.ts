@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BpfObject, kernelBtf } from '../src/index.js';
+import { stat } from './support/stats.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/objects/', import.meta.url));
 const OBJECTS = [
@@ -21,10 +22,6 @@ const OBJECTS = [
 ];
 const REPS = 15;
 
-const stat = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0] as number, median: s[Math.floor(s.length / 2)] as number };
-};
 const f = (x: number) => x.toFixed(2);
 
 // vmlinux BTF is parsed once per process (lazily); time it on its own.

@@ -24,6 +24,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { now, type Stat, stat } from './support/stats.js';
 
 const SRC = fileURLToPath(new URL('../../bench/c/', import.meta.url));
 const CLI = fileURLToPath(new URL('../cli/tsbpf.js', import.meta.url));
@@ -38,12 +39,6 @@ const BURST_REPS = 3; // bpftrace needs ~10 s per run here
 const LOOP_N = 500_000;
 const LOOP_REPS = 5;
 
-type Stat = { min: number; median: number };
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0] as number, median: s[Math.floor(s.length / 2)] as number };
-};
-const now = () => Number(process.hrtime.bigint());
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const f = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
 const show = (s: Stat, unit: string) => `${f(s.min)} ${unit} [median ${f(s.median)}]`;

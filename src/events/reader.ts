@@ -93,15 +93,18 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
     this.#check();
     const signal = opts.signal;
     for (;;) {
+      let n = 0;
       while (!this.#closed && !signal?.aborted && this.peek()) {
         try {
           yield this.current();
         } finally {
           if (!this.#closed) this.commit();
         }
+        n++;
       }
       if (this.#closed || signal?.aborted) return;
-      await this.#readable(signal);
+      // A busy stream waits on the 1 ms clock, as subscribe() does, not for the next wake-up.
+      await (n >= BUSY_BATCH ? this.#tick(signal) : this.#readable(signal));
     }
   }
 
@@ -138,6 +141,21 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
   #unlisten(): void {
     this.#stopWatching();
     this.#subscribed = false;
+  }
+
+  /** Resolves after 1 ms, or sooner when the reader closes or `signal` aborts. */
+  #tick(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, 1);
+      this.#wake = done;
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Resolves when a poll fd is readable, the reader closes or `signal` aborts. */

@@ -146,6 +146,27 @@ kernelDescribe('ringbuf reader', ['ringbuf', 'tracepoints'], () => {
     }
   });
 
+  it('for await over a busy stream: every record in order, and a lone one after it still arrives', async () => {
+    const p = ringbufProducer(process.pid);
+    try {
+      using _link = attachTracepoint(p.prog, 'syscalls', 'sys_enter_getppid');
+      using reader = RingBufReader.open(p.ring, { decode: rec });
+      const ac = new AbortController();
+      const got: number[] = [];
+      for (const at of [1, 3, 6]) setTimeout(() => getppid(1000), at);
+      const hang = setTimeout(() => ac.abort(), 5000); // ends the loop if a wake-up is lost
+      for await (const r of reader.records({ signal: ac.signal })) {
+        got.push(r.seq);
+        if (got.length === 3000) setTimeout(() => getppid(1), 30); // after a quiet spell
+        if (got.length === 3001) break;
+      }
+      clearTimeout(hang);
+      expect(got).toEqual(Array.from({ length: 3001 }, (_, i) => i));
+    } finally {
+      p.close();
+    }
+  });
+
   it('for await: the consumer moves on only when the next record is asked for', async () => {
     const p = ringbufProducer(process.pid);
     try {

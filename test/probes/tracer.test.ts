@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { ProbeError, Tracer } from 'tsbpf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelObjectFds } from '../attach/fds.js';
 import { startTarget, uprobeTarget } from '../attach/target.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { RM_COMM, removeFiles } from '../support/private-rm.js';
@@ -67,9 +68,7 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
   });
 
   it('fails with every attempt and its reason when nothing fits, and leaks no fd', async () => {
-    const before = spawnSync('ls', [`/proc/${process.pid}/fd`])
-      .stdout.toString()
-      .split('\n').length;
+    const before = kernelObjectFds();
     const t = new Tracer({ fallback: true });
     t.probe('kprobe:tsbpf_no_such_function', (p) => p.emit({ pid: p.pid() }));
     let err: unknown;
@@ -82,10 +81,7 @@ kernelDescribe('probes on tracepoints', ['tracepoints', 'ringbuf', 'btf'], () =>
     expect((err as ProbeError).attempts.length).toBeGreaterThanOrEqual(2);
     expect((err as Error).message).toMatch(/tsbpf_no_such_function/);
     t.close();
-    const after = spawnSync('ls', [`/proc/${process.pid}/fd`])
-      .stdout.toString()
-      .split('\n').length;
-    expect(after).toBe(before);
+    expect(kernelObjectFds()).toEqual(before);
   });
 
   it('rejects a mistake in the probe as written with the names it could have used', async () => {

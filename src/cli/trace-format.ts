@@ -60,14 +60,16 @@ function jsonFormatter(args: string[], hasRet: boolean, probe: string, t0: numbe
   };
 }
 
-/** Pointers (bigint) as hex, strings quoted, numbers as they are. */
+/** Pointers (bigint) as hex, strings quoted, numbers as they are, arrays as [a,b,c]. */
 function text(v: unknown): string {
   if (typeof v === 'bigint') return `0x${v.toString(16)}`;
   if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(text).join(',')}]`;
   return String(v);
 }
 
-/** JSON has no bigint: pointers become hex strings. */
+/** JSON has no bigint: pointers become hex strings (also inside arrays). */
 function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plain);
   return typeof v === 'bigint' ? `0x${v.toString(16)}` : v;
 }

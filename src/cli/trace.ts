@@ -105,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
             const path = to?.kind === 'struct' ? STRING_PATHS[to.name] : undefined;
             if (v.type.char) v = v.string();
             else if (path) v = v.field(path).string();
-          }
+          } else if (v.type.kind === 'array' && isAddress(a.name, v.type)) v = v.ntop();
           fields[`a_${a.name}`] = as(v, picks?.get(a.name));
         }
         if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = as(p.ret(), picks?.get('ret'));
@@ -152,6 +152,13 @@ export async function run(argv: string[]): Promise<number> {
     end.dispose();
     tracer.close();
   }
+}
+
+/** Byte arrays of 4 or 16 named like addresses (saddr, daddr_v6): printed as ntop() would. */
+function isAddress(name: string, t: { elem: { kind: string; size?: number }; length: number }): boolean {
+  return (
+    /addr/.test(name) && t.elem.kind === 'int' && t.elem.size === 1 && (t.length === 4 || t.length === 16)
+  );
 }
 
 const CASTS = ['str', 's8', 's16', 's32', 's64', 'u8', 'u16', 'u32', 'u64'] as const;

@@ -20,6 +20,8 @@ export interface ArgDef {
   btfType: number;
   /** The C declaration, for listings (`struct filename *name`). */
   decl: string;
+  /** Why this argument cannot be read (the others still can): thrown when a probe uses it. */
+  error?: string;
 }
 
 export interface ProbeArgs {
@@ -107,9 +109,24 @@ function declaredInt(type: string): { size: 1 | 2 | 4 | 8; signed: boolean } | u
   return { size, signed: m[1]?.trim() !== 'unsigned' };
 }
 
+/** `char rwbs[10]`, as the C source (and bpftrace -lv) declare it; the format file's type says `char[10]`. */
+function fieldDecl(f: TracepointField): string {
+  if (f.arrayLength === undefined) return `${f.type} ${f.name}`;
+  return `${f.type.replace(/\[\d*\]$/, '').trim()} ${f.name}[${f.arrayLength}]`;
+}
+
 function tracepointArg(f: TracepointField, user: boolean, what: string): ArgDef {
-  const type = fieldValueType(f, user, what);
-  const decl = `${f.type} ${f.name}${f.arrayLength !== undefined ? `[${f.arrayLength}]` : ''}`;
+  const decl = fieldDecl(f);
+  let type: ValueType;
+  try {
+    type = fieldValueType(f, user, what);
+  } catch (err) {
+    // One field this code cannot read must not make the whole tracepoint unusable.
+    if (!(err instanceof RangeError)) throw err;
+    return { name: f.name, type: U64, btfType: 0, decl, error: err.message };
+  }
+  if (type.kind === 'array')
+    return { name: f.name, type, str: { op: 'ctxbytes', off: f.offset, size: f.size }, btfType: 0, decl };
   if (type.kind === 'str') {
     const str: StrNode = f.dataLoc
       ? { op: 'dataloc', off: f.offset, size: type.size }

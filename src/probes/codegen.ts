@@ -292,6 +292,14 @@ export class CodeGen {
         b.mov(R3, R0).mov(R1, base).add(R1, off).mov(R2, max);
         b.call(s.user ? 'probe_read_user_str' : 'probe_read_kernel_str');
         return;
+      case 'bytes':
+        this.scalar(s.addr);
+        b.mov(R3, R0).mov(R1, base).add(R1, off).mov(R2, max);
+        b.call(s.user ? 'probe_read_user' : 'probe_read_kernel');
+        return;
+      case 'strs':
+        this.#strings(s, base, off);
+        return;
       case 'ctxbytes':
         b.mov(R3, R6).add(R3, s.off).mov(R1, base).add(R1, off).mov(R2, max).call('probe_read_kernel');
         return;
@@ -301,6 +309,32 @@ export class CodeGen {
         b.mov(R1, base).add(R1, off).mov(R2, max).call('probe_read_kernel_str');
         return;
     }
+  }
+
+  /**
+   * argv-style lists: a u32 count at `[base + off]`, then up to `count` strings, each read from the
+   * next pointer until a NULL pointer or an unreadable one. Unrolled: no loop for the verifier.
+   * `base` must be a callee-saved register (R6-R9): it survives the helper calls.
+   */
+  #strings(s: Extract<StrNode, { op: 'strs' }>, base: Register, off: number): void {
+    const b = this.b;
+    const array = this.b.stackAlloc(8, 8);
+    const done = b.newLabel('strs_done');
+    this.scalar(s.addr);
+    b.stx('u64', R10, array, R0);
+    b.st('u32', base, off, 0);
+    for (let i = 0; i < s.count; i++) {
+      b.mov(R1, R10).add(R1, this.#readSlot).mov(R2, 8).ldx('u64', R3, R10, array);
+      if (i > 0) b.add(R3, 8 * i);
+      b.call(s.user ? 'probe_read_user' : 'probe_read_kernel').jne(R0, 0, done);
+      b.ldx('u64', R3, R10, this.#readSlot).jeq(R3, 0, done);
+      b.mov(R1, base)
+        .add(R1, off + 4 + i * s.size)
+        .mov(R2, s.size);
+      b.call(s.user ? 'probe_read_user_str' : 'probe_read_kernel_str');
+      b.st('u32', base, off, i + 1);
+    }
+    b.label(done);
   }
 
   /**

@@ -134,7 +134,8 @@ function emit(g: CodeGen, site: EmitSite): void {
   const layout = site.layout;
   // 1. Every scalar (and every string's address) into a stack slot, while nothing is reserved.
   const slots = site.fields.map((f) => {
-    const node = f.value.str ? (f.value.str.op === 'str' ? f.value.str.addr : undefined) : f.value.node;
+    const s = f.value.str;
+    const node = s ? ('addr' in s ? s.addr : undefined) : f.value.node;
     if (!node) return undefined;
     const slot = b.stackAlloc(8, 8);
     g.scalar(node);
@@ -154,7 +155,7 @@ function emit(g: CodeGen, site: EmitSite): void {
     const slot = slots[i];
     if (v?.str) {
       const str =
-        v.str.op === 'str' && slot !== undefined
+        'addr' in v.str && slot !== undefined
           ? { ...v.str, addr: { op: 'stack', off: slot } as Node }
           : v.str;
       g.stringInto(str, R9, f.offset, f.size);

@@ -84,7 +84,8 @@ function keyParts(key: KeyInput | undefined, what: string): { parts: KeyPart[]; 
     if (v.type.kind === 'str') return { str: v.string_(what), type: v.type };
     if (v.type.kind === 'struct')
       throw new TypeError(`${what}: '${v.label}' is a struct; key on one of its fields`);
-    return { node: v.scalar(what), type: v.type };
+    const node = v.scalar(what); // arrays, addresses and lists are not keys: this says so
+    return { node, type: v.type as IntType | PtrType };
   });
   return { parts, names: list.map((v) => v.label) };
 }
@@ -116,6 +117,8 @@ export class ProbeContext {
   }
 
   #value(a: ArgDef): Value<number | bigint | string> {
+    if (a.error !== undefined) throw new TypeError(a.error);
+    if (a.type.kind === 'array') return new Value(this.#env, a.type, undefined, a.str, a.name);
     if (a.str) return stringValue(this.#env, a.str, a.name);
     const v = scalarValue<number | bigint>(this.#env, a.type as IntType | PtrType, a.node as Node, a.name);
     return v;
@@ -135,9 +138,12 @@ export class ProbeContext {
     return this.#value(a);
   }
 
-  /** Every argument by name, with its C declaration. */
+  /** Every readable argument by name, with its C declaration. */
   args(): { name: string; decl: string; value: Value<number | bigint | string> }[] {
-    return this.#args.args.map((a) => ({ name: a.name, decl: a.decl, value: this.#value(a) }));
+    // An argument no probe can read (its error says why when named) is left out.
+    return this.#args.args
+      .filter((a) => a.error === undefined)
+      .map((a) => ({ name: a.name, decl: a.decl, value: this.#value(a) }));
   }
 
   /** Whether the probe can see a return value (return probes, syscall exit tracepoints). */

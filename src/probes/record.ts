@@ -2,7 +2,7 @@
 // the emitted values, and a decoder generated for that layout. Decoding is the hot path of every
 // tracer (millions of records a second), so each layout gets straight-line code: no loop over
 // fields, no per-field closure, integers read as two u32 halves rather than through BigInt.
-import type { ValueType } from './types.js';
+import { elemSize, type IntType, type PtrType, type ValueType, valueSize } from './types.js';
 
 export interface RecordField {
   name: string;
@@ -20,7 +20,23 @@ export interface RecordLayout {
 export const SITE_BYTES = 4;
 
 export function fieldSize(t: ValueType): number {
-  return t.kind === 'str' ? t.size : t.kind === 'ptr' ? 8 : t.size;
+  return valueSize(t);
+}
+
+/** A field's alignment: its element's size (strings and addresses bytes, lists their u32 count). */
+function alignOf(t: ValueType): number {
+  switch (t.kind) {
+    case 'str':
+      return 1;
+    case 'inet':
+      return t.size === 4 ? 4 : 1;
+    case 'strs':
+      return 4;
+    case 'array':
+      return elemSize(t.elem);
+    default:
+      return valueSize(t);
+  }
 }
 
 /** Fields in the order given, each aligned to its size (strings to 1), after the site id. */
@@ -28,7 +44,7 @@ export function recordLayout(fields: readonly { name: string; type: ValueType }[
   let at = SITE_BYTES;
   const out = fields.map(({ name, type }) => {
     const size = fieldSize(type);
-    const align = type.kind === 'str' ? 1 : size;
+    const align = alignOf(type);
     at = Math.ceil(at / align) * align;
     const f = { name, type, offset: at, size };
     at += size;
@@ -58,10 +74,7 @@ function cString(bytes: Uint8Array, start: number, max: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
 }
 
-function readExpr(f: RecordField): string {
-  const o = `o + ${f.offset}`;
-  const t = f.type;
-  if (t.kind === 'str') return `str(bytes, ${o}, ${f.size})`;
+function intExpr(t: IntType | PtrType, o: string): string {
   if (t.kind === 'ptr') return `view.getBigUint64(${o}, true)`;
   switch (t.size) {
     case 1:
@@ -76,10 +89,74 @@ function readExpr(f: RecordField): string {
   }
 }
 
+function readExpr(f: RecordField): string {
+  const o = `o + ${f.offset}`;
+  const t = f.type;
+  switch (t.kind) {
+    case 'str':
+      return `str(bytes, ${o}, ${f.size})`;
+    case 'inet':
+      return `inet(bytes, ${o}, ${t.size})`;
+    case 'strs':
+      return `strs(bytes, view, ${o}, ${t.count}, ${t.size})`;
+    case 'array': {
+      // Unrolled: arrays in records are short (6 syscall arguments, 16 address bytes).
+      const size = elemSize(t.elem);
+      const items = Array.from({ length: t.length }, (_, i) => intExpr(t.elem, `${o} + ${i * size}`));
+      return `[${items.join(', ')}]`;
+    }
+    default:
+      return intExpr(t, o);
+  }
+}
+
+/** An IPv4 or IPv6 address as bpftrace's ntop() (and inet_ntop(3)) writes it. */
+export function inetText(bytes: Uint8Array, o: number, size: 4 | 16): string {
+  if (size === 4) return `${bytes[o]}.${bytes[o + 1]}.${bytes[o + 2]}.${bytes[o + 3]}`;
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++)
+    words.push(((bytes[o + 2 * i] as number) << 8) | (bytes[o + 2 * i + 1] as number));
+  // IPv4-mapped (::ffff:a.b.c.d) keeps the dotted tail, as inet_ntop does.
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff)
+    return `::ffff:${inetText(bytes, o + 12, 4)}`;
+  // The longest run of two or more zero words becomes '::' (the first such run on a tie).
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (best < 0) return hex(words);
+  return `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
+}
+
+/** The strings of a `strs` field: a u32 count, then fixed-size NUL-terminated slots. */
+function stringList(bytes: Uint8Array, view: DataView, o: number, max: number, size: number): string[] {
+  const n = Math.min(view.getUint32(o, true), max);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(cString(bytes, o + 4 + i * size, size));
+  return out;
+}
+
 /** A decoder for `layout`, generated once per emit site. */
 export function recordDecoder<T>(layout: RecordLayout): RecordDecoder<T> {
   const props = layout.fields.map((f) => `${JSON.stringify(f.name)}: ${readExpr(f)}`).join(', ');
   // Field names are JSON-quoted and types come from our own table: nothing user-written is code.
-  const make = new Function('str', `return function decode(view, bytes, o) { return { ${props} }; };`);
-  return make(cString) as RecordDecoder<T>;
+  const make = new Function(
+    'str',
+    'inet',
+    'strs',
+    `return function decode(view, bytes, o) { return { ${props} }; };`,
+  );
+  return make(cString, inetText, stringList) as RecordDecoder<T>;
 }

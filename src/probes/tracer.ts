@@ -181,7 +181,9 @@ export class Tracer implements Disposable {
   async #try(probe: Probe<unknown>, spec: ProbeSpec): Promise<string | undefined> {
     const unavailable = await precheck(spec);
     if (unavailable) return stripKind(unavailable);
-    if (spec.kind !== 'tracepoint') this.#btf ??= await kernelBtfLoader(this.#opts.btf);
+    // Set up for every kind, parsed on first use: a tracepoint body may still follow a pointer
+    // into kernel types (`.as('struct file')`, `p.task()`).
+    this.#btf ??= await kernelBtfLoader(this.#opts.btf);
     let ctx: ProbeContext;
     try {
       ctx = this.#context(probe, spec);

@@ -1,17 +1,19 @@
 // Probe values: what `p.arg('name')`, `p.pid()` or `x.field('f')` return. A value is an
 // expression tree, compiled only when a probe's output (emit, count, hist, filter) uses it, so the
 // same value may be used twice and nothing unused costs an instruction.
-import { findMember, resolveType } from '../../btf/layout.js';
+import { findMember, resolveType, sizeOf } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { CompareOp } from '../../isa/builder.js';
 import {
   btfValueType,
   type Decoded,
+  elemSize,
   type IntSize,
   type IntType,
   type PtrType,
   S64,
   type StrType,
+  U8,
   U64,
   type ValueType,
 } from './types.js';
@@ -43,9 +45,13 @@ export type Node =
   /** The value stored in map `map` under `key` (the probe ends quietly when there is none). */
   | { op: 'lookup'; map: string; key: KeyPart[]; size: IntSize; signed: boolean };
 
-/** A string expression: up to `size` bytes, NUL-terminated. */
+/** A string or byte expression: up to `size` bytes, NUL-terminated for strings, exact for bytes. */
 export type StrNode =
   | { op: 'str'; addr: Node; user: boolean; size: number }
+  /** `size` bytes at `addr` as they are (arrays, addresses). */
+  | { op: 'bytes'; addr: Node; user: boolean; size: number }
+  /** The strings of a NULL-terminated pointer array at `addr` (argv): a u32 count, then `count` slots of `size`. */
+  | { op: 'strs'; addr: Node; user: boolean; count: number; size: number }
   | { op: 'comm'; size: number }
   /** A char array inside the tracepoint record. */
   | { op: 'ctxbytes'; off: number; size: number }
@@ -106,6 +112,8 @@ function isSigned(x: Operand): boolean {
  */
 export class Value<T = number> {
   declare readonly __decoded: T;
+  /** Element `i` of an array (`p.arg('args')[1]`): the same as `.at(i)`. */
+  readonly [index: number]: Value<number | bigint>;
   /** @internal */
   constructor(
     readonly env: ValueEnv,
@@ -116,20 +124,134 @@ export class Value<T = number> {
     readonly str: StrNode | undefined,
     /** What the value is, for messages (`arg name`, `name->name`). */
     readonly label: string,
-  ) {}
+  ) {
+    // Fixed arrays index like JavaScript arrays; the getters only build expressions.
+    if (type.kind === 'array')
+      for (let i = 0; i < Math.min(type.length, 4096); i++)
+        Object.defineProperty(this, i, { get: () => this.at(i), enumerable: false });
+  }
 
   /** @internal the scalar expression, or an error naming what the value is instead. */
   scalar(what: string): Node {
     if (this.node && (this.type.kind === 'int' || this.type.kind === 'ptr')) return this.node;
+    const names: Record<string, string> = {
+      str: 'a string',
+      struct: 'a struct',
+      array: `an array (read one element: .at(i) or [i])`,
+      inet: 'an address',
+      strs: 'a list of strings',
+    };
     throw new TypeError(
-      `${what}: '${this.label}' is a ${this.type.kind === 'str' ? 'string' : 'struct'}, not a number`,
+      `${what}: '${this.label}' is ${names[this.type.kind] ?? this.type.kind}, not a number`,
     );
   }
 
   /** @internal the string expression. */
   string_(what: string): StrNode {
-    if (this.str) return this.str;
+    if (this.str && this.type.kind === 'str') return this.str;
     throw new TypeError(`${what}: '${this.label}' is not a string (a char pointer or array; use .string())`);
+  }
+
+  /**
+   * Element `i` of a fixed array (`p.arg('args').at(1)`), or of the memory a pointer points at
+   * (`p.arg('argv').at(1)` reads argv[1]). `i` is a constant: the verifier needs bounded reads.
+   */
+  at(i: number): Value<number | bigint> {
+    if (!Number.isInteger(i) || i < 0) throw new RangeError(`at(${i}): the index must be an integer >= 0`);
+    const t = this.type;
+    const label = `${this.label}[${i}]`;
+    if (t.kind === 'array') {
+      if (i >= t.length) throw new RangeError(`at(${i}): '${this.label}' has ${t.length} elements`);
+      const size = elemSize(t.elem);
+      const signed = t.elem.kind === 'int' && t.elem.signed;
+      const s = this.str as StrNode;
+      const node: Node =
+        s.op === 'ctxbytes'
+          ? { op: 'ctx', off: s.off + i * size, size, signed }
+          : {
+              op: 'read',
+              addr: offsetBy((s as { addr: Node }).addr, i * size),
+              size,
+              signed,
+              user: (s as { user: boolean }).user,
+            };
+      return new Value(this.env, t.elem, node, undefined, label);
+    }
+    if (t.kind === 'ptr') {
+      const base = this.node as Node;
+      let elem: IntType | PtrType | undefined = t.elem;
+      if (!elem && t.to !== 0) {
+        const btf = this.env.btf();
+        const to = resolveType(btf, t.to);
+        if (to.kind === 'struct' || to.kind === 'union')
+          return new Value(
+            this.env,
+            { kind: 'struct', id: to.id, user: t.user },
+            offsetBy(base, i * sizeOf(btf, to.id)),
+            undefined,
+            label,
+          ) as Value<number | bigint>;
+        const vt = btfValueType(btf, t.to, t.user, `at(${i}) of '${this.label}'`);
+        if (vt.kind === 'int' || vt.kind === 'ptr') elem = vt;
+      }
+      if (!elem && t.char) elem = U8;
+      if (!elem)
+        throw new TypeError(`at(${i}): what '${this.label}' points at is unknown; use .as('type') first`);
+      const size = elemSize(elem);
+      const signed = elem.kind === 'int' && elem.signed;
+      const node: Node = { op: 'read', addr: offsetBy(base, i * size), size, signed, user: t.user };
+      return new Value(this.env, elem, node, undefined, label);
+    }
+    throw new TypeError(`at(${i}): '${this.label}' is not an array or a pointer`);
+  }
+
+  /**
+   * The strings of a NULL-terminated array of char pointers (`argv`, `envp`): up to `max`
+   * strings (default 20) of up to `size` bytes each (default 64), read in the kernel with an
+   * unrolled, bounded loop. Decodes to `string[]`.
+   */
+  strings(opts: { max?: number; size?: number } = {}): Value<string[]> {
+    const t = this.type;
+    const max = opts.max ?? 20;
+    const size = opts.size ?? 64;
+    if (!Number.isInteger(max) || max < 1 || max > 128)
+      throw new RangeError(`strings(): max ${max} is not in 1..128`);
+    if (!Number.isInteger(size) || size < 1 || size > 1024)
+      throw new RangeError(`strings(): size ${size} is not in 1..1024`);
+    if (!(t.kind === 'ptr' || (t.kind === 'int' && t.size === 8)))
+      throw new TypeError(`strings(): '${this.label}' is not a pointer to an array of strings`);
+    const user = t.kind === 'ptr' ? t.user : this.env.userMemory;
+    return new Value(
+      this.env,
+      { kind: 'strs', count: max, size },
+      undefined,
+      { op: 'strs', addr: this.node as Node, user, count: max, size },
+      this.label,
+    );
+  }
+
+  /**
+   * An IPv4 or IPv6 address as bpftrace's ntop() prints it (`127.0.0.1`, `::1`): from a 4- or
+   * 16-byte array or struct (`saddr_v6`, `struct in6_addr`), or a 4-byte integer in network order.
+   */
+  ntop(): Value<string> {
+    const t = this.type;
+    if (t.kind === 'int' && t.size === 4 && this.node)
+      return new Value(this.env, { kind: 'inet', size: 4 }, this.node, undefined, this.label);
+    let bytes: number | undefined;
+    let src: StrNode | undefined;
+    if (t.kind === 'array') {
+      bytes = elemSize(t.elem) * t.length;
+      src = this.str;
+    } else if (t.kind === 'struct') {
+      bytes = sizeOf(this.env.btf(), t.id);
+      src = { op: 'bytes', addr: this.node as Node, user: t.user, size: bytes };
+    }
+    if ((bytes === 4 || bytes === 16) && src)
+      return new Value(this.env, { kind: 'inet', size: bytes }, undefined, src, this.label);
+    throw new TypeError(
+      `ntop(): '${this.label}' is not an address (a 4-byte integer, or a 4- or 16-byte array or struct)`,
+    );
   }
 
   /**
@@ -138,7 +260,14 @@ export class Value<T = number> {
    */
   field(path: string): Value<number | bigint | string> {
     let v: Value<unknown> = this;
-    for (const name of path.split('.')) v = v.#member(name);
+    for (const part of path.split('.')) {
+      // `name[2]`, `[1]` (an element of this value), `name[0][3]`.
+      const m = /^([A-Za-z_]\w*)?((?:\[\d+\])*)$/.exec(part);
+      if (!m || (!m[1] && !m[2]))
+        throw new TypeError(`field '${path}': '${part}' is not a member name or [index]`);
+      if (m[1]) v = v.#member(m[1]);
+      for (const ix of (m[2] as string).match(/\d+/g) ?? []) v = v.at(Number(ix));
+    }
     return v as Value<number | bigint | string>;
   }
 
@@ -184,6 +313,11 @@ export class Value<T = number> {
     const vt = btfValueType(btf, found.member.type, user, `field '${label}'`);
     if (vt.kind === 'str')
       return new Value(this.env, vt, undefined, { op: 'str', addr, user, size: vt.size }, label);
+    if (vt.kind === 'array') {
+      const size = elemSize(vt.elem) * vt.length;
+      return new Value(this.env, vt, undefined, { op: 'bytes', addr, user, size }, label);
+    }
+    if (vt.kind !== 'int' && vt.kind !== 'ptr') throw new TypeError(`field '${label}': not readable`);
     const size = vt.kind === 'ptr' ? 8 : vt.size;
     const signed = vt.kind === 'int' && vt.signed;
     return new Value(this.env, vt, { op: 'read', addr, size, signed, user }, undefined, label);
@@ -201,7 +335,7 @@ export class Value<T = number> {
    * (default 64, or the array's size). `user` overrides where the memory lives.
    */
   string(max?: number, opts: { user?: boolean } = {}): Value<string> {
-    if (this.str) {
+    if (this.str && this.type.kind === 'str') {
       const size = Math.min(max ?? this.str.size, this.str.size);
       return new Value(this.env, { kind: 'str', size }, undefined, { ...this.str, size }, this.label);
     }
@@ -262,10 +396,10 @@ export class Value<T = number> {
   /** Reinterprets an integer as a pointer to BTF type `typeName` (`'struct file'`) in kernel memory. */
   as(typeName: string, opts: { user?: boolean } = {}): Value<bigint> {
     const btf = this.env.btf();
-    const m = /^\s*(struct|union)?\s*([A-Za-z_]\w*)\s*$/.exec(typeName);
+    const m = /^\s*(struct|union)?\s*([A-Za-z_][\w ]*?)\s*$/.exec(typeName);
     const id = m
       ? (btf.findId(m[2] as string, (m[1] as 'struct' | 'union' | undefined) ?? 'struct') ??
-        btf.findId(m[2] as string, 'typedef'))
+        (m[1] ? undefined : (btf.findId(m[2] as string, 'typedef') ?? btf.findId(m[2] as string, 'int'))))
       : undefined;
     if (id === undefined) throw new TypeError(`as('${typeName}'): no such type in the kernel's BTF`);
     const to = resolveType(btf, id);
@@ -350,6 +484,12 @@ export class Value<T = number> {
   ge(x: Operand): Condition {
     return this.#cmp('ge', x);
   }
+}
+
+/** `base + off` (no add for 0). */
+function offsetBy(base: Node, off: number): Node {
+  if (off === 0) return base;
+  return { op: 'alu', alu: 'add', a: base, b: { op: 'const', value: BigInt(off) }, signed: false };
 }
 
 /** A value from a type: `Value<number>` for ints, `Value<bigint>` for pointers, `Value<string>`. */

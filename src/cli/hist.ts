@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
+  type CommonValues,
   explainProbeFailure,
   positiveNumber,
   runSignal,
@@ -13,16 +14,22 @@ import {
 import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf hist FUNC [options]
+       tsbpf hist PROBE... --value VALUE [options]
 
 Latency histogram of kernel function FUNC (kprobe+kretprobe; falling back to fentry+fexit, then,
-for a syscall's function, to its sys_enter/sys_exit tracepoints).
+for a syscall's function, to its sys_enter/sys_exit tracepoints). With probes, the histogram of
+any VALUE they see (bpftrace's hist()/lhist()), named as trace --format names values.
       --ns | --us | --ms   unit (default --us)
-  -b, --by comm            one histogram per command name
+  -v, --value VALUE        histogram of VALUE at PROBE (default: ret, where the probe has one)
+  -l, --linear MIN,MAX,STEP  linear buckets (lhist) instead of powers of two
+  -b, --by KEY             one histogram per KEY: comm, or any value (pid, args.fd, ...)
   -i, --interval SEC       print (and reset) the histogram every SEC seconds
 ${COMMON_HELP}
 examples:
   tsbpf hist vfs_read --ms --duration 10
   tsbpf hist do_unlinkat --by comm
+  tsbpf hist tracepoint:syscalls:sys_exit_read --value ret
+  tsbpf hist tracepoint:syscalls:sys_enter_read --value args.count --linear 0,4096,512
 `;
 
 const UNITS = {
@@ -42,6 +49,8 @@ export async function run(argv: string[]): Promise<number> {
         ms: { type: 'boolean' },
         by: { type: 'string', short: 'b' },
         interval: { type: 'string', short: 'i' },
+        value: { type: 'string', short: 'v' },
+        linear: { type: 'string', short: 'l' },
       },
       allowPositionals: true,
     }),
@@ -51,6 +60,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (positionals.some((t) => t.includes(':')) || values.value !== undefined || values.linear !== undefined)
+    return valueHistogram(values, positionals);
   if (positionals.length !== 1)
     throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');
   const fn = positionals[0] as string;
@@ -99,6 +110,89 @@ export async function run(argv: string[]): Promise<number> {
         for (const h of hists) {
           if (byComm) process.stdout.write(`\ncomm = ${String(h.key)}\n`);
           process.stdout.write(formatHistogram(h.buckets, unit.name));
+        }
+      }
+      if (!final) agg.clear();
+    };
+    if (interval) timer = setInterval(() => show(false), interval * 1000);
+    await tracer.run({ signal: end.signal });
+    if (timer) clearInterval(timer);
+    show(true);
+    return 0;
+  } catch (err) {
+    return explainProbeFailure(err, 'hist');
+  } finally {
+    if (timer) clearInterval(timer);
+    end.dispose();
+    tracer.close();
+  }
+}
+
+/** The histogram of a value the probes see: `hist PROBE... --value V [--linear MIN,MAX,STEP] [--by K]`. */
+async function valueHistogram(
+  values: CommonValues & {
+    value?: string;
+    linear?: string;
+    by?: string;
+    interval?: string;
+    ns?: boolean;
+    us?: boolean;
+    ms?: boolean;
+  },
+  probes: string[],
+): Promise<number> {
+  if (probes.length === 0) throw new UsageError('hist: name at least one probe (see tsbpf hist --help)');
+  if (values.ns || values.us || values.ms)
+    throw new UsageError(
+      "hist: --ns/--us/--ms are for function latency; with --value the unit is the value's",
+    );
+  const { parseValueExpr, namerFor } = await import('./probe-values.js');
+  const expr = parseValueExpr(values.value ?? 'ret', false);
+  const byExpr = values.by === undefined ? undefined : parseValueExpr(values.by, false);
+  const keyName = byExpr ? await namerFor(byExpr.namer) : undefined;
+  let linear: { min: number; max: number; step: number } | undefined;
+  if (values.linear !== undefined) {
+    const parts = values.linear.split(',').map(Number);
+    const [min, max, step] = parts as [number, number, number];
+    if (parts.length !== 3 || !parts.every(Number.isInteger) || !(step > 0) || !(max > min))
+      throw new UsageError(
+        `--linear: '${values.linear}' is not MIN,MAX,STEP (integers, STEP > 0, MAX > MIN)`,
+      );
+    linear = { min, max, step };
+  }
+  const interval = positiveNumber('interval', values.interval);
+  const duration = positiveNumber('duration', values.duration);
+  const { Tracer } = await import('../probes/tracer.js');
+  const { formatHistogram } = await import('../probes/histogram-text.js');
+  const opts = tracerOptions(values, 'hist');
+  const tracer = new Tracer(opts);
+  const end = runSignal(duration, opts.pid);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (const text of probes)
+      tracer.probe(text, (p) => {
+        const v = expr.make(p);
+        const key = byExpr?.make(p);
+        if (linear) p.lhist('values', v, linear, key);
+        else p.hist('values', v, key);
+      });
+    await tracer.start();
+    end.started();
+    process.stderr.write(
+      `tsbpf hist: tracing ${probes.join(' ')}: histogram of ${expr.text}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
+    );
+    const show = (final: boolean) => {
+      const agg = tracer.aggregation('values');
+      const hists = agg.histograms();
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ value: expr.text, final, histograms: hists })}\n`);
+      } else {
+        if (interval) process.stdout.write(`\n${new Date().toTimeString().slice(0, 8)}\n`);
+        if (hists.length === 0) process.stdout.write(`no values of ${expr.text} yet\n`);
+        for (const h of hists) {
+          if (byExpr)
+            process.stdout.write(`\n${byExpr.text} = ${String(keyName ? keyName(h.key) : h.key)}\n`);
+          process.stdout.write(formatHistogram(h.buckets, expr.text));
         }
       }
       if (!final) agg.clear();

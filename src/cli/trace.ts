@@ -1,5 +1,6 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
 import { parseArgs } from 'node:util';
+import { probeKindOf } from '../probes/spec.js';
 import type { Value } from '../probes/value.js';
 import {
   COMMON_HELP,
@@ -19,10 +20,16 @@ the tracepoint's format; strings read for char pointers and for struct filename/
 the return value for return probes.
   PROBE: kprobe:FUNC  kretprobe:FUNC  fentry:FUNC  fexit:FUNC  tracepoint:CATEGORY:EVENT
          tp_btf:EVENT  uprobe:BINARY:SYMBOL  uretprobe:BINARY:SYMBOL   (k: kr: t: u: ur: also work)
+         BEGIN, END: once at the start and at the end, in tsbpf's own process
   A kprobe falls back to fentry, then to the syscall's tracepoint, saying so on stderr.
   -f, --fields A,B     only these arguments (names as 'tsbpf list' shows them); NAME:TYPE reads
                        an argument as TYPE: str (a C string), s8..s64, u8..u64 — for untyped
                        uprobe registers: --fields arg0:str,ret:s32
+  -F, --format FMT     print each event with a printf format instead, its values named after
+                       the probes: --format '%-6d %-16s %s\n' pid comm args.filename
+                       (values: pid tid uid gid comm cpu cgroup nsecs ret curtask->FIELD...,
+                       args.NAME or NAME, str(X) ntop(X) join(X), X:s32 X:str X:errno X:signal
+                       X:syscall X:cap); a line ends with a newline unless the format has \n
   -n, --max-events N   stop after N events
   -b, --buffer MIB     the ring buffer's size in MiB, a power of 2 (default 8); a larger one
                        absorbs longer bursts, and counts fully in the process's memory (twice)
@@ -32,15 +39,9 @@ examples:
   tsbpf trace kprobe:do_unlinkat kretprobe:do_unlinkat
   tsbpf trace tracepoint:syscalls:sys_enter_openat --fields filename --comm bash
   tsbpf trace uretprobe:/bin/bash:readline
+  tsbpf trace tracepoint:syscalls:sys_enter_execve -F '%-7d %s' pid 'join(args.argv)'
+  tsbpf trace tracepoint:syscalls:sys_exit_openat -F '%s %d %s' comm ret ret:errno
 `;
-
-/** Struct pointers worth printing as the string they name. */
-const STRING_PATHS: Record<string, string> = {
-  filename: 'name',
-  dentry: 'd_name.name',
-  file: 'f_path.dentry.d_name.name',
-  qstr: 'name',
-};
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(() =>
@@ -51,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
         fields: { type: 'string', short: 'f' },
         'max-events': { type: 'string', short: 'n' },
         buffer: { type: 'string', short: 'b' },
+        format: { type: 'string', short: 'F' },
       },
       allowPositionals: true,
     }),
@@ -60,8 +62,21 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.length === 0)
-    throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
+  // With --format, the words that are not probes are the values it prints.
+  const withFormat = values.format !== undefined;
+  const probes = positionals.filter((t) => !withFormat || isProbeText(t));
+  const valueTexts = positionals.filter((t) => withFormat && !isProbeText(t));
+  if (probes.length === 0) throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
+  const { compilePrintf } = await import('./printf.js');
+  const { parseValueExpr, namerFor, readable } = await import('./probe-values.js');
+  const printf = values.format === undefined ? undefined : compilePrintf(values.format);
+  if (printf && printf.arity !== valueTexts.length)
+    throw new UsageError(
+      `--format takes ${printf.arity} value${printf.arity === 1 ? '' : 's'}, ${valueTexts.length} given (${valueTexts.join(' ') || 'none'})`,
+    );
+  const exprs = valueTexts.map((t) => parseValueExpr(t));
+  const namers = await Promise.all(exprs.map((e) => namerFor(e.namer)));
+  const newline = values.format !== undefined && !/\\n$/.test(values.format) ? '\n' : '';
   const maxEvents = positiveNumber('max-events', values['max-events']);
   const bufferMiB = positiveNumber('buffer', values.buffer) ?? 8;
   if (!Number.isInteger(Math.log2(bufferMiB)) || bufferMiB > 1024)
@@ -94,18 +109,48 @@ export async function run(argv: string[]): Promise<number> {
   const json = values.json ?? false;
 
   try {
-    for (const text of positionals) {
+    for (const text of probes) {
+      if (printf) {
+        const probe = tracer.probe(text, (p) => {
+          const fields: Record<string, Value<unknown>> = {};
+          exprs.forEach((e, i) => {
+            fields[`v${i}`] = e.make(p);
+          });
+          return p.emit(fields);
+        });
+        probe.on((e) => {
+          // After the limit (the final drain still delivers what was waiting): nothing more.
+          if (maxEvents !== undefined && events >= maxEvents) return false;
+          events++;
+          const r = e as Record<string, unknown>;
+          const vals = exprs.map((_, i) => {
+            const v = r[`v${i}`];
+            const name = namers[i];
+            return name ? name(v) : v;
+          });
+          out += json
+            ? `${JSON.stringify({ probe: text, values: Object.fromEntries(exprs.map((x, i) => [x.text, plainValue(vals[i])])) })}\n`
+            : printf(vals) + newline;
+          if (out.length > 65536) flush();
+          else if (!pending) {
+            pending = true;
+            setImmediate(flush);
+          }
+          if (maxEvents !== undefined && events >= maxEvents) {
+            end.stop();
+            return false;
+          }
+          return undefined;
+        });
+        continue;
+      }
       const probe = tracer.probe(text, (p) => {
         const fields: Record<string, Value<unknown>> = { time: p.ktime(), pid: p.pid(), comm: p.comm() };
         for (const a of p.args()) {
           if (only && !only.includes(a.name)) continue;
-          let v = a.value;
-          if (v.type.kind === 'ptr') {
-            const to = v.pointee();
-            const path = to?.kind === 'struct' ? STRING_PATHS[to.name] : undefined;
-            if (v.type.char) v = v.string();
-            else if (path) v = v.field(path).string();
-          } else if (v.type.kind === 'array' && isAddress(a.name, v.type)) v = v.ntop();
+          let v: Value<unknown> = a.value;
+          if (v.type.kind === 'ptr') v = readable(v);
+          else if (v.type.kind === 'array' && isAddress(a.name, v.type)) v = v.ntop();
           fields[`a_${a.name}`] = as(v, picks?.get(a.name));
         }
         if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = as(p.ret(), picks?.get('ret'));
@@ -113,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
       });
       let format: RecordFormatter | undefined;
       probe.on((e) => {
+        if (maxEvents !== undefined && events >= maxEvents) return false;
         events++;
         const r = e as Record<string, unknown>;
         // Built at the first record: by then the tracer knows which kind it attached.
@@ -152,6 +198,18 @@ export async function run(argv: string[]): Promise<number> {
     end.dispose();
     tracer.close();
   }
+}
+
+/** Probes are TYPE:TARGET, BEGIN or END; other words are --format's values. */
+function isProbeText(text: string): boolean {
+  const colon = text.indexOf(':');
+  return text === 'BEGIN' || text === 'END' || (colon > 0 && probeKindOf(text.slice(0, colon)) !== undefined);
+}
+
+/** JSON has no bigint. */
+function plainValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainValue);
+  return typeof v === 'bigint' ? `0x${v.toString(16)}` : v;
 }
 
 /** Byte arrays of 4 or 16 named like addresses (saddr, daddr_v6): printed as ntop() would. */

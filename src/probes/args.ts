@@ -191,6 +191,7 @@ function tracepointArgs(format: TracepointFormat | undefined): ProbeArgs {
 export function probeArgs(src: ArgSource): ProbeArgs {
   const kind = src.kind;
   if (kind === 'tracepoint') return tracepointArgs(src.format);
+  if (kind === 'begin' || kind === 'end') return { args: [] };
   const btf = src.btf();
   switch (kind) {
     case 'kprobe':

@@ -46,11 +46,16 @@ export interface AttachInput {
 export async function loadAndAttach(
   spec: ProbeSpec,
   input: AttachInput,
-): Promise<{ program: Program; link: Link }> {
+): Promise<{ program: Program; link: Link | undefined }> {
   const { instructions, maps, name } = input;
   let program: Program | undefined;
   try {
     switch (spec.kind) {
+      case 'begin':
+      case 'end':
+        // Not attached: the tracer runs them once itself (BPF_PROG_TEST_RUN), with no arguments.
+        program = Program.load({ type: 'raw_tracepoint', instructions, maps, name });
+        return { program, link: undefined };
       case 'fentry':
       case 'fexit':
       case 'tp_btf': {

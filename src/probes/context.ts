@@ -189,6 +189,21 @@ export class ProbeContext {
   cgroup(): Value<number> {
     return this.#call('get_current_cgroup_id', undefined, U64, 'cgroup');
   }
+  /**
+   * The current task (`struct task_struct *`, bpftrace's `curtask`), in every probe kind: its
+   * fields read through BTF at this kernel's offsets, `p.task().field('real_parent.tgid')`.
+   */
+  task(): Value<bigint> {
+    const id = this.#env.btf().findId('task_struct', 'struct');
+    if (id === undefined) throw new TypeError("task(): the kernel's BTF has no struct task_struct");
+    return scalarValue<bigint>(
+      this.#env,
+      { kind: 'ptr', to: id, user: false, char: false },
+      { op: 'call', helper: 'get_current_task' },
+      'task',
+    );
+  }
+
   /** The task's command name (16 bytes). */
   comm(): Value<string> {
     return stringValue(this.#env, { op: 'comm', size: 16 }, 'comm');

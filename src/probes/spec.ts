@@ -10,7 +10,10 @@ export type ProbeKind =
   | 'tracepoint'
   | 'tp_btf'
   | 'uprobe'
-  | 'uretprobe';
+  | 'uretprobe'
+  /** Once when the tracer starts (all probes attached), and once when it ends: bpftrace's BEGIN/END. */
+  | 'begin'
+  | 'end';
 
 export interface ProbeSpec {
   kind: ProbeKind;
@@ -66,11 +69,13 @@ export class ProbeSpecError extends Error {
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 export function parseProbeSpec(text: string): ProbeSpec {
+  if (text === 'BEGIN' || text === 'END')
+    return { kind: text === 'BEGIN' ? 'begin' : 'end', target: text, text };
   const colon = text.indexOf(':');
   if (colon < 0)
     throw new ProbeSpecError(
       text,
-      'expected TYPE:TARGET, e.g. kprobe:do_unlinkat or tracepoint:syscalls:sys_enter_openat',
+      'expected TYPE:TARGET (e.g. kprobe:do_unlinkat or tracepoint:syscalls:sys_enter_openat), BEGIN or END',
     );
   const kind = ALIASES[text.slice(0, colon)];
   if (!kind)
@@ -100,6 +105,7 @@ export function parseProbeSpec(text: string): ProbeSpec {
 }
 
 export function formatProbeSpec(spec: Pick<ProbeSpec, 'kind' | 'target' | 'binary'>): string {
+  if (spec.kind === 'begin' || spec.kind === 'end') return spec.target;
   return spec.binary !== undefined
     ? `${spec.kind}:${spec.binary}:${spec.target}`
     : `${spec.kind}:${spec.target}`;

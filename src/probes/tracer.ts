@@ -108,6 +108,9 @@ export class Tracer implements Disposable {
   #reader: RingBufReader<boolean> | undefined;
   #started = false;
   #closed = false;
+  #endDone = false;
+  /** start() succeeded: END runs at the end (not after a failed start). */
+  #attached = false;
   #btf: (() => Btf) | undefined;
 
   constructor(opts: TracerOptions = {}) {
@@ -139,6 +142,8 @@ export class Tracer implements Disposable {
     try {
       for (const p of this.#probes) await this.#attach(p);
       if (this.#sites.some((s) => s.probe.used !== undefined)) this.#openReader();
+      this.#runOnce('begin');
+      this.#attached = true;
     } catch (err) {
       this.close();
       throw err;
@@ -196,9 +201,11 @@ export class Tracer implements Disposable {
       if (err instanceof AttachError) return stripKind(err.message);
       throw err;
     }
+    const once = spec.kind === 'begin' || spec.kind === 'end';
     const instructions = compileProbe({
       actions: ctx.actions,
-      filters: this.#filters(),
+      // BEGIN and END run in this process: the pid and comm filters are for traced events.
+      filters: once ? [] : this.#filters(),
       keyless: (m) => this.#uses.get(m)?.key.length === 0,
     });
     this.#ensureMaps();
@@ -315,6 +322,32 @@ export class Tracer implements Disposable {
     });
   }
 
+  /**
+   * Runs the BEGIN (or END) probes once each, in this process, as bpftrace does; END only once,
+   * however the tracer ends. BEGIN's records are delivered with the first drain.
+   */
+  #runOnce(kind: 'begin' | 'end'): void {
+    if (kind === 'end') {
+      if (this.#endDone) return;
+      this.#endDone = true;
+    }
+    for (const p of this.#probes) {
+      if (p.spec.kind !== kind || !p.program) continue;
+      // raw_tracepoint test runs take the arguments array as the context; these have none.
+      p.program.testRun({ ctx: Buffer.alloc(8), ctxSizeOut: 0 });
+    }
+  }
+
+  /**
+   * Runs the END probes (once) and delivers their records and whatever else is waiting. `run()`
+   * does this when it ends; call it yourself when you drive the tracer with `drain()`.
+   */
+  end(): number {
+    if (!this.#attached || this.#closed) return 0;
+    this.#runOnce('end');
+    return this.drain();
+  }
+
   /** Delivers the records waiting now (up to `max`) to the probes' listeners; returns how many. */
   drain(max?: number): number {
     return this.#reader?.drain(proceed, max) ?? 0;
@@ -345,6 +378,7 @@ export class Tracer implements Disposable {
     }
     // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
     this.drain(BATCH * 4);
+    if (this.#probes.some((p) => p.spec.kind === 'end')) this.end();
   }
 
   /** Records dropped because the ring buffer was full. */
@@ -378,6 +412,13 @@ export class Tracer implements Disposable {
   /** Detaches every probe and frees every map. Safe to call more than once. */
   close(): void {
     if (this.#closed) return;
+    // END probes run before anything is freed, and their records are delivered, not dropped.
+    if (this.#attached && !this.#endDone && this.#probes.some((p) => p.spec.kind === 'end' && p.program))
+      try {
+        this.end();
+      } catch {
+        // A failing END run must not keep the rest from being freed.
+      }
     this.#closed = true;
     this.#reader?.close();
     for (const p of this.#probes) {

@@ -206,6 +206,28 @@ export class Value<T = number> {
   }
 
   /**
+   * `length` elements of what this pointer points at, read as one array (decoded to a JavaScript
+   * array): `p.arg('fds').array(4)`, `p.constant(addr).as('void *').array(512)`.
+   */
+  array(length: number): Value<(number | bigint)[]> {
+    if (!Number.isInteger(length) || length < 1 || length > 4096)
+      throw new RangeError(`array(${length}): the length must be in 1..4096`);
+    const first = this.at(0);
+    const t = first.type;
+    if (t.kind !== 'int' && t.kind !== 'ptr')
+      throw new TypeError(`array(): '${this.label}' points at structs; read their fields with .at(i)`);
+    const user = this.type.kind === 'ptr' ? this.type.user : this.env.userMemory;
+    const size = elemSize(t) * length;
+    return new Value(
+      this.env,
+      { kind: 'array', elem: t, length },
+      undefined,
+      { op: 'bytes', addr: this.node as Node, user, size },
+      this.label,
+    );
+  }
+
+  /**
    * The strings of a NULL-terminated array of char pointers (`argv`, `envp`): up to `max`
    * strings (default 20) of up to `size` bytes each (default 64), read in the kernel with an
    * unrolled, bounded loop. Decodes to `string[]`.
@@ -395,6 +417,21 @@ export class Value<T = number> {
 
   /** Reinterprets an integer as a pointer to BTF type `typeName` (`'struct file'`) in kernel memory. */
   as(typeName: string, opts: { user?: boolean } = {}): Value<bigint> {
+    const user = opts.user ?? false;
+    if (/\*\s*$/.test(typeName)) {
+      // A pointer to pointers (`void *`, `struct file *`): elements read as addresses.
+      const inner = typeName.replace(/\*\s*$/, '').trim();
+      const to = inner === 'void' || inner.endsWith('*') ? 0 : this.as(inner, opts).type;
+      const elem: PtrType =
+        typeof to === 'object' && to.kind === 'ptr' ? to : { kind: 'ptr', to: 0, user, char: false };
+      return new Value(
+        this.env,
+        { kind: 'ptr', to: 0, user, char: false, elem },
+        this.scalar(`as('${typeName}')`),
+        undefined,
+        this.label,
+      );
+    }
     const btf = this.env.btf();
     const m = /^\s*(struct|union)?\s*([A-Za-z_][\w ]*?)\s*$/.exec(typeName);
     const id = m

@@ -94,6 +94,26 @@ kernelDescribe('array fields of tracepoints', ['tracepoints', 'ringbuf', 'btf'],
     expect(mine[0]?.all).toEqual(['/bin/echo', marker, 'two words', 'x', 'y', 'z']);
   });
 
+  it('p.task() in a tracepoint: real_parent->tgid of an exec is the process that spawned it', async () => {
+    using t = new Tracer();
+    const seen: { ppid: number; tgid: number; a1: string }[] = [];
+    const marker = `tsbpf-task-${process.pid}`;
+    t.probe('tracepoint:syscalls:sys_enter_execve', (p) =>
+      p.emit({
+        ppid: p.task().field('real_parent.tgid'),
+        tgid: p.task().field('tgid'),
+        a1: p.arg('argv').at(1).string(),
+      }),
+    ).on((e) => seen.push(e as never));
+    await t.start();
+    const child = spawnSync('/bin/echo', [marker]);
+    t.drain();
+    const mine = seen.filter((e) => e.a1 === marker);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.ppid).toBe(process.pid);
+    expect(mine[0]?.tgid).toBe(child.pid);
+  });
+
   it('index errors name the array and its length; arrays are not numbers', async () => {
     using t = new Tracer();
     t.probe('tracepoint:raw_syscalls:sys_enter', (p) => {

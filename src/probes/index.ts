@@ -15,6 +15,7 @@ export {
   type ProbePoint,
   tracepoints,
 } from './list.js';
+export { capabilityName, signalName, syscallName, syscallNames } from './names.js';
 export {
   formatProbeSpec,
   type ProbeKind,

@@ -41,7 +41,10 @@ export function privateCommand(name: string): { path: string; comm: string } {
   let path = copies.get(name);
   if (!path) {
     path = join(mkdtempSync(join(tmpdir(), 'tsbpf-cmd-')), comm);
-    copyFileSync(execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim(), path);
+    // The program, not a shell builtin of the same name (kill).
+    const bin = ['/usr/bin', '/bin'].map((d) => `${d}/${name}`).find((f) => existsSync(f));
+    if (!bin) throw new Error(`no /usr/bin/${name} or /bin/${name}`);
+    copyFileSync(bin, path);
     execFileSync('chmod', ['755', path]);
     copies.set(name, path);
   }

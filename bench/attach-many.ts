@@ -30,7 +30,9 @@ function timeToReady(cmd: string, args: string[], ready: RegExp): Promise<number
     };
     child.stdout.on('data', check);
     child.stderr.on('data', check);
-    child.on('close', () => (t === undefined ? reject(new Error(`${cmd} ended unready:\n${out}`)) : resolve(t)));
+    child.on('close', () =>
+      t === undefined ? reject(new Error(`${cmd} ended unready:\n${out}`)) : resolve(t),
+    );
   });
 }
 

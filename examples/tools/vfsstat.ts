@@ -11,7 +11,7 @@ const { values } = parseArgs({
 const FUNCS = ['vfs_read', 'vfs_write', 'vfs_fsync', 'vfs_open', 'vfs_create'];
 
 using tracer = new Tracer({ onFallback: (m) => console.error(`note: ${m}`) });
-FUNCS.forEach((fn, i) => tracer.probe(`kprobe:${fn}`, (p) => void p.count(`f${i}`)));
+for (const [i, fn] of FUNCS.entries()) tracer.probe(`kprobe:${fn}`, (p) => void p.count(`f${i}`));
 
 const line = () => {
   const counts = FUNCS.map((_, i) => tracer.aggregation(`f${i}`));

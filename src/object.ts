@@ -30,7 +30,13 @@ import { VerifierError } from './verifier.js';
 
 export type { ObjectSpec } from './object/parse.js';
 export type { ExternSpec, MapSpec, ProgramSpec, VariableSpec } from './object/spec.js';
-export { ReadonlyVariableError, Variable, type VariableData, type Variables } from './variables.js';
+export {
+  ReadonlyVariableError,
+  Variable,
+  type VariableData,
+  type VariableInput,
+  type Variables,
+} from './variables.js';
 
 /**
  * What a global variable can be set to before load: numbers by the variable's size, strings

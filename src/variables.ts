@@ -20,6 +20,15 @@ import { MapFlags } from './sys/types.js';
 /** A global's value: typed by its BTF, or raw bytes for an object compiled without -g. */
 export type VariableData = BtfValue | Uint8Array;
 
+/** What set() takes for a `T`: struct members may be left out (they keep their value), or raw bytes. */
+export type VariableInput<T> =
+  | Uint8Array
+  | (T extends Uint8Array | readonly unknown[] | string | number | bigint | boolean
+      ? T
+      : T extends object
+        ? { [K in keyof T]?: VariableInput<T[K]> }
+        : T);
+
 /** A write to a .rodata variable after load: the kernel froze it (set it before load instead). */
 export class ReadonlyVariableError extends Error {
   override name = 'ReadonlyVariableError';
@@ -148,7 +157,7 @@ export class Variable<T extends VariableData = VariableData> {
    * does not fit (TypeError or RangeError naming the member), or if the variable is in .rodata
    * (ReadonlyVariableError).
    */
-  set(value: T): void {
+  set(value: VariableInput<T>): void {
     if (this.readonly) throw new ReadonlyVariableError(this.name, this.section);
     let bytes: Uint8Array;
     if (value instanceof Uint8Array) {
@@ -171,7 +180,7 @@ export class Variable<T extends VariableData = VariableData> {
   get value(): T {
     return this.get();
   }
-  set value(v: T) {
+  set value(v: VariableInput<T>) {
     this.set(v);
   }
 

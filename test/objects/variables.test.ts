@@ -45,7 +45,7 @@ type Globals = {
   events_dropped: bigint;
 };
 
-kernelDescribe('objects: global variables after load', ['prog_load', 'test_run', 'btf'], () => {
+kernelDescribe('objects: global variables after load', ['prog_load', 'test_run', 'btf', 'tracepoints', 'ringbuf'], () => {
   for (const mmap of [true, false]) {
     describe(mmap ? 'through mmap' : 'through map lookup/update (mmap: false)', () => {
       it('a program counts in .bss; user space reads the counter; a .data write changes what the program computes', () => {

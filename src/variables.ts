@@ -10,7 +10,7 @@
 
 import { didYouMean } from '../btf/nearest.js';
 import type { Btf } from '../btf/parse.js';
-import { type BtfValue, type BtfValueCodec, btfTypeName, btfValueCodec } from '../btf/value.js';
+import { type BtfValue, type BtfValueCodec, btfValueCodec } from '../btf/value.js';
 import type { BpfMap } from './map.js';
 import type { VariableSpec } from './object/spec.js';
 import { getpagesize } from './sys/libc.js';
@@ -62,8 +62,13 @@ export class DataSection {
       const length = Math.ceil(map.valueSize / page) * page;
       // A frozen map refuses writable mappings: .rodata is mapped read-only.
       const prot = readonly ? PROT_READ : PROT_READ | PROT_WRITE;
-      this.#mapping = mapShared(map.fd, length, prot, 0, `data map '${name}'`);
-      this.#view = new DataView(this.#mapping.buffer, 0, map.valueSize);
+      try {
+        this.#mapping = mapShared(map.fd, length, prot, 0, `data map '${name}'`);
+        this.#view = new DataView(this.#mapping.buffer, 0, map.valueSize);
+      } catch {
+        // Out of address space or a restricted mmap: element 0 by syscall still works (`mapped` says which).
+        this.#mapping = undefined;
+      }
     }
   }
 
@@ -129,12 +134,23 @@ export class Variable<T extends VariableData = VariableData> {
     this.size = spec.size;
     this.readonly = data.readonly;
     this.#data = data;
-    this.#codec = btf && typeId !== undefined ? btfValueCodec(btf, typeId) : undefined;
-    if (this.#codec && this.#codec.size !== spec.size)
-      throw new RangeError(
-        `variable '${spec.name}': its BTF type ${this.#codec.typeName} is ${this.#codec.size} bytes, its symbol ${spec.size}`,
-      );
-    this.typeName = btf && typeId !== undefined ? btfTypeName(btf, typeId) : 'bytes';
+    let codec: BtfValueCodec | undefined;
+    let typeName = 'bytes';
+    if (btf && typeId !== undefined) {
+      // A type we cannot lay out (or that disagrees with the symbol's size) leaves raw bytes.
+      try {
+        codec = btfValueCodec(btf, typeId);
+        typeName = codec.typeName;
+        if (codec.size !== spec.size) {
+          typeName = `bytes (its BTF type ${codec.typeName} is ${codec.size} bytes, its symbol ${spec.size})`;
+          codec = undefined;
+        }
+      } catch (err) {
+        typeName = `bytes (${(err as Error).message})`;
+      }
+    }
+    this.#codec = codec;
+    this.typeName = typeName;
   }
 
   /** True when get()/set() touch the kernel's memory directly (a BPF_F_MMAPABLE map). */

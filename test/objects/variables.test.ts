@@ -137,6 +137,12 @@ kernelDescribe(
         /offsets\[3\]: 40000 does not fit __s16/,
       );
       expect(() => loaded.variable('label').set('much too long')).toThrow(/char\[8\] holds 8/);
+      expect(() => loaded.variable('bits').set({ b: -17 })).toThrow(
+        /bits\.b: -17 does not fit a 5-bit field \(-16\.\.15\)/,
+      );
+      expect(() => loaded.variable('bits').set({ pairs: [{ lo: 1 }, { hi: 2, low: 3 }] })).toThrow(
+        /bits\.pairs\[1\]: struct limits has no member 'low' \(did you mean 'lo'\?\)/,
+      );
       expect(() => loaded.variable('scale').set('3' as never)).toThrow(TypeError);
       expect(() => BpfObject.open(OBJECT).set('mode', 'MODE_CLAMPED')).toThrow(
         /no value 'MODE_CLAMPED' \(did you mean 'MODE_CLAMP'\?\)/,
@@ -179,7 +185,21 @@ kernelDescribe(
         loaded.program('count_packets').testRun({ data: packet(77) });
         loaded.variable('window').set({ lo: 7, hi: 70000 });
         loaded.variable('label').set('xyz'); // bpftool prints printable ASCII as a string, other bytes as numbers
+        loaded.variable('bits').set({ b: 11, bytes: [9, 8, 7, 6] });
         const names: Record<string, string> = { 1: 'MODE_SCALE', 2: 'MODE_CLAMP' };
+        // bpftool prints a bitfield's raw bits in hex and an anonymous member under the key "".
+        const widths: Record<string, number> = { a: 3, b: 5, c: 24 };
+        const asBpftool = (value: Record<string, unknown>) => {
+          const out: Record<string, unknown> = {};
+          const union: Record<string, unknown> = {};
+          for (const [k, x] of Object.entries(value)) {
+            if (k in widths)
+              out[k] = `0x${BigInt.asUintN(widths[k] as number, BigInt(x as number)).toString(16)}`;
+            else if (k === 'whole' || k === 'bytes') union[k] = x;
+            else out[k] = x;
+          }
+          return { ...out, '': union };
+        };
         let compared = 0;
         for (const section of ['.bss', '.data', '.rodata']) {
           const id = loaded.map(section).info().id;
@@ -191,16 +211,16 @@ kernelDescribe(
           for (const entry of dump[0]?.formatted.value[section] ?? []) {
             for (const [name, theirs] of Object.entries(entry)) {
               const ours = loaded.variable(name).get();
-              const plain =
-                name === 'mode'
-                  ? names[String(ours)]
-                  : JSON.parse(JSON.stringify(ours, (_, x) => (typeof x === 'bigint' ? Number(x) : x)));
+              const json = JSON.parse(
+                JSON.stringify(ours, (_, x) => (typeof x === 'bigint' ? Number(x) : x)),
+              );
+              const plain = name === 'mode' ? names[String(ours)] : name === 'bits' ? asBpftool(json) : json;
               expect(plain, `${section} ${name}`).toEqual(theirs);
               compared++;
             }
           }
         }
-        expect(compared).toBe(14); // 7 in .bss, 4 in .data, 3 in .rodata
+        expect(compared).toBe(15); // 7 in .bss, 5 in .data, 3 in .rodata
       },
     );
   },

@@ -1,6 +1,6 @@
-// `tsbpf load OBJ.o [--set NAME=VALUE…] [--pin DIR] [--no-attach] [--duration S]`: loads an object,
-// prints its programs and maps, attaches by section name and streams trace_pipe and ringbuf
-// output until Ctrl-C (or --duration).
+// `tsbpf load OBJ.o [--set NAME=VALUE…] [--record MAP=STRUCT…] [--pin DIR] [--no-attach] [--duration S]`:
+// loads an object, prints its programs and maps, attaches by section name and streams trace_pipe
+// and ring/perf buffer records (decoded through the object's BTF) until Ctrl-C (or --duration).
 import { closeSync, constants, mkdirSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Link } from '../link/link.js';
@@ -9,7 +9,7 @@ import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
 import { openRecordReaders, type RecordDecoding, recordDecodings } from './load-records.js';
 import { parseOptions, UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--pin DIR] [--no-attach] [--duration SECONDS]
+const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--pin DIR] [--no-attach] [--duration SECONDS]
 
 Loads every program and map of a BPF object (as clang -target bpf -g writes it), applying CO-RE
 relocations against this kernel's BTF, and prints them. Then attaches each program by its section

@@ -397,3 +397,42 @@ function compositeCodec(
     },
   };
 }
+
+/** The TypeScript type a codec's decode() returns for a BTF type, as source (`{ lo: number; hi: number }`). */
+export function btfTsType(btf: Btf, id: number, indent = '', depth = 0): string {
+  if (depth > MAX_DEPTH) throw new BtfError(`type [${id}]: nested too deeply`, btf.recordOffset(id));
+  const t = resolved(btf, id);
+  switch (t.kind) {
+    case 'int':
+      if (t.bool || (t.size === 1 && t.name === '_Bool')) return 'boolean';
+      return t.size > 4 ? 'bigint' : 'number';
+    case 'ptr':
+      return 'bigint';
+    case 'enum':
+    case 'enum64':
+      return t.size > 4 ? 'bigint' : 'number';
+    case 'float':
+      return 'number';
+    case 'array':
+      if (isChar(resolved(btf, t.type))) return 'string';
+      return `${wrapUnion(btfTsType(btf, t.type, indent, depth + 1))}[]`;
+    case 'struct':
+    case 'union': {
+      const lines: string[] = [];
+      const add = (s: typeof t, inner: string) => {
+        for (const m of s.members) {
+          const mt = resolved(btf, m.type);
+          if (m.name === '' && (mt.kind === 'struct' || mt.kind === 'union')) add(mt, inner);
+          else if (m.name !== '')
+            lines.push(`${inner}${m.name}: ${btfTsType(btf, m.type, inner, depth + 1)};`);
+        }
+      };
+      add(t, `${indent}  `);
+      return lines.length === 0 ? 'Record<string, never>' : `{\n${lines.join('\n')}\n${indent}}`;
+    }
+    default:
+      throw new BtfError(`type [${id}] (${t.kind}) has no value layout`, btf.recordOffset(id));
+  }
+}
+
+const wrapUnion = (s: string): string => (s.includes('|') ? `(${s})` : s);

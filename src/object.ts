@@ -22,6 +22,7 @@ import { sanitizeBtf } from './object/btf-load.js';
 import { fillKconfig } from './object/kconfig.js';
 import { type ObjectSpec, parseObject } from './object/parse.js';
 import type { MapSpec, ProgramSpec, VariableSpec } from './object/spec.js';
+import { variablesTypeScript, variableTypeIds } from './object/variable-types.js';
 import { Program } from './program.js';
 import { BpfError, Errno } from './sys/errno.js';
 import { MapFlags, MapType, ProgramFlags } from './sys/types.js';
@@ -175,6 +176,14 @@ export class BpfObject {
     return v;
   }
 
+  /**
+   * A TypeScript interface of the global variables, as `loaded.variables` reads them (numbers,
+   * bigints, strings, arrays, objects by their BTF), to pass to `load<T>()`.
+   */
+  variablesTypeScript(interfaceName = 'Globals'): string {
+    return variablesTypeScript(this.spec, interfaceName);
+  }
+
   /** The current initial bytes of a global variable. */
   get(name: string): Uint8Array {
     const v = this.#variable(name);
@@ -286,25 +295,6 @@ export class LoadedObject<G extends Record<string, VariableData> = Record<string
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** Each data section's variables → their type ids, from the object's DATASEC/VAR BTF. */
-function variableTypeIds(spec: ObjectSpec): Map<string, Map<string, number>> {
-  const out = new Map<string, Map<string, number>>();
-  const btf = spec.btf;
-  if (!btf) return out;
-  for (const m of spec.maps.values()) {
-    if (m.kind !== 'data' || m.btfValueTypeId === undefined) continue;
-    const sec = btf.type(m.btfValueTypeId);
-    if (sec.kind !== 'datasec') continue;
-    const vars = new Map<string, number>();
-    for (const info of sec.vars) {
-      const v = btf.type(info.type);
-      if (v.kind === 'var') vars.set(v.name, v.type);
-    }
-    out.set(m.name, vars);
-  }
-  return out;
 }
 
 function timed<T>(loaded: LoadedObject, fn: () => T): T {

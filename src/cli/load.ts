@@ -10,6 +10,7 @@ import { openRecordReaders, type RecordDecoding, recordDecodings } from './load-
 import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--pin DIR] [--no-attach] [--duration SECONDS]
+       tsbpf load OBJ.o --types
 
 Loads every program and map of a BPF object (as clang -target bpf -g writes it), applying CO-RE
 relocations against this kernel's BTF, and prints them. Then attaches each program by its section
@@ -21,6 +22,8 @@ programs pass to bpf_ringbuf_reserve/_output or bpf_perf_event_output, or --reco
                        integers (42, -1, 0x10), true/false, or a string
   --kconfig KEY=VALUE  override a .kconfig value (CONFIG_HZ=100)
   --record MAP=STRUCT  print MAP's records as STRUCT (a struct in the object's BTF)
+  --types              print a TypeScript interface of the object's global variables (for
+                       BpfObject.load<T>(), typing loaded.variables) and exit; loads nothing
   --pin DIR            pin programs at DIR/<program> and maps at DIR/maps/<map> (bpffs)
   --no-attach          load and print, then exit
   --duration SECONDS   stream for this long, then exit (default: until Ctrl-C)
@@ -65,6 +68,10 @@ export async function run(argv: string[]): Promise<number> {
   const records = new Map(pairs(values.record, '--record'));
 
   const obj = BpfObject.open(positionals[0] as string);
+  if (values.types) {
+    process.stdout.write(obj.variablesTypeScript());
+    return 0;
+  }
   const decodings = recordDecodings(obj.spec, records);
   for (const [name, value] of sets) obj.set(name, parseValue(value));
   using loaded = obj.load({
@@ -216,6 +223,7 @@ function parse(argv: string[]) {
       set: { type: 'string', multiple: true },
       kconfig: { type: 'string', multiple: true },
       record: { type: 'string', multiple: true },
+      types: { type: 'boolean' },
       pin: { type: 'string' },
       'no-attach': { type: 'boolean' },
       duration: { type: 'string' },

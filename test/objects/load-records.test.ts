@@ -2,11 +2,15 @@
 // is inferred from the size the programs pass to bpf_ringbuf_reserve / bpf_perf_event_output,
 // or named with --record. Checked against the process that made the events (its pid, its thread
 // names) and against the program's own sequence numbers.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BpfObject, recordTypes } from 'tsbpf';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run as load } from '../../src/cli/load.js';
-import { kernelDescribe } from '../support/kernel.js';
+import { kernelAvailable, kernelDescribe } from '../support/kernel.js';
 import { fixture } from './support.js';
 
 const OBJECT = fixture('globals.bpf.o');
@@ -121,4 +125,62 @@ kernelDescribe('tsbpf load: decoded records', ['prog_load', 'btf', 'tracepoints'
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(l).toMatch(/^[0-9a-f]{80} \(40 bytes, not the 24 of struct ppid_sample\)$/);
   });
+});
+
+describe('tsbpf load --types', () => {
+  it('prints an interface that type-checks and matches what loaded.variables returns', async () => {
+    const io = capture();
+    expect(await load([OBJECT, '--types'])).toBe(0);
+    vi.restoreAllMocks();
+    const source = io.out();
+    expect(source).toMatch(/^export interface Globals \{$/m);
+    expect(source).toMatch(
+      /^ {2}\/\*\* \.data: struct limits \*\/\n {2}window: \{\n {4}lo: number;\n {4}hi: number;\n {2}\};$/m,
+    );
+    // The interface compiles under strict settings and describes the values as a user reads them.
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-types-'));
+    try {
+      writeFileSync(join(dir, 'globals.ts'), source);
+      writeFileSync(
+        join(dir, 'use.ts'),
+        [
+          "import type { Globals } from './globals.js';",
+          'declare const g: Globals;',
+          'const counts: bigint[] = [g.packets, g.events_seen, g.bits.big];',
+          'const words: number[] = [g.step, g.mode, g.window.hi, g.bits.b, g.bits.pairs[0]?.lo ?? 0, ...g.offsets];',
+          'const text: string = g.label;',
+          'export const all = [counts, words, text];',
+        ].join('\n'),
+      );
+      const tsc = spawnSync(
+        process.execPath,
+        [
+          fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)),
+          '--strict',
+          '--noUncheckedIndexedAccess',
+          '--exactOptionalPropertyTypes',
+          '--noEmit',
+          '--target',
+          'ES2022',
+          '--module',
+          'NodeNext',
+          join(dir, 'use.ts'),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (!kernelAvailable()) return;
+    // Every scalar the interface declares has that JavaScript type at run time.
+    using loaded = BpfObject.open(OBJECT).load();
+    let checked = 0;
+    for (const m of source.matchAll(/^ {2}(\w+): (number|bigint|string|boolean);$/gm)) {
+      expect(typeof loaded.variable(m[1] as string).get(), m[1]).toBe(m[2]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(12);
+  }, 180_000); // tsc itself takes seconds, more on a busy machine
 });

@@ -44,6 +44,9 @@ export class ReadonlyVariableError extends Error {
 
 const KEY0 = new Uint8Array(4);
 
+// A section dropped without close() is unmapped when collected: nothing can reach its memory then.
+const unmapLater = new FinalizationRegistry<Mapping>((m) => unmap(m));
+
 /** One data map's bytes: a live shared mapping, or element 0 read and written by syscall. */
 export class DataSection {
   readonly name: string;
@@ -65,6 +68,7 @@ export class DataSection {
       try {
         this.#mapping = mapShared(map.fd, length, prot, 0, `data map '${name}'`);
         this.#view = new DataView(this.#mapping.buffer, 0, map.valueSize);
+        unmapLater.register(this, this.#mapping, this);
       } catch {
         // Out of address space or a restricted mmap: element 0 by syscall still works (`mapped` says which).
         this.#mapping = undefined;
@@ -107,6 +111,7 @@ export class DataSection {
     if (this.#closed) return;
     this.#closed = true;
     this.#view = undefined;
+    unmapLater.unregister(this);
     if (this.#mapping) unmap(this.#mapping);
     this.#mapping = undefined;
   }

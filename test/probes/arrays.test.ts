@@ -2,25 +2,16 @@
 // address bytes of sock:inet_sock_set_state): usable whether or not the probe reads the array,
 // elements by index, whole arrays emitted, addresses as bpftrace's ntop() prints them — each
 // checked against another view of the same event (the syscall's own tracepoint, bpftrace 0.17).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { listProbePoints, Tracer } from 'tsbpf';
 import { expect, it } from 'vitest';
+import { BPFTRACE, bpftrace, haveBpftrace } from '../support/bpftrace.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { RM_COMM, removeFiles } from '../support/private-rm.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
-const BPFTRACE = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find((p) => existsSync(p));
-
-/** An outside oracle: absent locally the comparison is skipped, in CI it fails. */
-function oracle(path: string | undefined): path is string {
-  if (path) return true;
-  if (process.env.CI) expect.fail('bpftrace is absent (.ci/run installs it)');
-  return false;
-}
-
 /** Opens and closes one TCP connection to a fresh listener on `host`; returns both ports. */
 async function connectOnce(host: string): Promise<{ server: number; client: number }> {
   const server = createServer((s) => s.end());
@@ -128,10 +119,10 @@ kernelDescribe('array fields of tracepoints', ['tracepoints', 'ringbuf', 'btf'],
   it('list -v declares arrays as C does (char rwbs[8]), the same lines as bpftrace -lv', () => {
     const points = listProbePoints(['tracepoint:raw_syscalls:sys_enter'], { verbose: true }).points;
     expect(points[0]?.args).toContain('unsigned long args[6]');
-    if (!oracle(BPFTRACE)) return;
+    if (!haveBpftrace()) return;
     for (const tp of ['tracepoint:raw_syscalls:sys_enter', 'tracepoint:sock:inet_sock_set_state']) {
       const ours = listProbePoints([tp], { verbose: true }).points[0]?.args ?? [];
-      const theirs = spawnSync(BPFTRACE, ['-lv', tp], { encoding: 'utf8' })
+      const theirs = spawnSync(BPFTRACE as string, ['-lv', tp], { encoding: 'utf8' })
         .stdout.split('\n')
         .slice(1)
         .map((l) => l.trim().replace(/;$/, ''))
@@ -159,29 +150,16 @@ kernelDescribe('array fields of tracepoints', ['tracepoints', 'ringbuf', 'btf'],
       ours.push(`${v6 ? e.s6 : e.s4} ${e.sport} ${v6 ? e.d6 : e.d4} ${e.dport}`);
     });
     await t.start();
-    let theirs: string[] | undefined;
-    let bt: ReturnType<typeof spawn> | undefined;
-    if (oracle(BPFTRACE)) {
-      bt = spawn(BPFTRACE, [
-        '-e',
+    if (haveBpftrace()) {
+      let ports: { server: number; client: number }[] = [];
+      const bt = await bpftrace(
         'tracepoint:sock:inet_sock_set_state /args->newstate == 1/ { if (args->family == 10) { printf("%s %d %s %d\\n", ntop(args->saddr_v6), args->sport, ntop(args->daddr_v6), args->dport); } else { printf("%s %d %s %d\\n", ntop(args->saddr), args->sport, ntop(args->daddr), args->dport); } }',
-      ]);
-      let out = '';
-      bt.stdout?.on('data', (d) => {
-        out += d;
-      });
-      await new Promise<void>((r) => {
-        const check = () => (out.includes('Attaching') ? r() : setTimeout(check, 20));
-        check();
-      });
-      theirs = [];
-      const ended = new Promise<void>((r) => bt?.once('exit', () => r()));
-      const ports = [await connectOnce('127.0.0.1'), await connectOnce('::1')];
-      await new Promise((r) => setTimeout(r, 200)); // bpftrace prints from its own perf reader
-      bt.kill('SIGINT');
-      await ended;
+        async () => {
+          ports = [await connectOnce('127.0.0.1'), await connectOnce('::1')];
+        },
+      );
       const mine = new Set(ports.flatMap((p) => [p.server, p.client]).map(String));
-      theirs = out.split('\n').filter((l) => mine.has(l.split(' ')[1] as string));
+      const theirs = bt.stdout.split('\n').filter((l) => mine.has(l.split(' ')[1] as string));
       t.drain();
       const ourMine = ours.filter((l) => mine.has(l.split(' ')[1] as string));
       expect(ourMine.some((l) => l.startsWith('127.0.0.1 '))).toBe(true);

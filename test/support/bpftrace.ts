@@ -1,11 +1,11 @@
 // bpftrace 0.17 as the outside oracle: run a program beside ours over the same workload. Absent
 // locally, comparisons are skipped; in CI (which installs it) its absence fails the test.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { type ChildRun, runChild } from './child.js';
+import type { ChildRun } from './child.js';
 
 export const BPFTRACE = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find((p) => existsSync(p));
 
@@ -16,17 +16,52 @@ export function haveBpftrace(): boolean {
   return false;
 }
 
-/** Runs `program` with bpftrace; once attached, runs `during`, then stops it (SIGTERM prints maps). */
+/**
+ * Runs `program` with bpftrace; once every probe is attached, runs `during`, then stops it
+ * (SIGTERM: it prints its maps). Readiness is a probe of its own on getppid(2) from this process,
+ * attached last and polled until it prints (bpftrace's BEGIN, a uprobe on its own binary, was
+ * seen to stay silent when several bpftrace processes ran).
+ */
 export function bpftrace(program: string, during: () => unknown): Promise<ChildRun> {
-  // "Attaching N probes..." comes before the attaching; BEGIN runs once every probe is attached.
-  return runChild(BPFTRACE as string, ['-e', `BEGIN { printf("tsbpf-oracle-ready\\n"); } ${program}`], {
-    ready: /^tsbpf-oracle-ready$/m,
-    // bpftrace prints events from a perf buffer it polls: give it a moment before stopping it.
-    during: async () => {
-      await during();
-      await new Promise((r) => setTimeout(r, 500));
-    },
-    stop: true,
+  const ready = `tsbpf-oracle-ready-${process.pid}`;
+  const text = `${program}\ntracepoint:syscalls:sys_enter_getppid /pid == ${process.pid}/ { printf("${ready}\\n"); }`;
+  return new Promise((resolve, reject) => {
+    // Its own process group: nothing bpftrace signals reaches the test runner.
+    const child = spawn(BPFTRACE as string, ['-e', text], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const poll = setInterval(() => {
+      if (!stdout.includes(ready)) {
+        void process.ppid; // getppid(2): fires the readiness probe once it is attached
+        return;
+      }
+      clearInterval(poll);
+      Promise.resolve()
+        .then(during)
+        .then(() => new Promise((r) => setTimeout(r, 500))) // it prints from a perf buffer it polls
+        .then(
+          () => child.kill('SIGTERM'),
+          (err) => {
+            child.kill('SIGKILL');
+            reject(err);
+          },
+        );
+    }, 20);
+    child.on('close', (code, signal) => {
+      clearInterval(poll);
+      clearTimeout(kill);
+      resolve({ code, signal, stdout: stdout.split(`${ready}\n`).join(''), stderr });
+    });
   });
 }
 

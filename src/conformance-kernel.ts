@@ -30,8 +30,9 @@ const ins = (code: number, dst: number, src: number, off: number, imm: number): 
 /**
  * The stub that calls the test as a local function. Without memory: r1/r2 are unused. With
  * memory: r1 = xdp data, r2 = length, after proving data + length <= data_end to the verifier.
+ * r0 lands in the map named `resultMap` (the playground runs its programs the same way).
  */
-function stub(memLength: number | undefined): Instruction[] {
+export function stub(memLength: number | undefined, resultMap = RESULT_MAP): Instruction[] {
   const out: Instruction[] = [];
   if (memLength !== undefined) {
     out.push(
@@ -51,7 +52,7 @@ function stub(memLength: number | undefined): Instruction[] {
   out.push({
     ...ins(LDDW, 1, Pseudo.MAP_VALUE, 0, 0),
     imm2: 0,
-    ref: { kind: 'map_value', name: RESULT_MAP, offset: 0 },
+    ref: { kind: 'map_value', name: resultMap, offset: 0 },
   });
   out.push(ins(Class.STX | Mode.MEM | Size.DW, 1, 0, 0, 0)); // *(u64 *)(r1 + 0) = r0
   out.push(ins(Class.JMP | 0x90, 0, 0, 0, 0)); // exit

@@ -42,6 +42,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'run the BPF conformance suite (interpreter or --kernel)',
     load: () => import('./conformance.js'),
   },
+  playground: {
+    summary: 'serve the eBPF playground page on 127.0.0.1 (root: load and test-run in the kernel)',
+    load: () => import('./playground.js'),
+  },
   'isa-demo': {
     summary: 'assemble a small program, show it, load it and test-run it in the kernel',
     load: () => import('./isa-demo.js'),

@@ -51,7 +51,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     // The page needs nothing from elsewhere.
-    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'",
+    'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
   });
   res.end(body);
 }

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The playground in a real browser (Debian's chromium through puppeteer-core): what a learner
 // types is assembled to the bytes `tsbpf asm` writes, stepping matches the interpreter's trace,
 // every conformance test runs to its expected result, errors land at the assembler's line:col,

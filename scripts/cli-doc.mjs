@@ -12,7 +12,7 @@ const help = (...args) => execFileSync(process.execPath, [cli, ...args], { encod
 const GROUPS = [
   ['Tracing', ['trace', 'count', 'hist', 'list', 'demo']],
   ['Programs and objects', ['load', 'features', 'btf']],
-  ['The instruction set', ['asm', 'disasm', 'run', 'conformance', 'isa-demo']],
+  ['The instruction set', ['asm', 'disasm', 'run', 'conformance', 'isa-demo', 'playground']],
 ];
 
 export function cliDoc() {

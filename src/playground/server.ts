@@ -126,7 +126,8 @@ export function startPlayground(opts: PlaygroundOptions): Promise<Server> {
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
       throw new RequestError(403, `unexpected Host '${host}'`);
     const url = new URL(req.url ?? '/', `http://${host}`);
-    const path = url.pathname;
+    // The page also answers under /playground/, where the lessons' relative links point.
+    const path = url.pathname.replace(/^\/playground(?=\/)/, '');
     if (req.method === 'GET' || req.method === 'HEAD') {
       const file = STATIC[path];
       if (file) return send(res, 200, file[1], readFileSync(join(pageDir, file[0])));

@@ -73,7 +73,16 @@ describe('playground server', () => {
     expect((await call(port, 'GET', '/learn/01-registers-and-alu.md', { host })).body).toContain(
       '# Registers',
     );
-    for (const path of ['/../package.json', '/learn/../../package.json', '/docs/cli.md', '/learn/x.md'])
+    // Where a lesson's relative link "../playground/index.html" lands.
+    expect((await call(port, 'GET', '/playground/index.html', { host })).body).toContain('tsbpf playground');
+    for (const path of [
+      '/../package.json',
+      '/playground/../package.json',
+      '/playground/x/../../package.json',
+      '/learn/../../package.json',
+      '/docs/cli.md',
+      '/learn/x.md',
+    ])
       expect((await call(port, 'GET', path, { host })).status, path).toBe(404);
   });
 

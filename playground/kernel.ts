@@ -23,6 +23,8 @@ export type KernelReply =
       readonly verifiedInsns: number;
       readonly r0: string;
       readonly progType: string;
+      /** The verifier's walk (log level 2), each line at its source line. */
+      readonly log: readonly LogLine[];
     }
   | {
       readonly accepted: false;

@@ -7,11 +7,12 @@ import {
   disassemble,
   type InterpMapSpec,
   type InterpMapType,
+  Interpreter,
   parseConformanceTest,
 } from '../isa/index.js';
 import { type Compiled, compile } from './compile.js';
 import { Editor } from './editor.js';
-import { type KernelReply, kernelInfo, loadInKernel } from './kernel.js';
+import { type KernelReply, kernelInfo, type LogLine, loadInKernel } from './kernel.js';
 import { CTX_REGION, Session, STACK_REGION } from './session.js';
 import { decodeWorkspace, encodeWorkspace } from './share.js';
 import type { Example, MapDecl, Workspace } from './types.js';
@@ -42,7 +43,14 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 const hexBytes = (b: Uint8Array | undefined): string =>
   b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ') : '';
 
-const editor = new Editor($('editor'), () => scheduleCompile());
+const editor = new Editor($('editor'), () => {
+  // An edited example is the learner's own program now: its expected result no longer applies.
+  if (expectation) {
+    expectation = undefined;
+    $<HTMLSelectElement>('examples').value = '';
+  }
+  scheduleCompile();
+});
 const dialectSel = $<HTMLSelectElement>('dialect');
 const memBox = $<HTMLTextAreaElement>('mem');
 const mapsBox = $<HTMLTextAreaElement>('maps');
@@ -370,25 +378,43 @@ $<HTMLSelectElement>('examples').addEventListener('change', (e) => {
 });
 
 // ---- kernel (only when served by `tsbpf playground`) ----
+/** The verifier's log as a table: each line beside the source line it is about. */
+function logTable(log: readonly LogLine[], failingLine?: number): string {
+  const source = editor.value.split('\n');
+  const rows = log
+    .map((l) => {
+      const cls = l.line !== undefined && l.line === failingLine ? 'fail' : '';
+      const title = l.line ? ` title="${esc(source[l.line - 1]?.trim() ?? '')}"` : '';
+      return `<tr class="${cls}"><td${title}>${l.line ? `line ${l.line}` : ''}</td><td>${esc(l.text)}</td></tr>`;
+    })
+    .join('');
+  return `<table class="vlog">${rows}</table>`;
+}
+
+/** r0 of a fresh interpreter run of the current program, to set beside the kernel's. */
+function interpreterR0(): bigint | string {
+  try {
+    const maps: Record<string, InterpMapSpec> = {};
+    for (const m of parseMaps(mapsBox.value)) maps[m.name] = m;
+    return new Interpreter(compiled.instructions, { maps }).run({ mem: parseHex(memBox.value) }).r0;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 function renderKernel(r: KernelReply): string {
   if ('error' in r) return `<p class="bad">${esc(r.error)}</p>`;
   if (r.accepted) {
-    const interp = session?.outcome.kind === 'exit' ? session.outcome.result.r0 : undefined;
+    const interp = interpreterR0();
     const same =
-      interp === undefined
-        ? ''
+      typeof interp === 'string'
+        ? ` <span class="bad">✗ the interpreter: ${esc(interp)}</span>`
         : BigInt(r.r0) === interp
           ? ' <span class="ok">✓ same as the interpreter</span>'
           : ` <span class="bad">✗ the interpreter has 0x${interp.toString(16)}</span>`;
-    return `<p class="ok">accepted by the verifier as ${esc(r.progType)} (${r.verifiedInsns} instructions processed)</p><p>BPF_PROG_TEST_RUN: r0 = ${BigInt(r.r0)} (${esc(r.r0)})${same}</p>`;
+    return `<p class="ok verdict">accepted by the verifier as ${esc(r.progType)} (${r.verifiedInsns} instructions processed)</p><p>BPF_PROG_TEST_RUN: r0 = ${BigInt(r.r0)} (${esc(r.r0)})${same}</p><details><summary>the verifier's walk (${r.log.length} lines)</summary>${logTable(r.log)}</details>`;
   }
-  const rows = r.log
-    .map(
-      (l) =>
-        `<tr class="${l.line !== undefined && l.line === r.failingLine ? 'fail' : ''}"><td>${l.line ? `line ${l.line}` : ''}</td><td>${esc(l.text)}</td></tr>`,
-    )
-    .join('');
-  return `<p class="bad verdict">rejected by the verifier (${esc(r.code)}): ${esc(r.reason.at(-1) ?? '')}</p><table class="vlog">${rows}</table>`;
+  return `<p class="bad verdict">rejected by the verifier (${esc(r.code)}): ${esc(r.reason.at(-1) ?? '')}</p>${logTable(r.log, r.failingLine)}`;
 }
 
 async function setupKernel(): Promise<void> {

@@ -43,7 +43,7 @@ export interface LogLine {
 }
 
 export type LoadReply =
-  | { accepted: true; verifiedInsns: number; r0: string; progType: string }
+  | { accepted: true; verifiedInsns: number; r0: string; progType: string; log: LogLine[] }
   | { accepted: false; code: string; reason: string[]; log: LogLine[]; failingLine?: number }
   | { error: string };
 
@@ -89,7 +89,7 @@ export function alignLog(
   let slot: number | undefined;
   for (const text of log.split('\n')) {
     if (text.trim() === '') continue;
-    const m = /^(\d+): /.exec(text);
+    const m = /^\s*(\d+): /.exec(text);
     if (m) slot = Number(m[1]) - stubSlots;
     const mine = slot !== undefined && slot >= 0 ? slot : undefined;
     out.push(mine === undefined ? { text } : { text, slot: mine, line: lineOfSlot(mine) });
@@ -140,6 +140,7 @@ export function loadAndRun(req: LoadRequest): LoadReply {
       byName[m.name] = map;
     }
     let prog: Program;
+    let acceptedLog = '';
     try {
       prog = Program.load({
         type: 'xdp',
@@ -147,8 +148,12 @@ export function loadAndRun(req: LoadRequest): LoadReply {
         name: 'playground',
         instructions: [...prefix, ...program],
         maps: byName,
-        // With the log from the start: a rejection for size (E2BIG, an endless loop) still has one.
-        logLevel: 1,
+        // Level 2: every instruction with the register state the verifier saw, for accepted
+        // programs too; and a rejection for size (E2BIG, an endless loop) still has its log.
+        logLevel: 2,
+        onLog: (text) => {
+          acceptedLog = text;
+        },
       });
     } catch (e) {
       if (!(e instanceof VerifierError)) throw e;
@@ -172,6 +177,7 @@ export function loadAndRun(req: LoadRequest): LoadReply {
       verifiedInsns: loaded.info().verifiedInsns,
       r0: `0x${r0.toString(16)}`,
       progType: 'a subprogram of an XDP stub',
+      log: alignLog(acceptedLog, stubSlots, (s) => slotLines[s] || undefined),
     };
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };

@@ -296,6 +296,12 @@ kernelDescribe('tsbpf playground as root, in chromium', ['prog_load', 'test_run'
         document.querySelector('#kernel-out')?.textContent?.includes('BPF_PROG_TEST_RUN'),
       );
       expect(await page.$eval('#kernel-out', (e) => e.textContent)).toContain('✓ same as the interpreter');
+      // The verifier's walk of the accepted program, its lines at the program's lines.
+      await page.click('#kernel-out details summary');
+      const walk = await page.$$eval('#kernel-out tr', (rows) =>
+        rows.map((r) => (r as HTMLElement).innerText),
+      );
+      expect(walk.some((t) => /^line 2\s.*r0 >>= 8/.test(t))).toBe(true);
       await screenshot(page, '7-kernel-accepts');
       expect(errors).toEqual([]);
     });

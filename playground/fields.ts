@@ -75,7 +75,7 @@ function srcMeaning(ins: Instruction): string {
   const cls = classOf(ins.code);
   if (ins.code === 0x18) {
     const p = PseudoSources[ins.src];
-    return p ? `pseudo-source ${ins.src}: ${p.meaning}` : `pseudo-source ${ins.src}: unknown`;
+    return `dst is the low 4 bits, src the high 4; ${p ? `pseudo-source ${ins.src}: ${p.meaning}` : `pseudo-source ${ins.src}: unknown`}`;
   }
   if (cls === Class.JMP && opOf(ins.code) === 0x80 && !sourceOf(ins.code))
     return (
@@ -83,7 +83,12 @@ function srcMeaning(ins: Instruction): string {
     );
   const usesSrc =
     cls === Class.LDX || cls === Class.STX || ((isAluClass(cls) || isJmpClass(cls)) && sourceOf(ins.code));
-  return usesSrc ? `source register r${ins.src}` : ins.src ? `r${ins.src} (unused: must be 0)` : 'unused';
+  const src = usesSrc
+    ? `source register r${ins.src}`
+    : ins.src
+      ? `src r${ins.src} is unused: must be 0`
+      : 'src unused';
+  return `dst is the low 4 bits, src the high 4; ${src}`;
 }
 
 function offMeaning(ins: Instruction): string {
@@ -171,7 +176,7 @@ export function explain(ins: Instruction): Explained {
       name: 'dst · src',
       from: 1,
       to: 2,
-      value: `dst r${ins.dst} (low nibble), src ${ins.src} (high nibble)`,
+      value: `dst r${ins.dst} · src ${ins.src}`,
       meaning: srcMeaning(ins),
     },
     { kind: 'off', name: 'off (s16)', from: 2, to: 4, value: String(ins.off), meaning: offMeaning(ins) },
@@ -187,6 +192,25 @@ export function explain(ins: Instruction): Explained {
       meaning: 'high 32 bits of the 64-bit constant (the rest of the second slot is zero)',
     });
   return { bytes, fields, ...describe(ins) };
+}
+
+/** The opcode's bit groups, high bits first: op·source·class, or mode·size·class. */
+export function opcodeBits(
+  code: number,
+): { bits: string; part: 'op' | 'source' | 'mode' | 'size' | 'class' }[] {
+  const b = code.toString(2).padStart(8, '0');
+  const cls = classOf(code);
+  return isAluClass(cls) || isJmpClass(cls)
+    ? [
+        { bits: b.slice(0, 4), part: 'op' },
+        { bits: b.slice(4, 5), part: 'source' },
+        { bits: b.slice(5), part: 'class' },
+      ]
+    : [
+        { bits: b.slice(0, 3), part: 'mode' },
+        { bits: b.slice(3, 5), part: 'size' },
+        { bits: b.slice(5), part: 'class' },
+      ];
 }
 
 /** The field a byte belongs to, for colouring. */

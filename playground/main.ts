@@ -272,7 +272,13 @@ $('run').addEventListener('click', () => {
   session?.run(editor.breakpoints, lineOfPc);
   renderMachine();
 });
-editor.onBreakpoints = () => {};
+// Debugger keys, as in most debuggers: F10 step, Shift+F10 back, F8 run.
+document.addEventListener('keydown', (e) => {
+  const button = e.key === 'F10' ? (e.shiftKey ? 'back' : 'step') : e.key === 'F8' ? 'run' : undefined;
+  if (!button) return;
+  e.preventDefault();
+  $(button).click();
+});
 $('insns').addEventListener('click', (e) => {
   const row = (e.target as HTMLElement).closest('tr.insn') as HTMLElement | null;
   if (!row) return;

@@ -3,7 +3,7 @@
 
 import { formatInstruction, helperName, type Instruction } from '../isa/index.js';
 import type { Compiled } from './compile.js';
-import { explain, fieldOfByte } from './fields.js';
+import { explain, fieldOfByte, opcodeBits } from './fields.js';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const h2 = (b: number): string => b.toString(16).padStart(2, '0');
@@ -36,7 +36,13 @@ export function fieldTable(ins: Instruction): string {
   const rows = e.fields
     .map((f) => {
       const bytes = Array.from(e.bytes.subarray(f.from, f.to), h2).join(' ');
-      return `<tr class="f-${f.kind}"><th>${esc(f.name)}</th><td class="fb">${bytes}</td><td>${esc(f.value)}</td><td>${esc(f.meaning)}</td></tr>`;
+      const value =
+        f.kind === 'code'
+          ? `<span class="bits">0x${h2(ins.code)} = ${opcodeBits(ins.code)
+              .map((g) => `<span class="b-${g.part}" title="${g.part}">${g.bits}</span>`)
+              .join(' ')}</span>`
+          : esc(f.value);
+      return `<tr class="f-${f.kind}"><th>${esc(f.name)}</th><td class="fb">${bytes}</td><td class="fv">${value}</td><td>${esc(f.meaning)}</td></tr>`;
     })
     .join('');
   return `<p class="${e.valid ? 'sem' : 'sem bad'}"><code>${esc(disasm(ins))}</code> — ${esc(e.semantics)}</p><table class="fields"><tr><th>field</th><th>bytes</th><th>value</th><th>meaning</th></tr>${rows}</table>`;

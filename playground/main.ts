@@ -64,6 +64,8 @@ let examples: Example[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 function scheduleCompile(): void {
+  // Marks the views as behind the text until rebuild() runs (tests wait on it).
+  document.body.dataset.stale = '1';
   clearTimeout(timer);
   timer = setTimeout(rebuild, 120);
 }
@@ -131,6 +133,7 @@ function rebuild(): void {
   }
   if (selected !== undefined && selected >= compiled.instructions.length) selected = undefined;
   render();
+  delete document.body.dataset.stale;
 }
 
 const lineOfPc = (pc: number): number => compiled.lineOfSlot[pc] ?? 0;

@@ -74,5 +74,5 @@ export async function typeProgram(page: Page, text: string): Promise<void> {
 
 /** Waits until the page has recompiled what was typed (the editor debounces). */
 export async function settle(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+  await page.waitForSelector('body:not([data-stale])');
 }

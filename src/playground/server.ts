@@ -47,6 +47,7 @@ class RequestError extends Error {
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, {
+    ...res.getHeaders(),
     'content-type': type,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
@@ -65,13 +66,16 @@ function readBody(req: IncomingMessage): Promise<string> {
     if (declared > MAX_BODY) return reject(new RequestError(413, `request body over ${MAX_BODY} bytes`));
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        // Stop reading; the reply closes the connection (see below).
+        req.off('data', onData);
+        req.pause();
         reject(new RequestError(413, `request body over ${MAX_BODY} bytes`));
-        req.destroy();
       } else chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
@@ -159,8 +163,12 @@ export function startPlayground(opts: PlaygroundOptions): Promise<Server> {
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       const status = e instanceof RequestError ? e.status : 500;
+      if (status === 413) {
+        // The rest of the body is never read: answer, then drop the connection.
+        res.setHeader('connection', 'close');
+        res.on('finish', () => req.socket.destroy());
+      }
       if (!res.headersSent) json(res, status, { error: e instanceof Error ? e.message : String(e) });
-      if (status === 413) req.socket.destroy();
     });
   });
   server.headersTimeout = 10_000;

@@ -10,7 +10,7 @@ export interface Squiggle {
 }
 
 const TOKEN =
-  /(;.*|#.*|\/\/.*)|("(?:[^"\\]|\\.)*")|(%?[rw](?:10|[0-9])\b)|(-?(?:0x[0-9a-fA-F]+|\d+)\b)|(\b(?:if|goto|gotol|call|callx|exit|lock|ll|may_goto|be16|be32|be64|le16|le32|le64|bswap16|bswap32|bswap64|map_fd|map_value|map_idx|map_idx_value|func|local)\b)|(\b[us](?:8|16|32|64)\b)|(^\s*[A-Za-z_.][\w.]*:)|(^\s*\.?[a-z][a-z0-9_]*\b)/g;
+  /(;.*|(?<!\w)#.*|\/\/.*)|("(?:[^"\\]|\\.)*")|(%?[rw](?:10|[0-9])\b)|(-?(?:0x[0-9a-fA-F]+|\d+)\b)|(\b(?:if|goto|gotol|call|callx|exit|lock|ll|may_goto|be16|be32|be64|le16|le32|le64|bswap16|bswap32|bswap64|map_fd|map_value|map_idx|map_idx_value|func|local)\b)|(\b[us](?:8|16|32|64)\b)|(^\s*[A-Za-z_.][\w.]*:)|(^\s*\.?[a-z][a-z0-9_]*\b)/g;
 const CLASSES = ['cm', 'str', 'reg', 'num', 'kw', 'ty', 'lbl', 'mn'];
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -25,7 +25,7 @@ export function highlightLine(
   const cls: string[] = new Array(line.length).fill('');
   for (const m of line.matchAll(TOKEN)) {
     const group = m.slice(1).findIndex((g) => g !== undefined);
-    let name = CLASSES[group];
+    const name = CLASSES[group];
     // A leading word is a mnemonic in ubpf; in LLVM only a few statements start with one.
     if (
       name === 'mn' &&
@@ -33,7 +33,6 @@ export function highlightLine(
       !/^\s*\.|^\s*(lddw|exit|call|goto|gotol|may_goto)\b/.test(m[0])
     )
       continue;
-    if (name === 'cm' && dialect === 'llvm' && m[0].startsWith('#')) name = 'cm';
     const start =
       (m.index ?? 0) + (name === 'lbl' || name === 'mn' ? m[0].length - m[0].trimStart().length : 0);
     for (let i = start; i < (m.index ?? 0) + m[0].length; i++) cls[i] = name;

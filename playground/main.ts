@@ -13,7 +13,7 @@ import {
 import { type Compiled, compile } from './compile.js';
 import { Editor } from './editor.js';
 import { type KernelReply, kernelInfo, type LogLine, loadInKernel } from './kernel.js';
-import { CTX_REGION, Session, STACK_REGION } from './session.js';
+import { CTX_REGION, HISTORY_LIMIT, Session, STACK_REGION } from './session.js';
 import { decodeWorkspace, encodeWorkspace } from './share.js';
 import type { Example, MapDecl, Workspace } from './types.js';
 import { fieldTable, hexDump, instructionRows, parseHex, registerRows } from './views.js';
@@ -221,7 +221,7 @@ function renderOutcome(s: Session): void {
     if (expectation?.error !== undefined) text += ` <span class="ok">✓ expected an error</span>`;
   } else if (o.kind === 'error') text = `<span class="bad">${esc(o.message)}</span>`;
   else if (s.truncated)
-    text = 'paused: the step history is full (run again to continue is not possible; shorten the loop)';
+    text = `stopped after ${HISTORY_LIMIT} steps: the debugger keeps that many for Back (tsbpf run runs it to the end)`;
   $('outcome').innerHTML = text;
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { assemble, conformanceProgram, encode, Interpreter, parseConformanceTest } from 'tsbpf/isa';
 import { describe, expect, it } from 'vitest';
 import { explain } from '../../playground/fields.js';
+import { highlightLine } from '../../playground/highlight.js';
 import { Session } from '../../playground/session.js';
 import { alignLog } from '../../src/playground/kernel.js';
 
@@ -104,5 +105,20 @@ describe('verifier log alignment', () => {
       { text: '  5: ....', slot: 0, line: 10 },
       { text: 'R0 !read_ok', slot: 0, line: 10 },
     ]);
+  });
+});
+
+describe('highlighting', () => {
+  it('colours both dialects and underlines an error range', () => {
+    expect(highlightLine('call bpf_map_lookup_elem#1 ; c', 'llvm')).toBe(
+      '<span class="t-kw">call</span> bpf_map_lookup_elem#<span class="t-num">1</span> <span class="t-cm">; c</span>',
+    );
+    expect(highlightLine('ldxw %r0, [%r1+4] # c', 'ubpf')).toBe(
+      '<span class="t-mn">ldxw</span> <span class="t-reg">%r0</span>, [<span class="t-reg">%r1</span>+<span class="t-num">4</span>] <span class="t-cm"># c</span>',
+    );
+    expect(highlightLine('r0 = r12', 'llvm', [[5, 8, 'bad <register>']])).toBe(
+      // r12 is no register: 'r' stays plain and '12' reads as a number, both underlined.
+      '<span class="t-reg">r0</span> = <span class="squiggle" title="bad &lt;register&gt;">r</span><span class="squiggle" title="bad &lt;register&gt;"><span class="t-num">12</span></span>',
+    );
   });
 });

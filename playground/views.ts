@@ -25,7 +25,7 @@ export function instructionRows(c: Compiled, pc: number | undefined, selected: n
         spans.length > 8 ? `${spans.slice(0, 8).join(' ')}<br>${spans.slice(8).join(' ')}` : spans.join(' ');
       const cls = ['insn', slot === pc ? 'pc' : '', i === selected ? 'sel' : ''].filter(Boolean).join(' ');
       const line = c.lineOfSlot[slot];
-      return `<tr class="${cls}" data-index="${i}" data-slot="${slot}"><td class="slot">${slot}</td><td class="bytes">${byteHtml}</td><td class="dis">${esc(disasm(ins)).replace(/\n/g, '<br>')}</td><td class="src">${line ? `line ${line}` : ''}</td></tr>`;
+      return `<tr class="${cls}" data-index="${i}" data-slot="${slot}"><td class="slot">${slot}</td><td class="bytes">${byteHtml}</td><td class="dis">${esc(disasm(ins)).replace(/\n/g, '<br>')}</td><td class="src">${line || ''}</td></tr>`;
     })
     .join('');
 }

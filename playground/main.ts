@@ -2,17 +2,12 @@
 // Everything runs here, in the browser, on isa/'s assembler, disassembler and interpreter; a
 // local `tsbpf playground` server only adds the kernel panel.
 
-import {
-  type Dialect,
-  disassemble,
-  type InterpMapSpec,
-  type InterpMapType,
-  Interpreter,
-  parseConformanceTest,
-} from '../isa/index.js';
+import { type Dialect, type InterpMapSpec, Interpreter } from '../isa/index.js';
 import { type Compiled, compile } from './compile.js';
 import { Editor } from './editor.js';
-import { type KernelReply, kernelInfo, type LogLine, loadInKernel } from './kernel.js';
+import { describeMap, type Expectation, exampleWorkspace, mapsText, parseMaps } from './examples.js';
+import { kernelInfo, loadInKernel } from './kernel.js';
+import { kernelReplyHtml } from './kernel-view.js';
 import { CTX_REGION, HISTORY_LIMIT, Session, STACK_REGION } from './session.js';
 import { decodeWorkspace, encodeWorkspace } from './share.js';
 import type { Example, MapDecl, Workspace } from './types.js';
@@ -28,20 +23,8 @@ loop:
     exit            ; r0 = 55
 `;
 
-/** What the loaded example expects, shown beside the result. */
-interface Expectation {
-  readonly label: string;
-  readonly r0?: bigint;
-  /** The program must fail (assembler error, fault): the suite's negative tests. */
-  readonly error?: string;
-  /** Words the kernel's verifier says when it rejects the program. */
-  readonly verifier?: string;
-}
-
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const hexBytes = (b: Uint8Array | undefined): string =>
-  b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ') : '';
 
 const editor = new Editor($('editor'), () => {
   // An edited example is the learner's own program now: its expected result no longer applies.
@@ -68,32 +51,6 @@ function scheduleCompile(): void {
   document.body.dataset.stale = '1';
   clearTimeout(timer);
   timer = setTimeout(rebuild, 120);
-}
-
-function mapsText(maps: readonly MapDecl[]): string {
-  return maps
-    .map((m) => `${m.name} ${m.type} ${m.keySize ?? 4} ${m.valueSize ?? 0} ${m.maxEntries}`)
-    .join('\n');
-}
-
-function parseMaps(text: string): MapDecl[] {
-  const out: MapDecl[] = [];
-  for (const [i, raw] of text.split('\n').entries()) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line) continue;
-    const [name, type, k, v, n] = line.split(/\s+/);
-    const nums = [k, v, n].map(Number);
-    if (!name || !type || nums.some((x) => !Number.isInteger(x) || x < 0))
-      throw new Error(`maps line ${i + 1}: expected 'name type keySize valueSize maxEntries'`);
-    out.push({
-      name,
-      type: type as InterpMapType,
-      keySize: nums[0],
-      valueSize: nums[1],
-      maxEntries: nums[2],
-    });
-  }
-  return out;
 }
 
 function workspace(): Workspace {
@@ -225,17 +182,6 @@ function renderOutcome(s: Session): void {
   $('outcome').innerHTML = text;
 }
 
-function describeMap(m: unknown): string {
-  const map = m as { entries?: () => Iterable<[Uint8Array, Uint8Array]> };
-  if (typeof map.entries !== 'function') return '';
-  const parts: string[] = [];
-  for (const [k, v] of map.entries()) {
-    parts.push(`${hexBytes(k)} → ${hexBytes(v)}`);
-    if (parts.length >= 16) break;
-  }
-  return parts.length ? parts.join('; ') : 'empty';
-}
-
 function renderExpect(): void {
   const e = expectation;
   if (!e) {
@@ -315,36 +261,6 @@ $('share').addEventListener('click', async () => {
 });
 
 // ---- examples (loaded after first paint: the suite is most of the page's bytes) ----
-function exampleWorkspace(ex: Example): { ws: Workspace; expect: Expectation } {
-  if ('data' in ex) {
-    const t = parseConformanceTest(ex.title, ex.data);
-    const ws: Workspace = t.raw
-      ? {
-          source: `${disassemble(t.raw, { labels: true }).join('\n')}\n`,
-          dialect: 'llvm',
-          mem: hexBytes(t.mem),
-          maps: [],
-        }
-      : { source: t.asm ?? '', dialect: 'ubpf', mem: hexBytes(t.mem), maps: [] };
-    // The suite's negative/ files are invalid programs (some also carry a result section).
-    const negative = ex.id.startsWith('conformance/negative/');
-    return {
-      ws,
-      expect: negative
-        ? { label: `conformance (invalid program): ${ex.title}`, error: t.error || 'the program is invalid' }
-        : { label: `conformance: ${ex.title}`, r0: t.result },
-    };
-  }
-  return {
-    ws: { source: ex.source, dialect: ex.dialect, mem: ex.mem, maps: [...ex.maps] },
-    expect: {
-      label: `${ex.group}: ${ex.title}`,
-      r0: ex.expect.r0 === undefined ? undefined : BigInt.asUintN(64, BigInt(ex.expect.r0)),
-      verifier: ex.expect.verifier,
-    },
-  };
-}
-
 function loadExample(id: string): boolean {
   const ex = examples.find((e) => e.id === id);
   if (!ex) return false;
@@ -387,19 +303,6 @@ $<HTMLSelectElement>('examples').addEventListener('change', (e) => {
 });
 
 // ---- kernel (only when served by `tsbpf playground`) ----
-/** The verifier's log as a table: each line beside the source line it is about. */
-function logTable(log: readonly LogLine[], failingLine?: number): string {
-  const source = editor.value.split('\n');
-  const rows = log
-    .map((l) => {
-      const cls = l.line !== undefined && l.line === failingLine ? 'fail' : '';
-      const title = l.line ? ` title="${esc(source[l.line - 1]?.trim() ?? '')}"` : '';
-      return `<tr class="${cls}"><td${title}>${l.line ? `line ${l.line}` : ''}</td><td>${esc(l.text)}</td></tr>`;
-    })
-    .join('');
-  return `<table class="vlog">${rows}</table>`;
-}
-
 /** r0 of a fresh interpreter run of the current program, to set beside the kernel's. */
 function interpreterR0(): bigint | string {
   try {
@@ -409,21 +312,6 @@ function interpreterR0(): bigint | string {
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
-}
-
-function renderKernel(r: KernelReply): string {
-  if ('error' in r) return `<p class="bad">${esc(r.error)}</p>`;
-  if (r.accepted) {
-    const interp = interpreterR0();
-    const same =
-      typeof interp === 'string'
-        ? ` <span class="bad">✗ the interpreter: ${esc(interp)}</span>`
-        : BigInt(r.r0) === interp
-          ? ' <span class="ok">✓ same as the interpreter</span>'
-          : ` <span class="bad">✗ the interpreter has 0x${interp.toString(16)}</span>`;
-    return `<p class="ok verdict">accepted by the verifier as ${esc(r.progType)} (${r.verifiedInsns} instructions processed)</p><p>BPF_PROG_TEST_RUN: r0 = ${BigInt(r.r0)} (${esc(r.r0)})${same}</p><details><summary>the verifier's walk (${r.log.length} lines)</summary>${logTable(r.log)}</details>`;
-  }
-  return `<p class="bad verdict">rejected by the verifier (${esc(r.code)}): ${esc(r.reason.at(-1) ?? '')}</p>${logTable(r.log, r.failingLine)}`;
 }
 
 async function setupKernel(): Promise<void> {
@@ -440,7 +328,7 @@ async function setupKernel(): Promise<void> {
     $('kernel-out').textContent = 'loading…';
     const ws = workspace();
     const reply = await loadInKernel(ws).catch((e: unknown) => ({ error: String(e) }));
-    $('kernel-out').innerHTML = renderKernel(reply);
+    $('kernel-out').innerHTML = kernelReplyHtml(reply, editor.value.split('\n'), interpreterR0());
     if ('accepted' in reply && !reply.accepted && reply.failingLine)
       editor.squiggles = [
         {

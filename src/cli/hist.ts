@@ -105,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     if (interval) timer = setInterval(() => show(false), interval * 1000);
     await tracer.run({ signal: end.signal });
+    tracer.stop(); // detached: the counts are final
     if (timer) clearInterval(timer);
     show(true);
     return 0;

@@ -88,6 +88,25 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
    * consumer position is stored after each record is handed over.
    */
   override drain(callback: RecordCallback<T>, max = Number.POSITIVE_INFINITY): number {
+    return this.#drain(callback, max, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Hands over the records committed before the call, not those that arrive meanwhile: it ends
+   * even under a producer that never pauses (the last drain of a session that goes on).
+   */
+  override drainAvailable(callback: RecordCallback<T>): number {
+    return this.#drain(callback, Number.POSITIVE_INFINITY, this.#producerPos());
+  }
+
+  /** True while a record at the consumer position is reserved but not yet committed. */
+  protected override writing(): boolean {
+    if (this.#pos >= this.#producerPos()) return false;
+    const header = this.#words[(this.#base + (this.#pos & this.#mask)) >>> 2] as number;
+    return (header & BUSY) !== 0;
+  }
+
+  #drain(callback: RecordCallback<T>, max: number, end: number): number {
     if (this.closed) throw new Error('event reader is closed');
     const words = this.#words;
     const cons = this.#cons;
@@ -97,12 +116,12 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     const codec = this.#codec;
     const view = this.#view;
     let pos = this.#pos;
-    let prod = this.#producerPos();
+    let prod = Math.min(this.#producerPos(), end);
     let n = 0;
     try {
       while (n < max) {
         if (pos >= prod) {
-          prod = this.#producerPos();
+          prod = Math.min(this.#producerPos(), end);
           if (pos >= prod) break;
         }
         const at = base + (pos & mask);

@@ -40,6 +40,11 @@ export interface TracerOptions {
   onFallback?: (message: string) => void;
   /** Kernel BTF (default /sys/kernel/btf/vmlinux). */
   btf?: Btf;
+  /**
+   * Told when the kernel dropped records (the ring was full), with how many since the last
+   * report: between the deliveries where it was seen, so a listener can mark the gap in its output.
+   */
+  onLost?: (lost: number) => void;
 }
 
 /** Why a probe could not be attached with any mechanism. */
@@ -106,7 +111,10 @@ export class Tracer implements Disposable {
   readonly #uses = new Map<string, MapUse>();
   readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
   #reader: RingBufReader<boolean> | undefined;
+  /** The lost count already reported to onLost. */
+  #lostSeen = 0;
   #started = false;
+  #stopped = false;
   #closed = false;
   #btf: (() => Btf) | undefined;
 
@@ -332,7 +340,11 @@ export class Tracer implements Disposable {
     if (opts.signal?.aborted) end();
     opts.signal?.addEventListener('abort', end, { once: true });
     try {
-      this.#reader?.subscribe(proceed, { signal: ended.signal, batch: BATCH });
+      this.#reader?.subscribe(proceed, {
+        signal: ended.signal,
+        batch: BATCH,
+        onBatch: this.#opts.onLost && (() => this.#reportLost()),
+      });
       if (!ended.signal.aborted)
         await new Promise<void>((resolve) =>
           ended.signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -341,14 +353,48 @@ export class Tracer implements Disposable {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', end);
     }
-    // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
-    this.drain(BATCH * 4);
+    // Everything committed before the end (not what comes after: a stream that never pauses
+    // cannot hold us here; stop() or the next run() delivers that).
+    this.#reader?.drainAvailable(proceed);
+    this.#reportLost();
   }
 
-  /** Records dropped because the ring buffer was full. */
+  /**
+   * Detaches every probe, then delivers every record still in the ring (also those a probe
+   * was writing as it was detached): after it, delivered + lost() is every emit the probes
+   * made. Aggregations stay readable until close(). Safe to call more than once.
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const p of this.#probes) {
+      p.link?.close();
+      p.link = undefined;
+    }
+    if (this.#reader && !this.#reader.closed) this.#reader.settle(proceed);
+    this.#reportLost();
+  }
+
+  #reportLost(): void {
+    const onLost = this.#opts.onLost;
+    if (!onLost) return;
+    const lost = this.lost();
+    if (lost === this.#lostSeen) return;
+    const delta = lost - this.#lostSeen;
+    this.#lostSeen = lost;
+    onLost(delta);
+  }
+
+  /** Records dropped because the ring buffer was full, counted by the probes in the kernel. */
   lost(): number {
+    return this.lostPerCpu().reduce((a, b) => a + b, 0);
+  }
+
+  /** lost(), per possible CPU (index = CPU number): the CPU the probe ran on when it dropped. */
+  lostPerCpu(): number[] {
     const m = this.#maps.get(LOST_REF) as unknown as BpfMap<number, bigint[]> | undefined;
-    return m ? Aggregation.sumPerCpu(m.get(0) as unknown as Uint8Array[]) : 0;
+    if (!m) return [];
+    return ((m.get(0) as bigint[] | undefined) ?? []).map(Number);
   }
 
   /** The contents of a count/sum/hist/lhist/store map, decoded. */
@@ -373,16 +419,23 @@ export class Tracer implements Disposable {
       .map((ip) => symbolize(ip));
   }
 
-  /** Detaches every probe and frees every map. Safe to call more than once. */
+  /**
+   * stop() (detach, deliver what is left), then frees every program and map. Safe to call more
+   * than once.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#reader?.close();
-    for (const p of this.#probes) {
-      p.link?.close();
-      p.program?.close();
+    try {
+      if (this.#started) this.stop();
+    } finally {
+      this.#reader?.close();
+      for (const p of this.#probes) {
+        p.link?.close();
+        p.program?.close();
+      }
+      for (const m of this.#maps.values()) m.close();
     }
-    for (const m of this.#maps.values()) m.close();
   }
 
   [Symbol.dispose](): void {

@@ -24,8 +24,9 @@ the return value for return probes.
                        an argument as TYPE: str (a C string), s8..s64, u8..u64 — for untyped
                        uprobe registers: --fields arg0:str,ret:s32
   -n, --max-events N   stop after N events
-  -b, --buffer MIB     the ring buffer's size in MiB, a power of 2 (default 8); a larger one
-                       absorbs longer bursts, and counts fully in the process's memory (twice)
+  -b, --buffer MIB     the ring buffer's size in MiB, a power of 2 (default 8; down to 1/256,
+                       4 KiB); a larger one absorbs longer bursts, and counts fully in the
+                       process's memory (twice)
 ${COMMON_HELP}
 Events go to stdout, everything else to stderr; the last line there is "N events, M lost" (with
 the count per CPU when M is not 0). Where the kernel dropped events (the ring buffer was full),
@@ -66,8 +67,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
   const maxEvents = positiveNumber('max-events', values['max-events']);
   const bufferMiB = positiveNumber('buffer', values.buffer) ?? 8;
-  if (!Number.isInteger(Math.log2(bufferMiB)) || bufferMiB > 1024)
-    throw new UsageError(`--buffer: '${values.buffer}' MiB is not a power of 2 up to 1024`);
+  const ringBytes = bufferMiB * 2 ** 20;
+  if (!Number.isInteger(Math.log2(ringBytes)) || ringBytes < 4096 || bufferMiB > 1024)
+    throw new UsageError(`--buffer: '${values.buffer}' MiB is not a power of 2 from 1/256 to 1024`);
   const duration = positiveNumber('duration', values.duration);
   const picks = values.fields === undefined ? undefined : parseFields(values.fields);
   const only = picks && [...picks.keys()];
@@ -82,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const onLost = (n: number) => {
     out += json ? `${JSON.stringify({ lost: n })}\n` : `Lost ${n} events\n`;
   };
-  const tracer = new Tracer({ ...opts, ringbufBytes: bufferMiB << 20, onLost });
+  const tracer = new Tracer({ ...opts, ringbufBytes: ringBytes, onLost });
   const end = runSignal(duration, opts.pid);
   let events = 0;
   /** Records that arrived after --max-events was reached: read, not printed. */

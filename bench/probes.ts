@@ -269,7 +269,7 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
   let lost = 0;
   if (tool === 'tsbpf') {
     for (const l of lines) if (l) events++;
-    const m = /^(\d+) events, (\d+) lost$/m.exec(tracer.stderr());
+    const m = /^(\d+) events, (\d+) lost(?: \(.*\))?$/m.exec(tracer.stderr());
     if (!m) throw new Error(`no "N events, M lost" from tsbpf:\n${tracer.stderr()}`);
     if (Number(m[1]) !== events) throw new Error(`tsbpf says ${m[1]} events, the file has ${events} lines`);
     lost = Number(m[2]);

@@ -1,9 +1,10 @@
 // BPF ring buffer reader (BPF_MAP_TYPE_RINGBUF). Layout, from kernel/bpf/ringbuf.c: page 0 holds
-// consumer_pos (we write it), page 1 producer_pos (read-only), then the data area, mapped twice
-// back to back so a record that wraps is still contiguous. Each record has an 8-byte header
-// (u32 len with BUSY bit 31 and DISCARD bit 30, u32 page offset), and is 8-byte aligned.
-// Records are handed over zero-copy: a DataView over the mapping, valid until the consumer
-// position moves past it.
+// consumer_pos (we write it), page 1 producer_pos (read-only), then the data area. The kernel
+// offers the data area twice back to back (so a record that wraps stays contiguous), but every
+// page it maps counts in the process's resident memory at once: we map it once, and copy the
+// rare record that wraps the end into a scratch buffer. Each record has an 8-byte header (u32
+// len with BUSY bit 31 and DISCARD bit 30, u32 page offset), and is 8-byte aligned. Records are
+// handed over zero-copy: a DataView over the mapping, valid until the consumer moves past it.
 import { getpagesize } from '../sys/libc.js';
 import { type Mapping, mapShared, PROT_READ, PROT_WRITE, unmap } from '../sys/mmap.js';
 import { bindDecoder, type Decode, type EventCodec, type EventDecoder } from './decode.js';
@@ -38,12 +39,20 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
   /** A {decode(view, offset, length)} codec, called directly on the hot path (one call less). */
   readonly #codec: EventCodec<T> | undefined;
   readonly #view: DataView;
+  /** Offset in the mapping where the data area ends. */
+  readonly #end: number;
+  readonly #decoder: EventDecoder<T> | undefined;
+  /** Where a record that wraps the end is copied, and a decode bound to it (grown on demand). */
+  #scratch: Uint8Array | undefined;
+  #scratchDecode: Decode<T> | undefined;
   #pos: number;
   #next = 0;
   #offset = 0;
   #length = 0;
   /** Records the producer discarded (bpf_ringbuf_discard), skipped. */
   discarded = 0;
+  /** Records that wrapped the ring's end and were copied once to be contiguous. */
+  copied = 0;
 
   private constructor(fd: number, size: number, opts: RingBufOptions<T>) {
     super();
@@ -51,7 +60,7 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     this.#fd = fd;
     this.#consumerPage = mapShared(fd, page, PROT_READ | PROT_WRITE, 0, 'ringbuf consumer page');
     try {
-      this.#data = mapShared(fd, page + 2 * size, PROT_READ, page, 'ringbuf data');
+      this.#data = mapShared(fd, page + size, PROT_READ, page, 'ringbuf data');
     } catch (err) {
       unmap(this.#consumerPage);
       throw err;
@@ -61,6 +70,8 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     this.#words = new Uint32Array(this.#data.buffer);
     this.#mask = size - 1;
     this.#base = page;
+    this.#end = page + size;
+    this.#decoder = opts.decode;
     this.#decode = bindDecoder(this.#data.buffer, opts.decode);
     const d = opts.decode as Partial<EventCodec<T>> | undefined;
     this.#codec = typeof d?.decode === 'function' ? (d as EventCodec<T>) : undefined;
@@ -106,7 +117,7 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     return (header & BUSY) !== 0;
   }
 
-  #drain(callback: RecordCallback<T>, max: number, end: number): number {
+  #drain(callback: RecordCallback<T>, max: number, until: number): number {
     if (this.closed) throw new Error('event reader is closed');
     const words = this.#words;
     const cons = this.#cons;
@@ -115,13 +126,14 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     const decode = this.#decode;
     const codec = this.#codec;
     const view = this.#view;
+    const end = this.#end;
     let pos = this.#pos;
-    let prod = Math.min(this.#producerPos(), end);
+    let prod = Math.min(this.#producerPos(), until);
     let n = 0;
     try {
       while (n < max) {
         if (pos >= prod) {
-          prod = Math.min(this.#producerPos(), end);
+          prod = Math.min(this.#producerPos(), until);
           if (pos >= prod) break;
         }
         const at = base + (pos & mask);
@@ -134,7 +146,12 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
           this.discarded++;
         } else {
           n++;
-          const record = codec ? codec.decode(view, at + HEADER, length) : decode(at + HEADER, length);
+          const record =
+            at + HEADER + length > end
+              ? this.#copyWrapped(at + HEADER, length)
+              : codec
+                ? codec.decode(view, at + HEADER, length)
+                : decode(at + HEADER, length);
           if (callback(record) === false) break;
         }
         cons[0] = pos >>> 0; // lo then hi: a torn value is never ahead of what was consumed
@@ -162,6 +179,22 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     }
   }
 
+  /** A record whose bytes run past the data area's end: decoded from a contiguous copy. */
+  #copyWrapped(body: number, length: number): T {
+    const size = this.#end - this.#base;
+    if (body >= this.#end) return this.#decode(body - size, length); // only the header was at the end
+    if (!this.#scratch || this.#scratch.length < length) {
+      this.#scratch = new Uint8Array(Math.max(length, 256));
+      this.#scratchDecode = bindDecoder(this.#scratch.buffer as ArrayBuffer, this.#decoder);
+    }
+    const data = new Uint8Array(this.#data.buffer);
+    const first = this.#end - body;
+    this.#scratch.set(data.subarray(body, this.#end), 0);
+    this.#scratch.set(data.subarray(this.#base, this.#base + length - first), first);
+    this.copied++;
+    return (this.#scratchDecode as Decode<T>)(0, length);
+  }
+
   protected peek(): boolean {
     let pos = this.#pos;
     const prod = this.#producerPos();
@@ -187,6 +220,7 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
   }
 
   protected current(): T {
+    if (this.#offset + this.#length > this.#end) return this.#copyWrapped(this.#offset, this.#length);
     return this.#decode(this.#offset, this.#length);
   }
 

@@ -14,6 +14,9 @@ const BUSY = 0x8000_0000;
 const DISCARD = 0x4000_0000;
 const HEADER = 8;
 
+/** drainRaw()'s callback: the record is `length` bytes at `offset` in `view`. */
+export type RawCallback = (view: DataView, offset: number, length: number) => unknown;
+
 export interface RingBufOptions<T> {
   /** Decodes each record; default: a zero-copy DataView of the record's bytes. */
   decode?: EventDecoder<T>;
@@ -45,6 +48,8 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
   /** Where a record that wraps the end is copied, and a decode bound to it (grown on demand). */
   #scratch: Uint8Array | undefined;
   #scratchDecode: Decode<T> | undefined;
+  #scratchView: DataView | undefined;
+  #rawOffset = 0;
   #pos: number;
   #next = 0;
   #offset = 0;
@@ -110,6 +115,71 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     return this.#drain(callback, Number.POSITIVE_INFINITY, this.#producerPos());
   }
 
+  /**
+   * The zero-object path: `callback(view, offset, length)` per record, `view` one DataView over
+   * the whole mapping (or, for a record that wraps the end, over the scratch copy), the record at
+   * `offset`. Nothing is allocated per record; the bytes are valid until the callback returns.
+   * Returning `false` stops the drain (that record counts as consumed).
+   */
+  drainRaw(callback: RawCallback, max = Number.POSITIVE_INFINITY): number {
+    if (this.closed) throw new Error('event reader is closed');
+    const words = this.#words;
+    const cons = this.#cons;
+    const mask = this.#mask;
+    const base = this.#base;
+    const view = this.#view;
+    const end = this.#end;
+    let pos = this.#pos;
+    let hiAt = nextHi(pos);
+    let prod = Math.min(this.#producerPos(), hiAt);
+    let n = 0;
+    try {
+      while (n < max) {
+        if (pos >= prod) {
+          if (pos >= hiAt) {
+            cons[1] = (pos / 0x1_0000_0000) | 0;
+            hiAt = nextHi(pos);
+          }
+          prod = Math.min(this.#producerPos(), hiAt);
+          if (pos >= prod) break;
+        }
+        const at = base + (pos & mask);
+        const header = words[at >>> 2] as number;
+        if (header & BUSY) break;
+        const length = header & 0x3fff_ffff;
+        pos += (length + HEADER + 7) & ~7;
+        if (header & DISCARD) {
+          this.discarded++;
+        } else {
+          n++;
+          const stop =
+            at + HEADER + length > end
+              ? callback(this.#copyRaw(at + HEADER, length), this.#rawOffset, length) === false
+              : callback(view, at + HEADER, length) === false;
+          if (stop) break;
+        }
+        cons[0] = pos >>> 0;
+      }
+    } finally {
+      cons[0] = pos >>> 0;
+      cons[1] = (pos / 0x1_0000_0000) | 0;
+      this.#pos = pos;
+    }
+    return n;
+  }
+
+  /** The view a wrapped record is in for drainRaw() (its offset in #rawOffset). */
+  #copyRaw(body: number, length: number): DataView {
+    const size = this.#end - this.#base;
+    if (body >= this.#end) {
+      this.#rawOffset = body - size;
+      return this.#view;
+    }
+    this.#fillScratch(body, length);
+    this.#rawOffset = 0;
+    return this.#scratchView as DataView;
+  }
+
   /** True while a record at the consumer position is reserved but not yet committed. */
   protected override writing(): boolean {
     if (this.#pos >= this.#producerPos()) return false;
@@ -128,12 +198,19 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     const view = this.#view;
     const end = this.#end;
     let pos = this.#pos;
-    let prod = Math.min(this.#producerPos(), until);
+    // The high word of the consumer position changes every 4 GiB: written when the loop reaches
+    // that boundary (it never runs past one), so a record costs one store and no 64-bit test.
+    let hiAt = nextHi(pos);
+    let prod = Math.min(this.#producerPos(), until, hiAt);
     let n = 0;
     try {
       while (n < max) {
         if (pos >= prod) {
-          prod = Math.min(this.#producerPos(), until);
+          if (pos >= hiAt) {
+            cons[1] = (pos / 0x1_0000_0000) | 0;
+            hiAt = nextHi(pos);
+          }
+          prod = Math.min(this.#producerPos(), until, hiAt);
           if (pos >= prod) break;
         }
         const at = base + (pos & mask);
@@ -154,8 +231,7 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
                 : decode(at + HEADER, length);
           if (callback(record) === false) break;
         }
-        cons[0] = pos >>> 0; // lo then hi: a torn value is never ahead of what was consumed
-        if (pos > 0xffff_ffff) cons[1] = (pos / 0x1_0000_0000) | 0;
+        cons[0] = pos >>> 0; // lo then (at the boundary) hi: never ahead of what was consumed
       }
     } finally {
       cons[0] = pos >>> 0;
@@ -183,16 +259,22 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
   #copyWrapped(body: number, length: number): T {
     const size = this.#end - this.#base;
     if (body >= this.#end) return this.#decode(body - size, length); // only the header was at the end
+    this.#fillScratch(body, length);
+    return (this.#scratchDecode as Decode<T>)(0, length);
+  }
+
+  /** Copies a record that wraps the end to the scratch buffer's start (grown on demand). */
+  #fillScratch(body: number, length: number): void {
     if (!this.#scratch || this.#scratch.length < length) {
       this.#scratch = new Uint8Array(Math.max(length, 256));
       this.#scratchDecode = bindDecoder(this.#scratch.buffer as ArrayBuffer, this.#decoder);
+      this.#scratchView = new DataView(this.#scratch.buffer);
     }
     const data = new Uint8Array(this.#data.buffer);
     const first = this.#end - body;
     this.#scratch.set(data.subarray(body, this.#end), 0);
     this.#scratch.set(data.subarray(this.#base, this.#base + length - first), first);
     this.copied++;
-    return (this.#scratchDecode as Decode<T>)(0, length);
   }
 
   protected peek(): boolean {
@@ -239,4 +321,9 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     unmap(this.#data);
     unmap(this.#consumerPage);
   }
+}
+
+/** The next multiple of 2^32 above `pos`: where the consumer position's high word changes. */
+function nextHi(pos: number): number {
+  return (Math.floor(pos / 0x1_0000_0000) + 1) * 0x1_0000_0000;
 }

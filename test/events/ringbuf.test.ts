@@ -48,7 +48,7 @@ kernelDescribe('ringbuf reader', ['ringbuf', 'tracepoints'], () => {
   });
 
   it('a record that wraps the ring end arrives intact (the data area is mapped once)', () => {
-    for (const coded of [false, true]) {
+    for (const mode of ['view', 'codec', 'raw'] as const) {
       // 72 bytes a record in a 4 KiB ring: every lap ends in a record split across the end.
       const p = ringbufProducer(process.pid, 4096);
       try {
@@ -58,10 +58,16 @@ kernelDescribe('ringbuf reader', ['ringbuf', 'tracepoints'], () => {
         const seen: number[] = [];
         for (let round = 0; round < 30; round++) {
           getppid(25);
-          if (coded)
+          if (mode === 'codec')
             decoded.drain((r) => {
               expect(r.tgid).toBe(process.pid);
               seen.push(r.seq);
+            });
+          else if (mode === 'raw')
+            plain.drainRaw((view, offset, length) => {
+              expect(length).toBe(64);
+              expect(view.getUint32(offset + 4, true)).toBe(process.pid);
+              seen.push(Number(view.getBigUint64(offset + 16, true)));
             });
           else
             plain.drain((view) => {
@@ -71,7 +77,7 @@ kernelDescribe('ringbuf reader', ['ringbuf', 'tracepoints'], () => {
             });
         }
         expect(seen).toEqual(Array.from({ length: 750 }, (_, i) => i));
-        expect((coded ? decoded : plain).copied).toBeGreaterThan(0);
+        expect((mode === 'codec' ? decoded : plain).copied).toBeGreaterThan(0);
       } finally {
         p.close();
       }

@@ -22,6 +22,9 @@ function pause(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
+/** While a reader waits for a wake-up, it also looks for records this often (see #listen). */
+const RECHECK_MS = 50;
+
 /** Records per wake-up from which a subscription reads on a timer instead (see subscribe()). */
 const BUSY_BATCH = 64;
 
@@ -30,6 +33,7 @@ export type RecordCallback<T> = (record: T) => unknown;
 
 export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
   #watches: Readable[] | undefined;
+  #recheck: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
   #subscribed = false;
   #closed = false;
@@ -172,11 +176,20 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
 
   #listen(onReadable: () => void): void {
     this.#watches = this.pollFds().map((fd) => watchReadable(fd, onReadable));
+    // A perf event's poll reports each wake-up once, and registering the fd with epoll polls it:
+    // a wake-up that came before the registration is taken by it and never reported (records
+    // that arrived between the last drain and the watch). A slow look at the rings catches that.
+    this.#recheck = setInterval(() => {
+      if (this.peek()) onReadable();
+    }, RECHECK_MS);
+    this.#recheck.unref();
   }
 
   #stopWatching(): void {
     for (const w of this.#watches ?? []) w.close();
     this.#watches = undefined;
+    clearInterval(this.#recheck);
+    this.#recheck = undefined;
   }
 
   #unlisten(): void {

@@ -25,7 +25,9 @@ describe('event accounting on the 6.1 kernel', () => {
             pid: process.pid,
             ringbufBytes,
             fallback: false,
-            onLost: (n) => void (reported += n),
+            onLost: (n) => {
+              reported += n;
+            },
           });
           try {
             t.probe(spec, (p) => {

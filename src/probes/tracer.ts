@@ -18,7 +18,7 @@ import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
-import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
+import { compileProbe, DROPPED_REF, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
 import { fallbackChain } from './fallback.js';
 import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
@@ -296,6 +296,15 @@ export class Tracer implements Disposable {
     for (const use of this.#uses.values()) {
       create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
     }
+    if (this.#uses.size > 0)
+      create(
+        DROPPED_REF,
+        () =>
+          Aggregation.createMap(
+            { name: 'dropped', kind: 'count', key: [], keyNames: [] },
+            1,
+          ) as unknown as BpfMap<unknown, unknown>,
+      );
   }
 
   #openReader(): void {
@@ -392,7 +401,19 @@ export class Tracer implements Disposable {
 
   /** lost(), per possible CPU (index = CPU number): the CPU the probe ran on when it dropped. */
   lostPerCpu(): number[] {
-    const m = this.#maps.get(LOST_REF) as unknown as BpfMap<number, bigint[]> | undefined;
+    return this.#perCpu(LOST_REF);
+  }
+
+  /**
+   * Map updates the kernel refused because a keyed map was full (`maxEntries`): counts, sums,
+   * histogram samples or stored values that are missing from the aggregations.
+   */
+  dropped(): number {
+    return this.#perCpu(DROPPED_REF).reduce((a, b) => a + b, 0);
+  }
+
+  #perCpu(ref: string): number[] {
+    const m = this.#maps.get(ref) as unknown as BpfMap<number, bigint[]> | undefined;
     if (!m) return [];
     return ((m.get(0) as bigint[] | undefined) ?? []).map(Number);
   }

@@ -77,3 +77,23 @@ kernelDescribe('Tracer accounting: delivered + lost == hits', ['tracepoints', 'r
     }
   });
 });
+
+kernelDescribe('Tracer accounting: keyed maps', ['tracepoints'], () => {
+  it('an update a full map refuses is counted in dropped(): counts + dropped == hits', async () => {
+    using t = new Tracer({ pid: process.pid, maxEntries: 8 });
+    t.probe(TP, (p) => {
+      p.count('hits');
+      p.count('by_time', [p.ktime()]); // a new key each call: the map fills after 8
+      p.map('last').set(p.ktime(), p.pid()); // the same for a stored value
+    });
+    await t.start();
+    getppid(100);
+    t.stop();
+    const hits = t.aggregation('hits').total();
+    const counted = t.aggregation('by_time').total();
+    expect(hits).toBe(100);
+    expect(counted).toBe(8);
+    // 92 refused counts, and 92 refused stores.
+    expect(t.dropped()).toBe(2 * (hits - counted));
+  });
+});

@@ -9,6 +9,7 @@ import {
   runSignal,
   tracerOptions,
 } from './probe-common.js';
+import { writeStdout } from './sync-out.js';
 import { type RecordFormatter, recordFormatter } from './trace-format.js';
 import { parseOptions, UsageError } from './usage.js';
 
@@ -96,15 +97,16 @@ export async function run(argv: string[]): Promise<number> {
   // Lines are gathered and written once per delivered batch (or at 64 KiB): one write per
   // wake-up instead of one per event, and a quiet stream still shows each line at once.
   let pending = false;
+  let closed = false;
   const flush = () => {
     pending = false;
-    if (out) process.stdout.write(out);
+    // A reader that went away (`| head`) ends the trace instead of leaving it running.
+    if (out && !closed && !writeStdout(out)) {
+      closed = true;
+      end.stop();
+    }
     out = '';
   };
-  // A reader that went away (`| head`) ends the trace instead of leaving it running.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') end.stop();
-  });
   const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
 
   try {

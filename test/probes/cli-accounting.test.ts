@@ -142,3 +142,29 @@ kernelDescribe('CLI accounting: events + lost == in-kernel hits', ['tracepoints'
     }
   });
 });
+
+kernelDescribe('CLI output to a pipe', ['tracepoints', 'ringbuf'], () => {
+  it('trace whose reader goes away (| head) ends quietly with exit 0 and its summary', async () => {
+    const burst = startBurst(onlineCpus()[0] ?? 0, 20_000_000);
+    try {
+      await burst.ready;
+      const child = spawn(process.execPath, [MAIN, 'trace', TP, '--pid', String(burst.pid)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/tracing /.test(stderr)) void burst.go().catch(() => {});
+      });
+      child.stdout.once('data', () => child.stdout.destroy()); // like `| head -1`
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toMatch(/^\d+ events, \d+ lost/m);
+      expect(stderr).not.toMatch(/EPIPE|Error|at /);
+    } finally {
+      burst.kill();
+    }
+  });
+});

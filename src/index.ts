@@ -10,7 +10,7 @@ export * from './elf/index.js';
 export type { EventCodec, EventDecoder } from './events/decode.js';
 export { type PerfBufOptions, PerfBufReader, type PerfEventArrayMap } from './events/perfbuf.js';
 export { EventReader, type RecordCallback, type SubscribeOptions } from './events/reader.js';
-export { type RingBufMap, type RingBufOptions, RingBufReader } from './events/ringbuf.js';
+export { type RawCallback, type RingBufMap, type RingBufOptions, RingBufReader } from './events/ringbuf.js';
 export { parseTraceLine, type TraceLine, TracePipeReader } from './events/tracepipe.js';
 export { FdObject } from './fd.js';
 export {

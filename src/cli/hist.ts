@@ -105,6 +105,10 @@ export async function run(argv: string[]): Promise<number> {
     };
     if (interval) timer = setInterval(() => show(false), interval * 1000);
     await tracer.run({ signal: end.signal });
+    tracer.stop(); // detached: the counts are final
+    const dropped = tracer.dropped();
+    if (dropped)
+      process.stderr.write(`tsbpf hist: ${dropped} updates missing: a map was full (10240 keys)\n`);
     if (timer) clearInterval(timer);
     show(true);
     return 0;

@@ -12,6 +12,8 @@ import type { Cond, KeyPart, Node } from './value.js';
 /** Builder map reference names. */
 export const RINGBUF_REF = 'events';
 export const LOST_REF = 'lost';
+/** Per-CPU count of map updates the kernel refused (a keyed map full): never lost silently. */
+export const DROPPED_REF = 'dropped';
 export { mapRef };
 
 const LOAD = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const;
@@ -55,6 +57,10 @@ function compileAction(g: CodeGen, a: Action, input: CompileInput): void {
       const key = g.key(a.key);
       b.ldMap(R1, mapRef(a.map)).mov(R2, R10).add(R2, key).mov(R3, R10).add(R3, val).mov(R4, 0);
       b.call('map_update_elem');
+      const stored = b.newLabel('set_done');
+      b.jeq(R0, 0, stored);
+      addKeyless(g, DROPPED_REF, 1);
+      b.label(stored);
       return;
     }
     case 'let': {
@@ -122,8 +128,12 @@ function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number)
     .mov(R4, NOEXIST)
     .call('map_update_elem');
   b.jeq(R0, 0, done);
-  // Another CPU inserted the key first: add to its entry.
-  b.ldMap(R1, ref).mov(R2, R10).add(R2, at).call('map_lookup_elem').jeq(R0, 0, done);
+  // Another CPU inserted the key first: add to its entry. Not there either: the map is full.
+  const found = b.newLabel('add_found');
+  b.ldMap(R1, ref).mov(R2, R10).add(R2, at).call('map_lookup_elem').jne(R0, 0, found);
+  addKeyless(g, DROPPED_REF, 1);
+  b.ja(done);
+  b.label(found);
   add(b);
   b.label(done);
 }

@@ -18,7 +18,7 @@ import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
-import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
+import { compileProbe, DROPPED_REF, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
 import { fallbackChain } from './fallback.js';
 import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
@@ -40,6 +40,11 @@ export interface TracerOptions {
   onFallback?: (message: string) => void;
   /** Kernel BTF (default /sys/kernel/btf/vmlinux). */
   btf?: Btf;
+  /**
+   * Told when the kernel dropped records (the ring was full), with how many since the last
+   * report: between the deliveries where it was seen, so a listener can mark the gap in its output.
+   */
+  onLost?: (lost: number) => void;
 }
 
 /** Why a probe could not be attached with any mechanism. */
@@ -106,7 +111,10 @@ export class Tracer implements Disposable {
   readonly #uses = new Map<string, MapUse>();
   readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
   #reader: RingBufReader<boolean> | undefined;
+  /** The lost count already reported to onLost. */
+  #lostSeen = 0;
   #started = false;
+  #stopped = false;
   #closed = false;
   #btf: (() => Btf) | undefined;
 
@@ -288,6 +296,15 @@ export class Tracer implements Disposable {
     for (const use of this.#uses.values()) {
       create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
     }
+    if (this.#uses.size > 0)
+      create(
+        DROPPED_REF,
+        () =>
+          Aggregation.createMap(
+            { name: 'dropped', kind: 'count', key: [], keyNames: [] },
+            1,
+          ) as unknown as BpfMap<unknown, unknown>,
+      );
   }
 
   #openReader(): void {
@@ -332,7 +349,11 @@ export class Tracer implements Disposable {
     if (opts.signal?.aborted) end();
     opts.signal?.addEventListener('abort', end, { once: true });
     try {
-      this.#reader?.subscribe(proceed, { signal: ended.signal, batch: BATCH });
+      this.#reader?.subscribe(proceed, {
+        signal: ended.signal,
+        batch: BATCH,
+        onBatch: this.#opts.onLost && (() => this.#reportLost()),
+      });
       if (!ended.signal.aborted)
         await new Promise<void>((resolve) =>
           ended.signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -341,14 +362,60 @@ export class Tracer implements Disposable {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', end);
     }
-    // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
-    this.drain(BATCH * 4);
+    // Everything committed before the end (not what comes after: a stream that never pauses
+    // cannot hold us here; stop() or the next run() delivers that).
+    this.#reader?.drainAvailable(proceed);
+    this.#reportLost();
   }
 
-  /** Records dropped because the ring buffer was full. */
+  /**
+   * Detaches every probe, then delivers every record still in the ring (also those a probe
+   * was writing as it was detached): after it, delivered + lost() is every emit the probes
+   * made. Aggregations stay readable until close(). Safe to call more than once.
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const p of this.#probes) {
+      p.link?.close();
+      p.link = undefined;
+    }
+    if (this.#reader && !this.#reader.closed) this.#reader.settle(proceed);
+    this.#reportLost();
+  }
+
+  #reportLost(): void {
+    const onLost = this.#opts.onLost;
+    if (!onLost) return;
+    const lost = this.lost();
+    if (lost === this.#lostSeen) return;
+    const delta = lost - this.#lostSeen;
+    this.#lostSeen = lost;
+    onLost(delta);
+  }
+
+  /** Records dropped because the ring buffer was full, counted by the probes in the kernel. */
   lost(): number {
-    const m = this.#maps.get(LOST_REF) as unknown as BpfMap<number, bigint[]> | undefined;
-    return m ? Aggregation.sumPerCpu(m.get(0) as unknown as Uint8Array[]) : 0;
+    return this.lostPerCpu().reduce((a, b) => a + b, 0);
+  }
+
+  /** lost(), per possible CPU (index = CPU number): the CPU the probe ran on when it dropped. */
+  lostPerCpu(): number[] {
+    return this.#perCpu(LOST_REF);
+  }
+
+  /**
+   * Map updates the kernel refused because a keyed map was full (`maxEntries`): counts, sums,
+   * histogram samples or stored values that are missing from the aggregations.
+   */
+  dropped(): number {
+    return this.#perCpu(DROPPED_REF).reduce((a, b) => a + b, 0);
+  }
+
+  #perCpu(ref: string): number[] {
+    const m = this.#maps.get(ref) as unknown as BpfMap<number, bigint[]> | undefined;
+    if (!m) return [];
+    return ((m.get(0) as bigint[] | undefined) ?? []).map(Number);
   }
 
   /** The contents of a count/sum/hist/lhist/store map, decoded. */
@@ -373,16 +440,23 @@ export class Tracer implements Disposable {
       .map((ip) => symbolize(ip));
   }
 
-  /** Detaches every probe and frees every map. Safe to call more than once. */
+  /**
+   * stop() (detach, deliver what is left), then frees every program and map. Safe to call more
+   * than once.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#reader?.close();
-    for (const p of this.#probes) {
-      p.link?.close();
-      p.program?.close();
+    try {
+      if (this.#started) this.stop();
+    } finally {
+      this.#reader?.close();
+      for (const p of this.#probes) {
+        p.link?.close();
+        p.program?.close();
+      }
+      for (const m of this.#maps.values()) m.close();
     }
-    for (const m of this.#maps.values()) m.close();
   }
 
   [Symbol.dispose](): void {

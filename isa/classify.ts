@@ -185,7 +185,7 @@ function classifyMemory(ins: Instruction): Decoded {
   if (!op) return invalid(`atomic operation ${hex(ins.imm)} does not exist`);
   const ordered = op.name === 'load_acquire' || op.name === 'store_release';
   if (!ordered && size !== Size.W && size !== Size.DW)
-    return invalid(`atomic ${op.name} needs a 4- or 8-byte access`);
+    return invalid(`atomic ${op.name} needs a 4- or 8-byte access (the kernel: invalid atomic operand size)`);
   return { kind: 'atomic', size, op };
 }
 

@@ -8,6 +8,7 @@
 import { assemble } from './assembler.js';
 import { classify } from './classify.js';
 import { formatInstruction } from './disassembler.js';
+import { groupOf } from './groups.js';
 import { type Instruction, sameEncoding } from './instruction.js';
 import { HelperRegistry } from './interp/helpers.js';
 import { formatTraceStep } from './interp/trace.js';
@@ -27,6 +28,12 @@ function ubpf(text: string | undefined, ins: Instruction): string {
     return '—';
   }
 }
+
+/** The group cell: the RFC 9669 conformance group, or a marked Linux extension. */
+const group = (i: Instruction): string => {
+  const g = groupOf(i);
+  return g === 'linux' ? 'Linux ext.' : (g ?? '—');
+};
 
 const row = (...cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
 const header = (...cols: string[]) => `${row(...cols)}\n|${cols.map(() => '---').join('|')}|`;
@@ -52,7 +59,6 @@ function aluTable(): string {
             : op.name.startsWith('movsx')
               ? `movsx${op.off}${wide ? '64' : '32'} %r1, %r2`
               : `${op.name}${sfx} %r1, ${x ? '%r2' : '5'}`;
-        const group = wide && op.group.endsWith('32') ? op.group.replace('32', '64') : op.group;
         lines.push(
           row(
             hex2(i.code),
@@ -60,7 +66,7 @@ function aluTable(): string {
             `\`${formatInstruction(i)}\``,
             ubpf(u, i),
             `${op.semantics}${wide ? '' : ' (32-bit, result zero-extended)'}`,
-            group,
+            group(i),
             `v${op.cpu}`,
           ),
         );
@@ -83,7 +89,7 @@ function aluTable(): string {
           order === 'bswap'
             ? `dst = bswap${bits}(dst)`
             : `dst = ${order === 'le' ? 'htole' : 'htobe'}${bits}(dst), zero-extended`,
-          'base32',
+          group(i),
           order === 'bswap' ? 'v4' : 'v1',
         ),
       );
@@ -92,7 +98,7 @@ function aluTable(): string {
 }
 
 function jmpTable(): string {
-  const lines = [header('opcode', 'LLVM syntax', 'ubpf syntax', 'semantics', 'cpu')];
+  const lines = [header('opcode', 'LLVM syntax', 'ubpf syntax', 'semantics', 'group', 'cpu')];
   for (const wide of [true, false]) {
     const cls = wide ? 0x05 : 0x06;
     const sfx = wide ? '' : '32';
@@ -106,6 +112,7 @@ function jmpTable(): string {
             `\`${formatInstruction(i)}\``,
             ubpf(`${op.name}${sfx} %r1, ${x ? '%r2' : '5'}, +3`, i),
             `${op.semantics}${wide ? '' : ', 32-bit compare'}`,
+            group(i),
             `v${wide ? op.cpu : 3}`,
           ),
         );
@@ -128,12 +135,12 @@ function jmpTable(): string {
     [ins(0xe5, 0, 0, 3, 0), undefined, JmpOps.find((j) => j.name === 'may_goto')!.semantics, 'v4'],
   ];
   for (const [i, u, sem, cpu] of other)
-    lines.push(row(hex2(i.code), `\`${formatInstruction(i)}\``, ubpf(u, i), sem, cpu));
+    lines.push(row(hex2(i.code), `\`${formatInstruction(i)}\``, ubpf(u, i), sem, group(i), cpu));
   return lines.join('\n');
 }
 
 function memTable(): string {
-  const lines = [header('opcode', 'imm', 'LLVM syntax', 'ubpf syntax', 'semantics', 'cpu')];
+  const lines = [header('opcode', 'imm', 'LLVM syntax', 'ubpf syntax', 'semantics', 'group', 'cpu')];
   const sizes: SizeCode[] = [Size.B, Size.H, Size.W, Size.DW];
   for (const sz of sizes) {
     const s = sizeSuffix[sz];
@@ -144,6 +151,7 @@ function memTable(): string {
         `\`${formatInstruction(ins(0x61 | sz, 0, 1, 2, 0))}\``,
         ubpf(`ldx${s} %r0, [%r1+2]`, ins(0x61 | sz, 0, 1, 2, 0)),
         'dst = *(size *)(src + off), zero-extended',
+        group(ins(0x61 | sz, 0, 1, 2, 0)),
         'v1',
       ),
     );
@@ -155,6 +163,7 @@ function memTable(): string {
           `\`${formatInstruction(ins(0x81 | sz, 0, 1, 2, 0))}\``,
           ubpf(`ldxs${s} %r0, [%r1+2]`, ins(0x81 | sz, 0, 1, 2, 0)),
           'dst = *(signed size *)(src + off), sign-extended',
+          group(ins(0x81 | sz, 0, 1, 2, 0)),
           'v4',
         ),
       );
@@ -165,6 +174,7 @@ function memTable(): string {
         `\`${formatInstruction(ins(0x62 | sz, 1, 0, 2, 5))}\``,
         ubpf(`st${s} [%r1+2], 5`, ins(0x62 | sz, 1, 0, 2, 5)),
         '*(size *)(dst + off) = imm',
+        group(ins(0x62 | sz, 1, 0, 2, 5)),
         'v1',
       ),
     );
@@ -175,6 +185,7 @@ function memTable(): string {
         `\`${formatInstruction(ins(0x63 | sz, 1, 2, 2, 0))}\``,
         ubpf(`stx${s} [%r1+2], %r2`, ins(0x63 | sz, 1, 2, 2, 0)),
         '*(size *)(dst + off) = src',
+        group(ins(0x63 | sz, 1, 2, 2, 0)),
         'v1',
       ),
     );
@@ -192,6 +203,7 @@ function memTable(): string {
           `\`${formatInstruction(i)}\``,
           ubpf(u, i),
           `${a.semantics}${sz === Size.W ? ' (32-bit; fetched values zero-extended)' : ''}`,
+          group(i),
           `v${a.cpu}`,
         ),
       );
@@ -199,7 +211,17 @@ function memTable(): string {
   for (const a of AtomicOps.filter((x) => x.name === 'load_acquire' || x.name === 'store_release'))
     for (const sz of sizes) {
       const i = a.name === 'load_acquire' ? ins(0xc3 | sz, 0, 1, 2, a.imm) : ins(0xc3 | sz, 1, 2, 2, a.imm);
-      lines.push(row(hex2(i.code), hex2(a.imm), '(no LLVM 19 syntax)', '—', a.semantics, `v${a.cpu}`));
+      lines.push(
+        row(
+          hex2(i.code),
+          hex2(a.imm),
+          `\`${formatInstruction(i)}\``,
+          '—',
+          a.semantics,
+          group(i),
+          `v${a.cpu}`,
+        ),
+      );
     }
   for (const p of PseudoSources) {
     const i = ins(0x18, 1, p.src, 0, 5, 0);
@@ -211,6 +233,7 @@ function memTable(): string {
         `\`${formatInstruction(i)}\``,
         ubpf(u, i),
         `lddw (two slots): ${p.meaning}`,
+        group(i),
         'v1',
       ),
     );
@@ -226,6 +249,7 @@ function memTable(): string {
         `\`${formatInstruction(abs)}\``,
         ubpf(`ldabs${s} 4`, abs),
         'r0 = big-endian load from the packet at imm (legacy)',
+        group(abs),
         'v1',
       ),
     );
@@ -236,6 +260,7 @@ function memTable(): string {
         `\`${formatInstruction(ind)}\``,
         ubpf(`ldind${s} %r1, 4`, ind),
         'r0 = big-endian load from the packet at src + imm (legacy)',
+        group(ind),
         'v1',
       ),
     );
@@ -334,8 +359,10 @@ export function generateIsaDoc(): string {
 Every encoding tsbpf knows, generated from \`isa/opcodes.ts\`. *LLVM syntax* is what the disassembler
 prints (and llvm-objdump 19 prints); *ubpf syntax* is the conformance suite's dialect, shown only
 where assembling it gives back exactly this encoding. Operands in the examples: dst = r1, src = r2,
-imm = 5, off = 3 (jumps) or 2 (memory). *group* is the conformance group (RFC 9669 §7); *cpu* the
-\`-mcpu\` version that introduced it.
+imm = 5, off = 3 (jumps) or 2 (memory). *group* is the conformance group of RFC 9669 §2.4
+(base32, base64, atomic32, atomic64, divmul32, divmul64, packet) or *Linux ext.* for an encoding
+the RFC does not define (may_goto, addr_space_cast, load-acquire/store-release: kernel additions;
+callx: LLVM's, which the kernel rejects); *cpu* the \`-mcpu\` version that introduced it.
 
 ${tutorial()}
 ## Arithmetic and logic (ALU64 = class 0x07, ALU = class 0x04)

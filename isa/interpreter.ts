@@ -174,7 +174,7 @@ export class Interpreter {
       const i = this.#code.index[pc];
       t =
         i >= 0
-          ? formatInstruction(this.#code.instructions[i])
+          ? formatInstruction(this.#code.instructions[i], { rfc: true })
               .split('\n')[0]
               .replace(/ ; invalid: .*$/, '')
           : pc === this.#code.slots
@@ -899,6 +899,15 @@ export class Interpreter {
   #addr(base: number, off: number, size: number, write: boolean): number {
     let elo = (this.#lo[base] >>> 0) + off;
     let ehi = this.#hi[base];
+    if (ehi >= STACK_REGION && ehi < CODE_REGION && (elo < 0 || elo + size > STACK_SIZE)) {
+      // A stack pointer that leaves its frame: say "stack", in the verifier's words, not the
+      // name of whichever region the address wrapped into.
+      throw new PendingFault(
+        'out_of_bounds',
+        `invalid ${write ? 'write to' : 'read from'} stack R${base} off=${elo - STACK_SIZE} size=${size}`,
+        (BigInt(ehi) << 32n) + BigInt(elo),
+      );
+    }
     if (elo >= TWO32) {
       elo -= TWO32;
       ehi = (ehi + 1) | 0;

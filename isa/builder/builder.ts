@@ -17,6 +17,7 @@ import {
   Source,
   STACK_SIZE,
 } from '../opcodes.js';
+import { instructionProblem } from '../validity.js';
 import {
   fail,
   imm32,
@@ -114,12 +115,16 @@ export class Builder {
   // ---- emission core
 
   #emit(method: string, ins: Instruction): this {
+    // The validity rule the assembler, disassembler and interpreter share (callx, which LLVM
+    // writes and the kernel refuses, stays allowed: callx() exists for the interpreter's sake).
+    const problem = instructionProblem(ins);
+    if (problem && !problem.llvmForm) fail(method, problem.message);
     if (this.#state.positions) ins.source = captureCallSite(method);
     this.#body.code.push(ins);
     return this;
   }
 
-  /** Appends a raw instruction (checked only by build() and the verifier). */
+  /** Appends a raw instruction (checked by the same validity rule as every other method). */
   emit(ins: Instruction): this {
     return this.#emit('emit', { ...ins });
   }
@@ -130,15 +135,11 @@ export class Builder {
     const d = writable(method, dst);
     const cls = d.bits === 64 ? Class.ALU64 : Class.ALU;
     if (typeof src === 'object' && src !== null) {
-      const s = register(method, src, 'source');
+      const s = sameWidth(method, d, register(method, src, 'source'));
       return this.#emit(method, { code: cls | Source.X | op, dst: d.index, src: s.index, off, imm: 0 });
     }
-    let imm = d.bits === 64 ? imm64(method, src) : imm32(method, src);
-    if (op === OP.lsh || op === OP.rsh || op === OP.arsh) {
-      imm = integer(method, src, 0, d.bits - 1, 'shift amount');
-    }
-    if ((op === OP.div || op === OP.mod) && imm === 0)
-      fail(method, 'division by the constant 0 (the verifier rejects it)');
+    // Out-of-range shifts and division by a constant 0 fail in #emit, in the shared words.
+    const imm = d.bits === 64 ? imm64(method, src) : imm32(method, src);
     return this.#emit(method, { code: cls | Source.K | op, dst: d.index, src: 0, off, imm });
   }
 
@@ -276,7 +277,7 @@ export class Builder {
     const cls = d.bits === 64 ? Class.JMP : Class.JMP32;
     const ref: Reference = { kind: 'label', name };
     if (typeof src === 'object' && src !== null) {
-      const s = register(method, src, 'right operand');
+      const s = sameWidth(method, d, register(method, src, 'right operand'));
       return this.#emit(method, {
         code: cls | Source.X | code,
         dst: d.index,
@@ -544,7 +545,6 @@ export class Builder {
         `atomic operation ${JSON.stringify(op)} is not add, or, and, xor, fetch_*, xchg or cmpxchg`,
       );
     const s = size('atomic', sz, false);
-    if (s.bytes < 4) fail('atomic', `atomic ${op} needs u32 or u64, not ${sz}`);
     const base = register('atomic', dst, 'base');
     const r = register('atomic', src, 'source');
     return this.#emit('atomic', {
@@ -695,6 +695,16 @@ export class Builder {
 }
 
 let adopting: { state: ProgramState; body: Body } | undefined;
+
+/** An ALU or compare mixes r and w views only by mistake: `add(W3, R1)` would quietly emit `w3 += w1`. */
+function sameWidth(method: string, dst: AnyRegister, src: AnyRegister): AnyRegister {
+  if (src.bits !== dst.bits)
+    fail(
+      method,
+      `register ${src} does not match the width of ${dst} (write ${dst.bits === 32 ? 'W' : 'R'}${src.index})`,
+    );
+  return src;
+}
 
 /** A new program builder. */
 export const program = (options?: BuilderOptions): Builder => new Builder(options);

@@ -11,7 +11,7 @@ import { formatInstruction } from './disassembler.js';
 import { groupOf } from './groups.js';
 import { type Instruction, sameEncoding } from './instruction.js';
 import { HelperRegistry } from './interp/helpers.js';
-import { formatTraceStep } from './interp/trace.js';
+import { formatInitialRegisters, formatTraceStep } from './interp/trace.js';
 import { Interpreter } from './interpreter.js';
 import { AluOps, AtomicOps, JmpOps, PseudoSources, Size, type SizeCode, sizeSuffix } from './opcodes.js';
 
@@ -292,6 +292,7 @@ function tutorial(): string {
   const gen = interp.trace({ mem });
   let next = gen.next();
   while (!next.done) {
+    if (next.value.initial) out.push(formatInitialRegisters(next.value.initial));
     out.push(formatTraceStep(next.value, width));
     next = gen.next();
   }
@@ -311,15 +312,21 @@ $ tsbpf run sum.s --mem '${TUTORIAL_MEM}' --trace
 ${out.join('\n')}
 \`\`\`
 
-Each line is one executed instruction: its slot number (jump offsets count slots), the instruction
-as the disassembler prints it, then what it changed — registers as \`old → new\` and memory as
-\`[address] ← bytes\`. Things to notice:
+The first line shows the registers the program starts with (those that are not 0). Each line
+after it is one executed instruction: its slot number (jump offsets count slots), the instruction
+as the disassembler prints it, then what it did — a conditional jump says whether it was taken
+and the two values it compared, registers show \`old → new\`, memory \`[address] ← bytes\`
+(a cmpxchg always shows r0, where the old value lands, even when it did not change). Things to
+notice:
 
 - \`r1\` holds \`0x100000000\`: the interpreter's address of the input bytes (region 1, offset 0;
   see the memory model below). Adding \`r3\` walks through them; reading past the end would stop
   the run with a fault naming the pc and the address.
 - The \`>=\` in \`if r3 >= r2\` compares unsigned; the signed form is written \`s>=\`.
 - The loop ends because \`r3\` reaches \`r2\`; a loop that never ends stops at \`--max-steps\`.
+- \`tsbpf run --strict\` stops where the kernel's verifier would refuse the program, in its words
+  (\`R5 !read_ok\`, \`invalid shift 64\`, \`misaligned stack access …\`); \`--kernel\` also runs it
+  through \`BPF_PROG_TEST_RUN\` and prints both results.
 `;
 }
 

@@ -46,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
     return 1;
   }
+  for (const w of result.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
   const bytes = encode(result.instructions);
   if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
   else if (format === 'elf' && values.map?.length) {

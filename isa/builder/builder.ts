@@ -203,20 +203,18 @@ export class Builder {
   }
   /** dst = (s8/s16/s32) src, sign-extended to dst's width (cpu v4; 32 only for a 64-bit dst). */
   movsx(dst: AnyRegister, src: AnyRegister, bits: 8 | 16 | 32): this {
-    const d = writable('movsx', dst);
+    writable('movsx', dst);
     register('movsx', src, 'source');
-    if (bits !== 8 && bits !== 16 && !(bits === 32 && d.bits === 64)) {
-      fail(
-        'movsx',
-        `cannot sign-extend from ${bits} bits into ${d} (8 or 16${d.bits === 64 ? ' or 32' : ''})`,
-      );
-    }
+    // Widths the encoding cannot take (movsx32 into a w register …) fail in #emit, in the shared words.
+    if (bits !== 8 && bits !== 16 && bits !== 32)
+      fail('movsx', `cannot sign-extend from ${bits} bits (8, 16 or 32)`);
     return this.#alu('movsx', OP.mov, dst, src, bits);
   }
 
   #endian(method: string, cls: number, source: number, dst: unknown, bits: unknown): this {
     const d = writable(method, dst);
-    if (bits !== 16 && bits !== 32 && bits !== 64) fail(method, `width ${String(bits)} is not 16, 32 or 64`);
+    if (typeof bits !== 'number' || !Number.isInteger(bits))
+      fail(method, `width ${String(bits)} is not 16, 32 or 64`);
     return this.#emit(method, {
       code: cls | source | OP.end,
       dst: d.index,

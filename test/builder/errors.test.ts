@@ -141,8 +141,8 @@ describe('BuilderError', () => {
     expect(builderError(() => b.atomic('xchg', 'u16' as 'u32', R10, -2, R1)).message).toContain(
       'atomic xchg needs a 4- or 8-byte access (the kernel: invalid atomic operand size)',
     );
-    expect(builderError(() => b.movsx(W1, R1, 32)).message).toContain(
-      'cannot sign-extend from 32 bits into w1',
+    expect(builderError(() => b.movsx(W1, R1.w, 32)).message).toContain(
+      'sign extension from 32 bits (movsx32) exists only in ALU64',
     );
     b.stackAlloc(500);
     expect(builderError(() => b.stackAlloc(16)).message).toContain(

@@ -94,6 +94,18 @@ function aluTable(): string {
         ),
       );
     }
+  const cast = ins(0xbf, 1, 2, 1, 1);
+  lines.push(
+    row(
+      hex2(cast.code),
+      '1',
+      `\`${formatInstruction(cast)}\``,
+      '—',
+      'dst = src converted between address spaces (imm = dst space << 16 | src space): arena pointers',
+      group(cast),
+      'v4',
+    ),
+  );
   return lines.join('\n');
 }
 

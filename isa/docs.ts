@@ -8,12 +8,27 @@
 import { assemble } from './assembler.js';
 import { classify } from './classify.js';
 import { formatInstruction } from './disassembler.js';
-import { groupOf } from './groups.js';
+import { CLASS_NAMES, explainProgram, MODE_NAMES, SIZE_NAMES } from './explain.js';
+import { CONFORMANCE_GROUPS, groupOf, LINUX_EXTENSIONS } from './groups.js';
 import { type Instruction, sameEncoding } from './instruction.js';
 import { HelperRegistry } from './interp/helpers.js';
 import { formatInitialRegisters, formatTraceStep } from './interp/trace.js';
 import { Interpreter } from './interpreter.js';
-import { AluOps, AtomicOps, JmpOps, PseudoSources, Size, type SizeCode, sizeSuffix } from './opcodes.js';
+import {
+  AluOps,
+  AtomicOps,
+  atomicRmwSizes,
+  CallKind,
+  Class,
+  JmpOps,
+  Mode,
+  PseudoSources,
+  Size,
+  type SizeCode,
+  Source,
+  sizeBytes,
+  sizeSuffix,
+} from './opcodes.js';
 
 const hex2 = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -280,6 +295,145 @@ function memTable(): string {
   return lines.join('\n');
 }
 
+/** The program whose bytes the encoding section takes apart. */
+export const EXPLAIN_PROGRAM = `r1 = 0x5
+r0 = *(u64 *)(r1 + 8)
+if w1 s> 3 goto +1
+r0 = cmpxchg_64(r10 - 8, r0, r1)
+exit`;
+
+const MODE_MEANING: Readonly<Record<number, string>> = {
+  [Mode.IMM]: 'lddw: a 64-bit immediate in two slots (LD, DW only)',
+  [Mode.ABS]: 'legacy packet load at imm (LD)',
+  [Mode.IND]: 'legacy packet load at src + imm (LD)',
+  [Mode.MEM]: 'load or store at register + off',
+  [Mode.MEMSX]: 'sign-extending load (LDX; B, H, W)',
+  [Mode.ATOMIC]: 'atomic operation, chosen by imm (STX)',
+};
+
+function encoding(): string {
+  const classes = Object.entries(Class).map(([name, v]) => {
+    const alu = v === Class.ALU || v === Class.ALU64 || v === Class.JMP || v === Class.JMP32;
+    return `| ${hex2(v)} | ${CLASS_NAMES[v] ?? name} | ${alu ? 'op \\| source \\| class' : 'mode \\| size \\| class'} |`;
+  });
+  const aluOps = [...new Set(AluOps.map((a) => a.op))].map((op) => {
+    const variants = AluOps.filter((a) => a.op === op);
+    const names = variants
+      .map((a) => (variants.length > 1 ? `${a.name} (off ${a.off ?? 0})` : a.name))
+      .join(', ');
+    return `| ${hex2(op)} | ${names} |`;
+  });
+  const jmpOps = JmpOps.map((j) => `| ${hex2(j.op)} | ${j.name}${j.llvm ? ` (\`${cell(j.llvm)}\`)` : ''} |`);
+  const sizes = (Object.values(Size) as SizeCode[]).map(
+    (sz) => `| ${hex2(sz)} | ${SIZE_NAMES[sz]} | ${sizeBytes[sz]} | \`${sizeSuffix[sz]}\` |`,
+  );
+  const modes = Object.values(Mode).map((m) => `| ${hex2(m)} | ${MODE_NAMES[m]} | ${MODE_MEANING[m]} |`);
+  const calls = Object.entries(CallKind).map(
+    ([name, v]) =>
+      `| ${v} | ${name.toLowerCase()} | ${v === CallKind.HELPER ? 'imm = helper id' : v === CallKind.LOCAL ? 'imm = distance in slots to the function, from the next slot' : 'imm = BTF id of the kernel function; off = its module BTF slot in fd_array (0 = vmlinux)'} |`,
+  );
+  const pseudo = PseudoSources.map((p) => `| ${p.src} | ${p.keyword || '—'} | ${p.meaning} |`);
+  const rmw = atomicRmwSizes.map((sz) => SIZE_NAMES[sz]).join(' and ');
+  const atomics = AtomicOps.map((a) => {
+    const ordered = a.name === 'load_acquire' || a.name === 'store_release';
+    return `| ${hex2(a.imm)} | ${a.name} | ${ordered ? 'B, H, W, DW' : rmw} | ${cell(a.semantics)} |`;
+  });
+  const groups = CONFORMANCE_GROUPS.map((g) => `| ${g.name} | ${g.includes ?? '—'} | ${g.what} |`);
+  const ext = Object.entries(LINUX_EXTENSIONS).map(([name, what]) => `| ${name} | ${cell(what)} |`);
+  const example = explainProgram(assemble(EXPLAIN_PROGRAM).instructions);
+  return `## Encoding: decoding an instruction by hand
+
+Every instruction is one 8-byte slot (lddw takes two), little-endian on every target tsbpf loads on:
+
+| byte | field | meaning |
+|---|---|---|
+| 0 | opcode | what to do: class, and operation/source or mode/size (below) |
+| 1 | regs | dst register in the low nibble, src register in the high nibble |
+| 2-3 | off | signed 16-bit offset: memory displacement, jump distance, or variant selector |
+| 4-7 | imm | signed 32-bit immediate |
+
+The low 3 bits of the opcode are the **class**; the other 5 bits are read one of two ways:
+
+| class | name | opcode bits 7-3 |
+|---|---|---|
+${classes.join('\n')}
+
+**ALU and jumps**: bits 7-4 are the operation, bit 3 the source: ${hex2(Source.K)} **K** uses imm,
+${hex2(Source.X)} **X** uses the src register. ALU64 (and JMP) sign-extend imm from 32 to 64 bits:
+\`r0 = 0xffffffff\` is r0 = -1 (the assembler warns), \`r0 = 0xffffffff ll\` (lddw) is not. ALU
+(32-bit) results are zero-extended into the 64-bit register.
+
+| op | ALU operation |
+|---|---|
+${aluOps.join('\n')}
+
+| op | jump operation |
+|---|---|
+${jmpOps.join('\n')}
+
+JMP compares 64 bits, JMP32 the low 32 bits. Jump distances count slots from the next slot:
+\`goto +0\` is a no-op; the JMP32 form of ja (gotol) keeps its distance in imm instead of off.
+Byte swaps (op 0xd0) keep their width, 16, 32 or 64, in imm; the ALU class's source bit picks
+little (K) or big (X) endian, the ALU64 class with K is the unconditional bswap.
+
+**Loads and stores**: bits 7-5 are the mode, bits 4-3 the size.
+
+| size | name | bytes | ubpf suffix |
+|---|---|---|---|
+${sizes.join('\n')}
+
+| mode | name | meaning |
+|---|---|---|
+${modes.join('\n')}
+
+**lddw** (opcode 0x18) takes two slots: the second has opcode, regs and off 0 and holds the upper
+32 bits of the constant in its imm. Its src field says what the constant is:
+
+| src | assembler keyword | meaning |
+|---|---|---|
+${pseudo.join('\n')}
+
+**call** (opcode 0x85) uses src to say what is called:
+
+| src | calls | fields |
+|---|---|---|
+${calls.join('\n')}
+
+**Atomics** are STX with mode ATOMIC; imm picks the operation (0x01 is the FETCH flag: the old
+value comes back in src, or in r0 for cmpxchg):
+
+| imm | operation | sizes | semantics |
+|---|---|---|---|
+${atomics.join('\n')}
+
+**Conformance groups** (RFC 9669 §2.4): a runtime must support base32 and may support more; the
+*group* column of the tables below says which group an encoding belongs to.
+
+| group | includes | what |
+|---|---|---|
+${groups.join('\n')}
+
+Encodings the RFC does not define, marked *Linux ext.* in the tables:
+
+| extension | what |
+|---|---|
+${ext.join('\n')}
+
+\`tsbpf asm --explain\` (and \`tsbpf disasm --explain\` for bytes) takes a program apart this way.
+For
+
+\`\`\`
+${EXPLAIN_PROGRAM}
+\`\`\`
+
+it prints
+
+\`\`\`
+${example.join('\n')}
+\`\`\`
+`;
+}
+
 /** The tutorial program: sums the bytes of the packet with a bounded loop. */
 export const TUTORIAL_PROGRAM = `r0 = 0
 r3 = 0
@@ -384,6 +538,7 @@ the RFC does not define (may_goto, addr_space_cast, load-acquire/store-release: 
 callx: LLVM's, which the kernel rejects); *cpu* the \`-mcpu\` version that introduced it.
 
 ${tutorial()}
+${encoding()}
 ## Arithmetic and logic (ALU64 = class 0x07, ALU = class 0x04)
 
 ${aluTable()}

@@ -93,7 +93,6 @@ function branchOf(
   op: string,
   lo: Int32Array,
   hi: Int32Array,
-  taken: boolean,
 ): BranchTaken {
   const left = wide ? u64(hi[ins.dst], lo[ins.dst]) : BigInt(lo[ins.dst] >>> 0);
   const right = srcReg
@@ -103,7 +102,21 @@ function branchOf(
     : wide
       ? BigInt.asUintN(64, BigInt(ins.imm))
       : BigInt(ins.imm >>> 0);
-  return { taken, left, right, op, wide };
+  const bits = wide ? 64 : 32;
+  const signed = op.startsWith('s');
+  const a = signed ? BigInt.asIntN(bits, left) : left;
+  const b = signed ? BigInt.asIntN(bits, right) : right;
+  // Evaluated from the values, not from where the pc went: `goto +0` lands in the same place either way.
+  const outcome: Record<string, boolean> = {
+    '==': a === b,
+    '!=': a !== b,
+    '>': a > b,
+    '>=': a >= b,
+    '<': a < b,
+    '<=': a <= b,
+    '&': (left & right) !== 0n,
+  };
+  return { taken: outcome[signed ? op.slice(1) : op] ?? false, left, right, op, wide };
 }
 
 export class Interpreter {
@@ -283,15 +296,7 @@ export class Interpreter {
           registers.push({ reg: r, before: u64(beforeHi[r], beforeLo[r]), after: u64(hi[r], lo[r]) });
       const step: TraceStep = { pc, frame, text: this.textAt(pc), registers, writes };
       if (d?.kind === 'jcond' && ins)
-        step.branch = branchOf(
-          ins,
-          d.wide,
-          d.srcReg,
-          d.op.llvm ?? '',
-          beforeLo,
-          beforeHi,
-          this.#pc !== pc + 1,
-        );
+        step.branch = branchOf(ins, d.wide, d.srcReg, d.op.llvm ?? '', beforeLo, beforeHi);
       if (initial) step.initial = initial;
       initial = undefined;
       yield step;

@@ -59,7 +59,9 @@ const matches = (r: RfcRow, i: Instruction): boolean =>
 function docRows(): { text: string; group: string; line: string }[] {
   const doc = readFileSync(new URL('../../docs/isa.md', import.meta.url), 'utf8');
   const out: { text: string; group: string; line: string }[] = [];
-  for (const line of doc.split('\n')) {
+  // the instruction tables: from the first of them to the interpreter's model
+  const tables = doc.slice(doc.indexOf('\n## Arithmetic'), doc.indexOf("\n## The interpreter's model"));
+  for (const line of tables.split('\n')) {
     if (!/^\| 0x[0-9a-f]{2} \|/.test(line)) continue;
     const cells = line
       .slice(1, -1)

@@ -304,9 +304,10 @@ class Assembler {
    */
   private check(i: Instruction, t0: number): void {
     const L = this.L;
-    const at = L.start[t0];
-    const text = this.text.slice(at, this.lineEnd).trim();
     const problem = instructionProblem(i);
+    if (!problem && this.wrappedImm < 0) return;
+    const at = L.start[t0];
+    const text = this.text.slice(at, L.end[this.p - 1]);
     if (problem) {
       if (problem.severity === 'invalid' || (!this.ubpf && !problem.llvmForm))
         throw new LineFailure(at, text, problem.message);

@@ -34,6 +34,13 @@ export interface TracerOptions {
   ringbufBytes?: number;
   /** Entries of keyed maps (default 10240). */
   maxEntries?: number;
+  /**
+   * A cap for a long-running exporter: keyed count/sum/hist/lhist maps become LRU hashes of this
+   * many keys (a histogram's map: this many keys times its buckets), so a new key evicts the least
+   * recently updated one instead of being dropped; `aggregation(name).insertions()` counts keys
+   * inserted, from which evictions follow. Other maps keep `maxEntries`.
+   */
+  labelSets?: number;
   /** Try the next mechanism when one is missing (default true). */
   fallback?: boolean;
   /** Told when a probe falls back, with a one-line reason. */
@@ -198,6 +205,7 @@ export class Tracer implements Disposable {
       actions: ctx.actions,
       filters: this.#filters(),
       keyless: (m) => this.#uses.get(m)?.key.length === 0,
+      inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
     });
     this.#ensureMaps();
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
@@ -286,8 +294,29 @@ export class Tracer implements Disposable {
       );
     }
     for (const use of this.#uses.values()) {
-      create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
+      const capped = this.#capped(use.name);
+      create(mapRef(use.name), () =>
+        capped
+          ? Aggregation.createMap(use, cappedEntries(use, this.#opts.labelSets as number), true)
+          : Aggregation.createMap(use, this.#opts.maxEntries ?? 10240),
+      );
+      if (capped)
+        create(insertsRef(use.name), () =>
+          Aggregation.createMap({ name: `ins_${use.name}`, kind: 'count', key: [], keyNames: [] }, 1),
+        );
     }
+  }
+
+  /** Whether map `name` is an LRU hash under `labelSets`. */
+  #capped(name: string): boolean {
+    const use = this.#uses.get(name);
+    return (
+      this.#opts.labelSets !== undefined &&
+      use !== undefined &&
+      use.key.length > 0 &&
+      use.kind !== 'store' &&
+      use.kind !== 'stacks'
+    );
   }
 
   #openReader(): void {
@@ -357,7 +386,7 @@ export class Tracer implements Disposable {
     const map = this.#maps.get(mapRef(name));
     if (!use || !map)
       throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
-    return new Aggregation(use, map);
+    return new Aggregation(use, map, this.#maps.get(insertsRef(name)));
   }
 
   get aggregations(): string[] {
@@ -389,6 +418,19 @@ export class Tracer implements Disposable {
     this.close();
   }
 }
+
+/** A histogram holds an entry per label set and bucket: log2 has 65 (0, 1..64), lhist n + 2. */
+function cappedEntries(use: MapUse, labelSets: number): number {
+  if (use.kind === 'hist') return labelSets * 65;
+  if (use.kind === 'lhist' && use.linear) {
+    const { min, max, step } = use.linear;
+    return labelSets * (Math.ceil((max - min) / step) + 2);
+  }
+  return labelSets;
+}
+
+/** The keyless counter of keys inserted into capped map `name`. */
+const insertsRef = (name: string): string => `inserts:${name}`;
 
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */
 function stripKind(message: string): string {

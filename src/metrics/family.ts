@@ -99,7 +99,10 @@ export function histogramSeries(
     const labels = labelsOf(spec, e.key.slice(0, -1));
     const id = keyText(labels);
     let g = groups.get(id);
-    if (!g) groups.set(id, (g = { labels, buckets: new Map() }));
+    if (!g) {
+      g = { labels, buckets: new Map() };
+      groups.set(id, g);
+    }
     const b = Number(e.key[e.key.length - 1]);
     g.buckets.set(b, (g.buckets.get(b) ?? 0) + e.value);
   }

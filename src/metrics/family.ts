@@ -47,6 +47,8 @@ export interface FamilySpec {
   log2Range?: { min: number; max: number };
   /** A sum aggregation keyed by the same labels: the histogram's `_sum`. */
   sum?: Aggregation;
+  /** The sum's units per second when they differ from the buckets' (default unitsPerSecond). */
+  sumUnitsPerSecond?: number;
   /** Its entries, when already read. */
   sumEntries?: Entry[];
 }
@@ -145,7 +147,7 @@ export function histogramSeries(
       labels: g.labels,
       le,
       counts,
-      sum: spec.sum ? (sum ?? 0) / scale : undefined,
+      sum: spec.sum ? (sum ?? 0) / (spec.sumUnitsPerSecond ?? scale) : undefined,
       count: running,
     });
   }

@@ -106,10 +106,10 @@ kernelDescribe('tsbpf serve', ['tracepoints'], () => {
         const pid = String(caller.pid);
         // A sample scraped after the caller exited holds every call it made.
         await until('a scrape after the calls', async () => {
-          const r = await p.query(`timestamp(test_getppid_calls_total{pid="${pid}",comm="python3"})`);
+          const r = await p.query(`timestamp(test_getppid_calls_total{pid="${pid}",comm="${caller.comm}"})`);
           return r[0] && Number(r[0].value[1]) > exitedAt + 0.1 ? true : undefined;
         });
-        const count = await p.query(`test_getppid_calls_total{pid="${pid}",comm="python3"}`);
+        const count = await p.query(`test_getppid_calls_total{pid="${pid}",comm="${caller.comm}"}`);
         expect(count.map((s) => Number(s.value[1]))).toEqual([CALLS]);
 
         const hcount = await p.query(`test_getppid_latency_seconds_count{pid="${pid}"}`);
@@ -151,17 +151,17 @@ kernelDescribe('tsbpf serve', ['tracepoints'], () => {
       `  - name: ${name}\n    help: ${help}\n    probe: tracepoint:syscalls:sys_enter_getppid\n    aggregate: count\n    labels: [pid, comm]\n`;
     writeFileSync(config, `metrics:\n${metric('kept_calls', 'kept')}${metric('changed_calls', 'before')}`);
     const serve = await startServe(config);
-    const value = async (name: string, pid: number) => {
+    const value = async (name: string, { pid, comm }: { pid: number; comm: string }) => {
       const text = (await (await fetch(`${serve.url}/metrics`)).text()).split('\n');
       // comm too: python3 may start as a wrapper script that calls getppid itself.
-      const line = text.find((l) => l.startsWith(`${name}{pid="${pid}",comm="python3"} `));
+      const line = text.find((l) => l.startsWith(`${name}{pid="${pid}",comm="${comm}"} `));
       return line === undefined ? undefined : Number(line.split(' ')[1]);
     };
     try {
       const first = getppidCaller(5);
       await first.go();
-      expect(await value('kept_calls_total', first.pid)).toBe(5);
-      expect(await value('changed_calls_total', first.pid)).toBe(5);
+      expect(await value('kept_calls_total', first)).toBe(5);
+      expect(await value('changed_calls_total', first)).toBe(5);
 
       writeFileSync(
         config,
@@ -170,19 +170,19 @@ kernelDescribe('tsbpf serve', ['tracepoints'], () => {
       let mark = serve.log().length;
       serve.proc.kill('SIGHUP');
       expect(await serve.waitLog(/reloaded .*\n/, mark)).toMatch(/1 kept, 2 started, 0 removed, 0 down/);
-      expect(await value('kept_calls_total', first.pid)).toBe(5);
-      expect(await value('changed_calls_total', first.pid)).toBeUndefined();
+      expect(await value('kept_calls_total', first)).toBe(5);
+      expect(await value('changed_calls_total', first)).toBeUndefined();
       const second = getppidCaller(3);
       await second.go();
       for (const name of ['kept_calls_total', 'changed_calls_total', 'added_calls_total'])
-        expect(await value(name, second.pid)).toBe(3);
+        expect(await value(name, second)).toBe(3);
 
       writeFileSync(config, 'metrics:\n  - name: [broken\n');
       mark = serve.log().length;
       serve.proc.kill('SIGHUP');
       expect(await serve.waitLog(/reload failed.*\n/, mark)).toMatch(/reload\.yaml:\d+:\d+: bad YAML/);
-      expect(await value('kept_calls_total', first.pid)).toBe(5);
-      expect(await value('added_calls_total', second.pid)).toBe(3);
+      expect(await value('kept_calls_total', first)).toBe(5);
+      expect(await value('added_calls_total', second)).toBe(3);
     } finally {
       expect(await serve.stop(), serve.log()).toBe(0);
     }

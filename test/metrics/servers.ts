@@ -137,18 +137,25 @@ export async function startPrometheus(scrapeConfigs: string): Promise<{
   };
 }
 
-/** python3 that waits for a line on stdin, calls getppid `n` times, and exits. */
-export function getppidCaller(n: number): { pid: number; go(): Promise<void> } {
-  const proc = spawn(
-    'python3',
-    ['-c', `import os,sys; sys.stdin.readline(); [os.getppid() for _ in range(${n})]`],
-    {
-      stdio: ['pipe', 'ignore', 'inherit'],
-    },
-  );
+let callers = 0;
+
+/**
+ * python3 that waits for a line on stdin, names itself `comm` (unique to this test process: other
+ * processes on the machine call getppid too), calls getppid `n` times, and exits.
+ */
+export function getppidCaller(n: number): { pid: number; comm: string; go(): Promise<void> } {
+  const comm = `gp${process.pid}-${++callers}`.slice(0, 15);
+  const script = [
+    'import ctypes,os,sys',
+    'sys.stdin.readline()',
+    `ctypes.CDLL(None).prctl(15, b"${comm}", 0, 0, 0)`,
+    `[os.getppid() for _ in range(${n})]`,
+  ].join('\n');
+  const proc = spawn('python3', ['-c', script], { stdio: ['pipe', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
   return {
     pid: proc.pid as number,
+    comm,
     go: async () => {
       proc.stdin.end('go\n');
       await exited;

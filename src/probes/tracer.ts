@@ -11,6 +11,8 @@ import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
 import { AttachError, type Link } from '../link/link.js';
 import { BpfMap } from '../map.js';
+import { type PromRegistryLike, registerPromClient } from '../metrics/prom-client.js';
+import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
 import type { Program } from '../program.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
@@ -393,6 +395,14 @@ export class Tracer implements Disposable {
     return [...this.#uses.values()]
       .filter((u) => u.kind !== 'store' && u.kind !== 'stacks')
       .map((u) => u.name);
+  }
+
+  /**
+   * Registers the count/sum/hist/lhist maps with a prom-client Registry (the user's own): each
+   * scrape reads them from the kernel. Call after start(). Returns the metric names.
+   */
+  metrics(registry: PromRegistryLike, opts?: TracerMetricsOptions): string[] {
+    return registerPromClient(this, registry, opts);
   }
 
   /** The frames of a stack id from `p.stack()`, innermost first, as `function+0xoffset`. */

@@ -11,16 +11,17 @@ import { type TracerMetricsOptions, tracerMetrics } from './tracer-families.js';
 
 type Attributes = Record<string, string>;
 
-/** The parts of @opentelemetry/api's Meter used here. */
+/** The batch observer a Meter hands to the callback. */
+export interface OtelObserverLike {
+  observe(instrument: object, value: number, attributes?: Attributes): void;
+}
+type BatchCallback = (observer: OtelObserverLike) => void;
+
+/** The parts of @opentelemetry/api's Meter used here (methods: a real Meter fits). */
 export interface OtelMeterLike {
   createObservableCounter(name: string, options?: { description?: string; unit?: string }): object;
-  addBatchObservableCallback(
-    callback: (observer: {
-      observe(instrument: object, value: number, attributes?: Attributes): void;
-    }) => void,
-    instruments: object[],
-  ): void;
-  removeBatchObservableCallback(callback: (observer: never) => void, instruments: object[]): void;
+  addBatchObservableCallback(callback: BatchCallback, instruments: object[]): void;
+  removeBatchObservableCallback(callback: BatchCallback, instruments: object[]): void;
 }
 
 /** Registers observable counters for every count/sum map; `close()` unregisters them. */
@@ -36,7 +37,7 @@ export function openTelemetryMetrics(
       // OTel names carry no _total: its Prometheus exporter adds it back to monotonic sums.
       instrument: meter.createObservableCounter(m.name.replace(/_total$/, ''), { description: m.help }),
     }));
-  const callback = (observer: { observe(i: object, v: number, a?: Attributes): void }) => {
+  const callback: BatchCallback = (observer) => {
     for (const { m, instrument } of counters)
       for (const s of m.read().samples) observer.observe(instrument, s.value, s.labels);
   };
@@ -44,7 +45,7 @@ export function openTelemetryMetrics(
   meter.addBatchObservableCallback(callback, instruments);
   return {
     names: counters.map((c) => c.m.name.replace(/_total$/, '')),
-    close: () => meter.removeBatchObservableCallback(callback as never, instruments),
+    close: () => meter.removeBatchObservableCallback(callback, instruments),
   };
 }
 

@@ -90,7 +90,10 @@ kernelDescribe('metrics bindings', ['tracepoints'], () => {
       const metrics = exporter
         .getMetrics()
         .at(-1)
-        ?.scopeMetrics.flatMap((s) => s.metrics) as { descriptor: { name: string }; dataPoints: never[] }[];
+        ?.scopeMetrics.flatMap((s) => s.metrics) as unknown as {
+        descriptor: { name: string };
+        dataPoints: never[];
+      }[];
       const byName = Object.fromEntries(metrics.map((m) => [m.descriptor.name, m.dataPoints]));
       const counter = byName.tsbpf_calls as { attributes: object; value: number }[];
       expect(counter.map((d) => [d.attributes, d.value])).toEqual([[{ comm: caller.comm }, CALLS]]);

@@ -143,15 +143,19 @@ let callers = 0;
  * python3 that waits for a line on stdin, names itself `comm` (unique to this test process: other
  * processes on the machine call getppid too), calls getppid `n` times, and exits.
  */
-export function getppidCaller(n: number): { pid: number; comm: string; go(): Promise<void> } {
-  const comm = `gp${process.pid}-${++callers}`.slice(0, 15);
+export function getppidCaller(
+  n: number,
+  comm = `gp${process.pid}-${++callers}`.slice(0, 15),
+): { pid: number; comm: string; go(): Promise<void> } {
   const script = [
     'import ctypes,os,sys',
     'sys.stdin.readline()',
     `ctypes.CDLL(None).prctl(15, b"${comm}", 0, 0, 0)`,
     `[os.getppid() for _ in range(${n})]`,
   ].join('\n');
-  const proc = spawn('python3', ['-c', script], { stdio: ['pipe', 'ignore', 'inherit'] });
+  // The system's python3 directly: a version manager's shim is a shell script that takes seconds.
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const proc = spawn(python, ['-c', script], { stdio: ['pipe', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
   return {
     pid: proc.pid as number,

@@ -4,7 +4,7 @@
 // a histogram whose _count is the same and whose buckets are cumulative, and a probe that could
 // not attach reported down while the others serve. Then SIGHUP reloads keep counts.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -187,6 +187,26 @@ kernelDescribe('tsbpf serve', ['tracepoints'], () => {
       expect(await serve.stop(), serve.log()).toBe(0);
     }
   });
+
+  it.skipIf(!existsSync('/usr/bin/setpriv'))(
+    'as a user without privileges: one line saying what it needs, exit 1',
+    () => {
+      const open = join(dir, 'open');
+      mkdirSync(open, { mode: 0o755 });
+      chmodSync(dir, 0o755);
+      const config = join(open, 'c.yaml');
+      writeFileSync(config, CONFIG, { mode: 0o644 });
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'serve', config],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /^tsbpf serve: bpf\(2\) is not usable here \(EPERM\): run as root, or with CAP_BPF[^\n]*\n$/,
+      );
+    },
+  );
 
   it('a configuration mistake is one line naming FILE:LINE:COL, and exit 1', () => {
     const config = join(dir, 'bad.yaml');

@@ -4,7 +4,7 @@
 // a histogram whose _count is the same and whose buckets are cumulative, and a probe that could
 // not attach reported down while the others serve. Then SIGHUP reloads keep counts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -126,6 +126,20 @@ kernelDescribe('tsbpf serve', ['tracepoints'], () => {
         // Prometheus's own quantile over our buckets lands inside the bucket range.
         const q = await p.query(`histogram_quantile(0.5, test_getppid_latency_seconds_bucket{pid="${pid}"})`);
         expect(Number(q[0]?.value[1])).toBeGreaterThan(0);
+
+        // The heatmap and percentile queries of docs/fleet.md, on this histogram.
+        const fleet = readFileSync(new URL('../../docs/fleet.md', import.meta.url), 'utf8');
+        const queries = [...fleet.matchAll(/^```promql\n([\s\S]*?)^```$/gm)].map((m) =>
+          (m[1] as string).trim().replaceAll('vfs_read_latency_seconds', 'test_getppid_latency_seconds'),
+        );
+        expect(queries.length).toBe(2);
+        for (const query of queries) {
+          const r = await until(`a result for ${query}`, async () => {
+            const r = await p.query(query);
+            return r.length > 0 ? r : undefined;
+          });
+          expect(r.every((s) => Number.isFinite(Number(s.value[1])) || s.value[1] === 'NaN')).toBe(true);
+        }
 
         const up = await p.query('tsbpf_probe_up');
         const byProbe = Object.fromEntries(

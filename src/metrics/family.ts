@@ -58,7 +58,12 @@ type Entry = { key: unknown[]; value: number };
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
-const keyText = (labels: Record<string, string>): string => JSON.stringify(Object.entries(labels));
+/** A label set's identity within one family (the names are the same for every sample). */
+const keyText = (labels: Record<string, string>): string => {
+  let out = '';
+  for (const k in labels) out += `${labels[k]}\u0000`;
+  return out;
+};
 
 function labelsOf(spec: FamilySpec, key: readonly unknown[]): Record<string, string> {
   const out: Record<string, string> = {};

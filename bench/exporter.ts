@@ -28,7 +28,7 @@ const SRC = fileURLToPath(new URL('../../bench/c/', import.meta.url));
 const SERIES = 10_000;
 const SCRAPE_REPS = 15;
 const LOOP_N = 1_000_000;
-const LOOP_REPS = 5;
+const LOOP_REPS = 7;
 const dir = mkdtempSync(join(tmpdir(), `tsbpf-exporterbench-${process.pid}-`));
 const PYTHON = '/usr/bin/python3';
 
@@ -210,11 +210,16 @@ function cpuPerCall(bin: string): number {
   return Number(execFileSync(bin, [String(LOOP_N)], { encoding: 'utf8' }).trim());
 }
 
-/** Ids of loaded tracepoint programs (bpftool), to find the one a process loaded. */
-function tracepointPrograms(): Map<number, string> {
+/** Loaded programs with the name tsbpf gives a sys_enter_getppid probe (bpftool), by id. */
+function getppidPrograms(): Map<number, string> {
   const r = spawnSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
-  const list = r.status === 0 ? (JSON.parse(r.stdout) as { id: number; type: string; tag: string }[]) : [];
-  return new Map(list.filter((p) => p.type === 'tracepoint').map((p) => [p.id, p.tag]));
+  const list =
+    r.status === 0
+      ? (JSON.parse(r.stdout) as { id: number; type: string; name?: string; tag: string }[])
+      : [];
+  return new Map(
+    list.filter((p) => p.type === 'tracepoint' && p.name === 'tracepoint_sysc').map((p) => [p.id, p.tag]),
+  );
 }
 
 async function perEventBench(): Promise<void> {
@@ -234,13 +239,14 @@ async function perEventBench(): Promise<void> {
   for (let i = 0; i < LOOP_REPS; i++) {
     for (const name of ['serve', 'count'] as const) {
       const [cmd, args, ready] = runs[name];
-      const before = tracepointPrograms();
+      const before = getppidPrograms();
       const bare = cpuPerCall(bin);
       const s = await startReady(cmd, [...args], ready);
-      for (const [id, tag] of tracepointPrograms()) if (!before.has(id)) tags[name]?.add(tag);
+      for (const [id, tag] of getppidPrograms()) if (!before.has(id)) tags[name]?.add(tag);
       const probed = cpuPerCall(bin);
       await s.stop();
-      cost[name]?.push(probed - bare);
+      // Bare runs on both sides of the probed one: the machine's load drifts.
+      cost[name]?.push(probed - (bare + cpuPerCall(bin)) / 2);
     }
   }
   const same = [...(tags.serve ?? [])].some((t) => tags.count?.has(t));

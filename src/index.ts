@@ -75,6 +75,10 @@ export {
   type OpenOptions,
   type PercpuMapTypeName,
 } from './map.js';
+export type { MetricFamily, Sample } from './metrics/family.js';
+export { type OtelMeterLike, openTelemetryHistograms, openTelemetryMetrics } from './metrics/otel.js';
+export type { PromRegistryLike } from './metrics/prom-client.js';
+export type { TracerMetricsOptions } from './metrics/tracer-families.js';
 export { attachBySection, NotAutoAttachable } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { KconfigError, linuxKernelVersion } from './object/kconfig.js';

@@ -18,6 +18,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'latency histogram of a kernel function (entry/return pairs)',
     load: () => import('./hist.js'),
   },
+  serve: {
+    summary: 'a Prometheus exporter: probes from a config file, counts and histograms at /metrics',
+    load: () => import('./serve.js'),
+  },
   list: {
     summary: "probe points: kernel functions, tracepoints, tp_btf, a binary's functions (-v: arguments)",
     load: () => import('./list.js'),

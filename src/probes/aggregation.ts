@@ -30,9 +30,10 @@ export class Aggregation {
   readonly kind: MapUse['kind'];
   readonly #use: MapUse;
   readonly #map: BpfMap<unknown, unknown>;
+  readonly #inserts: BpfMap<unknown, unknown> | undefined;
 
   /** @internal */
-  static createMap(use: MapUse, maxEntries: number): BpfMap<unknown, unknown> {
+  static createMap(use: MapUse, maxEntries: number, lru = false): BpfMap<unknown, unknown> {
     const name = use.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
     if (use.kind === 'stacks')
       return BpfMap.create({
@@ -52,7 +53,7 @@ export class Aggregation {
       }) as unknown as BpfMap<unknown, unknown>;
     const { size } = keyLayout(use.key.map((type) => ({ type }) as never));
     return BpfMap.create({
-      type: 'hash',
+      type: lru ? 'lru_hash' : 'hash',
       key: bytes(size),
       value: u64n,
       maxEntries,
@@ -68,11 +69,30 @@ export class Aggregation {
   }
 
   /** @internal */
-  constructor(use: MapUse, map: BpfMap<unknown, unknown>) {
+  constructor(use: MapUse, map: BpfMap<unknown, unknown>, inserts?: BpfMap<unknown, unknown>) {
     this.name = use.name;
     this.kind = use.kind;
     this.#use = use;
     this.#map = map;
+    this.#inserts = inserts;
+  }
+
+  /** lhist bounds. */
+  get linearRange(): MapUse['linear'] {
+    return this.#use.linear;
+  }
+
+  /** What each key part is (`comm`, `pid`, an argument's name, ...), in key order. */
+  get keyNames(): readonly string[] {
+    return this.#use.keyNames;
+  }
+
+  /**
+   * Keys ever inserted into an LRU-capped map (see TracerOptions.labelSets); minus the live
+   * keys, that is how many the kernel evicted. Undefined for maps without a cap.
+   */
+  insertions(): number | undefined {
+    return this.#inserts ? Aggregation.sumPerCpu(this.#inserts.get(0) as unknown[]) : undefined;
   }
 
   #keyDecoder(): RecordDecoder<Record<string, number | bigint | string>> {
@@ -87,12 +107,13 @@ export class Aggregation {
   }
 
   /** Every entry: the decoded key (a value, or an array for tuple keys) and its u64 value. */
-  entries(): { key: unknown[]; value: number }[] {
+  entries(opts: { batch?: boolean } = {}): { key: unknown[]; value: number }[] {
     if (this.#use.key.length === 0)
       return [{ key: [], value: Aggregation.sumPerCpu(this.#map.get(0) as unknown[]) }];
     const decode = this.#keyDecoder();
     const out: { key: unknown[]; value: number }[] = [];
-    for (const [k, v] of this.#map.entries()) {
+    // Batch: one syscall per few thousand entries instead of two per entry (a scrape of 10k keys).
+    for (const [k, v] of opts.batch ? this.#map.entriesBatch() : this.#map.entries()) {
       const raw = k as Uint8Array;
       const rec = decode(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), raw, 0);
       out.push({ key: this.#use.key.map((_, i) => rec[`k${i}`]), value: Number(v) });

@@ -25,6 +25,8 @@ export interface CompileInput {
   filters: readonly Cond[];
   /** Maps with no key are per-CPU arrays of one entry. */
   keyless: (map: string) => boolean;
+  /** A keyless counter to bump at each new key of `map` (LRU maps: evictions = inserts - live keys). */
+  inserts?: (map: string) => string | undefined;
 }
 
 export function compileProbe(input: CompileInput): Instruction[] {
@@ -48,7 +50,7 @@ function compileAction(g: CodeGen, a: Action, input: CompileInput): void {
       return;
     case 'add':
       if (input.keyless(a.map)) addKeyless(g, mapRef(a.map), a.value);
-      else addKeyed(g, mapRef(a.map), a.key, a.value);
+      else addKeyed(g, mapRef(a.map), a.key, a.value, input.inserts?.(a.map));
       return;
     case 'set': {
       const val = b.stackAlloc(8, 8);
@@ -104,7 +106,7 @@ function addKeyless(g: CodeGen, ref: string, value: Node | number): void {
 }
 
 /** A hash of u64: atomic add to an existing entry, else insert (and add after losing a race). */
-function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number): void {
+function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number, insertsRef?: string): void {
   const b = g.b;
   const load = amount(g, value);
   const at = g.key(key);
@@ -127,7 +129,12 @@ function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number)
     .add(R3, val)
     .mov(R4, NOEXIST)
     .call('map_update_elem');
-  b.jeq(R0, 0, done);
+  if (insertsRef) {
+    const raced = b.newLabel('add_raced');
+    b.jne(R0, 0, raced);
+    addKeyless(g, insertsRef, 1);
+    b.ja(done).label(raced);
+  } else b.jeq(R0, 0, done);
   // Another CPU inserted the key first: add to its entry. Not there either: the map is full.
   const found = b.newLabel('add_found');
   b.ldMap(R1, ref).mov(R2, R10).add(R2, at).call('map_lookup_elem').jne(R0, 0, found);

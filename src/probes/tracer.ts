@@ -11,6 +11,8 @@ import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
 import { AttachError, type Link } from '../link/link.js';
 import { BpfMap } from '../map.js';
+import { type PromRegistryLike, registerPromClient } from '../metrics/prom-client.js';
+import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
 import type { Program } from '../program.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
@@ -34,6 +36,13 @@ export interface TracerOptions {
   ringbufBytes?: number;
   /** Entries of keyed maps (default 10240). */
   maxEntries?: number;
+  /**
+   * A cap for a long-running exporter: keyed count/sum/hist/lhist maps become LRU hashes of this
+   * many keys (a histogram's map: this many keys times its buckets), so a new key evicts the least
+   * recently updated one instead of being dropped; `aggregation(name).insertions()` counts keys
+   * inserted, from which evictions follow. Other maps keep `maxEntries`.
+   */
+  labelSets?: number;
   /** Try the next mechanism when one is missing (default true). */
   fallback?: boolean;
   /** Told when a probe falls back, with a one-line reason. */
@@ -206,6 +215,7 @@ export class Tracer implements Disposable {
       actions: ctx.actions,
       filters: this.#filters(),
       keyless: (m) => this.#uses.get(m)?.key.length === 0,
+      inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
     });
     this.#ensureMaps();
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
@@ -294,7 +304,16 @@ export class Tracer implements Disposable {
       );
     }
     for (const use of this.#uses.values()) {
-      create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
+      const capped = this.#capped(use.name);
+      create(mapRef(use.name), () =>
+        capped
+          ? Aggregation.createMap(use, cappedEntries(use, this.#opts.labelSets as number), true)
+          : Aggregation.createMap(use, this.#opts.maxEntries ?? 10240),
+      );
+      if (capped)
+        create(insertsRef(use.name), () =>
+          Aggregation.createMap({ name: `ins_${use.name}`, kind: 'count', key: [], keyNames: [] }, 1),
+        );
     }
     if (this.#uses.size > 0)
       create(
@@ -305,6 +324,18 @@ export class Tracer implements Disposable {
             1,
           ) as unknown as BpfMap<unknown, unknown>,
       );
+  }
+
+  /** Whether map `name` is an LRU hash under `labelSets`. */
+  #capped(name: string): boolean {
+    const use = this.#uses.get(name);
+    return (
+      this.#opts.labelSets !== undefined &&
+      use !== undefined &&
+      use.key.length > 0 &&
+      use.kind !== 'store' &&
+      use.kind !== 'stacks'
+    );
   }
 
   #openReader(): void {
@@ -424,13 +455,21 @@ export class Tracer implements Disposable {
     const map = this.#maps.get(mapRef(name));
     if (!use || !map)
       throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
-    return new Aggregation(use, map);
+    return new Aggregation(use, map, this.#maps.get(insertsRef(name)));
   }
 
   get aggregations(): string[] {
     return [...this.#uses.values()]
       .filter((u) => u.kind !== 'store' && u.kind !== 'stacks')
       .map((u) => u.name);
+  }
+
+  /**
+   * Registers the count/sum/hist/lhist maps with a prom-client Registry (the user's own): each
+   * scrape reads them from the kernel. Call after start(). Returns the metric names.
+   */
+  metrics(registry: PromRegistryLike, opts?: TracerMetricsOptions): string[] {
+    return registerPromClient(this, registry, opts);
   }
 
   /** The frames of a stack id from `p.stack()`, innermost first, as `function+0xoffset`. */
@@ -463,6 +502,19 @@ export class Tracer implements Disposable {
     this.close();
   }
 }
+
+/** A histogram holds an entry per label set and bucket: log2 has 65 (0, 1..64), lhist n + 2. */
+function cappedEntries(use: MapUse, labelSets: number): number {
+  if (use.kind === 'hist') return labelSets * 65;
+  if (use.kind === 'lhist' && use.linear) {
+    const { min, max, step } = use.linear;
+    return labelSets * (Math.ceil((max - min) / step) + 2);
+  }
+  return labelSets;
+}
+
+/** The keyless counter of keys inserted into capped map `name`. */
+const insertsRef = (name: string): string => `inserts:${name}`;
 
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */
 function stripKind(message: string): string {

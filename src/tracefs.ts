@@ -1,6 +1,7 @@
 // tracefs: where it is (mounting it if nobody has), tracepoint ids, the `format` file of an
 // event parsed into typed fields, and dynamic kprobe/uprobe events (the legacy attach path).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { nearestNames } from './probes/nearest.js';
 import { Errno, SysError } from './sys/errno.js';
 import { lastErrno, mount } from './sys/libc.js';
 
@@ -47,7 +48,26 @@ export class TracepointNotFoundError extends Error {
     readonly category: string,
     readonly event: string,
   ) {
-    super(`no tracepoint ${category}:${event} (no ${tracefsRoot()}/events/${category}/${event})`);
+    super(
+      `no tracepoint ${category}:${event} (no ${tracefsRoot()}/events/${category}/${event})${nearTracepoints(category, event)}`,
+    );
+  }
+}
+
+/** `; did you mean syscalls:sys_enter_unlinkat?` from the events this kernel has, or ''. */
+function nearTracepoints(category: string, event: string): string {
+  try {
+    const events = `${tracefsRoot()}/events`;
+    // The same category with a near event name, or the event under the categories that have it.
+    const near = existsSync(`${events}/${category}`)
+      ? nearestNames(event, readdirSync(`${events}/${category}`)).map((e) => `${category}:${e}`)
+      : readdirSync(events)
+          .filter((c) => existsSync(`${events}/${c}/${event}`))
+          .slice(0, 3)
+          .map((c) => `${c}:${event}`);
+    return near.length > 0 ? `; did you mean ${near.join(' or ')}?` : '';
+  } catch {
+    return '';
   }
 }
 

@@ -6,6 +6,7 @@ import {
   COMMON_OPTIONS,
   explainProbeFailure,
   positiveNumber,
+  replaceSpec,
   runSignal,
   tracerOptions,
 } from './probe-common.js';
@@ -77,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       `tsbpf count: counting ${positionals.length} probe${positionals.length === 1 ? '' : 's'} by ${by}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
     );
     const labels = tracer.probes.map((p) =>
-      p.used && p.used !== p.spec ? `${p.used.kind}:${p.used.target}` : p.spec.text,
+      p.used && p.used !== p.spec ? (p.usedText as string) : p.spec.text,
     );
     const show = (final: boolean) => {
       const rows = (
@@ -112,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     show(true);
     return 0;
   } catch (err) {
-    return explainProbeFailure(err, 'count');
+    return explainProbeFailure(err, 'count', replaceSpec(argv));
   } finally {
     if (timer) clearInterval(timer);
     end.dispose();

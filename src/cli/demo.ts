@@ -56,10 +56,9 @@ export async function run(argv: string[]): Promise<number> {
   const entries: Entry[] = [];
   const exits: Exit[] = [];
   const entry = tracer.probe('kprobe:do_unlinkat', (p) => {
-    // do_unlinkat(int dfd, struct filename *name): the path is name->name. The syscall
-    // tracepoint (the fallback) has the user's pointer instead.
-    const file =
-      p.kind === 'tracepoint' ? p.arg('pathname').string(128) : p.arg('name').field('name').string(128);
+    // do_unlinkat(int dfd, struct filename *name): the path is name->name (on the syscall
+    // tracepoints of a fallback, read from the record's path).
+    const file = p.arg('name').field('name').string(128);
     return p.emit({ pid: p.pid(), comm: p.comm(), file });
   });
   const exit = tracer.probe('kretprobe:do_unlinkat', (p) => p.emit({ pid: p.pid(), ret: p.ret().s32() }));
@@ -70,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return explainProbeFailure(err, 'demo');
   }
-  const how = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' and ');
+  const how = tracer.probes.map((p) => p.usedText).join(' and ');
   process.stdout.write(`tracing do_unlinkat with ${how} (pid ${process.pid})\n\n`);
 
   const { unlinkat, AT_FDCWD } = await import('../sys/libc.js');

@@ -6,6 +6,7 @@ import {
   COMMON_OPTIONS,
   explainProbeFailure,
   positiveNumber,
+  replaceSpec,
   runSignal,
   tracerOptions,
 } from './probe-common.js';
@@ -118,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
         // Built at the first record: by then the tracer knows which kind it attached.
         format ??= recordFormatter(
           r,
-          probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : text,
+          probe.used && probe.used !== probe.spec ? (probe.usedText as string) : text,
           t0,
           json,
         );
@@ -147,7 +148,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     flush();
-    return explainProbeFailure(err, 'trace');
+    return explainProbeFailure(err, 'trace', replaceSpec(argv));
   } finally {
     end.dispose();
     tracer.close();

@@ -20,9 +20,11 @@ import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
 import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
-import { fallbackChain } from './fallback.js';
+import { type FallbackStep, fallbackChain } from './fallback.js';
 import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
+import { standInArgs } from './route-args.js';
 import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
+import { describeRoutes, routeFilter, type SyscallRoute } from './syscall-routes.js';
 import type { Cond } from './value.js';
 
 export interface TracerOptions {
@@ -48,9 +50,24 @@ export class ProbeError extends Error {
   constructor(
     readonly spec: string,
     readonly attempts: { spec: string; reason: string }[],
+    /** Probe points that would work here instead, nearest first (maybe none). */
+    readonly suggestions: ProbeSpec[] = [],
+    /** The suggestions are names near one this kernel does not have. */
+    readonly typo = false,
   ) {
-    super(`${spec}: cannot attach: ${attempts.map((a) => `${a.spec}: ${a.reason}`).join('; ')}`);
+    const tried = `${spec}: cannot attach: ${attempts.map((a) => `${a.spec}: ${a.reason}`).join('; ')}`;
+    const texts = suggestions.map((s) => s.text);
+    super(
+      suggestions.length === 0
+        ? tried
+        : typo
+          ? `${tried}; did you mean ${texts.join(' or ')}?`
+          : `${tried}; these work here: ${texts.join(' ')}`,
+    );
+    this.tried = tried;
   }
+  /** The message without its suggestions. */
+  readonly tried: string;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
@@ -63,14 +80,14 @@ export class Probe<E = Record<string, unknown>> {
   readonly body: ProbeBody<E>;
   /** @internal */
   readonly listeners: ((record: E) => unknown)[] = [];
-  /** The spec really attached (differs after a fallback). */
+  /** The spec really attached (differs after a fallback; the first of several tracepoints). */
   used: ProbeSpec | undefined;
+  /** Every spec attached: several syscall tracepoints when they stand in for one function. */
+  readonly attached: ProbeSpec[] = [];
   /** Attempts that failed before `used`, with their reasons. */
   readonly skipped: { spec: string; reason: string }[] = [];
-  /** @internal */
-  program: Program | undefined;
-  /** @internal */
-  link: Link | undefined;
+  /** @internal the programs and links of `attached`. */
+  readonly attachments: { program: Program; link: Link }[] = [];
 
   /** @internal */
   constructor(spec: ProbeSpec, body: ProbeBody<E>) {
@@ -86,6 +103,21 @@ export class Probe<E = Record<string, unknown>> {
     this.listeners.push(listener);
     return this;
   }
+
+  /** What was attached, as text: `tracepoint:syscalls:sys_enter_{unlink,unlinkat}` for several. */
+  get usedText(): string | undefined {
+    const a = this.attached;
+    if (a.length <= 1) return a[0] && formatProbeSpec(a[0]);
+    const events = a.map((s) => s.event ?? s.target);
+    const prefix = commonPrefix(events);
+    return `tracepoint:${a[0]?.category}:${prefix}{${events.map((e) => e.slice(prefix.length)).join(',')}}`;
+  }
+}
+
+function commonPrefix(names: string[]): string {
+  let p = names[0] ?? '';
+  for (const n of names) while (!n.startsWith(p)) p = p.slice(0, -1);
+  return p.slice(0, p.lastIndexOf('_') + 1);
 }
 
 interface Site {
@@ -161,30 +193,80 @@ export class Tracer implements Disposable {
   }
 
   async #attach(probe: Probe<unknown>): Promise<void> {
-    const chain = this.#opts.fallback === false ? [probe.spec] : fallbackChain(probe.spec);
-    for (const spec of chain) {
-      const reason = await this.#try(probe, spec);
-      if (reason === undefined) {
-        probe.used = spec;
-        if (spec !== probe.spec) {
-          const why = probe.skipped.map((s) => `${s.spec.split(':')[0]}: ${s.reason}`).join('; ');
-          this.#opts.onFallback?.(`${probe.spec.text}: using ${formatProbeSpec(spec)} instead (${why})`);
-        }
-        return;
+    const chain: FallbackStep[] =
+      this.#opts.fallback === false ? [{ specs: [probe.spec] }] : fallbackChain(probe.spec);
+    for (const step of chain) {
+      const outcome = await this.#tryStep(probe, step);
+      if (typeof outcome === 'string') {
+        probe.skipped.push({ spec: stepText(step), reason: outcome });
+        continue;
       }
-      probe.skipped.push({ spec: formatProbeSpec(spec), reason });
+      probe.used = probe.attached[0];
+      if (step.specs[0] !== probe.spec) {
+        const why = probe.skipped.map((s) => `${s.spec.split(':')[0]}: ${s.reason}`).join('; ');
+        const what = outcome.covers ?? `${formatProbeSpec(probe.used as ProbeSpec)} instead`;
+        this.#opts.onFallback?.(`${probe.spec.text}: using ${what} (${why})`);
+      }
+      return;
     }
-    throw new ProbeError(probe.spec.text, probe.skipped);
+    const { nearestProbePoints } = await import('./suggest.js');
+    const near = nearestProbePoints(probe.spec, probe.skipped);
+    throw new ProbeError(probe.spec.text, probe.skipped, near.points, near.typo);
   }
 
-  /** Attaches `probe` as `spec`; returns why not, or undefined on success. */
-  async #try(probe: Probe<unknown>, spec: ProbeSpec): Promise<string | undefined> {
+  /** Attaches every spec of `step`, or none of them: returns why not, or what it covers. */
+  async #tryStep(probe: Probe<unknown>, step: FallbackStep): Promise<string | { covers?: string }> {
+    const standIn = step.standIn;
+    const kept: SyscallRoute[] = [];
+    const left: string[] = [];
+    for (const [i, spec] of step.specs.entries()) {
+      const route = standIn?.routes[i];
+      const outcome = await this.#try(
+        probe,
+        spec,
+        standIn && route ? { fn: standIn.function, route } : undefined,
+      );
+      if (outcome === undefined) {
+        if (route) kept.push(route);
+        continue;
+      }
+      if (typeof outcome !== 'string') {
+        left.push(`${route?.syscall} (it gives no ${outcome.missing})`);
+        continue;
+      }
+      // All or nothing: a syscall that reaches the function but could not be attached would
+      // make the rest cover less than asked, silently.
+      for (const a of probe.attachments.splice(probe.attachments.length - kept.length)) {
+        a.link.close();
+        a.program.close();
+      }
+      probe.attached.splice(probe.attached.length - kept.length);
+      return step.specs.length > 1 ? `${spec.event}: ${outcome}` : outcome;
+    }
+    if (!standIn) return {};
+    if (kept.length === 0) return `no syscall gives ${standIn.function}'s arguments: ${left.join(', ')}`;
+    return { covers: standInCoverage(step, kept, left) };
+  }
+
+  /**
+   * Attaches `probe` as `spec` (a syscall tracepoint standing in for a function with `standIn`);
+   * returns why not, the argument a stand-in lacks, or undefined on success.
+   */
+  async #try(
+    probe: Probe<unknown>,
+    spec: ProbeSpec,
+    standIn?: { fn: string; route: SyscallRoute },
+  ): Promise<string | { missing: string } | undefined> {
     const unavailable = await precheck(spec);
     if (unavailable) return stripKind(unavailable);
-    if (spec.kind !== 'tracepoint') this.#btf ??= await kernelBtfLoader(this.#opts.btf);
+    if (spec.kind !== 'tracepoint' || standIn) this.#btf ??= await kernelBtfLoader(this.#opts.btf);
     let ctx: ProbeContext;
+    let filters: Cond[];
     try {
-      ctx = this.#context(probe, spec);
+      const made = this.#context(probe, spec, standIn);
+      if ('missing' in made) return made;
+      ctx = made.ctx;
+      filters = made.filters;
       probe.body(ctx);
     } catch (err) {
       if (err instanceof TypeError || err instanceof RangeError || err instanceof TracepointNotFoundError) {
@@ -196,7 +278,7 @@ export class Tracer implements Disposable {
     }
     const instructions = compileProbe({
       actions: ctx.actions,
-      filters: this.#filters(),
+      filters: [...this.#filters(), ...filters],
       keyless: (m) => this.#uses.get(m)?.key.length === 0,
     });
     this.#ensureMaps();
@@ -208,8 +290,8 @@ export class Tracer implements Disposable {
         name,
         pid: this.#opts.pid,
       });
-      probe.program = program;
-      probe.link = link;
+      probe.attachments.push({ program, link });
+      probe.attached.push(spec);
       return undefined;
     } catch (err) {
       if (err instanceof VerifierError) throw err;
@@ -226,12 +308,24 @@ export class Tracer implements Disposable {
     }
   }
 
-  #context(probe: Probe<unknown>, spec: ProbeSpec): ProbeContext {
+  #context(
+    probe: Probe<unknown>,
+    spec: ProbeSpec,
+    standIn?: { fn: string; route: SyscallRoute },
+  ): { ctx: ProbeContext; filters: Cond[] } | { missing: string } {
     const format =
       spec.kind === 'tracepoint'
         ? tracepointFormat(spec.category as string, spec.event as string)
         : undefined;
-    const args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
+    let args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
+    const filters: Cond[] = [];
+    if (standIn && !standIn.route.exact && this.#kernelBtf().findId(standIn.fn, 'func') !== undefined) {
+      const mapped = standInArgs(this.#kernelBtf(), standIn.fn, args, standIn.route);
+      if ('missing' in mapped) return mapped;
+      const when = standIn.route.when;
+      if (when && args.args.some((a) => a.name === when.field)) filters.push(routeFilter(when, mapped.field));
+      args = mapped.args;
+    }
     const user = spec.kind === 'uprobe' || spec.kind === 'uretprobe' || spec.category === 'syscalls';
     const host = {
       newSite: (fields: EmitSite['fields']) => {
@@ -242,7 +336,7 @@ export class Tracer implements Disposable {
       },
       useMap: (use: MapUse, where: string) => this.#useMap(use, where),
     };
-    return new ProbeContext(spec.kind, spec.target, args, this.#kernelBtf, host, user);
+    return { ctx: new ProbeContext(spec.kind, spec.target, args, this.#kernelBtf, host, user), filters };
   }
 
   #useMap(use: MapUse, where: string): void {
@@ -378,16 +472,40 @@ export class Tracer implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader?.close();
-    for (const p of this.#probes) {
-      p.link?.close();
-      p.program?.close();
-    }
+    for (const p of this.#probes)
+      for (const a of p.attachments) {
+        a.link.close();
+        a.program.close();
+      }
     for (const m of this.#maps.values()) m.close();
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** `kprobe:do_unlinkat`, or `tracepoint:syscalls:sys_enter_{unlink,unlinkat}` for a stand-in step. */
+function stepText(step: FallbackStep): string {
+  const [first] = step.specs;
+  if (step.specs.length === 1 && first) return formatProbeSpec(first);
+  return `tracepoint:syscalls:${step.specs.map((s) => s.event).join(',')}`;
+}
+
+/** What syscall tracepoints standing in for a function see, in one clause. */
+function standInCoverage(step: FallbackStep, kept: SyscallRoute[], left: string[]): string {
+  const fn = step.standIn?.function as string;
+  const exit = step.specs[0]?.event?.startsWith('sys_exit_') ?? false;
+  if (kept.length === 1 && kept[0]?.exact) return `${formatProbeSpec(step.specs[0] as ProbeSpec)} instead`;
+  const which = exit
+    ? kept
+        .map((r) =>
+          r.when ? `${r.syscall} (all of its calls: an exit record has no ${r.when.field})` : r.syscall,
+        )
+        .join(', ')
+    : describeRoutes(kept);
+  const not = left.length > 0 ? `; not ${left.join(', ')}` : '';
+  return `the sys_${exit ? 'exit' : 'enter'} tracepoints of ${which} instead, which see every such call, also one that fails before reaching ${fn}${not}`;
 }
 
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */

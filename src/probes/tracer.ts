@@ -21,6 +21,7 @@ import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
 import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
 import { type FallbackStep, fallbackChain } from './fallback.js';
+import { didYouMean } from './nearest.js';
 import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
 import { standInArgs } from './route-args.js';
 import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
@@ -70,6 +71,25 @@ export class ProbeError extends Error {
   readonly tried: string;
 }
 
+export interface TraceRunOptions {
+  /** Ends the run. */
+  signal?: AbortSignal;
+  /** Ends the run after this many milliseconds. */
+  durationMs?: number;
+  /** End the run on SIGINT and SIGTERM (default true): Ctrl-C returns from run(). */
+  stopOnSignals?: boolean;
+}
+
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** @internal what a probe's iterator needs of its tracer. */
+interface ProbeFeed {
+  /** Starts the tracer if needed; false once it is closed. */
+  start(): Promise<boolean>;
+  acquire(): () => void;
+  onClose(f: () => void): () => void;
+}
+
 // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
 export type ProbeBody<E> = (p: ProbeContext) => Emit<E> | undefined | void;
 
@@ -89,10 +109,61 @@ export class Probe<E = Record<string, unknown>> {
   /** @internal the programs and links of `attached`. */
   readonly attachments: { program: Program; link: Link }[] = [];
 
+  readonly #feed: ProbeFeed;
+
   /** @internal */
-  constructor(spec: ProbeSpec, body: ProbeBody<E>) {
+  constructor(spec: ProbeSpec, body: ProbeBody<E>, feed: ProbeFeed) {
     this.spec = spec;
     this.body = body;
+    this.#feed = feed;
+  }
+
+  /**
+   * The probe's records as they arrive: `for await (const e of probe)`. Starts the tracer if
+   * needed; ends when the loop breaks, the tracer closes, or on SIGINT/SIGTERM (as run()).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<E, undefined> {
+    const queue: E[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let release: (() => void) | undefined;
+    let unClose: (() => void) | undefined;
+    const listener = (record: E) => {
+      queue.push(record);
+      wake?.();
+    };
+    const finish = () => {
+      if (done) return;
+      done = true;
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+      for (const s of STOP_SIGNALS) process.off(s, finish);
+      unClose?.();
+      release?.();
+      wake?.();
+    };
+    this.listeners.push(listener);
+    const ready = this.#feed.start().then((open) => {
+      if (!open || done) return finish();
+      for (const s of STOP_SIGNALS) process.once(s, finish);
+      unClose = this.#feed.onClose(finish);
+      release = this.#feed.acquire();
+    });
+    return {
+      next: async (): Promise<IteratorResult<E, undefined>> => {
+        await ready.catch((err) => {
+          finish();
+          throw err;
+        });
+        while (queue.length === 0 && !done) await new Promise<void>((r) => (wake = r));
+        if (queue.length > 0) return { value: queue.shift() as E, done: false };
+        return { value: undefined, done: true };
+      },
+      return: async (): Promise<IteratorResult<E, undefined>> => {
+        finish();
+        return { value: undefined, done: true };
+      },
+    };
   }
 
   /**
@@ -140,6 +211,11 @@ export class Tracer implements Disposable {
   #reader: RingBufReader<boolean> | undefined;
   #started = false;
   #closed = false;
+  #consumers = 0;
+  #flow: AbortController | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
+  /** Ends run() calls and probe iterators when the tracer closes. */
+  readonly #onClose = new Set<() => void>();
   #btf: (() => Btf) | undefined;
 
   constructor(opts: TracerOptions = {}) {
@@ -155,7 +231,7 @@ export class Tracer implements Disposable {
   /** Adds a probe: `spec` as `kprobe:do_unlinkat`, `tracepoint:syscalls:sys_enter_openat`, … */
   probe<E = Record<string, unknown>>(spec: string | ProbeSpec, body: ProbeBody<E>): Probe<E> {
     if (this.#started) throw new Error('probe(): the tracer has started; add probes before start()');
-    const p = new Probe<E>(typeof spec === 'string' ? parseProbeSpec(spec) : spec, body);
+    const p = new Probe<E>(typeof spec === 'string' ? parseProbeSpec(spec) : spec, body, this.#feed());
     this.#probes.push(p as Probe<unknown>);
     return p;
   }
@@ -413,30 +489,74 @@ export class Tracer implements Disposable {
   }
 
   /**
-   * Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains.
+   * Delivers records as they arrive until `signal` aborts, `durationMs` passes, or (unless
+   * `stopOnSignals` is false) the process gets SIGINT or SIGTERM — Ctrl-C ends the run and the
+   * code after it (printing aggregations, say) runs — then drains what arrived before the end.
    * Keeps the process alive meanwhile, also when no probe emits (aggregations only).
    */
-  async run(opts: { signal?: AbortSignal; durationMs?: number } = {}): Promise<void> {
+  async run(opts: TraceRunOptions = {}): Promise<void> {
     if (!this.#started) await this.start();
+    if (this.#closed) return;
     const ended = new AbortController();
     const end = () => ended.abort();
-    // A referenced timer, unlike AbortSignal.timeout(): it holds the event loop open.
-    const timer =
-      opts.durationMs !== undefined ? setTimeout(end, opts.durationMs) : setInterval(() => {}, 2 ** 30);
+    const timer = opts.durationMs !== undefined ? setTimeout(end, opts.durationMs) : undefined;
+    const signals = opts.stopOnSignals === false ? [] : STOP_SIGNALS;
+    for (const s of signals) process.once(s, end);
     if (opts.signal?.aborted) end();
     opts.signal?.addEventListener('abort', end, { once: true });
+    this.#onClose.add(end);
+    const release = this.#acquire();
     try {
-      this.#reader?.subscribe(proceed, { signal: ended.signal, batch: BATCH });
       if (!ended.signal.aborted)
         await new Promise<void>((resolve) =>
           ended.signal.addEventListener('abort', () => resolve(), { once: true }),
         );
     } finally {
       clearTimeout(timer);
+      for (const s of signals) process.off(s, end);
       opts.signal?.removeEventListener('abort', end);
+      this.#onClose.delete(end);
+      release();
     }
     // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
-    this.drain(BATCH * 4);
+    if (!this.#closed) this.drain(BATCH * 4);
+  }
+
+  /**
+   * Starts delivering records to the probes' listeners as they arrive (for run() and probe
+   * iterators), holding the process open; the returned function lets go, and delivery stops
+   * when nobody holds it.
+   */
+  #acquire(): () => void {
+    if (this.#consumers++ === 0) {
+      this.#flow = new AbortController();
+      // A referenced timer, unlike AbortSignal.timeout(): it holds the event loop open.
+      this.#keepAlive = setInterval(() => {}, 2 ** 30);
+      this.#reader?.subscribe(proceed, { signal: this.#flow.signal, batch: BATCH });
+    }
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.#consumers > 0) return;
+      this.#flow?.abort();
+      clearInterval(this.#keepAlive);
+    };
+  }
+
+  /** What a probe's async iterator needs of its tracer. @internal */
+  #feed(): ProbeFeed {
+    return {
+      start: async () => {
+        if (!this.#started) await this.start();
+        return !this.#closed;
+      },
+      acquire: () => this.#acquire(),
+      onClose: (f) => {
+        this.#onClose.add(f);
+        return () => this.#onClose.delete(f);
+      },
+    };
   }
 
   /** Records dropped because the ring buffer was full. */
@@ -447,10 +567,18 @@ export class Tracer implements Disposable {
 
   /** The contents of a count/sum/hist/lhist/store map, decoded. */
   aggregation(name: string): Aggregation {
+    if (!this.#started)
+      throw new Error(
+        `aggregation('${name}'): call start() first: the maps are made when the probes compile`,
+      );
     const use = this.#uses.get(name);
     const map = this.#maps.get(mapRef(name));
-    if (!use || !map)
-      throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
+    if (!use || !map) {
+      const names = [...this.#uses.keys()];
+      throw new Error(
+        `no map named '${name}'${didYouMean(name, names) || ` (maps: ${names.join(', ') || 'none'})`}`,
+      );
+    }
     return new Aggregation(use, map);
   }
 
@@ -471,6 +599,9 @@ export class Tracer implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const f of [...this.#onClose]) f();
+    this.#flow?.abort();
+    clearInterval(this.#keepAlive);
     this.#reader?.close();
     for (const p of this.#probes)
       for (const a of p.attachments) {

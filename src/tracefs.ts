@@ -26,14 +26,31 @@ export function tracefsRoot(): string {
   }
   if (mount('tracefs', dir, 'tracefs', 0, null) < 0) {
     const errno = lastErrno();
-    throw new SysError(
-      `mount tracefs on ${dir}`,
-      errno,
-      errno === Errno.EPERM ? 'needs root' : 'kernel without tracefs?',
-    );
+    if (errno === Errno.EPERM || errno === Errno.EACCES) {
+      // Mostly tracefs is there, only not readable by this user: say what it takes, as features does.
+      const mounted = mountedTracefs();
+      throw new SysError(
+        mounted ? `tracefs at ${mounted}: not readable by this user` : `mount tracefs on ${dir}`,
+        errno,
+        'needs root, or CAP_BPF + CAP_PERFMON',
+      );
+    }
+    throw new SysError(`mount tracefs on ${dir}`, errno, 'kernel without tracefs?');
   }
   root = dir;
   return dir;
+}
+
+/** Where /proc/self/mounts has tracefs, or undefined. */
+function mountedTracefs(): string | undefined {
+  try {
+    const line = readFileSync('/proc/self/mounts', 'latin1')
+      .split('\n')
+      .find((l) => l.split(' ')[2] === 'tracefs');
+    return line?.split(' ')[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** A tracefs path (`tracefsPath('events/syscalls')`). */

@@ -16,6 +16,17 @@ CO-RE offsets from this kernel's BTF) and a kretprobe (the return value), while 
 Needs root (or CAP_BPF + CAP_PERFMON).
 `;
 
+/**
+ * The command that runs this demo again as root: `sudo npm start` only in tsbpf's own checkout
+ * (npm says which package's script runs); `sudo npx tsbpf demo` where tsbpf is a dependency.
+ */
+export function asRoot(argv: string[], env = process.env, script = process.argv[1] ?? ''): string {
+  if (env.npm_lifecycle_event === 'start' && env.npm_package_name === 'tsbpf') return 'sudo npm start';
+  const args = ['demo', ...argv].join(' ');
+  if (script.includes('/node_modules/') || env.npm_command === 'exec') return `sudo npx tsbpf ${args}`;
+  return `sudo ${process.execPath} ${script} ${args}`;
+}
+
 interface Entry {
   pid: number;
   comm: string;
@@ -42,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--files: '${values.files}' is not 1..1000`);
   if (process.getuid?.() !== 0) {
     process.stderr.write(
-      'tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n',
+      `tsbpf demo: loading and attaching probes needs root, or CAP_BPF + CAP_PERFMON: try \`${asRoot(argv)}\`\n`,
     );
     return 1;
   }

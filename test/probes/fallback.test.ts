@@ -50,6 +50,7 @@ kernelDescribe(
       expect(r.calls).toBe(4);
       expect(r.trace.code, r.trace.stderr).toBe(0);
       expect(r.files).toEqual(['open', 'openat', 'creat', 'openat2'].map((f) => `${r.dir}/${f}`));
+      expect(r.dfds).toEqual([-100, -100, -100, -100]); // open(2) and creat(2) work from the cwd
       if (!kprobes)
         expect(r.hist.stderr).toMatch(
           /using the sys_enter tracepoints of creat, open, openat, openat2 instead/,

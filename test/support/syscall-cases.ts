@@ -77,6 +77,7 @@ export async function openRoutes(extra: string[]): Promise<{
   calls: number;
   trace: ChildRun;
   files: unknown[];
+  dfds: unknown[];
   dir: string;
 }> {
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-routes-'));
@@ -94,9 +95,10 @@ export async function openRoutes(extra: string[]): Promise<{
       | { histograms: { buckets: { count: number }[] }[] }
       | undefined;
     const calls = (last?.histograms ?? []).flatMap((h) => h.buckets).reduce((n, b) => n + b.count, 0);
-    const trace = await time(['trace', 'kprobe:do_sys_openat2', '--json', '--fields', 'filename']);
-    const files = jsonLines(trace.stdout).map((e: TraceEvent) => e.args.filename);
-    return { hist, calls, trace, files, dir };
+    const trace = await time(['trace', 'kprobe:do_sys_openat2', '--json', '--fields', 'dfd,filename']);
+    const events: TraceEvent[] = jsonLines(trace.stdout);
+    const files = events.map((e) => e.args.filename);
+    return { hist, calls, trace, files, dfds: events.map((e) => e.args.dfd), dir };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

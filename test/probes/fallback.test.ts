@@ -2,7 +2,9 @@
 // stand in: every syscall that reaches the function, with the function's own argument names and
 // types, so code written for the kprobe runs unchanged — the README's first example included.
 // The VM suite runs the same workloads on real kprobes (test/vm/probes.vm.test.ts).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ProbeError, Tracer } from 'tsbpf';
 import { describe, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
@@ -11,6 +13,7 @@ import { runReadmeTracer } from '../support/readme-tracer.js';
 import { openRoutes, unlinkRoutes } from '../support/syscall-cases.js';
 
 const kprobes = existsSync('/sys/bus/event_source/devices/kprobe');
+const CLI = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
 
 kernelDescribe(
   'syscall tracepoints standing in for a kernel function',
@@ -87,6 +90,30 @@ kernelDescribe(
 );
 
 kernelDescribe('a probe that attaches nowhere says what works here', ['tracepoints', 'btf'], () => {
+  it('tsbpf hist vfs_read --ms: one line ending in a command that runs here', () => {
+    if (kprobes) return;
+    const r = spawnSync(process.execPath, [CLI, 'hist', 'vfs_read', '--ms', '-d', '0.5'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const m = /; these work here: tsbpf (hist syscalls:\S+ --ms -d 0\.5)$/m.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const args = (m?.[1] as string).split(' ');
+    expect(args[1]?.split(':')[1]?.split(',')).toEqual(expect.arrayContaining(['read', 'pread64', 'readv']));
+    const again = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/msecs/);
+  });
+
+  it('a misspelt kernel function: did you mean, as the command with the name corrected', () => {
+    const r = spawnSync(process.execPath, [CLI, 'trace', 'kprobe:do_unlinkatt', '--comm', 'a b', '-d', '1'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/; did you mean: tsbpf trace kprobe:do_unlinkat --comm 'a b' -d 1\b/);
+  });
+
   it('hist vfs_read: the syscalls that read, as a runnable hist command', async () => {
     if (kprobes) return;
     using t = new Tracer();

@@ -99,7 +99,7 @@ kernelDescribe('a probe that attaches nowhere says what works here', ['tracepoin
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     const m = /; these work here: tsbpf (hist syscalls:\S+ --ms -d 0\.5)$/m.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
-    const args = (m?.[1] as string).split(' ');
+    const args = (m?.[1] ?? '').split(' ');
     expect(args[1]?.split(':')[1]?.split(',')).toEqual(expect.arrayContaining(['read', 'pread64', 'readv']));
     const again = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);

@@ -23,7 +23,7 @@ Needs root (or CAP_BPF + CAP_PERFMON).
 export function asRoot(argv: string[], env = process.env, script = process.argv[1] ?? ''): string {
   if (env.npm_lifecycle_event === 'start' && env.npm_package_name === 'tsbpf') return 'sudo npm start';
   const args = ['demo', ...argv].join(' ');
-  if (script.includes('/node_modules/') || env.npm_command === 'exec') return `sudo npx tsbpf ${args}`;
+  if (script.includes('/node_modules/')) return `sudo npx tsbpf ${args}`;
   return `sudo ${process.execPath} ${script} ${args}`;
 }
 

@@ -51,7 +51,7 @@ kernelDescribe('examples', ['tracepoints', 'uprobes', 'ringbuf', 'test_run', 'bt
       ]);
       if (!existsSync('/sys/bus/event_source/devices/kprobe'))
         expect(run.stderr).toMatch(
-          /^note: kprobe:do_unlinkat: using tracepoint:syscalls:sys_enter_unlinkat instead/m,
+          /^note: kprobe:do_unlinkat: using the sys_enter tracepoints of unlink, unlinkat \(flag without AT_REMOVEDIR\) instead/m,
         );
     } finally {
       rmSync(dir, { recursive: true, force: true });

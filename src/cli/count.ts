@@ -7,6 +7,7 @@ import {
   COMMON_OPTIONS,
   explainProbeFailure,
   positiveNumber,
+  replaceSpec,
   runSignal,
   tracerOptions,
 } from './probe-common.js';
@@ -82,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
       `tsbpf count: counting ${positionals.length} probe${positionals.length === 1 ? '' : 's'} by ${by}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
     );
     const labels = tracer.probes.map((p) =>
-      p.used && p.used !== p.spec ? `${p.used.kind}:${p.used.target}` : p.spec.text,
+      p.used && p.used !== p.spec ? (p.usedText as string) : p.spec.text,
     );
     if (values.metrics) {
       const { countFamilies } = await import('../metrics/cli-families.js');
@@ -125,7 +126,7 @@ export async function run(argv: string[]): Promise<number> {
     show(true);
     return 0;
   } catch (err) {
-    return explainProbeFailure(err, 'count');
+    return explainProbeFailure(err, 'count', replaceSpec(argv));
   } finally {
     if (timer) clearInterval(timer);
     await metrics?.close();

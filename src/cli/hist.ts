@@ -14,9 +14,11 @@ import {
 import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf hist FUNC [options]
+       tsbpf hist syscalls:NAME[,NAME...] [options]
 
 Latency histogram of kernel function FUNC (kprobe+kretprobe; falling back to fentry+fexit, then,
-for a syscall's function, to its sys_enter/sys_exit tracepoints).
+for a syscall's function, to the sys_enter/sys_exit tracepoints of the syscalls that reach it),
+or of syscalls, from their sys_enter to their sys_exit tracepoints.
       --ns | --us | --ms   unit (default --us)
   -b, --by comm            one histogram per command name
   -i, --interval SEC       print (and reset) the histogram every SEC seconds
@@ -25,6 +27,7 @@ ${COMMON_HELP}
 examples:
   tsbpf hist vfs_read --ms --duration 10
   tsbpf hist do_unlinkat --by comm
+  tsbpf hist syscalls:read,pread64 --ms
 `;
 
 const UNITS = {
@@ -57,7 +60,10 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');
   const fn = positionals[0] as string;
-  if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(fn)) throw new UsageError(`hist: '${fn}' is not a function name`);
+  // `syscalls:read,pread64`: the time from each syscall's enter tracepoint to its exit.
+  const syscalls = fn.startsWith('syscalls:') ? fn.slice('syscalls:'.length).split(',') : undefined;
+  if (syscalls ? !syscalls.every((s) => /^[a-z0-9_]+$/.test(s)) : !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(fn))
+    throw new UsageError(`hist: '${fn}' is not a function name or syscalls:NAME[,NAME...]`);
   if ([values.ns, values.us, values.ms].filter(Boolean).length > 1)
     throw new UsageError('hist: choose one of --ns, --us, --ms');
   const unit = UNITS[values.ns ? 'ns' : values.ms ? 'ms' : 'us'];
@@ -78,24 +84,28 @@ export async function run(argv: string[]): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   let metrics: RunningMetrics | undefined;
   try {
-    tracer.probe(`kprobe:${fn}`, (p) => {
-      p.map('start').set(p.tid(), p.ktime());
-    });
-    tracer.probe(`kretprobe:${fn}`, (p) => {
-      const start = p.map('start');
-      const delta = p.ktime().sub(start.get(p.tid()));
-      start.delete(p.tid());
-      p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
-      // The histogram's _sum for --metrics, in nanoseconds (exact; the buckets are in the unit).
-      if (values.metrics) p.sum('latency_ns', delta, byComm ? p.comm() : undefined);
-    });
+    const enter = syscalls?.map((s) => `tracepoint:syscalls:sys_enter_${s}`) ?? [`kprobe:${fn}`];
+    const exit = syscalls?.map((s) => `tracepoint:syscalls:sys_exit_${s}`) ?? [`kretprobe:${fn}`];
+    for (const spec of enter)
+      tracer.probe(spec, (p) => {
+        p.map('start').set(p.tid(), p.ktime());
+      });
+    for (const spec of exit)
+      tracer.probe(spec, (p) => {
+        const start = p.map('start');
+        const delta = p.ktime().sub(start.get(p.tid()));
+        start.delete(p.tid());
+        p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
+        // The histogram's _sum for --metrics, in nanoseconds (exact; the buckets are in the unit).
+        if (values.metrics) p.sum('latency_ns', delta, byComm ? p.comm() : undefined);
+      });
     await tracer.start();
     end.started();
     if (values.metrics) {
       const { histFamilies } = await import('../metrics/cli-families.js');
       metrics = await serveMetrics(values.metrics, 'hist', () => histFamilies(tracer, fn, unit.div, byComm));
     }
-    const where = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' + ');
+    const where = tracer.probes.map((p) => p.usedText).join(' + ');
     process.stderr.write(
       `tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
     );
@@ -126,7 +136,14 @@ export async function run(argv: string[]): Promise<number> {
     show(true);
     return 0;
   } catch (err) {
-    return explainProbeFailure(err, 'hist');
+    // Suggested probe points become a hist command: syscall tracepoints as syscalls:NAME,...
+    return explainProbeFailure(err, 'hist', (specs) => {
+      const names = specs.map((s) => /^sys_(?:enter|exit)_(.+)$/.exec(s.event ?? '')?.[1]);
+      if (specs.every((s) => s.kind !== 'tracepoint'))
+        return argv.map((a) => (a === fn ? (specs[0]?.target as string) : a));
+      if (names.some((n) => n === undefined)) return undefined;
+      return [`syscalls:${[...new Set(names)].join(',')}`, ...argv.filter((a) => a !== fn)];
+    });
   } finally {
     if (timer) clearInterval(timer);
     await metrics?.close();

@@ -1,6 +1,7 @@
 // What tsbpf trace, count and hist share: the common options, turning a run's end (a duration,
 // Ctrl-C, SIGTERM, an event limit) into one AbortSignal, and a one-line failure.
 import type { ParseArgsConfig } from 'node:util';
+import type { ProbeSpec } from '../probes/spec.js';
 import { processAlive } from '../sys/process.js';
 import { UsageError } from './usage.js';
 
@@ -91,12 +92,44 @@ export function runSignal(
   };
 }
 
-/** Errors a user can act on become one line and exit 1; anything else is a bug and propagates. */
-export async function explainProbeFailure(err: unknown, command: string): Promise<number> {
+/** The arguments of a command with probe point `spec` replaced by `specs` (null: not possible). */
+export type CommandRewrite = (specs: ProbeSpec[], spec: string) => string[] | undefined;
+
+/** For trace and count: the failing probe's text replaced by the suggested probe points. */
+export const replaceSpec =
+  (argv: string[]): CommandRewrite =>
+  (specs, spec) => {
+    const at = argv.indexOf(spec);
+    return at < 0 ? undefined : [...argv.slice(0, at), ...specs.map((s) => s.text), ...argv.slice(at + 1)];
+  };
+
+const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Errors a user can act on become one line and exit 1; anything else is a bug and propagates.
+ * A probe that attaches nowhere names what would work instead, as a command (`rewrite`).
+ */
+export async function explainProbeFailure(
+  err: unknown,
+  command: string,
+  rewrite?: CommandRewrite,
+): Promise<number> {
   const { ProbeError } = await import('../probes/tracer.js');
   const { ProbeSpecError } = await import('../probes/spec.js');
   const { VerifierError } = await import('../verifier.js');
   const { BpfError } = await import('../sys/errno.js');
+  if (err instanceof ProbeError && err.suggestions.length > 0 && rewrite) {
+    // A typo has alternatives (one command, the others named); a fallback has a set to use together.
+    const [first, ...others] = err.suggestions;
+    const args = rewrite(err.typo ? [first as ProbeSpec] : err.suggestions, err.spec);
+    if (args) {
+      const run = ['tsbpf', command, ...args].map(shellWord).join(' ');
+      const tail = err.typo && others.length > 0 ? ` (or ${others.map((s) => s.text).join(', ')})` : '';
+      const lead = err.typo ? 'did you mean' : 'these work here';
+      process.stderr.write(`tsbpf ${command}: ${err.tried}; ${lead}: ${run}${tail}\n`);
+      return 1;
+    }
+  }
   if (
     err instanceof ProbeError ||
     err instanceof ProbeSpecError ||

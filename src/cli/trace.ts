@@ -6,6 +6,7 @@ import {
   COMMON_OPTIONS,
   explainProbeFailure,
   positiveNumber,
+  replaceSpec,
   runSignal,
   tracerOptions,
 } from './probe-common.js';
@@ -113,6 +114,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const text of positionals) {
       const probe = tracer.probe(text, (p) => {
         const fields: Record<string, Value<unknown>> = { time: p.ktime(), pid: p.pid(), comm: p.comm() };
+        // Syscall tracepoints standing in for a kernel function: its arguments, read from records.
+        const standIn = p.kind === 'tracepoint' && probe.spec.kind !== 'tracepoint';
         for (const a of p.args()) {
           if (only && !only.includes(a.name)) continue;
           let v = a.value;
@@ -121,6 +124,8 @@ export async function run(argv: string[]): Promise<number> {
             const path = to?.kind === 'struct' ? STRING_PATHS[to.name] : undefined;
             if (v.type.char) v = v.string();
             else if (path) v = v.field(path).string();
+            // A struct's address differs between a stand-in's records (or is not there): left out.
+            else if (standIn && to?.kind === 'struct') continue;
           }
           fields[`a_${a.name}`] = as(v, picks?.get(a.name));
         }
@@ -138,7 +143,7 @@ export async function run(argv: string[]): Promise<number> {
         // Built at the first record: by then the tracer knows which kind it attached.
         format ??= recordFormatter(
           r,
-          probe.used && probe.used !== probe.spec ? `${probe.used.kind}:${probe.used.target}` : text,
+          probe.used && probe.used !== probe.spec ? (probe.usedText as string) : text,
           t0,
           json,
         );
@@ -170,7 +175,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     flush();
-    return explainProbeFailure(err, 'trace');
+    return explainProbeFailure(err, 'trace', replaceSpec(argv));
   } finally {
     end.dispose();
     tracer.close();

@@ -16,6 +16,8 @@ export interface ArgDef {
   /** Scalar (int or pointer) expression; strings have `str` instead. */
   node?: Node;
   str?: StrNode;
+  /** A struct pointer a syscall record stands in for: the members it gives (no address). */
+  members?: Record<string, ArgDef>;
   /** BTF type id of the declared type (0: none). */
   btfType: number;
   /** The C declaration, for listings (`struct filename *name`). */

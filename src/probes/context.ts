@@ -4,6 +4,7 @@
 // them into one BPF program.
 import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from './args.js';
+import { didYouMean } from './nearest.js';
 import type { RecordLayout } from './record.js';
 import { isReturnProbe, type ProbeKind } from './spec.js';
 import { type IntType, type PtrType, S64, type StrType, U32, U64 } from './types.js';
@@ -16,6 +17,7 @@ import {
   Condition,
   type KeyPart,
   type Node,
+  StandInValue,
   scalarValue,
   stringValue,
   Value,
@@ -115,9 +117,15 @@ export class ProbeContext {
     this.#env = { btf, userMemory };
   }
 
-  #value(a: ArgDef): Value<number | bigint | string> {
-    if (a.str) return stringValue(this.#env, a.str, a.name);
-    const v = scalarValue<number | bigint>(this.#env, a.type as IntType | PtrType, a.node as Node, a.name);
+  #value(a: ArgDef, label = a.name): Value<number | bigint | string> {
+    if (a.members) {
+      const members: Record<string, () => Value<unknown>> = {};
+      for (const [name, m] of Object.entries(a.members))
+        members[name] = () => this.#value(m, `${label}->${name}`);
+      return new StandInValue(this.#env, a.type as PtrType, members, label);
+    }
+    if (a.str) return stringValue(this.#env, a.str, label);
+    const v = scalarValue<number | bigint>(this.#env, a.type as IntType | PtrType, a.node as Node, label);
     return v;
   }
 
@@ -128,8 +136,15 @@ export class ProbeContext {
     if (!a) {
       const list = args.map((x) => x.name).join(', ') || 'none';
       const why = isReturnProbe(this.kind) ? ' (a return probe sees only ret())' : '';
+      const near =
+        typeof which === 'string'
+          ? didYouMean(
+              which,
+              args.map((x) => x.name),
+            )
+          : '';
       throw new TypeError(
-        `${this.kind}:${this.target} has no argument ${typeof which === 'number' ? `#${which}` : `'${which}'`}${why}; it has: ${list}`,
+        `${this.kind}:${this.target} has no argument ${typeof which === 'number' ? `#${which}` : `'${which}'`}${why}${near || `; it has: ${list}`}`,
       );
     }
     return this.#value(a);

@@ -4,7 +4,7 @@ export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
 export { type ArgDef, type ProbeArgs, probeArgs } from './args.js';
 export { type CompileInput, compileProbe } from './compile.js';
 export { type Amount, type Emit, type Emitted, type KeyInput, ProbeContext } from './context.js';
-export { fallbackChain, syscallOf } from './fallback.js';
+export { type FallbackStep, fallbackChain, syscallOf } from './fallback.js';
 export { formatHistogram } from './histogram-text.js';
 export {
   globRegExp,
@@ -23,5 +23,12 @@ export {
   parseProbeSpec,
   probeKindOf,
 } from './spec.js';
-export { Probe, type ProbeBody, ProbeError, Tracer, type TracerOptions } from './tracer.js';
+export {
+  Probe,
+  type ProbeBody,
+  ProbeError,
+  type TraceRunOptions,
+  Tracer,
+  type TracerOptions,
+} from './tracer.js';
 export { Condition, Value } from './value.js';

@@ -4,6 +4,7 @@
 import { findMember, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { CompareOp } from '../../isa/builder.js';
+import { didYouMean, nearestNames } from './nearest.js';
 import {
   btfValueType,
   type Decoded,
@@ -138,8 +139,20 @@ export class Value<T = number> {
    */
   field(path: string): Value<number | bigint | string> {
     let v: Value<unknown> = this;
-    for (const name of path.split('.')) v = v.#member(name);
+    for (const name of path.split('.')) v = v.member(name, path);
     return v as Value<number | bigint | string>;
+  }
+
+  /** @internal one member; `path` is the whole path asked for, for messages. */
+  member(name: string, path: string): Value<unknown> {
+    const at = path === name ? `field '${name}'` : `field '${path}'`;
+    try {
+      return this.#member(name);
+    } catch (err) {
+      if (err instanceof TypeError && path !== name && err.message.startsWith(`field '${name}'`))
+        throw new TypeError(`${at}${err.message.slice(`field '${name}'`.length)}`);
+      throw err;
+    }
   }
 
   #member(name: string): Value<unknown> {
@@ -164,8 +177,9 @@ export class Value<T = number> {
     const found = findMember(btf, t, name);
     if (!found) {
       const names = t.members.map((m) => m.name).filter(Boolean);
+      const near = nearestNames(name, names);
       throw new TypeError(
-        `field '${name}': ${t.kind} ${t.name || '(anonymous)'} has no member '${name}' (it has: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`,
+        `field '${name}': ${t.kind} ${t.name || '(anonymous)'} has no member '${name}'${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ` (it has: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`}`,
       );
     }
     if (found.member.bitfieldSize !== 0)
@@ -363,4 +377,42 @@ export function scalarValue<T>(env: ValueEnv, type: IntType | PtrType, node: Nod
 /** @internal a string value. */
 export function stringValue(env: ValueEnv, str: StrNode, label: string): Value<string> {
   return new Value<string>(env, { kind: 'str', size: str.size }, undefined, str, label);
+}
+
+/**
+ * A struct pointer a syscall record stands in for (a kernel function's `struct filename *name`
+ * read from `sys_enter_unlink`'s `pathname`): only the members the record gives, no address.
+ */
+export class StandInValue extends Value<bigint> {
+  readonly #members: Record<string, () => Value<unknown>>;
+  /** @internal */
+  constructor(env: ValueEnv, type: PtrType, members: Record<string, () => Value<unknown>>, label: string) {
+    super(env, type, undefined, undefined, label);
+    this.#members = members;
+  }
+
+  #gives(): string {
+    return Object.keys(this.#members).join(', ');
+  }
+
+  /** @internal */
+  override member(name: string, path: string): Value<unknown> {
+    const get = Object.hasOwn(this.#members, name) ? this.#members[name] : undefined;
+    if (!get)
+      throw new TypeError(
+        `field '${path}': '${this.label}' is read from a syscall record, which gives only ${this.#gives()}${didYouMean(name, Object.keys(this.#members))}`,
+      );
+    return get();
+  }
+
+  /** @internal */
+  override scalar(what: string): Node {
+    throw new TypeError(
+      `${what}: '${this.label}' is read from a syscall record, which holds no such struct; use one of its fields (${this.#gives()})`,
+    );
+  }
+
+  override string(): Value<string> {
+    return this.scalar('string()') as never;
+  }
 }

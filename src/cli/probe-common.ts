@@ -2,6 +2,7 @@
 // Ctrl-C, SIGTERM, an event limit) into one AbortSignal, and a one-line failure.
 import type { ParseArgsConfig } from 'node:util';
 import { processAlive } from '../sys/process.js';
+import { stdoutClosed } from './stdout.js';
 import { UsageError } from './usage.js';
 
 export const COMMON_OPTIONS = {
@@ -52,7 +53,7 @@ export function tracerOptions(v: CommonValues, command: string) {
 }
 
 /**
- * Aborts on SIGINT/SIGTERM, when `stop()` is called, or `--duration` after `started()`: the
+ * Aborts on SIGINT/SIGTERM, when stdout's reader goes away, when `stop()` is called, or `--duration` after `started()`: the
  * duration counts from the moment the probes are attached, not from process start (loading
  * BTF and programs can take seconds on a slow machine).
  */
@@ -69,6 +70,8 @@ export function runSignal(
   const stop = () => ctl.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // A reader that went away (`| head`) ends the run instead of leaving it running.
+  stdoutClosed.addEventListener('abort', stop, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let watch: NodeJS.Timeout | undefined;
   return {
@@ -87,6 +90,7 @@ export function runSignal(
       if (watch) clearInterval(watch);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      stdoutClosed.removeEventListener('abort', stop);
     },
   };
 }

@@ -86,10 +86,6 @@ export async function run(argv: string[]): Promise<number> {
     if (out) process.stdout.write(out);
     out = '';
   };
-  // A reader that went away (`| head`) ends the trace instead of leaving it running.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') end.stop();
-  });
   const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
   const json = values.json ?? false;
 

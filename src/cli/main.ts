@@ -64,7 +64,9 @@ async function main(argv: string[]): Promise<number> {
   // Own properties only: `tsbpf constructor` is not a command.
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    process.stderr.write(`tsbpf: unknown command '${name}'\n${help()}`);
+    process.stderr.write(
+      `tsbpf: unknown command '${name}' (commands: ${Object.keys(commands).join(', ')}; tsbpf --help)\n`,
+    );
     return 2;
   }
   try {

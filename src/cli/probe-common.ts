@@ -36,6 +36,14 @@ export function positiveNumber(name: string, text: string | undefined): number |
   return n;
 }
 
+/** A count (events, rows): a positive whole number. */
+export function positiveInteger(name: string, text: string | undefined): number | undefined {
+  const n = positiveNumber(name, text);
+  if (n !== undefined && !Number.isSafeInteger(n))
+    throw new UsageError(`--${name}: '${text}' is not a positive integer`);
+  return n;
+}
+
 /** Tracer options from the common flags. */
 export function tracerOptions(v: CommonValues, command: string) {
   const pid = positiveNumber('pid', v.pid);

@@ -14,7 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), `tsbpf-epipe-${process.pid}-`));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI with its stdout a pipe whose reader has already gone. */
-function closedStdout(args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function closedStdout(
+  args: string[],
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();

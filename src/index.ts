@@ -1,5 +1,7 @@
 // tsbpf: the kernel side (maps, programs, links, events) and file formats, plus the pure cores.
 export * from '../isa/index.js';
+// Pinning: the bpffs mount at /sys/fs/bpf (mounted when missing).
+export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
 // BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD (issue 5).
 export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file.js';
 export { BtfLoadError, KernelBtf } from './btf-object.js';

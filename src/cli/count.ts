@@ -89,10 +89,10 @@ export async function run(argv: string[]): Promise<number> {
               count: tracer.aggregation(`probe${i}`).total(),
             }))
           : tracer
-              .aggregation('counts')
+              .aggregation<[number, string | number]>('counts')
               .entries()
               .map((e) => ({
-                probe: labels[e.key[0] as number] ?? '?',
+                probe: labels[e.key[0]] ?? '?',
                 key: by === 'stack' ? stackText(tracer.stack(e.key[1] as number)) : e.key[1],
                 count: e.value,
               }))

@@ -1,7 +1,8 @@
 // A new user's project: the packed package (npm pack) installed into an empty directory with its
 // dependencies, and TypeScript's strictest settings — strict, exactOptionalPropertyTypes,
 // noUncheckedIndexedAccess, skipLibCheck off, lib ES2022 + esnext.disposable (no DOM, no ESNext).
-// The README's and docs/probes.md's TypeScript examples must compile there as written, and so must
+// The TypeScript examples of the README, docs/probes.md, objects.md and getting-started.md must
+// compile there as written, and so must
 // test/types/fixtures/consumer-types.ts (what the editor infers: typed keys, arguments, per-CPU values).
 // npm installs from its cache when offline (--prefer-offline); TypeScript is the repository's.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,7 +39,7 @@ function tsBlocks(doc: string): string[] {
   return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
 }
 
-it('the packed package type-checks the README, docs/probes.md and the type tests in a strict project', () => {
+it('the packed package type-checks the README's and the guides' examples and the type tests in a strict project', () => {
   // dist/ is built (npm test builds first); --ignore-scripts: no second build inside the test.
   execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT });
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz')) as string;
@@ -64,13 +65,13 @@ it('the packed package type-checks the README, docs/probes.md and the type tests
   );
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
   const files: string[] = [];
-  for (const doc of ['README.md', 'docs/probes.md'])
+  for (const doc of ['README.md', 'docs/probes.md', 'docs/objects.md', 'docs/getting-started.md'])
     tsBlocks(doc).forEach((code, i) => {
       const name = `${doc.replace(/\W/g, '-')}-${i + 1}.ts`;
       writeFileSync(join(dir, name), code);
       files.push(name);
     });
-  expect(files.length).toBeGreaterThanOrEqual(7);
+  expect(files.length).toBeGreaterThanOrEqual(9);
   copyFileSync(join(ROOT, 'test', 'types', 'fixtures', 'consumer-types.ts'), join(dir, 'consumer-types.ts'));
   const r = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8', cwd: dir });
   expect(`${r.stdout}${r.stderr}`).toBe('');

@@ -39,7 +39,7 @@ function tsBlocks(doc: string): string[] {
   return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
 }
 
-it('the packed package type-checks the README's and the guides' examples and the type tests in a strict project', () => {
+it('the packed package type-checks the README and guide examples and the type tests in a strict project', () => {
   // dist/ is built (npm test builds first); --ignore-scripts: no second build inside the test.
   execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT });
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz')) as string;

@@ -1,4 +1,5 @@
-// Options of trace and count that used to do slightly the wrong thing: -n N printed N + 1 events
+// Options of trace and count that used to do slightly the wrong thing, and a tracepoint they
+// could not take: -n N printed N + 1 events
 // (records already in the ring at the limit were printed too), and count -i to a file gave
 // tables with no time, so a log of intervals could not be read back.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,20 @@ kernelDescribe('trace -n, count -i', ['tracepoints', 'ringbuf', 'btf'], () => {
       expect(r.stdout.trim().split('\n')).toHaveLength(n);
       expect(r.stderr).toMatch(new RegExp(`^${n} events, \\d+ lost$`, 'm'));
     });
+
+  // unsigned long args[6]: one argument per element, as the format's print fmt names them.
+  it('a tracepoint with an array field (raw_syscalls:sys_enter) traces and counts', () => {
+    const t = tsbpf(['trace', 'tracepoint:raw_syscalls:sys_enter', '-n', '3', '--json']);
+    expect(t.status, t.stderr).toBe(0);
+    for (const line of t.stdout.trim().split('\n'))
+      expect(Object.keys(JSON.parse(line).args)).toEqual([
+        'id',
+        ...[0, 1, 2, 3, 4, 5].map((i) => `args[${i}]`),
+      ]);
+    const c = tsbpf(['count', 'tracepoint:raw_syscalls:sys_enter', '-d', '0.3']);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^tracepoint:raw_syscalls:sys_enter\s+\d+$/m);
+  });
 
   it('count -i stamps each interval with the time', () => {
     const r = tsbpf(['count', 'tracepoint:sched:sched_switch', '-i', '0.3', '-d', '1.1']);

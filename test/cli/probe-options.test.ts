@@ -1,7 +1,7 @@
 // Options of trace and count that used to do slightly the wrong thing, and a tracepoint they
-// could not take: -n N printed N + 1 events
-// (records already in the ring at the limit were printed too), and count -i to a file gave
-// tables with no time, so a log of intervals could not be read back.
+// could not take: -n N printed N + 1 events (records already in the ring at the limit were
+// printed too), count -i to a file gave tables with no time, so a log of intervals could not be
+// read back, and raw_syscalls:sys_enter's array field failed every probe on it.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';

@@ -57,7 +57,7 @@ kernelDescribe('docs/troubleshooting.md shows what the commands print', ['tracep
       });
       const got = r.stderr.trimEnd().split('\n');
       expect(got.length, r.stderr).toBeGreaterThanOrEqual(lines.length);
-      lines.forEach((line, i) => expect(got[i]).toMatch(pattern(line)));
+      for (const [i, line] of lines.entries()) expect(got[i]).toMatch(pattern(line));
       expect(got.at(-1)).toMatch(/^\d+ events, \d+ lost$/);
     },
   );

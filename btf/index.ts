@@ -42,3 +42,4 @@ export {
 export { BTF_MAGIC, Btf, type ParseOptions } from './parse.js';
 export { formatRaw, formatRawType } from './raw.js';
 export * from './types.js';
+export { type BtfValue, type BtfValueCodec, btfTsType, btfTypeName, btfValueCodec } from './value.js';

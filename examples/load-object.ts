@@ -49,10 +49,6 @@ await new Promise<void>((resolve) => {
 });
 events.drain(show); // what arrived after the last wake-up
 
-// The program's global `__u64 calls` lives in the .bss map at the variable's offset.
-const calls = object.variables.get('calls');
-if (calls) {
-  const bss = loaded.map(calls.map).get(new Uint8Array(4)) as Uint8Array; // key 0
-  console.log(`calls counted in the kernel: ${Buffer.from(bss).readBigUInt64LE(calls.offset)}`);
-}
+// The program's global `__u64 calls` (.bss), read through the kernel's memory-mapped array.
+if ('calls' in loaded.variables) console.log(`calls counted in the kernel: ${loaded.variables.calls?.get()}`);
 for (const link of links) link.close();

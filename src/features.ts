@@ -117,6 +117,14 @@ export function probeBpf(): Feature {
   });
 }
 
+/** BPF_F_MMAPABLE array maps (5.5+): global variables are read and written through mmap. */
+export function probeMmapableArray(): Feature {
+  return memo('map', 'mmapable array', () => {
+    const r = tryMap(MapType.array, 4, 4, 1, MapFlags.MMAPABLE);
+    return r === 0 ? { supported: true } : { supported: false, detail: errnoDetail(-r) };
+  });
+}
+
 function mapShape(type: number): [number, number, number, number, number?] | string {
   const page = getpagesize();
   switch (type) {

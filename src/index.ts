@@ -80,6 +80,7 @@ export {
 export { attachBySection, NotAutoAttachable } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { KconfigError, linuxKernelVersion } from './object/kconfig.js';
+export { type RecordType, recordTypes } from './object/record-type.js';
 export { type AttachKind, type SectionDef, type SectionInfo, sectionInfo } from './object/sections.js';
 export { type ObjectMap, type ObjectProgram, type ObjectWriteInput, writeObject } from './object/writer.js';
 // BPF objects: ELF + BTF from clang, CO-RE, loading (issue 6).
@@ -93,7 +94,11 @@ export {
   type ObjectLoadOptions,
   type ObjectSpec,
   type ProgramSpec,
+  ReadonlyVariableError,
+  Variable,
+  type VariableData,
   type VariableSpec,
+  type Variables,
   type VariableValue,
 } from './object.js';
 export { cpuListNumbers, onlineCpus } from './online-cpus.js';

@@ -8,26 +8,42 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { applyCoreRelocations, CORE_POISON, type CoreResult } from '../btf/core.js';
 import { resolveType } from '../btf/layout.js';
+import { didYouMean } from '../btf/nearest.js';
 import type { Btf } from '../btf/parse.js';
+import { type BtfValue, btfValueCodec } from '../btf/value.js';
 import { type Instruction, slotCount } from '../isa/index.js';
 import { vmlinuxBtf } from './btf-file.js';
 import { KernelBtf } from './btf-object.js';
+import { possibleCpus } from './cpus.js';
+import { probeMmapableArray } from './features.js';
 import { kernelSymbol } from './kallsyms.js';
 import { BpfMap, isPerCpu } from './map.js';
 import { sanitizeBtf } from './object/btf-load.js';
 import { fillKconfig } from './object/kconfig.js';
 import { type ObjectSpec, parseObject } from './object/parse.js';
 import type { MapSpec, ProgramSpec, VariableSpec } from './object/spec.js';
+import { variablesTypeScript, variableTypeIds } from './object/variable-types.js';
 import { Program } from './program.js';
 import { BpfError, Errno } from './sys/errno.js';
-import { ProgramFlags } from './sys/types.js';
+import { MapFlags, MapType, ProgramFlags } from './sys/types.js';
+import { DataSection, Variable, type VariableData, type Variables, variablesRecord } from './variables.js';
 import { VerifierError } from './verifier.js';
 
 export type { ObjectSpec } from './object/parse.js';
 export type { ExternSpec, MapSpec, ProgramSpec, VariableSpec } from './object/spec.js';
+export {
+  ReadonlyVariableError,
+  Variable,
+  type VariableData,
+  type VariableInput,
+  type Variables,
+} from './variables.js';
 
-/** What a global variable can be set to: numbers by the variable's size, strings NUL-padded, raw bytes. */
-export type VariableValue = number | bigint | boolean | string | Uint8Array;
+/**
+ * What a global variable can be set to before load: numbers by the variable's size, strings
+ * NUL-padded, raw bytes; arrays and objects (struct members) typed by the variable's BTF.
+ */
+export type VariableValue = number | bigint | boolean | string | Uint8Array | BtfValue;
 
 export interface ObjectLoadOptions {
   /** Directory for LIBBPF_PIN_BY_NAME maps (default /sys/fs/bpf); an existing pin is reused. */
@@ -40,6 +56,11 @@ export interface ObjectLoadOptions {
   programs?: (p: ProgramSpec) => boolean;
   /** 'skip': a program that fails to load is recorded in `skipped` instead of failing the load. */
   onProgramError?: 'throw' | 'skip';
+  /**
+   * Global variables through mmap'd data maps (BPF_F_MMAPABLE). Default: where the kernel
+   * supports it (5.5+); false: every access is a map lookup/update of element 0.
+   */
+  mmap?: boolean;
 }
 
 /** An unresolvable CO-RE relocation reached the verifier: the relocation, not the poison, explained. */
@@ -107,13 +128,23 @@ export class BpfObject {
 
   /** Sets a global variable's initial value (e.g. a `const volatile` knob) before load. */
   set(name: string, value: VariableValue): this {
-    const v = this.spec.variables.get(name);
-    if (!v)
-      throw new RangeError(
-        `no global variable '${name}' (have: ${[...this.spec.variables.keys()].join(', ') || 'none'})`,
-      );
+    const v = this.#variable(name);
     const data = this.spec.maps.get(v.map)?.data as Uint8Array;
     const view = new DataView(data.buffer, data.byteOffset + v.offset, v.size);
+    const typeId = variableTypeIds(this.spec).get(v.map)?.get(name);
+    const codec = this.spec.btf && typeId !== undefined ? btfValueCodec(this.spec.btf, typeId) : undefined;
+    if (
+      (typeof value === 'object' && !(value instanceof Uint8Array)) ||
+      (typeof value === 'string' && codec?.typeName.startsWith('enum '))
+    ) {
+      // Arrays, structs and enum names: through the variable's BTF, into a copy first (all or nothing).
+      if (!codec)
+        throw new TypeError(`'${name}' has no BTF type (compile with -g): set it with a Uint8Array`);
+      const bytes = data.slice(v.offset, v.offset + v.size);
+      codec.encode(value, new DataView(bytes.buffer), 0, name);
+      data.set(bytes, v.offset);
+      return this;
+    }
     if (value instanceof Uint8Array || typeof value === 'string') {
       const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : value;
       if (bytes.byteLength > v.size)
@@ -136,19 +167,41 @@ export class BpfObject {
     return this;
   }
 
+  #variable(name: string): VariableSpec {
+    const v = this.spec.variables.get(name);
+    if (!v)
+      throw new RangeError(
+        `no global variable '${name}'${didYouMean(name, [...this.spec.variables.keys()])}`,
+      );
+    return v;
+  }
+
+  /**
+   * A TypeScript interface of the global variables, as `loaded.variables` reads them (numbers,
+   * bigints, strings, arrays, objects by their BTF), to pass to `load<T>()`.
+   */
+  variablesTypeScript(interfaceName = 'Globals'): string {
+    return variablesTypeScript(this.spec, interfaceName);
+  }
+
   /** The current initial bytes of a global variable. */
   get(name: string): Uint8Array {
-    const v = this.spec.variables.get(name);
-    if (!v) throw new RangeError(`no global variable '${name}'`);
+    const v = this.#variable(name);
     const data = this.spec.maps.get(v.map)?.data as Uint8Array;
     return data.slice(v.offset, v.offset + v.size);
   }
 
-  /** Creates the maps, loads BTF and programs. Everything is closed again if any step fails. */
-  load(opts: ObjectLoadOptions = {}): LoadedObject {
-    const loaded = new LoadedObject(this.spec.name);
+  /**
+   * Creates the maps, loads BTF and programs. Everything is closed again if any step fails.
+   * `G` types `loaded.variables` (e.g. `load<{ packets: bigint }>()`); values are checked at run time.
+   */
+  load<G extends Record<string, VariableData> = Record<string, VariableData>>(
+    opts: ObjectLoadOptions = {},
+  ): LoadedObject<G> {
+    const loaded = new LoadedObject<G>(this.spec.name);
     try {
       loadInto(this.spec, loaded, opts);
+      loaded.bindVariables(this.spec, opts.mmap ?? true);
       return loaded;
     } catch (err) {
       loaded.close();
@@ -158,7 +211,7 @@ export class BpfObject {
 }
 
 /** Kernel objects of a loaded BpfObject. Closing it closes every map, program and the BTF. */
-export class LoadedObject {
+export class LoadedObject<G extends Record<string, VariableData> = Record<string, VariableData>> {
   readonly name: string;
   readonly programs = new Map<string, Program>();
   readonly maps = new Map<string, BpfMap>();
@@ -171,6 +224,9 @@ export class LoadedObject {
   btf: KernelBtf | undefined;
   /** Time spent in bpf(2) for BTF, maps and programs (ms), vs the whole load. */
   readonly timing = { syscallMs: 0, totalMs: 0 };
+  readonly #sections: DataSection[] = [];
+  readonly #variables = new Map<string, Variable>();
+  #record: Variables<G> | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -207,7 +263,42 @@ export class LoadedObject {
     return m as BpfMap<Uint8Array, Uint8Array | Uint8Array[]>;
   }
 
+  /**
+   * Global variables by name (.bss, .data, .rodata, custom .data.*), read and written through
+   * the kernel's memory-mapped arrays: `loaded.variables.packets.get()`. An unknown name throws.
+   */
+  get variables(): Variables<G> {
+    this.#record ??= variablesRecord<G>(this.#variables);
+    return this.#record;
+  }
+
+  /** One global variable; `T` types its value (checked at run time against its BTF). */
+  variable<T extends VariableData = VariableData>(name: string): Variable<T> {
+    const v = this.#variables.get(name);
+    if (!v)
+      throw new RangeError(`no global variable '${name}'${didYouMean(name, [...this.#variables.keys()])}`);
+    return v as unknown as Variable<T>;
+  }
+
+  /** @internal Maps the data sections and types each variable (after the maps exist). */
+  bindVariables(spec: ObjectSpec, mmap: boolean): void {
+    const types = variableTypeIds(spec);
+    const sections = new Map<string, DataSection>();
+    for (const v of spec.variables.values()) {
+      const map = this.maps.get(v.map);
+      if (!map) continue;
+      let section = sections.get(v.map);
+      if (!section) {
+        section = new DataSection(v.map, map, spec.maps.get(v.map)?.freeze === true, mmap);
+        sections.set(v.map, section);
+        this.#sections.push(section);
+      }
+      this.#variables.set(v.name, new Variable(v, section, spec.btf, types.get(v.map)?.get(v.name)));
+    }
+  }
+
   close(): void {
+    for (const s of this.#sections) s.close();
     for (const p of this.programs.values()) p.close();
     for (const m of this.maps.values()) m.close();
     this.btf?.close();
@@ -307,13 +398,21 @@ function createMap(spec: ObjectSpec, m: MapSpec, loaded: LoadedObject, opts: Obj
   }
   let inner: BpfMap | undefined;
   if (m.inner) inner = createMap(spec, { ...m.inner, pinning: 'none' }, loaded, opts);
+  // Data maps are BPF_F_MMAPABLE (for loaded.variables) where the kernel has it and mmap is wanted.
+  const dataFlags =
+    (m.flags & MapFlags.MMAPABLE) !== 0 &&
+    m.kind === 'data' &&
+    (opts.mmap === false || !probeMmapableArray().supported)
+      ? m.flags & ~MapFlags.MMAPABLE
+      : m.flags;
   const base = {
     type: m.type,
     key: m.keySize,
     value: m.valueSize,
-    maxEntries: m.maxEntries,
+    // As libbpf: a perf event array without max_entries gets one slot per possible CPU.
+    maxEntries: m.type === MapType.perf_event_array && m.maxEntries === 0 ? possibleCpus() : m.maxEntries,
     name,
-    flags: m.flags,
+    flags: dataFlags,
     ...(m.numaNode !== undefined ? { numaNode: m.numaNode } : {}),
     ...(m.mapExtra !== undefined ? { mapExtra: m.mapExtra } : {}),
     ...(inner ? { innerMap: inner } : {}),

@@ -1,23 +1,30 @@
-// `tsbpf load OBJ.o [--set NAME=VALUE…] [--pin DIR] [--no-attach] [--duration S]`: loads an object,
-// prints its programs and maps, attaches by section name and streams trace_pipe and ringbuf
-// output until Ctrl-C (or --duration).
+// `tsbpf load OBJ.o [--set NAME=VALUE…] [--record MAP=STRUCT…] [--pin DIR] [--no-attach] [--duration S]`:
+// loads an object, prints its programs and maps, attaches by section name and streams trace_pipe
+// and ring/perf buffer records (decoded through the object's BTF) until Ctrl-C (or --duration).
 import { closeSync, constants, mkdirSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Link } from '../link/link.js';
 import { attachBySection, NotAutoAttachable } from '../object/attach.js';
 import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
+import { openRecordReaders, type RecordDecoding, recordDecodings } from './load-records.js';
 import { stdoutClosed } from './stdout.js';
 import { parseOptions, UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--pin DIR] [--no-attach] [--duration SECONDS]
+const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--pin DIR] [--no-attach] [--duration SECONDS]
+       tsbpf load OBJ.o --types
 
 Loads every program and map of a BPF object (as clang -target bpf -g writes it), applying CO-RE
 relocations against this kernel's BTF, and prints them. Then attaches each program by its section
 name (kprobe/, tracepoint/, raw_tp/, tp_btf/, fentry/, uprobe/ …) and prints bpf_printk output
-(trace_pipe) and ringbuf records until Ctrl-C.
+(trace_pipe) and ringbuf and perf buffer records until Ctrl-C. Records print as struct fields
+(pid=42 comm="bash") when their type is known: the struct of the object's BTF whose size the
+programs pass to bpf_ringbuf_reserve/_output or bpf_perf_event_output, or --record.
   --set NAME=VALUE     set a global variable before load (e.g. a const volatile knob):
                        integers (42, -1, 0x10), true/false, or a string
   --kconfig KEY=VALUE  override a .kconfig value (CONFIG_HZ=100)
+  --record MAP=STRUCT  print MAP's records as STRUCT (a struct in the object's BTF)
+  --types              print a TypeScript interface of the object's global variables (for
+                       BpfObject.load<T>(), typing loaded.variables) and exit; loads nothing
   --pin DIR            pin programs at DIR/<program> and maps at DIR/maps/<map> (bpffs)
   --no-attach          load and print, then exit
   --duration SECONDS   stream for this long, then exit (default: until Ctrl-C)
@@ -59,8 +66,14 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--duration takes seconds, not '${values.duration}'`);
   const sets = pairs(values.set, '--set');
   const kconfig = Object.fromEntries(pairs(values.kconfig, '--kconfig'));
+  const records = new Map(pairs(values.record, '--record'));
 
   const obj = BpfObject.open(positionals[0] as string);
+  if (values.types) {
+    process.stdout.write(obj.variablesTypeScript());
+    return 0;
+  }
+  const decodings = recordDecodings(obj.spec, records);
   for (const [name, value] of sets) obj.set(name, parseValue(value));
   using loaded = obj.load({
     onProgramError: 'skip',
@@ -94,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     if (values['no-attach'] || links.length === 0) return 0;
-    await stream(loaded, duration);
+    await stream(loaded, decodings, duration);
     return 0;
   } finally {
     for (const l of links) l.close();
@@ -152,20 +165,19 @@ function pinAll(loaded: LoadedObject, dir: string): void {
   }
 }
 
-/** trace_pipe lines and ringbuf records until SIGINT/SIGTERM or the duration. */
-async function stream(loaded: LoadedObject, duration: number | undefined): Promise<void> {
+/** trace_pipe lines and ring/perf buffer records until SIGINT/SIGTERM or the duration. */
+async function stream(
+  loaded: LoadedObject,
+  decodings: Map<string, RecordDecoding>,
+  duration: number | undefined,
+): Promise<void> {
   const { tracefsRoot } = await import('../tracefs.js');
-  const { RingBufReader } = await import('../events/ringbuf.js');
-  const readers = [...loaded.maps.entries()]
-    .filter(([, m]) => m.typeName === 'ringbuf')
-    .map(([name, m]) => {
-      const r = RingBufReader.open(m);
-      r.subscribe((rec) => {
-        const bytes = new Uint8Array(rec.buffer, rec.byteOffset, rec.byteLength);
-        process.stdout.write(`ringbuf ${name}: ${Buffer.from(bytes).toString('hex')}\n`);
-      });
-      return r;
-    });
+  const readers = await openRecordReaders(
+    loaded.maps,
+    decodings,
+    (line) => process.stdout.write(line),
+    (line) => process.stderr.write(`tsbpf load: ${line}\n`),
+  );
   let pipe = -1;
   try {
     pipe = openSync(`${tracefsRoot()}/trace_pipe`, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -204,7 +216,7 @@ async function stream(loaded: LoadedObject, duration: number | undefined): Promi
     stdoutClosed.addEventListener('abort', stop, { once: true });
     if (duration !== undefined) limit = setTimeout(stop, duration * 1000);
   });
-  for (const r of readers) r.close();
+  readers.close();
   if (pipe >= 0) closeSync(pipe);
 }
 
@@ -215,6 +227,8 @@ function parse(argv: string[]) {
     options: {
       set: { type: 'string', multiple: true },
       kconfig: { type: 'string', multiple: true },
+      record: { type: 'string', multiple: true },
+      types: { type: 'boolean' },
       pin: { type: 'string' },
       'no-attach': { type: 'boolean' },
       duration: { type: 'string' },

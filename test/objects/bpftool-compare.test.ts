@@ -9,7 +9,14 @@ import { bpftoolLoadAll, bpftoolPath, fixture } from './support.js';
 const tool = bpftoolPath();
 // Objects libbpf 1.1 loads completely on this kernel (fsdist's fentry is EPERM here; the legacy
 // `maps` section was dropped by libbpf 1.0; core_local is meant to fail against vmlinux).
-const OBJECTS = ['subprogs.bpf.o', 'unlink.bpf.o', 'tp_unlinkat.bpf.o', 'xdp_count.bpf.o', 'ksyms.bpf.o'];
+const OBJECTS = [
+  'subprogs.bpf.o',
+  'unlink.bpf.o',
+  'tp_unlinkat.bpf.o',
+  'xdp_count.bpf.o',
+  'ksyms.bpf.o',
+  'globals.bpf.o',
+];
 
 kernelDescribe('objects: ours vs bpftool prog loadall', ['prog_load', 'btf', 'bpffs'], () => {
   if (!tool) {

@@ -6,14 +6,21 @@ import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { kernelAvailable } from './kernel.js';
 
-export function runDocBlocks(guide: string, minBlocks: number): void {
-  const doc = readFileSync(new URL(`../../docs/${guide}`, import.meta.url), 'utf8');
+/** `section`: only the blocks under that `## ` heading (up to the next one). */
+export function runDocBlocks(guide: string, minBlocks: number, section?: string): void {
+  let doc = readFileSync(new URL(`../../docs/${guide}`, import.meta.url), 'utf8');
+  if (section !== undefined) {
+    const start = doc.indexOf(`\n## ${section}\n`);
+    if (start < 0) throw new Error(`docs/${guide} has no section '## ${section}'`);
+    const end = doc.indexOf('\n## ', start + 1);
+    doc = doc.slice(start, end < 0 ? undefined : end);
+  }
   const blocks = [...doc.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
-  const dir = join(tmpdir(), `tsbpf-docs-${guide.replace(/\W/g, '-')}-${process.pid}`);
+  const dir = join(tmpdir(), `tsbpf-docs-${`${guide}${section ?? ''}`.replace(/\W/g, '-')}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  describe(`docs/${guide} examples run`, () => {
+  describe(`docs/${guide}${section ? ` (${section})` : ''} examples run`, () => {
     it('the guide has examples', () => {
       if (blocks.length < minBlocks) throw new Error(`only ${blocks.length} ts blocks found`);
     });

@@ -26,6 +26,22 @@ describe('objects in the VM', () => {
     }
   });
 
+  it('globals: variables through mmap on this kernel too (.bss bumped by the program, .data written by us, .rodata set before load)', () => {
+    using obj = BpfObject.open(`${fx}globals.bpf.o`)
+      .set('step', 4)
+      .load<{ packets: bigint; scale: bigint; step: number }>();
+    const { packets, scale, step } = obj.variables;
+    expect(packets.mapped).toBe(true);
+    const prog = obj.program('count_packets');
+    const run = () => prog.testRun({ data: new Uint8Array(64) }).retval; // skb->len 50, offsets[2] = -3
+    expect(run()).toBe(50 * 3 - 3);
+    expect(packets.get()).toBe(4n);
+    scale.set(6n);
+    expect(run()).toBe(50 * 6 - 3);
+    expect(packets.get()).toBe(8n);
+    expect(() => step.set(1)).toThrow(/frozen at load/);
+  });
+
   it('unlink: BPF_CORE_READ(name, name) in a kprobe on do_unlinkat reaches bpf_printk', () => {
     using obj = BpfObject.open(`${fx}unlink.bpf.o`).load();
     const links = [...obj.programs].map(([n, p]) => attachBySection(p, obj.specs.get(n)?.def as SectionInfo));

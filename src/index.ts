@@ -12,7 +12,7 @@ export * from './elf/index.js';
 export type { EventCodec, EventDecoder } from './events/decode.js';
 export { type PerfBufOptions, PerfBufReader, type PerfEventArrayMap } from './events/perfbuf.js';
 export { EventReader, type RecordCallback, type SubscribeOptions } from './events/reader.js';
-export { type RingBufMap, type RingBufOptions, RingBufReader } from './events/ringbuf.js';
+export { type RawCallback, type RingBufMap, type RingBufOptions, RingBufReader } from './events/ringbuf.js';
 export { parseTraceLine, type TraceLine, TracePipeReader } from './events/tracepipe.js';
 export { FdObject } from './fd.js';
 export {
@@ -77,6 +77,10 @@ export {
   type OpenOptions,
   type PercpuMapTypeName,
 } from './map.js';
+export type { MetricFamily, Sample } from './metrics/family.js';
+export { type OtelMeterLike, openTelemetryHistograms, openTelemetryMetrics } from './metrics/otel.js';
+export type { PromRegistryLike } from './metrics/prom-client.js';
+export type { TracerMetricsOptions } from './metrics/tracer-families.js';
 export { attachBySection, NotAutoAttachable } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { KconfigError, linuxKernelVersion } from './object/kconfig.js';

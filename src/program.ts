@@ -75,6 +75,8 @@ export interface LoadOptions {
   maps?: MapResolver;
   /** Load with a verifier log at this level from the start (default: only on failure, level 1). */
   logLevel?: number;
+  /** With logLevel: receives the verifier's log of an accepted program (a rejection carries its own). */
+  onLog?: (log: string) => void;
   ifindex?: number;
 }
 
@@ -300,7 +302,8 @@ export class Program extends FdObject {
 
     const what = `${programTypeName(type)} program${name ? ` '${name}'` : ''}`;
     let fd = -1;
-    if (opts.logLevel) fd = Program.#loadWithLog(attr, opts.logLevel, what, list, slotToInsn, bytes);
+    if (opts.logLevel)
+      fd = Program.#loadWithLog(attr, opts.logLevel, what, list, slotToInsn, bytes, opts.onLog);
     else {
       try {
         fd = bpf(Cmd.PROG_LOAD, attr, ProgLoad.SIZE, what);
@@ -321,6 +324,7 @@ export class Program extends FdObject {
     list: readonly Instruction[] | undefined,
     slotToInsn: Int32Array | undefined,
     bytes: Uint8Array,
+    onLog?: (log: string) => void,
   ): number {
     let size = LOG_START;
     for (;;) {
@@ -330,7 +334,13 @@ export class Program extends FdObject {
       putPointer(attr, ProgLoad.log_buf, log);
       attr.writeUInt32LE(0, ProgLoad.log_true_size);
       const r = bpfTry(Cmd.PROG_LOAD, attr, ProgLoad.SIZE);
-      if (r >= 0) return r;
+      if (r >= 0) {
+        if (onLog) {
+          const end = log.indexOf(0);
+          onLog(log.toString('utf8', 0, end < 0 ? log.byteLength : end));
+        }
+        return r;
+      }
       const errno = -r;
       const trueSize = attr.readUInt32LE(ProgLoad.log_true_size);
       if (errno === Errno.ENOSPC && size < LOG_MAX) {

@@ -61,10 +61,15 @@ kernelDescribe('examples', ['tracepoints', 'uprobes', 'ringbuf', 'test_run', 'bt
   it("getrandom: the test's own getrandom(2) calls, sizes and flags, and the per-command total", async () => {
     const sizes = [17, 33, 65];
     let pid = 0;
-    const run = await node('getrandom', ['--duration', '2'], {
+    // The interpreter itself, not a version manager's shell shim: a shim's start-up under load
+    // can outlast the trace's duration.
+    const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+      encoding: 'utf8',
+    }).trim();
+    const run = await node('getrandom', ['--duration', '4'], {
       ready: /tracing getrandom/,
       during: () => {
-        const r = spawnSync('python3', [
+        const r = spawnSync(python, [
           '-c',
           `import os; print(os.getpid(), flush=True); [os.getrandom(n) for n in ${JSON.stringify(sizes)}]; os.getrandom(9, os.GRND_NONBLOCK)`,
         ]);

@@ -1,11 +1,18 @@
 // `tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]`
 import { parseArgs } from 'node:util';
-import { AssemblerError, assemble, type Dialect, encode, formatDiagnostic } from '../../isa/index.js';
+import {
+  AssemblerError,
+  assemble,
+  type Dialect,
+  encode,
+  explainProgram,
+  formatDiagnostic,
+} from '../../isa/index.js';
 import { writeProgramObject } from '../elf/program.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]
+const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME] [--explain]
 
 Assembles eBPF text (stdin when FILE is '-' or absent).
   -o, --output OUT   write to OUT instead of stdout
@@ -17,8 +24,10 @@ Assembles eBPF text (stdin when FILE is '-' or absent).
                      (elf, repeatable) define a BTF map the program references as
                      \`r1 = NAME ll\`; the object then loads with libbpf tools (bpftool prog
                      loadall) and tsbpf load; the section defaults to 'socket'
+  --explain          print each instruction's bytes taken apart (opcode fields, registers, off,
+                     imm, conformance group) instead of writing the program
   -h, --help         show this help
-Errors are printed as FILE:LINE:COL: message, exit status 1.
+Errors are printed as FILE:LINE:COL: message, exit status 1; warnings as FILE:LINE:COL: warning: …
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -48,6 +57,11 @@ export async function run(argv: string[]): Promise<number> {
     if (!(e instanceof AssemblerError)) throw e;
     process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
     return 1;
+  }
+  for (const w of result.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+  if (values.explain) {
+    writeOutput(values.output, `${explainProgram(result.instructions).join('\n')}\n`);
+    return 0;
   }
   const bytes = encode(result.instructions);
   if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
@@ -112,6 +126,7 @@ function parse(argv: string[]) {
       section: { type: 'string' },
       license: { type: 'string' },
       map: { type: 'string', multiple: true },
+      explain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,6 +1,7 @@
 // `tsbpf count PROBE...`: event counts kept in the kernel (no per-event record crosses to user
 // space), shown as a top-N table at each interval and at the end.
 import { parseArgs } from 'node:util';
+import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -19,6 +20,7 @@ Counts events in the kernel and prints the busiest keys.
   -b, --by KEY          probe (default), comm, pid, tid or stack (the kernel stack, symbolized)
   -i, --interval SEC    print the table every SEC seconds (live; the screen is redrawn on a terminal)
   -t, --top N           rows to show (default 20)
+${METRICS_HELP}
 ${COMMON_HELP}
 examples:
   tsbpf count tracepoint:syscalls:sys_enter_openat --by comm
@@ -37,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
         by: { type: 'string', short: 'b' },
         interval: { type: 'string', short: 'i' },
         top: { type: 'string', short: 't' },
+        metrics: { type: 'string' },
       },
       allowPositionals: true,
     }),
@@ -54,12 +57,14 @@ export async function run(argv: string[]): Promise<number> {
   const top = positiveInteger('top', values.top) ?? 20;
   const duration = positiveNumber('duration', values.duration);
   const json = values.json ?? false;
+  checkMetricsAddress(values.metrics);
 
   const { Tracer } = await import('../probes/tracer.js');
   const opts = tracerOptions(values, 'count');
   const tracer = new Tracer(opts);
   const end = runSignal(duration, opts.pid);
   let timer: NodeJS.Timeout | undefined;
+  let metrics: RunningMetrics | undefined;
   try {
     positionals.forEach((text, i) => {
       tracer.probe(text, (p) => {
@@ -80,6 +85,10 @@ export async function run(argv: string[]): Promise<number> {
     const labels = tracer.probes.map((p) =>
       p.used && p.used !== p.spec ? `${p.used.kind}:${p.used.target}` : p.spec.text,
     );
+    if (values.metrics) {
+      const { countFamilies } = await import('../metrics/cli-families.js');
+      metrics = await serveMetrics(values.metrics, 'count', () => countFamilies(tracer, by, labels));
+    }
     const show = (final: boolean) => {
       const rows = (
         by === 'probe'
@@ -111,6 +120,10 @@ export async function run(argv: string[]): Promise<number> {
     };
     if (interval) timer = setInterval(() => show(false), interval * 1000);
     await tracer.run({ signal: end.signal });
+    tracer.stop(); // detached: the counts are final
+    const dropped = tracer.dropped();
+    if (dropped)
+      process.stderr.write(`tsbpf count: ${dropped} updates missing: a map was full (10240 keys)\n`);
     if (timer) clearInterval(timer);
     show(true);
     return 0;
@@ -118,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
     return explainProbeFailure(err, 'count');
   } finally {
     if (timer) clearInterval(timer);
+    await metrics?.close();
     end.dispose();
     tracer.close();
   }

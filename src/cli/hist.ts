@@ -2,6 +2,7 @@
 // time under the thread id, the return probe takes the difference and counts it in its bucket —
 // all in the kernel, as bcc's funclatency does; only the buckets are read.
 import { parseArgs } from 'node:util';
+import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -19,6 +20,7 @@ for a syscall's function, to its sys_enter/sys_exit tracepoints).
       --ns | --us | --ms   unit (default --us)
   -b, --by comm            one histogram per command name
   -i, --interval SEC       print (and reset) the histogram every SEC seconds
+${METRICS_HELP}
 ${COMMON_HELP}
 examples:
   tsbpf hist vfs_read --ms --duration 10
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
         ms: { type: 'boolean' },
         by: { type: 'string', short: 'b' },
         interval: { type: 'string', short: 'i' },
+        metrics: { type: 'string' },
       },
       allowPositionals: true,
     }),
@@ -63,6 +66,9 @@ export async function run(argv: string[]): Promise<number> {
   const byComm = values.by === 'comm';
   const interval = positiveNumber('interval', values.interval);
   const duration = positiveNumber('duration', values.duration);
+  checkMetricsAddress(values.metrics);
+  // Prometheus histograms are cumulative: an interval's reset would read as a counter reset.
+  if (values.metrics && interval) throw new UsageError('hist: --metrics and --interval do not go together');
 
   const { Tracer } = await import('../probes/tracer.js');
   const { formatHistogram } = await import('../probes/histogram-text.js');
@@ -70,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   const tracer = new Tracer(opts);
   const end = runSignal(duration, opts.pid);
   let timer: NodeJS.Timeout | undefined;
+  let metrics: RunningMetrics | undefined;
   try {
     tracer.probe(`kprobe:${fn}`, (p) => {
       p.map('start').set(p.tid(), p.ktime());
@@ -79,9 +86,15 @@ export async function run(argv: string[]): Promise<number> {
       const delta = p.ktime().sub(start.get(p.tid()));
       start.delete(p.tid());
       p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
+      // The histogram's _sum for --metrics, in nanoseconds (exact; the buckets are in the unit).
+      if (values.metrics) p.sum('latency_ns', delta, byComm ? p.comm() : undefined);
     });
     await tracer.start();
     end.started();
+    if (values.metrics) {
+      const { histFamilies } = await import('../metrics/cli-families.js');
+      metrics = await serveMetrics(values.metrics, 'hist', () => histFamilies(tracer, fn, unit.div, byComm));
+    }
     const where = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' + ');
     process.stderr.write(
       `tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
@@ -105,6 +118,10 @@ export async function run(argv: string[]): Promise<number> {
     };
     if (interval) timer = setInterval(() => show(false), interval * 1000);
     await tracer.run({ signal: end.signal });
+    tracer.stop(); // detached: the counts are final
+    const dropped = tracer.dropped();
+    if (dropped)
+      process.stderr.write(`tsbpf hist: ${dropped} updates missing: a map was full (10240 keys)\n`);
     if (timer) clearInterval(timer);
     show(true);
     return 0;
@@ -112,6 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     return explainProbeFailure(err, 'hist');
   } finally {
     if (timer) clearInterval(timer);
+    await metrics?.close();
     end.dispose();
     tracer.close();
   }

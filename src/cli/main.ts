@@ -19,6 +19,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'latency histogram of a kernel function (entry/return pairs)',
     load: () => import('./hist.js'),
   },
+  serve: {
+    summary: 'a Prometheus exporter: probes from a config file, counts and histograms at /metrics',
+    load: () => import('./serve.js'),
+  },
   list: {
     summary: "probe points: kernel functions, tracepoints, tp_btf, a binary's functions (-v: arguments)",
     load: () => import('./list.js'),
@@ -42,6 +46,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   conformance: {
     summary: 'run the BPF conformance suite (interpreter or --kernel)',
     load: () => import('./conformance.js'),
+  },
+  playground: {
+    summary: 'serve the eBPF playground page on 127.0.0.1 (root: load and test-run in the kernel)',
+    load: () => import('./playground.js'),
   },
   'isa-demo': {
     summary: 'assemble a small program, show it, load it and test-run it in the kernel',

@@ -11,6 +11,8 @@ import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
 import { AttachError, type Link } from '../link/link.js';
 import { BpfMap } from '../map.js';
+import { type PromRegistryLike, registerPromClient } from '../metrics/prom-client.js';
+import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
 import type { Program } from '../program.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
@@ -18,7 +20,7 @@ import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
-import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
+import { compileProbe, DROPPED_REF, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
 import { fallbackChain } from './fallback.js';
 import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
@@ -34,12 +36,24 @@ export interface TracerOptions {
   ringbufBytes?: number;
   /** Entries of keyed maps (default 10240). */
   maxEntries?: number;
+  /**
+   * A cap for a long-running exporter: keyed count/sum/hist/lhist maps become LRU hashes of this
+   * many keys (a histogram's map: this many keys times its buckets), so a new key evicts the least
+   * recently updated one instead of being dropped; `aggregation(name).insertions()` counts keys
+   * inserted, from which evictions follow. Other maps keep `maxEntries`.
+   */
+  labelSets?: number;
   /** Try the next mechanism when one is missing (default true). */
   fallback?: boolean;
   /** Told when a probe falls back, with a one-line reason. */
   onFallback?: (message: string) => void;
   /** Kernel BTF (default /sys/kernel/btf/vmlinux). */
   btf?: Btf;
+  /**
+   * Told when the kernel dropped records (the ring was full), with how many since the last
+   * report: between the deliveries where it was seen, so a listener can mark the gap in its output.
+   */
+  onLost?: (lost: number) => void;
 }
 
 /** Why a probe could not be attached with any mechanism. */
@@ -124,7 +138,10 @@ export class Tracer implements Disposable {
   readonly #uses = new Map<string, MapUse>();
   readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
   #reader: RingBufReader<boolean> | undefined;
+  /** The lost count already reported to onLost. */
+  #lostSeen = 0;
   #started = false;
+  #stopped = false;
   #closed = false;
   #btf: (() => Btf) | undefined;
 
@@ -221,6 +238,7 @@ export class Tracer implements Disposable {
       actions: ctx.actions,
       filters: this.#filters(),
       keyless: (m) => this.#uses.get(m)?.key.length === 0,
+      inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
     });
     this.#ensureMaps();
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
@@ -309,8 +327,38 @@ export class Tracer implements Disposable {
       );
     }
     for (const use of this.#uses.values()) {
-      create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
+      const capped = this.#capped(use.name);
+      create(mapRef(use.name), () =>
+        capped
+          ? Aggregation.createMap(use, cappedEntries(use, this.#opts.labelSets as number), true)
+          : Aggregation.createMap(use, this.#opts.maxEntries ?? 10240),
+      );
+      if (capped)
+        create(insertsRef(use.name), () =>
+          Aggregation.createMap({ name: `ins_${use.name}`, kind: 'count', key: [], keyNames: [] }, 1),
+        );
     }
+    if (this.#uses.size > 0)
+      create(
+        DROPPED_REF,
+        () =>
+          Aggregation.createMap(
+            { name: 'dropped', kind: 'count', key: [], keyNames: [] },
+            1,
+          ) as unknown as BpfMap<unknown, unknown>,
+      );
+  }
+
+  /** Whether map `name` is an LRU hash under `labelSets`. */
+  #capped(name: string): boolean {
+    const use = this.#uses.get(name);
+    return (
+      this.#opts.labelSets !== undefined &&
+      use !== undefined &&
+      use.key.length > 0 &&
+      use.kind !== 'store' &&
+      use.kind !== 'stacks'
+    );
   }
 
   #openReader(): void {
@@ -355,7 +403,11 @@ export class Tracer implements Disposable {
     if (opts.signal?.aborted) end();
     opts.signal?.addEventListener('abort', end, { once: true });
     try {
-      this.#reader?.subscribe(proceed, { signal: ended.signal, batch: BATCH });
+      this.#reader?.subscribe(proceed, {
+        signal: ended.signal,
+        batch: BATCH,
+        onBatch: this.#opts.onLost && (() => this.#reportLost()),
+      });
       if (!ended.signal.aborted)
         await new Promise<void>((resolve) =>
           ended.signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -364,14 +416,60 @@ export class Tracer implements Disposable {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', end);
     }
-    // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
-    this.drain(BATCH * 4);
+    // Everything committed before the end (not what comes after: a stream that never pauses
+    // cannot hold us here; stop() or the next run() delivers that).
+    this.#reader?.drainAvailable(proceed);
+    this.#reportLost();
   }
 
-  /** Records dropped because the ring buffer was full. */
+  /**
+   * Detaches every probe, then delivers every record still in the ring (also those a probe
+   * was writing as it was detached): after it, delivered + lost() is every emit the probes
+   * made. Aggregations stay readable until close(). Safe to call more than once.
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const p of this.#probes) {
+      p.link?.close();
+      p.link = undefined;
+    }
+    if (this.#reader && !this.#reader.closed) this.#reader.settle(proceed);
+    this.#reportLost();
+  }
+
+  #reportLost(): void {
+    const onLost = this.#opts.onLost;
+    if (!onLost) return;
+    const lost = this.lost();
+    if (lost === this.#lostSeen) return;
+    const delta = lost - this.#lostSeen;
+    this.#lostSeen = lost;
+    onLost(delta);
+  }
+
+  /** Records dropped because the ring buffer was full, counted by the probes in the kernel. */
   lost(): number {
-    const m = this.#maps.get(LOST_REF) as unknown as BpfMap<number, bigint[]> | undefined;
-    return m ? Aggregation.sumPerCpu(m.get(0) as unknown as Uint8Array[]) : 0;
+    return this.lostPerCpu().reduce((a, b) => a + b, 0);
+  }
+
+  /** lost(), per possible CPU (index = CPU number): the CPU the probe ran on when it dropped. */
+  lostPerCpu(): number[] {
+    return this.#perCpu(LOST_REF);
+  }
+
+  /**
+   * Map updates the kernel refused because a keyed map was full (`maxEntries`): counts, sums,
+   * histogram samples or stored values that are missing from the aggregations.
+   */
+  dropped(): number {
+    return this.#perCpu(DROPPED_REF).reduce((a, b) => a + b, 0);
+  }
+
+  #perCpu(ref: string): number[] {
+    const m = this.#maps.get(ref) as unknown as BpfMap<number, bigint[]> | undefined;
+    if (!m) return [];
+    return ((m.get(0) as bigint[] | undefined) ?? []).map(Number);
   }
 
   /**
@@ -383,13 +481,21 @@ export class Tracer implements Disposable {
     const map = this.#maps.get(mapRef(name));
     if (!use || !map)
       throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
-    return new Aggregation<K>(use, map);
+    return new Aggregation<K>(use, map, this.#maps.get(insertsRef(name)));
   }
 
   get aggregations(): string[] {
     return [...this.#uses.values()]
       .filter((u) => u.kind !== 'store' && u.kind !== 'stacks')
       .map((u) => u.name);
+  }
+
+  /**
+   * Registers the count/sum/hist/lhist maps with a prom-client Registry (the user's own): each
+   * scrape reads them from the kernel. Call after start(). Returns the metric names.
+   */
+  metrics(registry: PromRegistryLike, opts?: TracerMetricsOptions): string[] {
+    return registerPromClient(this, registry, opts);
   }
 
   /** The frames of a stack id from `p.stack()`, innermost first, as `function+0xoffset`. */
@@ -399,22 +505,42 @@ export class Tracer implements Disposable {
       .map((ip) => symbolize(ip));
   }
 
-  /** Detaches every probe and frees every map. Safe to call more than once. */
+  /**
+   * stop() (detach, deliver what is left), then frees every program and map. Safe to call more
+   * than once.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#reader?.close();
-    for (const p of this.#probes) {
-      p.link?.close();
-      p.program?.close();
+    try {
+      if (this.#started) this.stop();
+    } finally {
+      this.#reader?.close();
+      for (const p of this.#probes) {
+        p.link?.close();
+        p.program?.close();
+      }
+      for (const m of this.#maps.values()) m.close();
     }
-    for (const m of this.#maps.values()) m.close();
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
 }
+
+/** A histogram holds an entry per label set and bucket: log2 has 65 (0, 1..64), lhist n + 2. */
+function cappedEntries(use: MapUse, labelSets: number): number {
+  if (use.kind === 'hist') return labelSets * 65;
+  if (use.kind === 'lhist' && use.linear) {
+    const { min, max, step } = use.linear;
+    return labelSets * (Math.ceil((max - min) / step) + 2);
+  }
+  return labelSets;
+}
+
+/** The keyless counter of keys inserted into capped map `name`. */
+const insertsRef = (name: string): string => `inserts:${name}`;
 
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */
 function stripKind(message: string): string {

@@ -47,7 +47,7 @@ kernelDescribe('metrics bindings', ['tracepoints'], () => {
       const lines = text.split('\n');
       // The counter: one line per map entry, its value the entry's.
       const calls = tracer.aggregation('calls').entries();
-      expect(calls).toEqual([{ key: [caller.comm], value: CALLS }]);
+      expect(calls).toEqual([{ key: caller.comm, value: CALLS }]); // a single key: the value itself
       expect(lines).toContain('# TYPE tsbpf_calls_total counter');
       expect(lines).toContain(`tsbpf_calls_total{comm="${caller.comm}"} ${CALLS}`);
       // The histogram: each le line counts the raw entries whose bucket's values are all <= le.

@@ -1,9 +1,11 @@
 // tsbpf: the kernel side (maps, programs, links, events) and file formats, plus the pure cores.
 export * from '../isa/index.js';
+// Pinning: the bpffs mount at /sys/fs/bpf (mounted when missing).
+export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
 // BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD (issue 5).
 export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file.js';
 export { BtfLoadError, KernelBtf } from './btf-object.js';
-export type { Codec, LpmKey, ValueSpec } from './codec.js';
+export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
 export { possibleCpus } from './cpus.js';
 export * from './elf/index.js';

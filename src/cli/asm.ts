@@ -44,6 +44,9 @@ export async function run(argv: string[]): Promise<number> {
   const format = values.format ?? 'raw';
   if (format !== 'raw' && format !== 'hex' && format !== 'elf')
     throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
+  if (values.map?.length && format !== 'elf') throw new UsageError('--map needs --format elf');
+  const { MapType } = await import('../sys/types.js');
+  const maps = (values.map ?? []).map((text) => parseMapOption(text, MapType));
   const file = positionals[0];
   const name = file === undefined || file === '-' ? '<stdin>' : file;
   const text = readInput(file).toString('utf8');
@@ -62,9 +65,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const bytes = encode(result.instructions);
   if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
-  else if (format === 'elf' && values.map?.length) {
+  else if (format === 'elf' && maps.length) {
     const { writeObject } = await import('../object/writer.js');
-    const maps = values.map.map(parseMapOption);
     const entry = [...result.labels].find(([, slot]) => slot === 0)?.[0] ?? 'prog';
     writeOutput(
       values.output,
@@ -87,16 +89,29 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function parseMapOption(text: string) {
+function parseMapOption(text: string, mapTypes: Readonly<Record<string, number>>) {
   const m = /^([A-Za-z_][A-Za-z0-9_.]*)=([a-z_]+):(\d+):(\d+):(\d+)(?::(\d+|0x[0-9a-f]+))?$/i.exec(text);
   if (!m) throw new UsageError(`--map takes NAME=TYPE:KEY:VALUE:MAX[:FLAGS], not '${text}'`);
+  // Own properties only: 'constructor' is not a map type.
+  const type = (m[2] as string).toLowerCase();
+  if (!Object.hasOwn(mapTypes, type) || type === 'unspec')
+    throw new UsageError(
+      `--map '${text}': '${m[2]}' is not a map type (hash, array, percpu_array, ringbuf, …)`,
+    );
+  // Each field is a u32 in the map definition: larger values would be cut silently.
+  const field = (i: number, what: string, min: number): number => {
+    const n = Number(m[i]);
+    if (!Number.isSafeInteger(n) || n < min || n > 0xffff_ffff)
+      throw new UsageError(`--map '${text}': ${what} ${m[i]} is not in ${min}..4294967295`);
+    return n;
+  };
   return {
     name: m[1] as string,
-    type: (m[2] as string).toLowerCase() as 'hash',
-    keySize: Number(m[3]),
-    valueSize: Number(m[4]),
-    maxEntries: Number(m[5]),
-    flags: Number(m[6] ?? 0),
+    type: type as 'hash',
+    keySize: field(3, 'key size', 0),
+    valueSize: field(4, 'value size', 0),
+    maxEntries: field(5, 'max entries', 1),
+    flags: m[6] === undefined ? 0 : field(6, 'flags', 0),
   };
 }
 

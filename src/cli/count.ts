@@ -6,6 +6,7 @@ import {
   COMMON_HELP,
   COMMON_OPTIONS,
   explainProbeFailure,
+  positiveInteger,
   positiveNumber,
   replaceSpec,
   runSignal,
@@ -54,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   const by = (values.by ?? 'probe') as By;
   if (!KEYS.includes(by)) throw new UsageError(`--by: '${values.by}' is not one of ${KEYS.join(', ')}`);
   const interval = positiveNumber('interval', values.interval);
-  const top = positiveNumber('top', values.top) ?? 20;
+  const top = positiveInteger('top', values.top) ?? 20;
   const duration = positiveNumber('duration', values.duration);
   const json = values.json ?? false;
   checkMetricsAddress(values.metrics);
@@ -98,10 +99,10 @@ export async function run(argv: string[]): Promise<number> {
               count: tracer.aggregation(`probe${i}`).total(),
             }))
           : tracer
-              .aggregation('counts')
+              .aggregation<[number, string | number]>('counts')
               .entries()
               .map((e) => ({
-                probe: labels[e.key[0] as number] ?? '?',
+                probe: labels[e.key[0]] ?? '?',
                 key: by === 'stack' ? stackText(tracer.stack(e.key[1] as number)) : e.key[1],
                 count: e.value,
               }))
@@ -113,6 +114,8 @@ export async function run(argv: string[]): Promise<number> {
         return;
       }
       if (interval && !final && process.stdout.isTTY) process.stdout.write('\x1b[H\x1b[2J');
+      // Each interval's table says when it was taken (a file or a pipe keeps them all).
+      if (interval) process.stdout.write(`${new Date().toTimeString().slice(0, 8)}\n`);
       process.stdout.write(table(rows.slice(0, top), by));
       if (rows.length > top) process.stdout.write(`(${rows.length - top} more)\n`);
     };

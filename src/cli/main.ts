@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `tsbpf` command. Each subcommand lives in its own module and is imported only when used,
 // so that `tsbpf asm` never pays for koffi or BTF and start-up stays close to bare Node.
+import { stdoutClosed, watchStdout } from './stdout.js';
 import { UsageError } from './usage.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
@@ -68,9 +69,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  // Own properties only: `tsbpf constructor` is not a command.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    process.stderr.write(`tsbpf: unknown command '${name}'\n${help()}`);
+    process.stderr.write(
+      `tsbpf: unknown command '${name}' (commands: ${Object.keys(commands).join(', ')}; tsbpf --help)\n`,
+    );
     return 2;
   }
   try {
@@ -88,11 +92,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+watchStdout();
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Output cut short by its reader is not a failure (`tsbpf btf dump | head`).
+    process.exitCode = stdoutClosed.aborted ? 0 : code;
   },
   (err) => {
+    if (stdoutClosed.aborted) return;
     process.stderr.write(`tsbpf: ${(err as Error)?.message ?? String(err)}\n`);
     process.exitCode = 1;
   },

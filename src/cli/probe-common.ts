@@ -3,6 +3,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ProbeSpec } from '../probes/spec.js';
 import { processAlive } from '../sys/process.js';
+import { stdoutClosed } from './stdout.js';
 import { UsageError } from './usage.js';
 
 export const COMMON_OPTIONS = {
@@ -36,6 +37,14 @@ export function positiveNumber(name: string, text: string | undefined): number |
   return n;
 }
 
+/** A count (events, rows): a positive whole number. */
+export function positiveInteger(name: string, text: string | undefined): number | undefined {
+  const n = positiveNumber(name, text);
+  if (n !== undefined && !Number.isSafeInteger(n))
+    throw new UsageError(`--${name}: '${text}' is not a positive integer`);
+  return n;
+}
+
 /** Tracer options from the common flags. */
 export function tracerOptions(v: CommonValues, command: string) {
   const pid = positiveNumber('pid', v.pid);
@@ -53,7 +62,7 @@ export function tracerOptions(v: CommonValues, command: string) {
 }
 
 /**
- * Aborts on SIGINT/SIGTERM, when `stop()` is called, or `--duration` after `started()`: the
+ * Aborts on SIGINT/SIGTERM, when stdout's reader goes away, when `stop()` is called, or `--duration` after `started()`: the
  * duration counts from the moment the probes are attached, not from process start (loading
  * BTF and programs can take seconds on a slow machine).
  */
@@ -70,6 +79,8 @@ export function runSignal(
   const stop = () => ctl.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // A reader that went away (`| head`) ends the run instead of leaving it running.
+  stdoutClosed.addEventListener('abort', stop, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let watch: NodeJS.Timeout | undefined;
   return {
@@ -88,6 +99,7 @@ export function runSignal(
       if (watch) clearInterval(watch);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      stdoutClosed.removeEventListener('abort', stop);
     },
   };
 }

@@ -13,11 +13,11 @@ import {
   type Instruction,
   Interpreter,
   InterpreterFault,
-  parseConformanceTest,
   type RunResult,
   slotCount,
 } from '../../isa/index.js';
 import { programSections, readElf } from '../elf/program.js';
+import { parseConformanceFile } from './conformance-file.js';
 import { fromHexText, readInput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';
 
@@ -115,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
         break;
       }
       case 'data': {
-        const test = parseConformanceTest(name, input.toString('utf8'));
+        const test = parseConformanceFile(name, input.toString('utf8'), file === '-' ? undefined : file);
         program =
           test.raw ?? assemble(test.asm ?? '', { dialect: dialect as Dialect, file: name }).instructions;
         mem ??= test.mem;

@@ -5,6 +5,7 @@ import {
   COMMON_HELP,
   COMMON_OPTIONS,
   explainProbeFailure,
+  positiveInteger,
   positiveNumber,
   replaceSpec,
   runSignal,
@@ -36,7 +37,9 @@ the stream has a line "Lost N events" ({"lost":N} with --json).
 examples:
   tsbpf trace kprobe:do_unlinkat kretprobe:do_unlinkat
   tsbpf trace tracepoint:syscalls:sys_enter_openat --fields filename --comm bash
-  tsbpf trace uretprobe:/bin/bash:readline
+  tsbpf trace uretprobe:/bin/bash:readline --fields ret:str
+                       (a uprobe's registers are untyped: ret:str reads the line readline
+                       returned, not its address)
 `;
 
 /** Struct pointers worth printing as the string they name. */
@@ -67,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0)
     throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
-  const maxEvents = positiveNumber('max-events', values['max-events']);
+  const maxEvents = positiveInteger('max-events', values['max-events']);
   const bufferMiB = positiveNumber('buffer', values.buffer) ?? 8;
   const ringBytes = bufferMiB * 2 ** 20;
   if (!Number.isInteger(Math.log2(ringBytes)) || ringBytes < 4096 || bufferMiB > 1024)
@@ -109,6 +112,8 @@ export async function run(argv: string[]): Promise<number> {
     out = '';
   };
   const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+  // Every argument name the probes have (and 'ret'): a --fields name none has is a mistake.
+  const seen = new Set<string>();
 
   try {
     for (const text of positionals) {
@@ -116,7 +121,10 @@ export async function run(argv: string[]): Promise<number> {
         const fields: Record<string, Value<unknown>> = { time: p.ktime(), pid: p.pid(), comm: p.comm() };
         // Syscall tracepoints standing in for a kernel function: its arguments, read from records.
         const standIn = p.kind === 'tracepoint' && probe.spec.kind !== 'tracepoint';
-        for (const a of p.args()) {
+        const args = p.args();
+        for (const a of args) seen.add(a.name);
+        if (p.hasReturn) seen.add('ret');
+        for (const a of args) {
           if (only && !only.includes(a.name)) continue;
           let v = a.value;
           if (v.type.kind === 'ptr') {
@@ -134,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       });
       let format: RecordFormatter | undefined;
       probe.on((e) => {
+        // Records already in the ring when the limit was reached are not printed (but counted).
         if (maxEvents !== undefined && events >= maxEvents) {
           over++;
           return false;
@@ -161,6 +170,11 @@ export async function run(argv: string[]): Promise<number> {
       });
     }
     await tracer.start();
+    const unknown = only?.filter((name) => !seen.has(name)) ?? [];
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--fields: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of ${positionals.join(' ')} (fields: ${[...seen].join(', ') || 'none'})`,
+      );
     end.started();
     const n = tracer.probes.length;
     process.stderr.write(

@@ -134,12 +134,12 @@ export class ExportedMetric {
     };
     const agg = t.aggregation('m');
     if (c.aggregate !== 'latency') {
-      const entries = agg.entries({ batch: true });
+      const entries = agg.rawEntries({ batch: true });
       this.#noteEvictions(agg, entries.length);
       return [counterFamily(agg, spec, entries)];
     }
     const sum = t.aggregation('sum');
-    const sums = sum.entries({ batch: true });
+    const sums = sum.rawEntries({ batch: true });
     this.#noteEvictions(sum, sums.length);
     const series = histogramSeries(agg, {
       ...spec,

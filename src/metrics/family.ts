@@ -80,7 +80,7 @@ export const counterName = (name: string): string => (name.endsWith('_total') ? 
 export function counterFamily(
   agg: Aggregation,
   spec: FamilySpec,
-  entries: Entry[] = agg.entries({ batch: true }),
+  entries: Entry[] = agg.rawEntries({ batch: true }),
 ): MetricFamily {
   const name = counterName(spec.name);
   const byLabels = new Map<string, Sample>();
@@ -98,7 +98,7 @@ export function counterFamily(
 export function histogramSeries(
   agg: Aggregation,
   spec: FamilySpec,
-  entries: Entry[] = agg.entries({ batch: true }),
+  entries: Entry[] = agg.rawEntries({ batch: true }),
 ): HistogramSeries[] {
   const scale = spec.unitsPerSecond ?? 1;
   const groups = new Map<string, { labels: Record<string, string>; buckets: Map<number, number> }>();
@@ -115,7 +115,7 @@ export function histogramSeries(
   }
   const sums = new Map<string, number>();
   if (spec.sum)
-    for (const e of spec.sumEntries ?? spec.sum.entries({ batch: true })) {
+    for (const e of spec.sumEntries ?? spec.sum.rawEntries({ batch: true })) {
       const id = keyText(labelsOf(spec, e.key));
       sums.set(id, (sums.get(id) ?? 0) + e.value);
     }

@@ -18,14 +18,15 @@ export interface Bucket {
   count: number;
 }
 
-export interface Histogram {
+export interface Histogram<K = unknown> {
   /** The key the histogram is for (undefined without a key; an array for tuple keys). */
-  key: unknown;
+  key: K;
   buckets: Bucket[];
   total: number;
 }
 
-export class Aggregation {
+/** An aggregation map read back; `K` is the type of its keys (see `entries()`). */
+export class Aggregation<K = unknown> {
   readonly name: string;
   readonly kind: MapUse['kind'];
   readonly #use: MapUse;
@@ -106,8 +107,16 @@ export class Aggregation {
     return recordDecoder({ fields, size: 0 });
   }
 
-  /** Every entry: the decoded key (a value, or an array for tuple keys) and its u64 value. */
-  entries(opts: { batch?: boolean } = {}): { key: unknown[]; value: number }[] {
+  /**
+   * Every entry: the decoded key — the value itself for a single key, an array for a tuple,
+   * undefined for a keyless aggregation — and its u64 value. (hist/lhist: see `histograms()`.)
+   */
+  entries(opts: { batch?: boolean } = {}): { key: K; value: number }[] {
+    return this.rawEntries(opts).map((e) => ({ key: unwrapKey(e.key) as K, value: e.value }));
+  }
+
+  /** Entries with every key part in an array, also a single one (hist/lhist: the bucket last). */
+  rawEntries(opts: { batch?: boolean } = {}): { key: unknown[]; value: number }[] {
     if (this.#use.key.length === 0)
       return [{ key: [], value: Aggregation.sumPerCpu(this.#map.get(0) as unknown[]) }];
     const decode = this.#keyDecoder();
@@ -150,20 +159,20 @@ export class Aggregation {
 
   /** The sum of every entry's value. */
   total(): number {
-    return this.entries().reduce((n, e) => n + e.value, 0);
+    return this.rawEntries().reduce((n, e) => n + e.value, 0);
   }
 
   /** hist/lhist maps as histograms, one per key. */
-  histograms(): Histogram[] {
+  histograms(): Histogram<K>[] {
     if (this.kind !== 'hist' && this.kind !== 'lhist')
       throw new TypeError(`'${this.name}' is a ${this.kind}, not a histogram`);
     const groups = new Map<string, { key: unknown; counts: Map<number, number> }>();
-    for (const e of this.entries()) {
+    for (const e of this.rawEntries()) {
       const key = e.key.slice(0, -1);
       const id = JSON.stringify(key, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
       let g = groups.get(id);
       if (!g) {
-        g = { key: key.length === 0 ? undefined : key.length === 1 ? key[0] : key, counts: new Map() };
+        g = { key: unwrapKey(key), counts: new Map() };
         groups.set(id, g);
       }
       const bucket = Number(e.key[e.key.length - 1]);
@@ -174,9 +183,14 @@ export class Aggregation {
         this.kind === 'hist'
           ? log2Buckets(g.counts)
           : linearBuckets(g.counts, this.#use.linear as NonNullable<MapUse['linear']>);
-      return { key: g.key, buckets, total: buckets.reduce((n, b) => n + b.count, 0) };
+      return { key: g.key as K, buckets, total: buckets.reduce((n, b) => n + b.count, 0) };
     });
   }
+}
+
+/** A key as users see it: none → undefined, one part → the part, more → the array. */
+function unwrapKey(parts: unknown[]): unknown {
+  return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts;
 }
 
 /** Bucket k ≥ 1 holds [2^(k-1), 2^k - 1]; bucket 0 holds 0. Every bucket up to the highest used. */

@@ -3,7 +3,16 @@
 export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
 export { type ArgDef, type ProbeArgs, probeArgs } from './args.js';
 export { type CompileInput, compileProbe } from './compile.js';
-export { type Amount, type Emit, type Emitted, type KeyInput, ProbeContext } from './context.js';
+export {
+  type Amount,
+  type Emit,
+  type Emitted,
+  type KeyInput,
+  type KeyOf,
+  type NoMaps,
+  ProbeContext,
+  type WithMap,
+} from './context.js';
 export { type FallbackStep, fallbackChain, syscallOf } from './fallback.js';
 export { formatHistogram } from './histogram-text.js';
 export {
@@ -31,4 +40,12 @@ export {
   Tracer,
   type TracerOptions,
 } from './tracer.js';
-export { Condition, Value } from './value.js';
+export {
+  Condition,
+  type IntValue,
+  type PtrValue,
+  type StructValue,
+  type StrValue,
+  type TypedValue,
+  Value,
+} from './value.js';

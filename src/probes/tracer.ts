@@ -21,7 +21,7 @@ import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
 import { compileProbe, DROPPED_REF, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
-import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
+import { type Emit, type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
 import { type FallbackStep, fallbackChain } from './fallback.js';
 import { didYouMean } from './nearest.js';
 import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
@@ -104,14 +104,21 @@ interface ProbeFeed {
   onClose(f: () => void): () => void;
 }
 
-// biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
-export type ProbeBody<E> = (p: ProbeContext) => Emit<E> | undefined | void;
+/**
+ * A probe body: returns its `emit()` (the record type listeners get), or the context a one-line
+ * body's `count()`/`sum()`/`hist()` chain returns (the aggregations `probe.aggregation()` types),
+ * or nothing.
+ */
+export type ProbeBody<E, M = NoMaps> = (
+  p: ProbeContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
+) => Emit<E> | ProbeContext<M> | undefined | void;
 
 /** One probe of a tracer; `on()` receives its records. */
-export class Probe<E = Record<string, unknown>> {
+export class Probe<E = Record<string, unknown>, M = NoMaps> {
   readonly spec: ProbeSpec;
   /** @internal */
-  readonly body: ProbeBody<E>;
+  readonly body: ProbeBody<E, M>;
   /** @internal */
   readonly listeners: ((record: E) => unknown)[] = [];
   /** The spec really attached (differs after a fallback; the first of several tracepoints). */
@@ -125,11 +132,27 @@ export class Probe<E = Record<string, unknown>> {
 
   readonly #feed: ProbeFeed;
 
+  readonly #aggregation: (name: string) => Aggregation<unknown>;
+
   /** @internal */
-  constructor(spec: ProbeSpec, body: ProbeBody<E>, feed: ProbeFeed) {
+  constructor(
+    spec: ProbeSpec,
+    body: ProbeBody<E, M>,
+    feed: ProbeFeed,
+    aggregation: (name: string) => Aggregation<unknown>,
+  ) {
     this.spec = spec;
     this.body = body;
     this.#feed = feed;
+    this.#aggregation = aggregation;
+  }
+
+  /**
+   * The tracer's aggregation `name`, its keys typed as this probe's body declared them
+   * (`(p) => p.count('opens', p.comm())`: keys are strings).
+   */
+  aggregation<const N extends string>(name: N): Aggregation<N extends keyof M ? M[N] : unknown> {
+    return this.#aggregation(name) as Aggregation<N extends keyof M ? M[N] : unknown>;
   }
 
   /**
@@ -246,10 +269,18 @@ export class Tracer implements Disposable {
   };
 
   /** Adds a probe: `spec` as `kprobe:do_unlinkat`, `tracepoint:syscalls:sys_enter_openat`, … */
-  probe<E = Record<string, unknown>>(spec: string | ProbeSpec, body: ProbeBody<E>): Probe<E> {
+  probe<E = Record<string, unknown>, M = NoMaps>(
+    spec: string | ProbeSpec,
+    body: ProbeBody<E, M>,
+  ): Probe<E, M> {
     if (this.#started) throw new Error('probe(): the tracer has started; add probes before start()');
-    const p = new Probe<E>(typeof spec === 'string' ? parseProbeSpec(spec) : spec, body, this.#feed());
-    this.#probes.push(p as Probe<unknown>);
+    const p = new Probe<E, M>(
+      typeof spec === 'string' ? parseProbeSpec(spec) : spec,
+      body,
+      this.#feed(),
+      (name) => this.aggregation(name),
+    );
+    this.#probes.push(p as unknown as Probe<unknown>);
     return p;
   }
 
@@ -662,8 +693,11 @@ export class Tracer implements Disposable {
     return ((m.get(0) as bigint[] | undefined) ?? []).map(Number);
   }
 
-  /** The contents of a count/sum/hist/lhist/store map, decoded. */
-  aggregation(name: string): Aggregation {
+  /**
+   * The contents of a count/sum/hist/lhist/store map, decoded; `K` is its key's type (a probe's
+   * `aggregation(name)` knows it from the body).
+   */
+  aggregation<K = unknown>(name: string): Aggregation<K> {
     if (!this.#started)
       throw new Error(
         `aggregation('${name}'): call start() first: the maps are made when the probes compile`,
@@ -676,7 +710,7 @@ export class Tracer implements Disposable {
         `no map named '${name}'${didYouMean(name, names) || ` (maps: ${names.join(', ') || 'none'})`}`,
       );
     }
-    return new Aggregation(use, map, this.#maps.get(insertsRef(name)));
+    return new Aggregation<K>(use, map, this.#maps.get(insertsRef(name)));
   }
 
   get aggregations(): string[] {

@@ -69,6 +69,17 @@ export interface ValueEnv {
   readonly userMemory: boolean;
 }
 
+/** An argument, member or return value as its type says; narrow on `kind` for its JavaScript type. */
+export type TypedValue = IntValue | PtrValue | StrValue;
+/** An integer: decodes as `number`. */
+export type IntValue = Value<number> & { readonly kind: 'int'; readonly type: IntType };
+/** A pointer: decodes as `bigint`; `.field()` follows it, `.string()` reads a char pointer. */
+export type PtrValue = Value<bigint> & { readonly kind: 'ptr'; readonly type: PtrType };
+/** A string (a char array or a read char pointer): decodes as `string`. */
+export type StrValue = Value<string> & { readonly kind: 'str'; readonly type: StrType };
+/** A struct (or union) seen through a pointer: reach its members with `.field()`. */
+export type StructValue = Value<never> & { readonly kind: 'struct' };
+
 /** A condition for `p.filter()`; combine with `and`, `or`, `not`. */
 export class Condition {
   /** @internal */
@@ -119,6 +130,11 @@ export class Value<T = number> {
     readonly label: string,
   ) {}
 
+  /** What the value is: an integer, a pointer, a string or a struct (narrows to IntValue, PtrValue…). */
+  get kind(): 'int' | 'ptr' | 'str' | 'struct' {
+    return this.type.kind;
+  }
+
   /** @internal the scalar expression, or an error naming what the value is instead. */
   scalar(what: string): Node {
     if (this.node && (this.type.kind === 'int' || this.type.kind === 'ptr')) return this.node;
@@ -137,10 +153,10 @@ export class Value<T = number> {
    * A member of the struct this value points at (or is): `p.arg('name').field('name')`. Nested
    * members and pointers follow with more `.field()` calls, or a dotted path: `field('mm.arg_start')`.
    */
-  field(path: string): Value<number | bigint | string> {
+  field(path: string): TypedValue | StructValue {
     let v: Value<unknown> = this;
     for (const name of path.split('.')) v = v.member(name, path);
-    return v as Value<number | bigint | string>;
+    return v as TypedValue | StructValue;
   }
 
   /** @internal one member; `path` is the whole path asked for, for messages. */
@@ -214,10 +230,16 @@ export class Value<T = number> {
    * The NUL-terminated string this char pointer (or char array) holds, at most `max` bytes
    * (default 64, or the array's size). `user` overrides where the memory lives.
    */
-  string(max?: number, opts: { user?: boolean } = {}): Value<string> {
+  string(max?: number, opts: { user?: boolean } = {}): StrValue {
     if (this.str) {
       const size = Math.min(max ?? this.str.size, this.str.size);
-      return new Value(this.env, { kind: 'str', size }, undefined, { ...this.str, size }, this.label);
+      return new Value(
+        this.env,
+        { kind: 'str', size },
+        undefined,
+        { ...this.str, size },
+        this.label,
+      ) as StrValue;
     }
     // A pointer, or a register-sized integer holding one (uprobe arguments have no types).
     const t = this.type;
@@ -235,10 +257,10 @@ export class Value<T = number> {
       undefined,
       { op: 'str', addr: this.node as Node, user, size },
       this.label,
-    );
+    ) as StrValue;
   }
 
-  #cast(size: IntSize, signed: boolean): Value<number> {
+  #cast(size: IntSize, signed: boolean): IntValue {
     const a = this.scalar(`cast of '${this.label}'`);
     return new Value(
       this.env,
@@ -246,35 +268,35 @@ export class Value<T = number> {
       { op: 'cast', a, size, signed },
       undefined,
       this.label,
-    );
+    ) as IntValue;
   }
-  u8(): Value<number> {
+  u8(): IntValue {
     return this.#cast(1, false);
   }
-  u16(): Value<number> {
+  u16(): IntValue {
     return this.#cast(2, false);
   }
-  u32(): Value<number> {
+  u32(): IntValue {
     return this.#cast(4, false);
   }
-  u64(): Value<number> {
+  u64(): IntValue {
     return this.#cast(8, false);
   }
-  s8(): Value<number> {
+  s8(): IntValue {
     return this.#cast(1, true);
   }
-  s16(): Value<number> {
+  s16(): IntValue {
     return this.#cast(2, true);
   }
-  s32(): Value<number> {
+  s32(): IntValue {
     return this.#cast(4, true);
   }
-  s64(): Value<number> {
+  s64(): IntValue {
     return this.#cast(8, true);
   }
 
   /** Reinterprets an integer as a pointer to BTF type `typeName` (`'struct file'`) in kernel memory. */
-  as(typeName: string, opts: { user?: boolean } = {}): Value<bigint> {
+  as(typeName: string, opts: { user?: boolean } = {}): PtrValue {
     const btf = this.env.btf();
     const m = /^\s*(struct|union)?\s*([A-Za-z_]\w*)\s*$/.exec(typeName);
     const id = m
@@ -290,10 +312,10 @@ export class Value<T = number> {
       this.scalar(`as('${typeName}')`),
       undefined,
       this.label,
-    );
+    ) as PtrValue;
   }
 
-  #alu(alu: AluName, x: Operand, sign = isSigned(this) || isSigned(x)): Value<number> {
+  #alu(alu: AluName, x: Operand, sign = isSigned(this) || isSigned(x)): IntValue {
     const a = this.scalar(alu);
     const b = operandNode(x, alu);
     return new Value(
@@ -302,38 +324,38 @@ export class Value<T = number> {
       { op: 'alu', alu, a, b, signed: sign },
       undefined,
       `${this.label} ${alu}`,
-    );
+    ) as IntValue;
   }
-  add(x: Operand): Value<number> {
+  add(x: Operand): IntValue {
     return this.#alu('add', x);
   }
-  sub(x: Operand): Value<number> {
+  sub(x: Operand): IntValue {
     return this.#alu('sub', x);
   }
-  mul(x: Operand): Value<number> {
+  mul(x: Operand): IntValue {
     return this.#alu('mul', x);
   }
   /** Unsigned division (the kernel's BPF_DIV; signed division needs cpu v4). */
-  div(x: Operand): Value<number> {
+  div(x: Operand): IntValue {
     return this.#alu('div', x, false);
   }
-  mod(x: Operand): Value<number> {
+  mod(x: Operand): IntValue {
     return this.#alu('mod', x, false);
   }
-  and(x: Operand): Value<number> {
+  and(x: Operand): IntValue {
     return this.#alu('and', x);
   }
-  or(x: Operand): Value<number> {
+  or(x: Operand): IntValue {
     return this.#alu('or', x);
   }
-  xor(x: Operand): Value<number> {
+  xor(x: Operand): IntValue {
     return this.#alu('xor', x);
   }
-  shl(x: Operand): Value<number> {
+  shl(x: Operand): IntValue {
     return this.#alu('lsh', x);
   }
   /** Shift right: arithmetic for signed values. */
-  shr(x: Operand): Value<number> {
+  shr(x: Operand): IntValue {
     return this.#alu('rsh', x);
   }
 
@@ -412,7 +434,7 @@ export class StandInValue extends Value<bigint> {
     );
   }
 
-  override string(): Value<string> {
+  override string(): StrValue {
     return this.scalar('string()') as never;
   }
 }

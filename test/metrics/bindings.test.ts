@@ -47,11 +47,11 @@ kernelDescribe('metrics bindings', ['tracepoints'], () => {
       const lines = text.split('\n');
       // The counter: one line per map entry, its value the entry's.
       const calls = tracer.aggregation('calls').entries();
-      expect(calls).toEqual([{ key: [caller.comm], value: CALLS }]);
+      expect(calls).toEqual([{ key: caller.comm, value: CALLS }]); // a single key: the value itself
       expect(lines).toContain('# TYPE tsbpf_calls_total counter');
       expect(lines).toContain(`tsbpf_calls_total{comm="${caller.comm}"} ${CALLS}`);
       // The histogram: each le line counts the raw entries whose bucket's values are all <= le.
-      const raw = tracer.aggregation('lat').entries();
+      const raw = tracer.aggregation('lat').rawEntries(); // key parts: [label, log2 bucket]
       const bucketLines = lines.filter((l) => l.startsWith('tsbpf_lat_seconds_bucket'));
       expect(bucketLines.length).toBeGreaterThan(1);
       for (const l of bucketLines) {

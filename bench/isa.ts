@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assemble, decode, disassemble, encode } from '../isa/index.js';
+import { assemble, decode, disassemble, encode, instructionProblem } from '../isa/index.js';
 
 const LINES = 200_000;
 const REPS = 7;
@@ -21,6 +21,8 @@ const texts = readFileSync(fixture, 'utf8')
   .filter((l) => l && !l.startsWith('#'))
   .map((l) => l.split('\t'))
   .filter(([, text, re]) => re !== '!' && text !== '<unknown>' && !/\b[rw]11\b/.test(text))
+  // LLVM writes shifts by the width and division by 0; the kernel and our assembler refuse them
+  .filter(([, , re]) => instructionProblem(decode(Buffer.from(re, 'hex'))[0])?.severity !== 'kernel')
   .map(([, text]) => text.replace(/\\t/g, '\t'));
 const lines: string[] = [];
 while (lines.length < LINES) lines.push(...texts);

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, kernelBtf } from '../src/index.js';
+import { BPFFS_ROOT, BpfObject, ensureBpffs, kernelBtf } from '../src/index.js';
 import { stat } from './support/stats.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/objects/', import.meta.url));
@@ -77,8 +77,10 @@ if (bpftool) {
   const peerSet = ['subprogs.bpf.o', 'unlink.bpf.o', 'tp_unlinkat.bpf.o', 'xdp_count.bpf.o'];
   const peer: number[] = [];
   const ours: number[] = [];
+  // bpftool pins what it loads: bpffs must be mounted, as the library mounts it for its own pins.
+  ensureBpffs();
   for (let rep = 0; rep < 5; rep++) {
-    const dir = mkdtempSync('/sys/fs/bpf/tsbpf-bench-');
+    const dir = mkdtempSync(`${BPFFS_ROOT}/tsbpf-bench-`);
     t = performance.now();
     for (const [i, name] of peerSet.entries()) {
       const r = spawnSync(bpftool, ['prog', 'loadall', `${FIXTURES}${name}`, `${dir}/${i}`], {

@@ -37,7 +37,7 @@ await tracer.run({
 
 console.log('\nbytes asked for, by command:');
 const totals = tracer
-  .aggregation('bytes')
+  .aggregation<string>('bytes') // keyed by p.comm()
   .entries()
   .sort((a, b) => b.value - a.value);
-for (const { key, value } of totals) console.log(`  ${String(key[0]).padEnd(16)} ${value}`);
+for (const { key, value } of totals) console.log(`  ${String(key).padEnd(16)} ${value}`);

@@ -19,14 +19,14 @@ using tracer = new Tracer({
   onFallback: (message) => console.error(`note: ${message}`),
 });
 
-// Entry: do_unlinkat(int dfd, struct filename *name). The syscall tracepoint (the fallback)
-// has the user's path pointer instead of the kernel's struct filename.
+// Entry: do_unlinkat(int dfd, struct filename *name). On a syscall tracepoint (the fallback)
+// the tracer reads the same `name->name` from the record's path.
 const entry = tracer.probe('kprobe:do_unlinkat', (p) =>
   p.emit({
     tid: p.tid(),
     pid: p.pid(),
     comm: p.comm(),
-    file: p.kind === 'tracepoint' ? p.arg('pathname').string(256) : p.arg('name').field('name').string(256),
+    file: p.arg('name').field('name').string(256),
   }),
 );
 const exit = tracer.probe('kretprobe:do_unlinkat', (p) => p.emit({ tid: p.tid(), ret: p.ret().s32() }));
@@ -45,7 +45,7 @@ exit.on((e) => {
 });
 
 await tracer.start();
-const how = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' + ');
+const how = tracer.probes.map((p) => p.usedText).join(' + ');
 console.error(`tracing do_unlinkat (${how}); Ctrl-C to stop`);
 console.log(`${'PID'.padStart(7)} ${'COMM'.padEnd(16)} ${'RESULT'.padEnd(9)} FILE`);
 

@@ -35,6 +35,7 @@ import {
   sizeSuffix,
   sizeType,
 } from './opcodes.js';
+import { instructionProblem } from './validity.js';
 
 export type Dialect = 'llvm' | 'ubpf';
 
@@ -53,6 +54,8 @@ export interface AssembleResult {
   labels: Map<string, number>;
   /** Total slots (lddw counts two). */
   slots: number;
+  /** Lines that assembled but may not mean what they say (sign-extended immediates, forms the kernel rejects). */
+  warnings: AssemblerDiagnostic[];
 }
 
 /** A failure inside one line: absolute text offset, offending text, message. */
@@ -116,7 +119,8 @@ const sizeByType = new Map<string, { size: SizeCode; signed: boolean }>();
 for (const [code, name] of Object.entries(sizeType)) {
   const size = Number(code) as SizeCode;
   sizeByType.set(name, { size, signed: false });
-  if (size !== Size.DW) sizeByType.set(`s${name.slice(1)}`, { size, signed: true });
+  // s64 is not a load the ISA has; it parses so the shared validity rule can say so.
+  sizeByType.set(`s${name.slice(1)}`, { size, signed: true });
 }
 /** Bit width → [unsigned, signed] access type, for the scanner-level type match. */
 const sizeByBits = new Map<
@@ -136,6 +140,30 @@ for (const bits of [16, 32, 64]) {
   swapForms.set(`le${bits}`, { code: Class.ALU | Source.K | 0xd0, bits });
   swapForms.set(`be${bits}`, { code: Class.ALU | Source.X | 0xd0, bits });
   swapForms.set(`bswap${bits}`, { code: Class.ALU64 | Source.K | 0xd0, bits });
+}
+
+/** `unknown instruction 'mov'` in the LLVM dialect: say when the word is a ubpf mnemonic. */
+function ubpfHint(word: string): string {
+  return ubpfHandlers.has(word)
+    ? ` ('${word}' is the ubpf dialect's mnemonic: assemble with dialect 'ubpf' (--dialect ubpf), or write the LLVM form, e.g. 'r0 = 1' for 'mov %r0, 1')`
+    : '';
+}
+
+/** `bswap8`, `le128`: byte swaps exist only at widths 16, 32 and 64. */
+function swapWidthHint(word: string): string {
+  const m = /^(le|be|bswap|swap)(\d+)$/.exec(word);
+  if (!m || m[2] === '16' || m[2] === '32' || m[2] === '64') return '';
+  return `: byte swap width ${m[2]} is not 16, 32 or 64 (${m[1]}16, ${m[1]}32, ${m[1]}64)`;
+}
+
+/** Does the CPU sign-extend this instruction's 32-bit imm to 64 bits (64-bit ALU, JMP compare, u64 store)? */
+function signExtendsImm(i: Instruction): boolean {
+  const cls = i.code & 0x07;
+  const op = i.code & 0xf0;
+  if ((i.code & 0x08) !== Source.K) return false;
+  if (cls === Class.ALU64) return op !== 0xd0 && op !== 0x80;
+  if (cls === Class.JMP) return op !== 0x00 && op !== 0x80 && op !== 0x90 && op !== 0xe0;
+  return i.code === (Class.ST | Mode.MEM | Size.DW);
 }
 
 const IGNORED_DIRECTIVES = new Set([
@@ -180,6 +208,9 @@ class Assembler {
   private readonly labelPos = new Map<string, number>();
   private readonly fixups: Fixup[] = [];
   private readonly errors: AssemblerDiagnostic[] = [];
+  private readonly warnings: AssemblerDiagnostic[] = [];
+  /** The last hex immediate above 0x7fffffff read on this line (token index), for the sign-extension warning. */
+  private wrappedImm = -1;
   private slot = 0;
   private implicitExit = -1;
   private lineNo = 0;
@@ -224,7 +255,7 @@ class Assembler {
       this.errors.sort((a, b) => a.line - b.line || a.col - b.col);
       throw new AssemblerError(this.errors);
     }
-    return { instructions: this.out, labels: this.labels, slots: this.slot };
+    return { instructions: this.out, labels: this.labels, slots: this.slot, warnings: this.warnings };
   }
 
   // ---- error plumbing -------------------------------------------------------------------------
@@ -252,6 +283,50 @@ class Assembler {
 
   private failAt(pos: number, text: string, message: string): void {
     this.fail(new LineFailure(pos, text, message));
+  }
+
+  private warnAt(pos: number, text: string, message: string): void {
+    this.warnings.push({
+      line: this.lineNo,
+      col: pos - this.lineStart + 1,
+      text,
+      message,
+      file: this.options.file,
+      severity: 'warning',
+    });
+  }
+
+  /**
+   * The shared validity rule (isa/validity.ts) on a statement's instruction: an invalid encoding is
+   * an error; a form the kernel always rejects is an error in the LLVM dialect and a warning in
+   * the ubpf dialect (the conformance suite tests the RFC's meaning of such forms) or for forms
+   * LLVM itself writes (callx). Then the sign-extension warning for 64-bit immediates.
+   */
+  private check(i: Instruction, t0: number): void {
+    const L = this.L;
+    const problem = instructionProblem(i);
+    if (!problem && this.wrappedImm < 0) return;
+    const at = L.start[t0];
+    const text = this.text.slice(at, L.end[this.p - 1]);
+    if (problem) {
+      if (problem.severity === 'invalid' || (!this.ubpf && !problem.llvmForm))
+        throw new LineFailure(at, text, problem.message);
+      this.warnAt(at, text, `the kernel rejects this: ${problem.message}`);
+    }
+    if (this.wrappedImm >= 0 && signExtendsImm(i)) {
+      const t = this.wrappedImm;
+      const shown = L.tokenText(t);
+      const v = BigInt.asUintN(64, BigInt(i.imm));
+      const wide =
+        i.code === (Class.ALU64 | Source.K | 0xb0) && !this.ubpf
+          ? `; write '${text} ll' for the 64-bit value`
+          : '';
+      this.warnAt(
+        L.start[t],
+        shown,
+        `immediate ${shown} is sign-extended to 64 bits: the operand is ${i.imm} (0x${v.toString(16)})${wide}`,
+      );
+    }
   }
 
   private tokDesc(t: number): string {
@@ -366,6 +441,7 @@ class Assembler {
         `immediate ${text} does not fit in 32 bits (decimal -2147483648..2147483647, hex up to 0xffffffff)`,
       );
     }
+    if (n.value > 0x7fffffff) this.wrappedImm = n.t;
     return n.value | 0;
   }
 
@@ -440,12 +516,15 @@ class Assembler {
       );
     }
     const col = L.start[this.p] - start + 1;
+    const t0 = this.p;
+    this.wrappedImm = -1;
     const file = this.options.file;
     const text = this.text.slice(start, end);
     currentSource =
       file === undefined ? { line: this.lineNo, col, text } : { line: this.lineNo, col, text, file };
     const produced = this.ubpf ? this.ubpfStatement() : this.llvmStatement();
     this.expectEnd();
+    this.check(produced, t0);
     this.emit(produced);
   }
 
@@ -665,7 +744,7 @@ class Assembler {
       case 'store_release':
         return this.llvmStoreRelease();
       default:
-        throw this.failTok(t, `unknown instruction '${word}'`);
+        throw this.failTok(t, `unknown instruction '${word}'${ubpfHint(word)}`);
     }
   }
 
@@ -935,14 +1014,20 @@ class Assembler {
       if (!ty?.signed) throw this.expected('a signed type (s8 s16 s32)');
       this.p++;
       this.expectPunct(P_RPAREN);
+      if (L.kind[this.p] !== Tok.Reg && L.kind[this.p] !== Tok.End)
+        throw this.failTok(
+          this.p,
+          `sign extension (movsx) takes a register source, not an immediate ('${L.tokenText(this.p)}'): load the constant into a register first, or write the sign-extended value as the immediate`,
+        );
       const src = this.reg();
       if (this.lastWasW() !== w)
         throw this.failTok(
           this.p - 1,
           `register ${L.tokenText(this.p - 1)} does not match the width of ${w ? 'w' : 'r'}${dst}`,
         );
+      if (ty.size === Size.DW)
+        throw this.failTok(tt, 'sign extension takes s8, s16 or s32; a 64-bit value needs none');
       const bits = ty.size === Size.B ? 8 : ty.size === Size.H ? 16 : 32;
-      if (bits === 32 && w) throw this.failTok(tt, '(s32) sign extension needs 64-bit r registers');
       return ins(cls | Source.X | 0xb0, dst, src, bits, 0);
     }
     if (k === Tok.Ident) return this.llvmAssignCall(dst, w);
@@ -977,7 +1062,6 @@ class Assembler {
     const a = this.llvmAddress(true);
     if (w && (ty.signed || ty.size === Size.DW))
       throw this.failTok(0, `a ${ty.signed ? 'sign-extending' : '64-bit'} load needs an r register`);
-    if (ty.signed && ty.size === Size.DW) throw this.failTok(0, 'there is no sign-extending 64-bit load');
     return ins(Class.LDX | (ty.signed ? Mode.MEMSX : Mode.MEM) | ty.size, dst, a.reg, a.off, 0);
   }
 
@@ -988,6 +1072,8 @@ class Assembler {
     const word = L.tokenText(t);
     this.p++;
     const swap = swapForms.get(word);
+    const hint = swapWidthHint(word);
+    if (hint) throw this.failTok(t, `unknown operation '${word}'${hint}`);
     if (swap) {
       const r = this.reg();
       if (r !== dst) throw this.failTok(this.p - 1, `byte swap must use the destination register r${dst}`);
@@ -1103,7 +1189,7 @@ class Assembler {
     const word = L.tokenText(t);
     this.p++;
     const handler = ubpfHandlers.get(word);
-    if (!handler) throw this.failTok(t, `unknown mnemonic '${word}'`);
+    if (!handler) throw this.failTok(t, `unknown mnemonic '${word}'${swapWidthHint(word)}`);
     return handler(this, t);
   }
 

@@ -89,8 +89,11 @@ function classifyAlu(ins: Instruction, wide: boolean): Decoded {
   const variant = variants.find((v) => (v.off ?? 0) === ins.off);
   if (!variant) return invalid(`${variants[0].name} does not take offset ${ins.off}`);
   if (variant.name.startsWith('movsx')) {
-    if (!srcReg) return invalid(`${variant.name} needs a register source`);
-    if (variant.off === 32 && !wide) return invalid('movsx32 exists only in ALU64');
+    if (!srcReg) return invalid('sign extension (movsx) takes a register source, not an immediate');
+    if (variant.off === 32 && !wide)
+      return invalid(
+        'sign extension from 32 bits (movsx32) exists only in ALU64: its destination is a 64-bit r register',
+      );
   }
   if (variant.name === 'neg') {
     if (srcReg) return invalid('neg takes no source register');
@@ -185,7 +188,7 @@ function classifyMemory(ins: Instruction): Decoded {
   if (!op) return invalid(`atomic operation ${hex(ins.imm)} does not exist`);
   const ordered = op.name === 'load_acquire' || op.name === 'store_release';
   if (!ordered && size !== Size.W && size !== Size.DW)
-    return invalid(`atomic ${op.name} needs a 4- or 8-byte access`);
+    return invalid(`atomic ${op.name} needs a 4- or 8-byte access (the kernel: invalid atomic operand size)`);
   return { kind: 'atomic', size, op };
 }
 

@@ -69,16 +69,47 @@ function rawWords(file: string, lines: { text: string; line: number }[]): Uint8A
   return Uint8Array.from(out);
 }
 
+export interface ConformanceParseOptions {
+  /**
+   * Reads a file a section includes (`-- asm @ FILE`, as ubpf's tests write it); the caller
+   * resolves FILE relative to the test file. A throw becomes a ConformanceFormatError.
+   */
+  include?: (path: string) => string;
+}
+
 /** Parses one test file. */
-export function parseConformanceTest(name: string, text: string): ConformanceTest {
+export function parseConformanceTest(
+  name: string,
+  text: string,
+  options: ConformanceParseOptions = {},
+): ConformanceTest {
   const sections = new Map<string, { text: string; line: number }[]>();
   let current: { text: string; line: number }[] | undefined;
   text.split('\n').forEach((raw, i) => {
     const header = /^--\s*(.*?)\s*$/.exec(raw);
-    if (header) {
-      current = [];
-      sections.set(header[1], current);
-    } else current?.push({ text: raw, line: i + 1 });
+    if (!header) {
+      current?.push({ text: raw, line: i + 1 });
+      return;
+    }
+    current = [];
+    const included = /^(\w+)\s*@\s*(\S.*)$/.exec(header[1] as string);
+    sections.set(included ? (included[1] as string) : (header[1] as string), current);
+    if (!included) return;
+    // `-- asm @ FILE`: the section's lines are FILE's (a section with no reader would run empty).
+    const path = included[2] as string;
+    if (!options.include)
+      throw new ConformanceFormatError(
+        name,
+        i + 1,
+        `section '${included[1]}' includes '${path}', and no file reader was given`,
+      );
+    let body: string;
+    try {
+      body = options.include(path);
+    } catch (e) {
+      throw new ConformanceFormatError(name, i + 1, `cannot read '${path}': ${(e as Error).message}`);
+    }
+    for (const t of body.split('\n')) current.push({ text: t, line: i + 1 });
   });
   const body = (key: string) => sections.get(key);
   const asm = body('asm');

@@ -2,11 +2,14 @@
 // against LLVM and fed back to `assemble`. Where LLVM's text is lossy we print more (each case is
 // listed in docs/isa-text.md): local calls as `call pc+0x5`, kfunc calls as `call kfunc 0x4d`,
 // `ld_pseudo` with a non-zero second imm, and the imm of `skb[rN + imm]` packet loads. Encodings
-// that classify() rejects print as `.8byte 0x…` with the reason, which assembles to the same bytes.
+// that classify() rejects print as `.8byte 0x…` with the reason, which assembles to the same bytes;
+// so do the forms the kernel rejects in every program and the LLVM-syntax assembler refuses
+// (out-of-range shift immediates, division by the constant 0), unless `rfc` asks for the RFC view.
 
 import { classify, type Decoded } from './classify.js';
 import { decode, type Instruction, slotCount, wideImm } from './instruction.js';
 import { Size, type SizeCode, SLOT_SIZE, sizeType } from './opcodes.js';
+import { instructionProblem } from './validity.js';
 
 export interface DisassembleOptions {
   /** Prefix each line with its slot number (`   12:\t`), as llvm-objdump does. */
@@ -25,6 +28,11 @@ export interface FormatOptions {
   labelAt?: (slot: number) => string | undefined;
   /** Slot index of this instruction (needed with labelAt). */
   slot?: number;
+  /**
+   * Print every RFC 9669-valid encoding as an instruction, including those the kernel always
+   * rejects (`r0 <<= 0x40`); the interpreter's traces use this, since it runs them by the RFC.
+   */
+  rfc?: boolean;
 }
 
 const hex = (v: number): string => (v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
@@ -75,6 +83,13 @@ function target(ins: Instruction, field: 'off' | 'imm', opts: FormatOptions, loc
 /** One instruction in LLVM syntax (may be two lines for a rejected two-slot lddw). */
 export function formatInstruction(ins: Instruction, opts: FormatOptions = {}): string {
   const d = classify(ins);
+  if (!opts.rfc && d.kind === 'alu') {
+    const problem = instructionProblem(ins, d);
+    if (problem && !problem.llvmForm) {
+      const text = formatInstruction(ins, { ...opts, rfc: true });
+      return `.8byte ${slotWord(ins.code, ins.dst, ins.src, ins.off, ins.imm)} ; ${text} is rejected by the kernel: ${problem.message}`;
+    }
+  }
   const { dst, src, off, imm } = ins;
   switch (d.kind) {
     case 'invalid':
@@ -177,6 +192,42 @@ function formatAtomic(ins: Instruction, size: SizeCode, name: string, llvm: stri
   }
 }
 
+/**
+ * Names every jump and local-call target: a jump that carries its label (builder output, with
+ * offsets resolved) names its target with that label; other targets get L0, L1 … (skipping names
+ * already used). Only a slot where an instruction starts (or the end) can carry a label: a jump
+ * into the second half of an lddw keeps its numeric offset.
+ */
+function labelSlots(
+  instructions: readonly Instruction[],
+  slots: readonly number[],
+  total: number,
+): Map<number, string[]> {
+  const starts = new Set([...slots, total]);
+  const named = new Map<number, string[]>();
+  const unnamed = new Set<number>();
+  instructions.forEach((ins, i) => {
+    const field = relativeField(classify(ins));
+    if (!field) return;
+    const t = slots[i] + 1 + (field === 'off' ? ins.off : ins.imm);
+    if (!starts.has(t)) return;
+    const ref = ins.ref;
+    if (ref?.kind === 'label' || ref?.kind === 'func') {
+      const names = named.get(t) ?? [];
+      if (!names.includes(ref.name)) names.push(ref.name);
+      named.set(t, names);
+    } else if (!ins.ref) unnamed.add(t);
+  });
+  const used = new Set([...named.values()].flat());
+  let n = 0;
+  for (const t of [...unnamed].sort((a, b) => a - b)) {
+    if (named.has(t)) continue;
+    while (used.has(`L${n}`)) n++;
+    named.set(t, [`L${n++}`]);
+  }
+  return named;
+}
+
 /** Disassembles a program (instructions or wire bytes) into lines. Never throws. */
 export function disassemble(
   input: readonly Instruction[] | Uint8Array,
@@ -190,36 +241,21 @@ export function disassemble(
     slot += slotCount(ins);
   }
   const total = slot;
-  let labelOf: Map<number, string> | undefined;
-  if (opts.labels) {
-    // Only a slot where an instruction starts (or the end) can carry a label: a jump into the
-    // second half of an lddw keeps its numeric offset.
-    const starts = new Set([...slots, total]);
-    const targets = new Set<number>();
-    instructions.forEach((ins, i) => {
-      const field = relativeField(classify(ins));
-      if (!field || ins.ref) return;
-      const t = slots[i] + 1 + (field === 'off' ? ins.off : ins.imm);
-      if (starts.has(t)) targets.add(t);
-    });
-    labelOf = new Map([...targets].sort((a, b) => a - b).map((t, n) => [t, `L${n}`]));
-  }
+  const labelOf = opts.labels ? labelSlots(instructions, slots, total) : undefined;
   const out: string[] = [];
   const fmt: FormatOptions = {
     helperName: opts.helperName,
-    labelAt: labelOf ? (s) => labelOf.get(s) : undefined,
+    labelAt: labelOf ? (s) => labelOf.get(s)?.[0] : undefined,
   };
   instructions.forEach((ins, i) => {
     const at = slots[i];
-    const label = labelOf?.get(at);
-    if (label) out.push(`${label}:`);
+    for (const label of labelOf?.get(at) ?? []) out.push(`${label}:`);
     fmt.slot = at;
     const text = formatInstruction(ins, fmt);
     for (const line of text.split('\n'))
       out.push(opts.addresses ? `${String(at).padStart(6)}:\t${line}` : line);
   });
-  const endLabel = labelOf?.get(total);
-  if (endLabel) out.push(`${endLabel}:`);
+  for (const label of labelOf?.get(total) ?? []) out.push(`${label}:`);
   if (input instanceof Uint8Array && input.byteLength % SLOT_SIZE !== 0) {
     // Not an instruction, so not something to assemble: a comment keeps it visible.
     const tail = Array.from(input.subarray(input.byteLength - (input.byteLength % SLOT_SIZE)), (b) =>

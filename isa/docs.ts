@@ -8,11 +8,27 @@
 import { assemble } from './assembler.js';
 import { classify } from './classify.js';
 import { formatInstruction } from './disassembler.js';
+import { CLASS_NAMES, explainProgram, MODE_NAMES, SIZE_NAMES } from './explain.js';
+import { CONFORMANCE_GROUPS, groupOf, LINUX_EXTENSIONS } from './groups.js';
 import { type Instruction, sameEncoding } from './instruction.js';
 import { HelperRegistry } from './interp/helpers.js';
-import { formatTraceStep } from './interp/trace.js';
+import { formatInitialRegisters, formatTraceStep } from './interp/trace.js';
 import { Interpreter } from './interpreter.js';
-import { AluOps, AtomicOps, JmpOps, PseudoSources, Size, type SizeCode, sizeSuffix } from './opcodes.js';
+import {
+  AluOps,
+  AtomicOps,
+  atomicRmwSizes,
+  CallKind,
+  Class,
+  JmpOps,
+  Mode,
+  PseudoSources,
+  Size,
+  type SizeCode,
+  Source,
+  sizeBytes,
+  sizeSuffix,
+} from './opcodes.js';
 
 const hex2 = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -27,6 +43,12 @@ function ubpf(text: string | undefined, ins: Instruction): string {
     return '—';
   }
 }
+
+/** The group cell: the RFC 9669 conformance group, or a marked Linux extension. */
+const group = (i: Instruction): string => {
+  const g = groupOf(i);
+  return g === 'linux' ? 'Linux ext.' : (g ?? '—');
+};
 
 const row = (...cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
 const header = (...cols: string[]) => `${row(...cols)}\n|${cols.map(() => '---').join('|')}|`;
@@ -52,7 +74,6 @@ function aluTable(): string {
             : op.name.startsWith('movsx')
               ? `movsx${op.off}${wide ? '64' : '32'} %r1, %r2`
               : `${op.name}${sfx} %r1, ${x ? '%r2' : '5'}`;
-        const group = wide && op.group.endsWith('32') ? op.group.replace('32', '64') : op.group;
         lines.push(
           row(
             hex2(i.code),
@@ -60,7 +81,7 @@ function aluTable(): string {
             `\`${formatInstruction(i)}\``,
             ubpf(u, i),
             `${op.semantics}${wide ? '' : ' (32-bit, result zero-extended)'}`,
-            group,
+            group(i),
             `v${op.cpu}`,
           ),
         );
@@ -83,16 +104,28 @@ function aluTable(): string {
           order === 'bswap'
             ? `dst = bswap${bits}(dst)`
             : `dst = ${order === 'le' ? 'htole' : 'htobe'}${bits}(dst), zero-extended`,
-          'base32',
+          group(i),
           order === 'bswap' ? 'v4' : 'v1',
         ),
       );
     }
+  const cast = ins(0xbf, 1, 2, 1, 1);
+  lines.push(
+    row(
+      hex2(cast.code),
+      '1',
+      `\`${formatInstruction(cast)}\``,
+      '—',
+      'dst = src converted between address spaces (imm = dst space << 16 | src space): arena pointers',
+      group(cast),
+      'v4',
+    ),
+  );
   return lines.join('\n');
 }
 
 function jmpTable(): string {
-  const lines = [header('opcode', 'LLVM syntax', 'ubpf syntax', 'semantics', 'cpu')];
+  const lines = [header('opcode', 'LLVM syntax', 'ubpf syntax', 'semantics', 'group', 'cpu')];
   for (const wide of [true, false]) {
     const cls = wide ? 0x05 : 0x06;
     const sfx = wide ? '' : '32';
@@ -106,6 +139,7 @@ function jmpTable(): string {
             `\`${formatInstruction(i)}\``,
             ubpf(`${op.name}${sfx} %r1, ${x ? '%r2' : '5'}, +3`, i),
             `${op.semantics}${wide ? '' : ', 32-bit compare'}`,
+            group(i),
             `v${wide ? op.cpu : 3}`,
           ),
         );
@@ -128,12 +162,12 @@ function jmpTable(): string {
     [ins(0xe5, 0, 0, 3, 0), undefined, JmpOps.find((j) => j.name === 'may_goto')!.semantics, 'v4'],
   ];
   for (const [i, u, sem, cpu] of other)
-    lines.push(row(hex2(i.code), `\`${formatInstruction(i)}\``, ubpf(u, i), sem, cpu));
+    lines.push(row(hex2(i.code), `\`${formatInstruction(i)}\``, ubpf(u, i), sem, group(i), cpu));
   return lines.join('\n');
 }
 
 function memTable(): string {
-  const lines = [header('opcode', 'imm', 'LLVM syntax', 'ubpf syntax', 'semantics', 'cpu')];
+  const lines = [header('opcode', 'imm', 'LLVM syntax', 'ubpf syntax', 'semantics', 'group', 'cpu')];
   const sizes: SizeCode[] = [Size.B, Size.H, Size.W, Size.DW];
   for (const sz of sizes) {
     const s = sizeSuffix[sz];
@@ -144,6 +178,7 @@ function memTable(): string {
         `\`${formatInstruction(ins(0x61 | sz, 0, 1, 2, 0))}\``,
         ubpf(`ldx${s} %r0, [%r1+2]`, ins(0x61 | sz, 0, 1, 2, 0)),
         'dst = *(size *)(src + off), zero-extended',
+        group(ins(0x61 | sz, 0, 1, 2, 0)),
         'v1',
       ),
     );
@@ -155,6 +190,7 @@ function memTable(): string {
           `\`${formatInstruction(ins(0x81 | sz, 0, 1, 2, 0))}\``,
           ubpf(`ldxs${s} %r0, [%r1+2]`, ins(0x81 | sz, 0, 1, 2, 0)),
           'dst = *(signed size *)(src + off), sign-extended',
+          group(ins(0x81 | sz, 0, 1, 2, 0)),
           'v4',
         ),
       );
@@ -165,6 +201,7 @@ function memTable(): string {
         `\`${formatInstruction(ins(0x62 | sz, 1, 0, 2, 5))}\``,
         ubpf(`st${s} [%r1+2], 5`, ins(0x62 | sz, 1, 0, 2, 5)),
         '*(size *)(dst + off) = imm',
+        group(ins(0x62 | sz, 1, 0, 2, 5)),
         'v1',
       ),
     );
@@ -175,6 +212,7 @@ function memTable(): string {
         `\`${formatInstruction(ins(0x63 | sz, 1, 2, 2, 0))}\``,
         ubpf(`stx${s} [%r1+2], %r2`, ins(0x63 | sz, 1, 2, 2, 0)),
         '*(size *)(dst + off) = src',
+        group(ins(0x63 | sz, 1, 2, 2, 0)),
         'v1',
       ),
     );
@@ -192,6 +230,7 @@ function memTable(): string {
           `\`${formatInstruction(i)}\``,
           ubpf(u, i),
           `${a.semantics}${sz === Size.W ? ' (32-bit; fetched values zero-extended)' : ''}`,
+          group(i),
           `v${a.cpu}`,
         ),
       );
@@ -199,7 +238,17 @@ function memTable(): string {
   for (const a of AtomicOps.filter((x) => x.name === 'load_acquire' || x.name === 'store_release'))
     for (const sz of sizes) {
       const i = a.name === 'load_acquire' ? ins(0xc3 | sz, 0, 1, 2, a.imm) : ins(0xc3 | sz, 1, 2, 2, a.imm);
-      lines.push(row(hex2(i.code), hex2(a.imm), '(no LLVM 19 syntax)', '—', a.semantics, `v${a.cpu}`));
+      lines.push(
+        row(
+          hex2(i.code),
+          hex2(a.imm),
+          `\`${formatInstruction(i)}\``,
+          '—',
+          a.semantics,
+          group(i),
+          `v${a.cpu}`,
+        ),
+      );
     }
   for (const p of PseudoSources) {
     const i = ins(0x18, 1, p.src, 0, 5, 0);
@@ -211,6 +260,7 @@ function memTable(): string {
         `\`${formatInstruction(i)}\``,
         ubpf(u, i),
         `lddw (two slots): ${p.meaning}`,
+        group(i),
         'v1',
       ),
     );
@@ -226,6 +276,7 @@ function memTable(): string {
         `\`${formatInstruction(abs)}\``,
         ubpf(`ldabs${s} 4`, abs),
         'r0 = big-endian load from the packet at imm (legacy)',
+        group(abs),
         'v1',
       ),
     );
@@ -236,11 +287,151 @@ function memTable(): string {
         `\`${formatInstruction(ind)}\``,
         ubpf(`ldind${s} %r1, 4`, ind),
         'r0 = big-endian load from the packet at src + imm (legacy)',
+        group(ind),
         'v1',
       ),
     );
   }
   return lines.join('\n');
+}
+
+/** The program whose bytes the encoding section takes apart. */
+export const EXPLAIN_PROGRAM = `r1 = 0x5
+r0 = *(u64 *)(r1 + 8)
+if w1 s> 3 goto +1
+r0 = cmpxchg_64(r10 - 8, r0, r1)
+exit`;
+
+const MODE_MEANING: Readonly<Record<number, string>> = {
+  [Mode.IMM]: 'lddw: a 64-bit immediate in two slots (LD, DW only)',
+  [Mode.ABS]: 'legacy packet load at imm (LD)',
+  [Mode.IND]: 'legacy packet load at src + imm (LD)',
+  [Mode.MEM]: 'load or store at register + off',
+  [Mode.MEMSX]: 'sign-extending load (LDX; B, H, W)',
+  [Mode.ATOMIC]: 'atomic operation, chosen by imm (STX)',
+};
+
+function encoding(): string {
+  const classes = Object.entries(Class).map(([name, v]) => {
+    const alu = v === Class.ALU || v === Class.ALU64 || v === Class.JMP || v === Class.JMP32;
+    return `| ${hex2(v)} | ${CLASS_NAMES[v] ?? name} | ${alu ? 'op \\| source \\| class' : 'mode \\| size \\| class'} |`;
+  });
+  const aluOps = [...new Set(AluOps.map((a) => a.op))].map((op) => {
+    const variants = AluOps.filter((a) => a.op === op);
+    const names = variants
+      .map((a) => (variants.length > 1 ? `${a.name} (off ${a.off ?? 0})` : a.name))
+      .join(', ');
+    return `| ${hex2(op)} | ${names} |`;
+  });
+  const jmpOps = JmpOps.map((j) => `| ${hex2(j.op)} | ${j.name}${j.llvm ? ` (\`${cell(j.llvm)}\`)` : ''} |`);
+  const sizes = (Object.values(Size) as SizeCode[]).map(
+    (sz) => `| ${hex2(sz)} | ${SIZE_NAMES[sz]} | ${sizeBytes[sz]} | \`${sizeSuffix[sz]}\` |`,
+  );
+  const modes = Object.values(Mode).map((m) => `| ${hex2(m)} | ${MODE_NAMES[m]} | ${MODE_MEANING[m]} |`);
+  const calls = Object.entries(CallKind).map(
+    ([name, v]) =>
+      `| ${v} | ${name.toLowerCase()} | ${v === CallKind.HELPER ? 'imm = helper id' : v === CallKind.LOCAL ? 'imm = distance in slots to the function, from the next slot' : 'imm = BTF id of the kernel function; off = its module BTF slot in fd_array (0 = vmlinux)'} |`,
+  );
+  const pseudo = PseudoSources.map((p) => `| ${p.src} | ${p.keyword || '—'} | ${p.meaning} |`);
+  const rmw = atomicRmwSizes.map((sz) => SIZE_NAMES[sz]).join(' and ');
+  const atomics = AtomicOps.map((a) => {
+    const ordered = a.name === 'load_acquire' || a.name === 'store_release';
+    return `| ${hex2(a.imm)} | ${a.name} | ${ordered ? 'B, H, W, DW' : rmw} | ${cell(a.semantics)} |`;
+  });
+  const groups = CONFORMANCE_GROUPS.map((g) => `| ${g.name} | ${g.includes ?? '—'} | ${g.what} |`);
+  const ext = Object.entries(LINUX_EXTENSIONS).map(([name, what]) => `| ${name} | ${cell(what)} |`);
+  const example = explainProgram(assemble(EXPLAIN_PROGRAM).instructions);
+  return `## Encoding: decoding an instruction by hand
+
+Every instruction is one 8-byte slot (lddw takes two), little-endian on every target tsbpf loads on:
+
+| byte | field | meaning |
+|---|---|---|
+| 0 | opcode | what to do: class, and operation/source or mode/size (below) |
+| 1 | regs | dst register in the low nibble, src register in the high nibble |
+| 2-3 | off | signed 16-bit offset: memory displacement, jump distance, or variant selector |
+| 4-7 | imm | signed 32-bit immediate |
+
+The low 3 bits of the opcode are the **class**; the other 5 bits are read one of two ways:
+
+| class | name | opcode bits 7-3 |
+|---|---|---|
+${classes.join('\n')}
+
+**ALU and jumps**: bits 7-4 are the operation, bit 3 the source: ${hex2(Source.K)} **K** uses imm,
+${hex2(Source.X)} **X** uses the src register. ALU64 (and JMP) sign-extend imm from 32 to 64 bits:
+\`r0 = 0xffffffff\` is r0 = -1 (the assembler warns), \`r0 = 0xffffffff ll\` (lddw) is not. ALU
+(32-bit) results are zero-extended into the 64-bit register.
+
+| op | ALU operation |
+|---|---|
+${aluOps.join('\n')}
+
+| op | jump operation |
+|---|---|
+${jmpOps.join('\n')}
+
+JMP compares 64 bits, JMP32 the low 32 bits. Jump distances count slots from the next slot:
+\`goto +0\` is a no-op; the JMP32 form of ja (gotol) keeps its distance in imm instead of off.
+Byte swaps (op 0xd0) keep their width, 16, 32 or 64, in imm; the ALU class's source bit picks
+little (K) or big (X) endian, the ALU64 class with K is the unconditional bswap.
+
+**Loads and stores**: bits 7-5 are the mode, bits 4-3 the size.
+
+| size | name | bytes | ubpf suffix |
+|---|---|---|---|
+${sizes.join('\n')}
+
+| mode | name | meaning |
+|---|---|---|
+${modes.join('\n')}
+
+**lddw** (opcode 0x18) takes two slots: the second has opcode, regs and off 0 and holds the upper
+32 bits of the constant in its imm. Its src field says what the constant is:
+
+| src | assembler keyword | meaning |
+|---|---|---|
+${pseudo.join('\n')}
+
+**call** (opcode 0x85) uses src to say what is called:
+
+| src | calls | fields |
+|---|---|---|
+${calls.join('\n')}
+
+**Atomics** are STX with mode ATOMIC; imm picks the operation (0x01 is the FETCH flag: the old
+value comes back in src, or in r0 for cmpxchg):
+
+| imm | operation | sizes | semantics |
+|---|---|---|---|
+${atomics.join('\n')}
+
+**Conformance groups** (RFC 9669 §2.4): a runtime must support base32 and may support more; the
+*group* column of the tables below says which group an encoding belongs to.
+
+| group | includes | what |
+|---|---|---|
+${groups.join('\n')}
+
+Encodings the RFC does not define, marked *Linux ext.* in the tables:
+
+| extension | what |
+|---|---|
+${ext.join('\n')}
+
+\`tsbpf asm --explain\` (and \`tsbpf disasm --explain\` for bytes) takes a program apart this way.
+For
+
+\`\`\`
+${EXPLAIN_PROGRAM}
+\`\`\`
+
+it prints
+
+\`\`\`
+${example.join('\n')}
+\`\`\`
+`;
 }
 
 /** The tutorial program: sums the bytes of the packet with a bounded loop. */
@@ -267,6 +458,7 @@ function tutorial(): string {
   const gen = interp.trace({ mem });
   let next = gen.next();
   while (!next.done) {
+    if (next.value.initial) out.push(formatInitialRegisters(next.value.initial));
     out.push(formatTraceStep(next.value, width));
     next = gen.next();
   }
@@ -286,15 +478,21 @@ $ tsbpf run sum.s --mem '${TUTORIAL_MEM}' --trace
 ${out.join('\n')}
 \`\`\`
 
-Each line is one executed instruction: its slot number (jump offsets count slots), the instruction
-as the disassembler prints it, then what it changed — registers as \`old → new\` and memory as
-\`[address] ← bytes\`. Things to notice:
+The first line shows the registers the program starts with (those that are not 0). Each line
+after it is one executed instruction: its slot number (jump offsets count slots), the instruction
+as the disassembler prints it, then what it did — a conditional jump says whether it was taken
+and the two values it compared, registers show \`old → new\`, memory \`[address] ← bytes\`
+(a cmpxchg always shows r0, where the old value lands, even when it did not change). Things to
+notice:
 
 - \`r1\` holds \`0x100000000\`: the interpreter's address of the input bytes (region 1, offset 0;
   see the memory model below). Adding \`r3\` walks through them; reading past the end would stop
   the run with a fault naming the pc and the address.
 - The \`>=\` in \`if r3 >= r2\` compares unsigned; the signed form is written \`s>=\`.
 - The loop ends because \`r3\` reaches \`r2\`; a loop that never ends stops at \`--max-steps\`.
+- \`tsbpf run --strict\` stops where the kernel's verifier would refuse the program, in its words
+  (\`R5 !read_ok\`, \`invalid shift 64\`, \`misaligned stack access …\`); \`--kernel\` also runs it
+  through \`BPF_PROG_TEST_RUN\` and prints both results.
 `;
 }
 
@@ -334,10 +532,13 @@ export function generateIsaDoc(): string {
 Every encoding tsbpf knows, generated from \`isa/opcodes.ts\`. *LLVM syntax* is what the disassembler
 prints (and llvm-objdump 19 prints); *ubpf syntax* is the conformance suite's dialect, shown only
 where assembling it gives back exactly this encoding. Operands in the examples: dst = r1, src = r2,
-imm = 5, off = 3 (jumps) or 2 (memory). *group* is the conformance group (RFC 9669 §7); *cpu* the
-\`-mcpu\` version that introduced it.
+imm = 5, off = 3 (jumps) or 2 (memory). *group* is the conformance group of RFC 9669 §2.4
+(base32, base64, atomic32, atomic64, divmul32, divmul64, packet) or *Linux ext.* for an encoding
+the RFC does not define (may_goto, addr_space_cast, load-acquire/store-release: kernel additions;
+callx: LLVM's, which the kernel rejects); *cpu* the \`-mcpu\` version that introduced it.
 
 ${tutorial()}
+${encoding()}
 ## Arithmetic and logic (ALU64 = class 0x07, ALU = class 0x04)
 
 ${aluTable()}

@@ -8,13 +8,15 @@ export interface AssemblerDiagnostic {
   readonly text: string;
   readonly message: string;
   readonly file?: string;
+  /** 'warning' for a line that assembled but deserves a look; errors leave it unset. */
+  readonly severity?: 'error' | 'warning';
 }
 
 const where = (d: AssemblerDiagnostic): string => `${d.file ? `${d.file}:` : ''}${d.line}:${d.col}`;
 
-/** Formats a diagnostic the way compilers do: `file:line:col: message`. */
+/** Formats a diagnostic the way compilers do: `file:line:col: message` (`…: warning: message`). */
 export function formatDiagnostic(d: AssemblerDiagnostic): string {
-  return `${where(d)}: ${d.message}`;
+  return `${where(d)}: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
 }
 
 /** Thrown by `assemble` when the source has errors; `diagnostics` lists all of them (first is `line`/`col`). */

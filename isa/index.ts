@@ -12,7 +12,17 @@ export {
 } from './disassembler.js';
 export { generateIsaDoc } from './docs.js';
 export * from './errors.js';
+export {
+  CLASS_NAMES,
+  explainInstruction,
+  explainOpcode,
+  explainProgram,
+  MODE_NAMES,
+  SIZE_NAMES,
+} from './explain.js';
+export * from './groups.js';
 export * from './helpers.js';
 export * from './instruction.js';
 export * from './interpreter.js';
 export * from './opcodes.js';
+export * from './validity.js';

@@ -14,6 +14,7 @@
 // (0xa_<pc>, what `lddw rX, func` loads) calls the local function at that pc; a register
 // holding a small number n calls helper n, as the conformance suite's runtime does.
 
+import { classify } from './classify.js';
 import { formatInstruction } from './disassembler.js';
 import type { Instruction } from './instruction.js';
 import { type FaultKind, InterpreterFault, PendingFault } from './interp/fault.js';
@@ -30,8 +31,10 @@ import {
   split,
 } from './interp/memory.js';
 import { type Decoded, Op, predecode } from './interp/predecode.js';
-import type { MemoryWrite, RegisterChange, TraceStep } from './interp/trace.js';
+import { fallOffCheck, StrictChecker } from './interp/strict.js';
+import type { BranchTaken, MemoryWrite, RegisterChange, RegisterValue, TraceStep } from './interp/trace.js';
 import { Pseudo, STACK_SIZE } from './opcodes.js';
+import { instructionProblem } from './validity.js';
 
 export interface InterpreterOptions {
   /**
@@ -47,6 +50,13 @@ export interface InterpreterOptions {
   maxSteps?: number;
   /** may_goto budget per run; default the kernel's BPF_MAX_LOOPS (8 Mi). */
   mayGotoBudget?: number;
+  /**
+   * Stop, in the kernel verifier's words, at what RFC 9669 allows but the verifier refuses:
+   * reads of unset registers or stack bytes, misaligned stack accesses, out-of-range shift
+   * immediates, division by the constant 0, callx, a function that falls off its end (see
+   * interp/strict.ts). r1, r10 and (with `mem`) r2 start set. Slower: it checks every step.
+   */
+  strict?: boolean;
 }
 
 export interface RunOptions {
@@ -75,6 +85,40 @@ const TWO32 = 4294967296;
 
 const u64 = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
+/** The two values a conditional jump compared (low halves for JMP32) and whether it jumped. */
+function branchOf(
+  ins: Instruction,
+  wide: boolean,
+  srcReg: boolean,
+  op: string,
+  lo: Int32Array,
+  hi: Int32Array,
+): BranchTaken {
+  const left = wide ? u64(hi[ins.dst], lo[ins.dst]) : BigInt(lo[ins.dst] >>> 0);
+  const right = srcReg
+    ? wide
+      ? u64(hi[ins.src], lo[ins.src])
+      : BigInt(lo[ins.src] >>> 0)
+    : wide
+      ? BigInt.asUintN(64, BigInt(ins.imm))
+      : BigInt(ins.imm >>> 0);
+  const bits = wide ? 64 : 32;
+  const signed = op.startsWith('s');
+  const a = signed ? BigInt.asIntN(bits, left) : left;
+  const b = signed ? BigInt.asIntN(bits, right) : right;
+  // Evaluated from the values, not from where the pc went: `goto +0` lands in the same place either way.
+  const outcome: Record<string, boolean> = {
+    '==': a === b,
+    '!=': a !== b,
+    '>': a > b,
+    '>=': a >= b,
+    '<': a < b,
+    '<=': a <= b,
+    '&': (left & right) !== 0n,
+  };
+  return { taken: outcome[signed ? op.slice(1) : op] ?? false, left, right, op, wide };
+}
+
 export class Interpreter {
   readonly maps: ReadonlyMap<string, AnyInterpMap>;
   readonly helpers: HelperRegistry;
@@ -86,6 +130,8 @@ export class Interpreter {
   readonly #mapTable: AnyInterpMap[];
   readonly #maxSteps: number;
   readonly #mayGotoBudget: number;
+  readonly #strict: boolean;
+  #checker: StrictChecker | null = null;
   readonly #texts: (string | undefined)[] = [];
   // Machine state (kept in fields between #exec calls; locals inside).
   readonly #lo = new Int32Array(11);
@@ -115,6 +161,7 @@ export class Interpreter {
     this.env = { ...defaultEnv(), ...options.env };
     this.#maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.#mayGotoBudget = options.mayGotoBudget ?? BPF_MAX_LOOPS;
+    this.#strict = options.strict ?? false;
     // `call name` the assembler could not bind (no resolveHelper) binds here, by our registry's names.
     const bound =
       program instanceof Uint8Array
@@ -174,7 +221,7 @@ export class Interpreter {
       const i = this.#code.index[pc];
       t =
         i >= 0
-          ? formatInstruction(this.#code.instructions[i])
+          ? formatInstruction(this.#code.instructions[i], { rfc: true })
               .split('\n')[0]
               .replace(/ ; invalid: .*$/, '')
           : pc === this.#code.slots
@@ -188,8 +235,28 @@ export class Interpreter {
   /** Runs the program to exit; throws InterpreterFault. */
   run(options: RunOptions = {}): RunResult {
     const output = this.#begin(options);
-    this.#exec(Number.POSITIVE_INFINITY);
+    if (this.#checker) while (!this.#done) this.#strictStep();
+    else this.#exec(Number.POSITIVE_INFINITY);
     return this.#result(output);
+  }
+
+  /** One step with the strict checks around it. */
+  #strictStep(): void {
+    const checker = this.#checker as StrictChecker;
+    const pc = this.#pc;
+    const depth = this.#depth;
+    const view = { lo: this.#lo, hi: this.#hi, depth };
+    try {
+      const i = this.#code.index[pc];
+      const problem = i >= 0 ? instructionProblem(this.#code.instructions[i]) : undefined;
+      if (problem?.severity === 'kernel') throw new PendingFault('kernel_rule', problem.message);
+      checker.before(pc, view);
+    } catch (e) {
+      if (e instanceof PendingFault) throw this.#fault(e.kind, pc, e.detail, e.address);
+      throw e;
+    }
+    this.#exec(1);
+    checker.after(pc, depth, { lo: this.#lo, hi: this.#hi, depth: this.#depth });
   }
 
   /**
@@ -202,6 +269,10 @@ export class Interpreter {
     const hi = this.#hi;
     const beforeLo = new Int32Array(11);
     const beforeHi = new Int32Array(11);
+    // The registers the program starts with, reported once, on the first step.
+    let initial: RegisterValue[] | undefined = [];
+    for (let r = 0; r < 11; r++)
+      if (lo[r] !== 0 || hi[r] !== 0) initial.push({ reg: r, value: u64(hi[r], lo[r]) });
     while (!this.#done) {
       beforeLo.set(lo);
       beforeHi.set(hi);
@@ -210,15 +281,25 @@ export class Interpreter {
       const writes: MemoryWrite[] = [];
       this.#writes = writes;
       try {
-        this.#exec(1);
+        if (this.#checker) this.#strictStep();
+        else this.#exec(1);
       } finally {
         this.#writes = null;
       }
       const registers: RegisterChange[] = [];
+      const ins = this.#code.index[pc] >= 0 ? this.#code.instructions[this.#code.index[pc]] : undefined;
+      const d = ins ? classify(ins) : undefined;
+      // cmpxchg always reports r0: the old value lands there even when it equals what r0 held.
+      const cmpxchg = d?.kind === 'atomic' && d.op.name === 'cmpxchg';
       for (let r = 0; r < 11; r++)
-        if (lo[r] !== beforeLo[r] || hi[r] !== beforeHi[r])
+        if (lo[r] !== beforeLo[r] || hi[r] !== beforeHi[r] || (cmpxchg && r === 0))
           registers.push({ reg: r, before: u64(beforeHi[r], beforeLo[r]), after: u64(hi[r], lo[r]) });
-      yield { pc, frame, text: this.textAt(pc), registers, writes };
+      const step: TraceStep = { pc, frame, text: this.textAt(pc), registers, writes };
+      if (d?.kind === 'jcond' && ins)
+        step.branch = branchOf(ins, d.wide, d.srcReg, d.op.llvm ?? '', beforeLo, beforeHi);
+      if (initial) step.initial = initial;
+      initial = undefined;
+      yield step;
     }
     return this.#result(output);
   }
@@ -243,6 +324,14 @@ export class Interpreter {
     this.#done = false;
     const output: string[] = [];
     this.#runOutput = output;
+    this.#checker = null;
+    if (this.#strict) {
+      const code = this.#code;
+      const fallOff = fallOffCheck(code.instructions);
+      if (fallOff) throw this.#fault('kernel_rule', fallOff.pc, fallOff.message);
+      const at = (pc: number) => (code.index[pc] >= 0 ? code.instructions[code.index[pc]] : undefined);
+      this.#checker = new StrictChecker(at, options.mem ? [1, 2, 10] : [1, 10]);
+    }
     return output;
   }
 
@@ -899,6 +988,15 @@ export class Interpreter {
   #addr(base: number, off: number, size: number, write: boolean): number {
     let elo = (this.#lo[base] >>> 0) + off;
     let ehi = this.#hi[base];
+    if (ehi >= STACK_REGION && ehi < CODE_REGION && (elo < 0 || elo + size > STACK_SIZE)) {
+      // A stack pointer that leaves its frame: say "stack", in the verifier's words, not the
+      // name of whichever region the address wrapped into.
+      throw new PendingFault(
+        'out_of_bounds',
+        `invalid ${write ? 'write to' : 'read from'} stack R${base} off=${elo - STACK_SIZE} size=${size}`,
+        (BigInt(ehi) << 32n) + BigInt(elo),
+      );
+    }
     if (elo >= TWO32) {
       elo -= TWO32;
       ehi = (ehi + 1) | 0;
@@ -1251,4 +1349,12 @@ export {
   InterpRingBuf,
 } from './interp/maps.js';
 export { MAX_CALL_FRAMES } from './interp/memory.js';
-export { formatTraceStep, type MemoryWrite, type RegisterChange, type TraceStep } from './interp/trace.js';
+export {
+  type BranchTaken,
+  formatInitialRegisters,
+  formatTraceStep,
+  type MemoryWrite,
+  type RegisterChange,
+  type RegisterValue,
+  type TraceStep,
+} from './interp/trace.js';

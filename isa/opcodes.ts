@@ -65,22 +65,19 @@ export interface AluOp {
   /** The `off` value that selects this variant (sdiv/smod use 1; movsx uses 8/16/32). */
   readonly off?: number;
   readonly cpu: CpuVersion;
-  /** Conformance-suite group (RFC 9669 §7) this operation belongs to. */
-  readonly group: 'base32' | 'base64' | 'divmul32' | 'divmul64';
   readonly semantics: string;
 }
 
 export const AluOps: readonly AluOp[] = [
-  { op: 0x00, name: 'add', llvm: '+=', cpu: 1, group: 'base32', semantics: 'dst += src' },
-  { op: 0x10, name: 'sub', llvm: '-=', cpu: 1, group: 'base32', semantics: 'dst -= src' },
-  { op: 0x20, name: 'mul', llvm: '*=', cpu: 1, group: 'divmul32', semantics: 'dst *= src' },
+  { op: 0x00, name: 'add', llvm: '+=', cpu: 1, semantics: 'dst += src' },
+  { op: 0x10, name: 'sub', llvm: '-=', cpu: 1, semantics: 'dst -= src' },
+  { op: 0x20, name: 'mul', llvm: '*=', cpu: 1, semantics: 'dst *= src' },
   {
     op: 0x30,
     name: 'div',
     llvm: '/=',
     off: 0,
     cpu: 1,
-    group: 'divmul32',
     semantics: 'dst = (src != 0) ? (dst / src) : 0, unsigned',
   },
   {
@@ -89,17 +86,15 @@ export const AluOps: readonly AluOp[] = [
     llvm: 's/=',
     off: 1,
     cpu: 4,
-    group: 'divmul32',
     semantics: 'dst = (src != 0) ? (dst s/ src) : 0, signed; INT_MIN s/ -1 = INT_MIN',
   },
-  { op: 0x40, name: 'or', llvm: '|=', cpu: 1, group: 'base32', semantics: 'dst |= src' },
-  { op: 0x50, name: 'and', llvm: '&=', cpu: 1, group: 'base32', semantics: 'dst &= src' },
+  { op: 0x40, name: 'or', llvm: '|=', cpu: 1, semantics: 'dst |= src' },
+  { op: 0x50, name: 'and', llvm: '&=', cpu: 1, semantics: 'dst &= src' },
   {
     op: 0x60,
     name: 'lsh',
     llvm: '<<=',
     cpu: 1,
-    group: 'base32',
     semantics: 'dst <<= (src & mask), mask 31 (32-bit) or 63 (64-bit)',
   },
   {
@@ -107,17 +102,15 @@ export const AluOps: readonly AluOp[] = [
     name: 'rsh',
     llvm: '>>=',
     cpu: 1,
-    group: 'base32',
     semantics: 'dst >>= (src & mask), logical',
   },
-  { op: 0x80, name: 'neg', cpu: 1, group: 'base32', semantics: 'dst = -dst (source must be K, imm 0)' },
+  { op: 0x80, name: 'neg', cpu: 1, semantics: 'dst = -dst (source must be K, imm 0)' },
   {
     op: 0x90,
     name: 'mod',
     llvm: '%=',
     off: 0,
     cpu: 1,
-    group: 'divmul32',
     semantics: 'dst = (src != 0) ? (dst % src) : dst, unsigned',
   },
   {
@@ -126,18 +119,16 @@ export const AluOps: readonly AluOp[] = [
     llvm: 's%=',
     off: 1,
     cpu: 4,
-    group: 'divmul32',
     semantics:
       'dst = (src != 0) ? (dst s% src) : dst, signed, result takes the sign of dst; INT_MIN s% -1 = 0',
   },
-  { op: 0xa0, name: 'xor', llvm: '^=', cpu: 1, group: 'base32', semantics: 'dst ^= src' },
-  { op: 0xb0, name: 'mov', llvm: '=', off: 0, cpu: 1, group: 'base32', semantics: 'dst = src' },
+  { op: 0xa0, name: 'xor', llvm: '^=', cpu: 1, semantics: 'dst ^= src' },
+  { op: 0xb0, name: 'mov', llvm: '=', off: 0, cpu: 1, semantics: 'dst = src' },
   {
     op: 0xb0,
     name: 'movsx8',
     off: 8,
     cpu: 4,
-    group: 'base32',
     semantics: 'dst = (s8)src, sign-extended to the class width (source must be X)',
   },
   {
@@ -145,7 +136,6 @@ export const AluOps: readonly AluOp[] = [
     name: 'movsx16',
     off: 16,
     cpu: 4,
-    group: 'base32',
     semantics: 'dst = (s16)src, sign-extended to the class width (source must be X)',
   },
   {
@@ -153,7 +143,6 @@ export const AluOps: readonly AluOp[] = [
     name: 'movsx32',
     off: 32,
     cpu: 4,
-    group: 'base64',
     semantics: 'dst = (s32)src, sign-extended to 64 bits (ALU64 only, source must be X)',
   },
   {
@@ -161,14 +150,12 @@ export const AluOps: readonly AluOp[] = [
     name: 'arsh',
     llvm: 's>>=',
     cpu: 1,
-    group: 'base32',
     semantics: 'dst s>>= (src & mask), arithmetic (sign-filling)',
   },
   {
     op: 0xd0,
     name: 'end',
     cpu: 1,
-    group: 'base32',
     semantics:
       'byte swap: ALU class converts to little (source K) or big (source X) endian; ALU64 source K swaps unconditionally (bswap, cpu v4); imm is the width 16/32/64',
   },

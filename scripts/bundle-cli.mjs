@@ -15,8 +15,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // koffi is a native addon: loaded from node_modules at run time.
-  external: ['koffi'],
+  // koffi is a native addon: loaded from node_modules at run time. yaml (CommonJS requiring
+  // node builtins) and bcryptjs, which only `tsbpf serve` imports, load from there too.
+  external: ['koffi', 'yaml', 'bcryptjs'],
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });

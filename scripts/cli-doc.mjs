@@ -11,8 +11,9 @@ const help = (...args) => execFileSync(process.execPath, [cli, ...args], { encod
 
 const GROUPS = [
   ['Tracing', ['trace', 'count', 'hist', 'list', 'demo']],
+  ['Exporting metrics', ['serve']],
   ['Programs and objects', ['load', 'features', 'btf']],
-  ['The instruction set', ['asm', 'disasm', 'run', 'conformance', 'isa-demo']],
+  ['The instruction set', ['asm', 'disasm', 'run', 'conformance', 'isa-demo', 'playground']],
 ];
 
 export function cliDoc() {

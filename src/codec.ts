@@ -1,7 +1,7 @@
 // How map keys and values become bytes: a Codec writes a value into a Buffer at an offset and
 // reads it back. A key/value spec is a byte size (raw bytes in, Buffer out), a typed-binary
 // schema (measured once: it must have a fixed size), or a Codec of your own.
-import { type AnySchema, BufferReader, BufferWriter, MaxValue } from 'typed-binary';
+import { BufferReader, BufferWriter, MaxValue } from 'typed-binary';
 
 export interface Codec<T> {
   /** Encoded size in bytes (fixed). */
@@ -10,8 +10,18 @@ export interface Codec<T> {
   decode(from: Buffer, offset: number): T;
 }
 
-/** A typed-binary schema, as far as we need it. */
-type Schema<T> = AnySchema & { __unwrapped: T };
+/**
+ * A typed-binary schema, described by its shape rather than by typed-binary's own types: those
+ * need lib ESNext (Float16Array), and the published declarations must compile in a project with
+ * lib ES2022 and skipLibCheck off. (`never` parameters: any schema's methods fit.)
+ */
+export interface BinarySchema<T = unknown> {
+  readonly __unwrapped: T;
+  measure(value: never, measurer?: never): { readonly isUnbounded: boolean; readonly size: number };
+  write(output: never, value: never): void;
+  read(input: never): unknown;
+}
+type Schema<T> = BinarySchema<T>;
 
 /** What a map accepts for its key or value: a byte size, a typed-binary schema or a Codec. */
 export type ValueSpec<T = unknown> = number | Codec<T> | Schema<T>;
@@ -106,7 +116,7 @@ function isCodec(spec: object): spec is Codec<unknown> {
 }
 
 function fromSchema<T>(schema: Schema<T>): Codec<T> {
-  const measured = schema.measure(MaxValue);
+  const measured = schema.measure(MaxValue as never);
   if (measured.isUnbounded) throw new TypeError('a map key/value schema must have a fixed size');
   const size = measured.size;
   return {
@@ -114,12 +124,12 @@ function fromSchema<T>(schema: Schema<T>): Codec<T> {
     encode(value, into, offset) {
       const w = new BufferWriter(into.buffer, { endianness: 'little' });
       w.seekTo(into.byteOffset + offset);
-      schema.write(w, value as never);
+      schema.write(w as never, value as never);
     },
     decode(from, offset) {
       const r = new BufferReader(from.buffer, { endianness: 'little' });
       r.seekTo(from.byteOffset + offset);
-      return schema.read(r) as T;
+      return schema.read(r as never) as T;
     },
   };
 }

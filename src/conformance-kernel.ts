@@ -3,7 +3,7 @@
 // r0 into a one-entry array map, then BPF_PROG_TEST_RUN executes it and we read the map back.
 
 import type { Instruction } from '../isa/instruction.js';
-import { LDDW } from '../isa/instruction.js';
+import { LDDW, programSlots } from '../isa/instruction.js';
 import { CallKind, Class, Mode, Pseudo, Size, Source } from '../isa/opcodes.js';
 import { u32, u64 } from './codec.js';
 import { BpfMap } from './map.js';
@@ -12,8 +12,11 @@ import { VerifierError } from './verifier.js';
 
 export type KernelOutcome =
   | { kind: 'ok'; r0: bigint }
-  /** The verifier refused the program: `reason` is its own last words. */
-  | { kind: 'rejected'; reason: string; log: string };
+  /**
+   * The verifier refused the program: `reason` is its reason line; `insnIndex` the failing slot
+   * in the given program (not counting the stub), when the log names one inside it.
+   */
+  | { kind: 'rejected'; reason: string; log: string; insnIndex?: number };
 
 /** The kernel wants at least an Ethernet header's worth of packet in a test run. */
 const MIN_PACKET = 14;
@@ -30,8 +33,9 @@ const ins = (code: number, dst: number, src: number, off: number, imm: number): 
 /**
  * The stub that calls the test as a local function. Without memory: r1/r2 are unused. With
  * memory: r1 = xdp data, r2 = length, after proving data + length <= data_end to the verifier.
+ * r0 lands in the map named `resultMap` (the playground runs its programs the same way).
  */
-function stub(memLength: number | undefined): Instruction[] {
+export function stub(memLength: number | undefined, resultMap = RESULT_MAP): Instruction[] {
   const out: Instruction[] = [];
   if (memLength !== undefined) {
     out.push(
@@ -51,7 +55,7 @@ function stub(memLength: number | undefined): Instruction[] {
   out.push({
     ...ins(LDDW, 1, Pseudo.MAP_VALUE, 0, 0),
     imm2: 0,
-    ref: { kind: 'map_value', name: RESULT_MAP, offset: 0 },
+    ref: { kind: 'map_value', name: resultMap, offset: 0 },
   });
   out.push(ins(Class.STX | Mode.MEM | Size.DW, 1, 0, 0, 0)); // *(u64 *)(r1 + 0) = r0
   out.push(ins(Class.JMP | 0x90, 0, 0, 0, 0)); // exit
@@ -61,6 +65,7 @@ function stub(memLength: number | undefined): Instruction[] {
 /** Loads and runs one conformance program; throws only for failures that are not the verifier's verdict. */
 export function runOnKernel(program: readonly Instruction[], mem?: Uint8Array): KernelOutcome {
   using result = BpfMap.create({ type: 'array', key: u32, value: u64, maxEntries: 1, name: 'conf_result' });
+  const head = stub(mem?.length);
   let loaded: Program;
   try {
     loaded = Program.load({
@@ -68,12 +73,17 @@ export function runOnKernel(program: readonly Instruction[], mem?: Uint8Array): 
       expectedAttachType: 'xdp',
       license: 'MIT',
       name: 'conformance',
-      instructions: [...stub(mem?.length), ...program],
+      instructions: [...head, ...program],
       maps: { [RESULT_MAP]: result },
     });
   } catch (err) {
-    if (err instanceof VerifierError)
-      return { kind: 'rejected', reason: err.reason.at(-1) ?? err.message, log: err.log };
+    if (err instanceof VerifierError) {
+      const reason = err.headline ?? err.reason.at(-1) ?? err.message;
+      const at = err.insnIndex === undefined ? -1 : err.insnIndex - programSlots(head);
+      return at >= 0
+        ? { kind: 'rejected', reason, log: err.log, insnIndex: at }
+        : { kind: 'rejected', reason, log: err.log };
+    }
     throw err;
   }
   using prog = loaded;

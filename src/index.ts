@@ -1,16 +1,18 @@
 // tsbpf: the kernel side (maps, programs, links, events) and file formats, plus the pure cores.
 export * from '../isa/index.js';
+// Pinning: the bpffs mount at /sys/fs/bpf (mounted when missing).
+export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
 // BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD (issue 5).
 export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file.js';
 export { BtfLoadError, KernelBtf } from './btf-object.js';
-export type { Codec, LpmKey, ValueSpec } from './codec.js';
+export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
 export { possibleCpus } from './cpus.js';
 export * from './elf/index.js';
 export type { EventCodec, EventDecoder } from './events/decode.js';
 export { type PerfBufOptions, PerfBufReader, type PerfEventArrayMap } from './events/perfbuf.js';
 export { EventReader, type RecordCallback, type SubscribeOptions } from './events/reader.js';
-export { type RingBufMap, type RingBufOptions, RingBufReader } from './events/ringbuf.js';
+export { type RawCallback, type RingBufMap, type RingBufOptions, RingBufReader } from './events/ringbuf.js';
 export { parseTraceLine, type TraceLine, TracePipeReader } from './events/tracepipe.js';
 export { FdObject } from './fd.js';
 export {
@@ -75,6 +77,10 @@ export {
   type OpenOptions,
   type PercpuMapTypeName,
 } from './map.js';
+export type { MetricFamily, Sample } from './metrics/family.js';
+export { type OtelMeterLike, openTelemetryHistograms, openTelemetryMetrics } from './metrics/otel.js';
+export type { PromRegistryLike } from './metrics/prom-client.js';
+export type { TracerMetricsOptions } from './metrics/tracer-families.js';
 export { attachBySection, NotAutoAttachable } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { KconfigError, linuxKernelVersion } from './object/kconfig.js';

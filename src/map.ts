@@ -57,6 +57,11 @@ const FD_VALUES = new Set<number>([
   MapType.reuseport_sockarray,
 ]);
 
+/** Whether map type `type` keeps one value per possible CPU. */
+export function isPerCpu(type: number): boolean {
+  return PERCPU.has(type);
+}
+
 export type PercpuMapTypeName = 'percpu_hash' | 'percpu_array' | 'lru_percpu_hash' | 'percpu_cgroup_storage';
 
 /** Types whose values are fds going in and ids coming out (values default to `fdRef`). */
@@ -119,7 +124,13 @@ export interface MapInfo {
 /** Codecs for an existing map when opening it by id or path. */
 export interface OpenOptions<K, V> {
   key?: ValueSpec<K>;
+  /** The value (per CPU, for per-CPU maps). */
   value?: ValueSpec<V>;
+  /**
+   * True to open a per-CPU map (its values are one per possible CPU: `V[]`), false or absent for
+   * any other; a mismatch is a TypeError, so the map's type is what its values say.
+   */
+  perCpu?: boolean;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.]*$/;
@@ -143,6 +154,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   readonly maxEntries: number;
   readonly flags: number;
   readonly name: string;
+  /** A per-CPU type: `get()` returns (and `set()` takes) one value per possible CPU. */
+  readonly perCpu: boolean;
   readonly #key: Codec<K>;
   readonly #value: Codec<V>;
   /** Scratch: key, next key, value (user-facing size: all CPUs for per-CPU maps). */
@@ -174,6 +187,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.maxEntries = info.maxEntries;
     this.flags = info.flags;
     this.name = info.name;
+    this.perCpu = PERCPU.has(info.type);
     this.#key = key;
     this.#value = value;
     this.#kbuf = scratch(key.size);
@@ -276,6 +290,12 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
           `map '${info.name}' has key/value sizes ${info.keySize}/${info.valueSize}, the codecs given have ${key.size}/${value.size}`,
         );
       }
+      if (PERCPU.has(info.type) !== (opts.perCpu ?? false))
+        throw new TypeError(
+          PERCPU.has(info.type)
+            ? `map '${info.name}' is a ${mapTypeName(info.type)}: open it with { perCpu: true } (its values are one per CPU)`
+            : `map '${info.name}' is a ${mapTypeName(info.type)}, not a per-CPU map: open it without perCpu`,
+        );
       const userValue = PERCPU.has(info.type)
         ? (perCpu(value, possibleCpus()) as unknown as Codec<V>)
         : value;
@@ -286,16 +306,37 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     }
   }
 
-  /** Opens a map pinned at a bpffs path. */
+  /** Opens a map pinned at a bpffs path (a per-CPU one with `{ perCpu: true }`). */
   static openPinned<K = Uint8Array, V = Uint8Array>(
     path: string,
-    opts: OpenOptions<K, V> = {},
-  ): BpfMap<K, V> {
+    opts: OpenOptions<K, V> & { perCpu: true },
+  ): BpfMap<K, V[]>;
+  static openPinned<K = Uint8Array, V = Uint8Array>(
+    path: string,
+    opts?: OpenOptions<K, V> & { perCpu?: false },
+  ): BpfMap<K, V>;
+  static openPinned<K = Uint8Array, V = Uint8Array>(
+    path: string,
+    opts: OpenOptions<K, V>,
+  ): BpfMap<K, V> | BpfMap<K, V[]>;
+  static openPinned<K, V>(path: string, opts: OpenOptions<K, V> = {}): BpfMap<K, V> | BpfMap<K, V[]> {
     return BpfMap.#adopt(objGet(path), opts);
   }
 
-  /** Opens a map by its kernel id. */
-  static fromId<K = Uint8Array, V = Uint8Array>(id: number, opts: OpenOptions<K, V> = {}): BpfMap<K, V> {
+  /** Opens a map by its kernel id (a per-CPU one with `{ perCpu: true }`). */
+  static fromId<K = Uint8Array, V = Uint8Array>(
+    id: number,
+    opts: OpenOptions<K, V> & { perCpu: true },
+  ): BpfMap<K, V[]>;
+  static fromId<K = Uint8Array, V = Uint8Array>(
+    id: number,
+    opts?: OpenOptions<K, V> & { perCpu?: false },
+  ): BpfMap<K, V>;
+  static fromId<K = Uint8Array, V = Uint8Array>(
+    id: number,
+    opts: OpenOptions<K, V>,
+  ): BpfMap<K, V> | BpfMap<K, V[]>;
+  static fromId<K, V>(id: number, opts: OpenOptions<K, V> = {}): BpfMap<K, V> | BpfMap<K, V[]> {
     return BpfMap.#adopt(fdById(Cmd.MAP_GET_FD_BY_ID, id), opts);
   }
 

@@ -17,7 +17,7 @@ import { KernelBtf } from './btf-object.js';
 import { possibleCpus } from './cpus.js';
 import { probeMmapableArray } from './features.js';
 import { kernelSymbol } from './kallsyms.js';
-import { BpfMap } from './map.js';
+import { BpfMap, isPerCpu } from './map.js';
 import { sanitizeBtf } from './object/btf-load.js';
 import { fillKconfig } from './object/kconfig.js';
 import { type ObjectSpec, parseObject } from './object/parse.js';
@@ -245,10 +245,22 @@ export class LoadedObject<G extends Record<string, VariableData> = Record<string
     return p;
   }
 
-  map(name: string): BpfMap {
+  /**
+   * Map `name`, raw bytes in and out. A per-CPU map is asked for with `{ perCpu: true }`: its
+   * values are one per possible CPU (a TypeError otherwise, so the type says what get() returns).
+   */
+  map(name: string, opts: { perCpu: true }): BpfMap<Uint8Array, Uint8Array[]>;
+  map(name: string, opts?: { perCpu?: false }): BpfMap<Uint8Array, Uint8Array>;
+  map(name: string, opts: { perCpu?: boolean } = {}): BpfMap<Uint8Array, Uint8Array | Uint8Array[]> {
     const m = this.maps.get(name);
     if (!m) throw new RangeError(`no map '${name}' (have: ${[...this.maps.keys()].join(', ')})`);
-    return m;
+    if (m.perCpu !== (opts.perCpu ?? false))
+      throw new TypeError(
+        m.perCpu
+          ? `map '${name}' is a ${m.typeName}: ask for it with map('${name}', { perCpu: true }) (its values are one per CPU)`
+          : `map '${name}' is a ${m.typeName}, not a per-CPU map`,
+      );
+    return m as BpfMap<Uint8Array, Uint8Array | Uint8Array[]>;
   }
 
   /**
@@ -370,7 +382,7 @@ function createMap(spec: ObjectSpec, m: MapSpec, loaded: LoadedObject, opts: Obj
   const name = kernelMapName(spec.name, m);
   const pinFile = m.pinning === 'by_name' ? `${opts.pinPath ?? '/sys/fs/bpf'}/${m.name}` : undefined;
   if (pinFile && existsSync(pinFile)) {
-    const pinned = timed(loaded, () => BpfMap.openPinned(pinFile));
+    const pinned = timed(loaded, () => BpfMap.openPinned(pinFile, { perCpu: isPerCpu(m.type) }));
     if (
       pinned.type !== m.type ||
       pinned.keySize !== m.keySize ||
@@ -382,7 +394,7 @@ function createMap(spec: ObjectSpec, m: MapSpec, loaded: LoadedObject, opts: Obj
         `map '${m.name}': the map pinned at ${pinFile} has a different type, key/value size or max_entries`,
       );
     }
-    return pinned;
+    return pinned as BpfMap;
   }
   let inner: BpfMap | undefined;
   if (m.inner) inner = createMap(spec, { ...m.inner, pinning: 'none' }, loaded, opts);

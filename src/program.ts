@@ -75,6 +75,8 @@ export interface LoadOptions {
   maps?: MapResolver;
   /** Load with a verifier log at this level from the start (default: only on failure, level 1). */
   logLevel?: number;
+  /** With logLevel: receives the verifier's log of an accepted program (a rejection carries its own). */
+  onLog?: (log: string) => void;
   ifindex?: number;
 }
 
@@ -300,20 +302,26 @@ export class Program extends FdObject {
 
     const what = `${programTypeName(type)} program${name ? ` '${name}'` : ''}`;
     let fd = -1;
-    if (opts.logLevel) fd = Program.#loadWithLog(attr, opts.logLevel, what, list, slotToInsn, bytes);
+    if (opts.logLevel)
+      fd = Program.#loadWithLog(attr, opts.logLevel, what, list, slotToInsn, bytes, opts.onLog);
     else {
       try {
         fd = bpf(Cmd.PROG_LOAD, attr, ProgLoad.SIZE, what);
       } catch (err) {
-        if (!(err instanceof BpfError) || err.errno === Errno.EPERM || err.errno === Errno.E2BIG) throw err;
-        fd = Program.#loadWithLog(attr, 1, what, list, slotToInsn, bytes);
+        // E2BIG is also the verifier's "program is too large" (complexity limit): the log tells
+        // it from an attr this kernel does not know, which leaves the log empty.
+        if (!(err instanceof BpfError) || err.errno === Errno.EPERM) throw err;
+        fd = Program.#loadWithLog(attr, 1, what, list, slotToInsn, bytes, opts.onLog, err.errno);
       }
     }
     void keep;
     return new Program(fd, type, name);
   }
 
-  /** Loads with a verifier log, growing the buffer on ENOSPC; throws VerifierError on rejection. */
+  /**
+   * Loads with a verifier log, growing the buffer on ENOSPC; throws VerifierError on rejection.
+   * `firstErrno`: how the load without a log failed (the error to report when only the log overflowed).
+   */
   static #loadWithLog(
     attr: Buffer,
     level: number,
@@ -321,6 +329,8 @@ export class Program extends FdObject {
     list: readonly Instruction[] | undefined,
     slotToInsn: Int32Array | undefined,
     bytes: Uint8Array,
+    onLog?: (log: string) => void,
+    firstErrno?: number,
   ): number {
     let size = LOG_START;
     for (;;) {
@@ -330,10 +340,20 @@ export class Program extends FdObject {
       putPointer(attr, ProgLoad.log_buf, log);
       attr.writeUInt32LE(0, ProgLoad.log_true_size);
       const r = bpfTry(Cmd.PROG_LOAD, attr, ProgLoad.SIZE);
-      if (r >= 0) return r;
-      const errno = -r;
+      if (r >= 0) {
+        if (onLog) {
+          const end = log.indexOf(0);
+          onLog(log.toString('utf8', 0, end < 0 ? log.byteLength : end));
+        }
+        return r;
+      }
+      let errno = -r;
       const trueSize = attr.readUInt32LE(ProgLoad.log_true_size);
-      if (errno === Errno.ENOSPC && size < LOG_MAX) {
+      // Over the complexity limit the log is as long as the million steps walked; a kernel that
+      // reports the size it needed (6.4+) keeps the log's end, where the verifier says why.
+      const tail = errno === Errno.ENOSPC && firstErrno === Errno.E2BIG && trueSize > size;
+      if (tail) errno = Errno.E2BIG;
+      else if (errno === Errno.ENOSPC && size < LOG_MAX) {
         // 6.4+ reports the size it needed; older kernels make us guess.
         size = Math.min(LOG_MAX, trueSize > size ? trueSize : size * 4);
         continue;
@@ -342,7 +362,13 @@ export class Program extends FdObject {
       const text = log.toString('utf8', 0, end < 0 ? log.byteLength : end);
       if (text.trim() === '')
         throw new BpfError(commandName(Cmd.PROG_LOAD), errno, hintFor(Cmd.PROG_LOAD, errno), what);
-      throw new VerifierError(what, errno, text, sourceOf(list, slotToInsn, bytes), errno === Errno.ENOSPC);
+      throw new VerifierError(
+        what,
+        errno,
+        text,
+        sourceOf(list, slotToInsn, bytes),
+        tail || errno === Errno.ENOSPC,
+      );
     }
   }
 
@@ -396,7 +422,11 @@ export class Program extends FdObject {
     attr.writeUInt32LE(opts.flags ?? 0, TestRun.flags);
     attr.writeUInt32LE(opts.cpu ?? 0, TestRun.cpu);
     attr.writeUInt32LE(opts.batchSize ?? 0, TestRun.batch_size);
-    bpf(Cmd.PROG_TEST_RUN, attr, TestRun.SIZE, `program '${this.name}'`);
+    try {
+      bpf(Cmd.PROG_TEST_RUN, attr, TestRun.SIZE, `program '${this.name}'`);
+    } catch (err) {
+      throw testRunHint(err, this.typeName, data?.byteLength ?? 0);
+    }
     return {
       retval: attr.readUInt32LE(TestRun.retval),
       duration: attr.readUInt32LE(TestRun.duration),
@@ -415,6 +445,20 @@ export class Program extends FdObject {
     preparePinPath(path);
     objPin(this.fd, path);
   }
+}
+
+/** Packet programs need at least an Ethernet header of input; the kernel only says EINVAL. */
+const MIN_PACKET: Record<string, number> = { xdp: 14, sched_cls: 14, sched_act: 14 };
+
+function testRunHint(err: unknown, type: string, bytes: number): unknown {
+  const min = Object.hasOwn(MIN_PACKET, type) ? (MIN_PACKET[type] as number) : 0;
+  if (!(err instanceof BpfError) || err.errno !== Errno.EINVAL || bytes >= min) return err;
+  return new BpfError(
+    err.command,
+    err.errno,
+    `a ${type} program needs at least ${min} bytes of data (an Ethernet header); got ${bytes}`,
+    'test run',
+  );
 }
 
 function readProgInfo(fd: number, withMaps: boolean): ProgramInfo {

@@ -1,6 +1,7 @@
 // tracefs: where it is (mounting it if nobody has), tracepoint ids, the `format` file of an
 // event parsed into typed fields, and dynamic kprobe/uprobe events (the legacy attach path).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { nearestNames } from './probes/nearest.js';
 import { Errno, SysError } from './sys/errno.js';
 import { lastErrno, mount } from './sys/libc.js';
 
@@ -25,14 +26,31 @@ export function tracefsRoot(): string {
   }
   if (mount('tracefs', dir, 'tracefs', 0, null) < 0) {
     const errno = lastErrno();
-    throw new SysError(
-      `mount tracefs on ${dir}`,
-      errno,
-      errno === Errno.EPERM ? 'needs root' : 'kernel without tracefs?',
-    );
+    if (errno === Errno.EPERM || errno === Errno.EACCES) {
+      // Mostly tracefs is there, only not readable by this user: say what it takes, as features does.
+      const mounted = mountedTracefs();
+      throw new SysError(
+        mounted ? `tracefs at ${mounted}: not readable by this user` : `mount tracefs on ${dir}`,
+        errno,
+        'needs root, or CAP_BPF + CAP_PERFMON',
+      );
+    }
+    throw new SysError(`mount tracefs on ${dir}`, errno, 'kernel without tracefs?');
   }
   root = dir;
   return dir;
+}
+
+/** Where /proc/self/mounts has tracefs, or undefined. */
+function mountedTracefs(): string | undefined {
+  try {
+    const line = readFileSync('/proc/self/mounts', 'latin1')
+      .split('\n')
+      .find((l) => l.split(' ')[2] === 'tracefs');
+    return line?.split(' ')[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** A tracefs path (`tracefsPath('events/syscalls')`). */
@@ -47,7 +65,26 @@ export class TracepointNotFoundError extends Error {
     readonly category: string,
     readonly event: string,
   ) {
-    super(`no tracepoint ${category}:${event} (no ${tracefsRoot()}/events/${category}/${event})`);
+    super(
+      `no tracepoint ${category}:${event} (no ${tracefsRoot()}/events/${category}/${event})${nearTracepoints(category, event)}`,
+    );
+  }
+}
+
+/** `; did you mean syscalls:sys_enter_unlinkat?` from the events this kernel has, or ''. */
+function nearTracepoints(category: string, event: string): string {
+  try {
+    const events = `${tracefsRoot()}/events`;
+    // The same category with a near event name, or the event under the categories that have it.
+    const near = existsSync(`${events}/${category}`)
+      ? nearestNames(event, readdirSync(`${events}/${category}`)).map((e) => `${category}:${e}`)
+      : readdirSync(events)
+          .filter((c) => existsSync(`${events}/${c}/${event}`))
+          .slice(0, 3)
+          .map((c) => `${c}:${event}`);
+    return near.length > 0 ? `; did you mean ${near.join(' or ')}?` : '';
+  } catch {
+    return '';
   }
 }
 

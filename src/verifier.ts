@@ -9,6 +9,8 @@ const INSN_LINE = /^(\d+): \(([0-9a-f]{2})\) (.*)$/;
 /** Register-state and source-comment lines: context, not a reason. */
 const STATE_LINE = /^(\d+: [RF]|from \d+ to \d+: |; |\d+: \(\w+\) )/;
 const STATS_LINE = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn)/;
+/** Register-state dumps the verifier prints after its reason ("cur state: R0=0 …", "R1=ctx()"). */
+const STATE_DUMP = /^((cur|old) state:|frame\d+:|R\d+(_\w+)?=|fp-?\d+=)/;
 
 /** What a verifier log says about where and why it gave up. */
 export interface LogFacts {
@@ -18,6 +20,8 @@ export interface LogFacts {
   insnText?: string;
   /** The meaningful lines at the end of the log: the reason, without statistics lines. */
   reason: string[];
+  /** The verifier's reason line: the last of `reason` that is not a register-state dump. */
+  headline?: string;
 }
 
 /** Extracts the failing instruction and the reason from a verifier log. */
@@ -36,9 +40,11 @@ export function parseVerifierLog(log: string): LogFacts {
       .filter((l) => l !== '' && !STATS_LINE.test(l) && !INSN_LINE.test(l) && !STATE_LINE.test(l));
   let reason = last >= 0 ? meaningful(last + 1) : [];
   if (reason.length === 0) reason = meaningful(0).slice(-3);
-  if (last < 0) return { reason: reason.slice(-6) };
+  reason = reason.slice(-6);
+  const headline = reason.findLast((l) => !STATE_DUMP.test(l)) ?? reason.at(-1);
+  if (last < 0) return { reason, headline };
   const m = INSN_LINE.exec(lines[last] as string) as RegExpExecArray;
-  return { insnIndex: Number(m[1]), insnText: m[3], reason: reason.slice(-6) };
+  return { insnIndex: Number(m[1]), insnText: m[3], reason, headline };
 }
 
 /** How the loader maps a slot index back to the program it was given. */
@@ -62,6 +68,8 @@ export class VerifierError extends Error {
   readonly log: string;
   /** The verifier's reason, last meaningful lines. */
   readonly reason: string[];
+  /** The reason line itself (what the message's first line quotes). */
+  readonly headline?: string;
   /** Slot index of the failing instruction, if the log names one. */
   readonly insnIndex?: number;
   /** The failing instruction as we gave it (with its `source` when it has one). */
@@ -81,7 +89,7 @@ export class VerifierError extends Error {
     const facts = parseVerifierLog(log);
     const instruction = facts.insnIndex === undefined ? undefined : program?.instructionAt(facts.insnIndex);
     const lines = [
-      `verifier rejected ${what} (${errnoName(errno)}): ${facts.reason.at(-1) ?? 'no reason in the log'}`,
+      `verifier rejected ${what} (${errnoName(errno)}): ${facts.headline ?? 'no reason in the log'}`,
     ];
     if (facts.insnIndex !== undefined) {
       const text = instruction ? disassemble(instruction) : facts.insnText;
@@ -97,6 +105,7 @@ export class VerifierError extends Error {
     this.code = errnoName(errno);
     this.log = log;
     this.reason = facts.reason;
+    if (facts.headline !== undefined) this.headline = facts.headline;
     if (facts.insnIndex !== undefined) this.insnIndex = facts.insnIndex;
     if (instruction) this.instruction = instruction;
     if (instruction?.source) this.source = instruction.source;

@@ -17,6 +17,7 @@ import {
   Source,
   STACK_SIZE,
 } from '../opcodes.js';
+import { instructionProblem } from '../validity.js';
 import {
   fail,
   imm32,
@@ -114,12 +115,16 @@ export class Builder {
   // ---- emission core
 
   #emit(method: string, ins: Instruction): this {
+    // The validity rule the assembler, disassembler and interpreter share (callx, which LLVM
+    // writes and the kernel refuses, stays allowed: callx() exists for the interpreter's sake).
+    const problem = instructionProblem(ins);
+    if (problem && !problem.llvmForm) fail(method, problem.message);
     if (this.#state.positions) ins.source = captureCallSite(method);
     this.#body.code.push(ins);
     return this;
   }
 
-  /** Appends a raw instruction (checked only by build() and the verifier). */
+  /** Appends a raw instruction (checked by the same validity rule as every other method). */
   emit(ins: Instruction): this {
     return this.#emit('emit', { ...ins });
   }
@@ -130,15 +135,11 @@ export class Builder {
     const d = writable(method, dst);
     const cls = d.bits === 64 ? Class.ALU64 : Class.ALU;
     if (typeof src === 'object' && src !== null) {
-      const s = register(method, src, 'source');
+      const s = sameWidth(method, d, register(method, src, 'source'));
       return this.#emit(method, { code: cls | Source.X | op, dst: d.index, src: s.index, off, imm: 0 });
     }
-    let imm = d.bits === 64 ? imm64(method, src) : imm32(method, src);
-    if (op === OP.lsh || op === OP.rsh || op === OP.arsh) {
-      imm = integer(method, src, 0, d.bits - 1, 'shift amount');
-    }
-    if ((op === OP.div || op === OP.mod) && imm === 0)
-      fail(method, 'division by the constant 0 (the verifier rejects it)');
+    // Out-of-range shifts and division by a constant 0 fail in #emit, in the shared words.
+    const imm = d.bits === 64 ? imm64(method, src) : imm32(method, src);
     return this.#emit(method, { code: cls | Source.K | op, dst: d.index, src: 0, off, imm });
   }
 
@@ -202,20 +203,18 @@ export class Builder {
   }
   /** dst = (s8/s16/s32) src, sign-extended to dst's width (cpu v4; 32 only for a 64-bit dst). */
   movsx(dst: AnyRegister, src: AnyRegister, bits: 8 | 16 | 32): this {
-    const d = writable('movsx', dst);
+    writable('movsx', dst);
     register('movsx', src, 'source');
-    if (bits !== 8 && bits !== 16 && !(bits === 32 && d.bits === 64)) {
-      fail(
-        'movsx',
-        `cannot sign-extend from ${bits} bits into ${d} (8 or 16${d.bits === 64 ? ' or 32' : ''})`,
-      );
-    }
+    // Widths the encoding cannot take (movsx32 into a w register …) fail in #emit, in the shared words.
+    if (bits !== 8 && bits !== 16 && bits !== 32)
+      fail('movsx', `cannot sign-extend from ${bits} bits (8, 16 or 32)`);
     return this.#alu('movsx', OP.mov, dst, src, bits);
   }
 
   #endian(method: string, cls: number, source: number, dst: unknown, bits: unknown): this {
     const d = writable(method, dst);
-    if (bits !== 16 && bits !== 32 && bits !== 64) fail(method, `width ${String(bits)} is not 16, 32 or 64`);
+    if (typeof bits !== 'number' || !Number.isInteger(bits))
+      fail(method, `width ${String(bits)} is not 16, 32 or 64`);
     return this.#emit(method, {
       code: cls | source | OP.end,
       dst: d.index,
@@ -276,7 +275,7 @@ export class Builder {
     const cls = d.bits === 64 ? Class.JMP : Class.JMP32;
     const ref: Reference = { kind: 'label', name };
     if (typeof src === 'object' && src !== null) {
-      const s = register(method, src, 'right operand');
+      const s = sameWidth(method, d, register(method, src, 'right operand'));
       return this.#emit(method, {
         code: cls | Source.X | code,
         dst: d.index,
@@ -544,7 +543,6 @@ export class Builder {
         `atomic operation ${JSON.stringify(op)} is not add, or, and, xor, fetch_*, xchg or cmpxchg`,
       );
     const s = size('atomic', sz, false);
-    if (s.bytes < 4) fail('atomic', `atomic ${op} needs u32 or u64, not ${sz}`);
     const base = register('atomic', dst, 'base');
     const r = register('atomic', src, 'source');
     return this.#emit('atomic', {
@@ -695,6 +693,16 @@ export class Builder {
 }
 
 let adopting: { state: ProgramState; body: Body } | undefined;
+
+/** An ALU or compare mixes r and w views only by mistake: `add(W3, R1)` would quietly emit `w3 += w1`. */
+function sameWidth(method: string, dst: AnyRegister, src: AnyRegister): AnyRegister {
+  if (src.bits !== dst.bits)
+    fail(
+      method,
+      `register ${src} does not match the width of ${dst} (write ${dst.bits === 32 ? 'W' : 'R'}${src.index})`,
+    );
+  return src;
+}
 
 /** A new program builder. */
 export const program = (options?: BuilderOptions): Builder => new Builder(options);

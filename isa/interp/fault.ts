@@ -17,7 +17,13 @@ export type FaultKind =
   | 'unknown_map'
   | 'jump_out_of_range'
   /** A helper refused its arguments (wrong map kind, bad buffer …). */
-  | 'helper';
+  | 'helper'
+  /** Strict mode: a register or stack byte read before anything was written to it. */
+  | 'uninitialized'
+  /** Strict mode: a stack access not aligned to its size. */
+  | 'misaligned'
+  /** Strict mode: a form the kernel's verifier always rejects (isa/validity.ts), or a function that falls off its end. */
+  | 'kernel_rule';
 
 export interface FaultDetails {
   readonly kind: FaultKind;

@@ -202,5 +202,27 @@ export function predecode(program: readonly Instruction[] | Uint8Array, mapIndex
   });
   d.op[slots] = Op.END;
   d.notes.set(slots, 'ran past the last instruction without exit');
+  markSubprogramEnds(d);
   return d;
+}
+
+/**
+ * A subprogram (a local call's or a callback's target) must end in exit or ja, or the kernel
+ * refuses the program ("last insn is not an exit or jmp"). The instruction before each one is
+ * marked so, rather than run into the next subprogram.
+ */
+function markSubprogramEnds(d: Decoded & { op: Int32Array }): void {
+  const starts = new Set<number>();
+  for (let pc = 0; pc < d.slots; pc++)
+    if ((d.op[pc] === Op.CALL_LOCAL || d.op[pc] === Op.LDDW_FUNC) && (d.target[pc] as number) > 0)
+      starts.add(d.target[pc] as number);
+  for (const start of starts) {
+    let last = start - 1;
+    if (d.op[last] === Op.LDDW_TAIL) last--;
+    const code = d.op[last] as number;
+    // BPF_JMP|BPF_EXIT, BPF_JMP|BPF_JA, BPF_JMP32|BPF_JA.
+    if (code === 0x95 || code === 0x05 || code === 0x06 || code === Op.INVALID) continue;
+    d.op[last] = Op.INVALID;
+    d.notes.set(last, 'last insn is not an exit or jmp');
+  }
 }

@@ -13,6 +13,23 @@ export interface MemoryWrite {
   readonly bytes: Uint8Array;
 }
 
+export interface RegisterValue {
+  readonly reg: number;
+  /** Unsigned 64-bit value. */
+  readonly value: bigint;
+}
+
+/** A conditional jump: the two values it compared (low halves for JMP32), and whether it jumped. */
+export interface BranchTaken {
+  readonly taken: boolean;
+  readonly left: bigint;
+  readonly right: bigint;
+  /** The comparison as LLVM writes it: `==`, `s<` … */
+  readonly op: string;
+  /** 64-bit compare (JMP) rather than 32-bit (JMP32). */
+  readonly wide: boolean;
+}
+
 export interface TraceStep {
   /** Slot of the instruction (jump offsets count slots). */
   readonly pc: number;
@@ -22,6 +39,10 @@ export interface TraceStep {
   readonly text: string;
   readonly registers: readonly RegisterChange[];
   readonly writes: readonly MemoryWrite[];
+  /** Conditional jumps: what was compared and whether the branch was taken. */
+  branch?: BranchTaken;
+  /** First step only: the non-zero registers the program started with. */
+  initial?: readonly RegisterValue[];
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -32,6 +53,17 @@ const hex = (v: bigint): string => `0x${v.toString(16)}`;
  */
 export function formatTraceStep(step: TraceStep, width = 24): string {
   const effects: string[] = [];
+  if (step.branch) {
+    const b = step.branch;
+    const signed = b.op.startsWith('s');
+    const show = (v: bigint) => {
+      const s = signed ? BigInt.asIntN(b.wide ? 64 : 32, v) : v;
+      return s < 0n ? `-0x${(-s).toString(16)}` : hex(s);
+    };
+    effects.push(
+      `${b.taken ? 'taken' : 'not taken'}: ${show(b.left)} ${b.op} ${show(b.right)}${b.taken ? '' : ' is false'}`,
+    );
+  }
   for (const r of step.registers) effects.push(`r${r.reg} ${hex(r.before)} → ${hex(r.after)}`);
   for (const w of step.writes) {
     const bytes = Array.from(w.bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -40,4 +72,9 @@ export function formatTraceStep(step: TraceStep, width = 24): string {
   const indent = '  '.repeat(step.frame);
   const head = `${String(step.pc).padStart(4)}: ${indent}${step.text}`;
   return effects.length === 0 ? head : `${head.padEnd(width + 6)}  ${effects.join(', ')}`;
+}
+
+/** The registers a run starts with: `start: r1 = 0x100000000, r2 = 0x3, r10 = 0x200000200`. */
+export function formatInitialRegisters(regs: readonly RegisterValue[]): string {
+  return `start: ${regs.map((r) => `r${r.reg} = ${hex(r.value)}`).join(', ')}`;
 }

@@ -1,11 +1,18 @@
 // `tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]`
 import { parseArgs } from 'node:util';
-import { AssemblerError, assemble, type Dialect, encode, formatDiagnostic } from '../../isa/index.js';
+import {
+  AssemblerError,
+  assemble,
+  type Dialect,
+  encode,
+  explainProgram,
+  formatDiagnostic,
+} from '../../isa/index.js';
 import { writeProgramObject } from '../elf/program.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]
+const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME] [--explain]
 
 Assembles eBPF text (stdin when FILE is '-' or absent).
   -o, --output OUT   write to OUT instead of stdout
@@ -17,8 +24,10 @@ Assembles eBPF text (stdin when FILE is '-' or absent).
                      (elf, repeatable) define a BTF map the program references as
                      \`r1 = NAME ll\`; the object then loads with libbpf tools (bpftool prog
                      loadall) and tsbpf load; the section defaults to 'socket'
+  --explain          print each instruction's bytes taken apart (opcode fields, registers, off,
+                     imm, conformance group) instead of writing the program
   -h, --help         show this help
-Errors are printed as FILE:LINE:COL: message, exit status 1.
+Errors are printed as FILE:LINE:COL: message, exit status 1; warnings as FILE:LINE:COL: warning: …
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -35,6 +44,9 @@ export async function run(argv: string[]): Promise<number> {
   const format = values.format ?? 'raw';
   if (format !== 'raw' && format !== 'hex' && format !== 'elf')
     throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
+  if (values.map?.length && format !== 'elf') throw new UsageError('--map needs --format elf');
+  const { MapType } = await import('../sys/types.js');
+  const maps = (values.map ?? []).map((text) => parseMapOption(text, MapType));
   const file = positionals[0];
   const name = file === undefined || file === '-' ? '<stdin>' : file;
   const text = readInput(file).toString('utf8');
@@ -46,11 +58,15 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
     return 1;
   }
+  for (const w of result.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+  if (values.explain) {
+    writeOutput(values.output, `${explainProgram(result.instructions).join('\n')}\n`);
+    return 0;
+  }
   const bytes = encode(result.instructions);
   if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
-  else if (format === 'elf' && values.map?.length) {
+  else if (format === 'elf' && maps.length) {
     const { writeObject } = await import('../object/writer.js');
-    const maps = values.map.map(parseMapOption);
     const entry = [...result.labels].find(([, slot]) => slot === 0)?.[0] ?? 'prog';
     writeOutput(
       values.output,
@@ -73,16 +89,29 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function parseMapOption(text: string) {
+function parseMapOption(text: string, mapTypes: Readonly<Record<string, number>>) {
   const m = /^([A-Za-z_][A-Za-z0-9_.]*)=([a-z_]+):(\d+):(\d+):(\d+)(?::(\d+|0x[0-9a-f]+))?$/i.exec(text);
   if (!m) throw new UsageError(`--map takes NAME=TYPE:KEY:VALUE:MAX[:FLAGS], not '${text}'`);
+  // Own properties only: 'constructor' is not a map type.
+  const type = (m[2] as string).toLowerCase();
+  if (!Object.hasOwn(mapTypes, type) || type === 'unspec')
+    throw new UsageError(
+      `--map '${text}': '${m[2]}' is not a map type (hash, array, percpu_array, ringbuf, …)`,
+    );
+  // Each field is a u32 in the map definition: larger values would be cut silently.
+  const field = (i: number, what: string, min: number): number => {
+    const n = Number(m[i]);
+    if (!Number.isSafeInteger(n) || n < min || n > 0xffff_ffff)
+      throw new UsageError(`--map '${text}': ${what} ${m[i]} is not in ${min}..4294967295`);
+    return n;
+  };
   return {
     name: m[1] as string,
-    type: (m[2] as string).toLowerCase() as 'hash',
-    keySize: Number(m[3]),
-    valueSize: Number(m[4]),
-    maxEntries: Number(m[5]),
-    flags: Number(m[6] ?? 0),
+    type: type as 'hash',
+    keySize: field(3, 'key size', 0),
+    valueSize: field(4, 'value size', 0),
+    maxEntries: field(5, 'max entries', 1),
+    flags: m[6] === undefined ? 0 : field(6, 'flags', 0),
   };
 }
 
@@ -97,6 +126,7 @@ function parse(argv: string[]) {
       section: { type: 'string' },
       license: { type: 'string' },
       map: { type: 'string', multiple: true },
+      explain: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -9,9 +9,9 @@ import {
   type ConformanceTest,
   conformanceProgram,
   interpreterEngine,
-  parseConformanceTest,
   runConformance,
 } from '../../isa/index.js';
+import { parseConformanceFile } from './conformance-file.js';
 import { parseOptions, UsageError } from './usage.js';
 
 const DEFAULT_DIR = '/work/shared/conformance/tests';
@@ -73,7 +73,8 @@ export async function run(argv: string[]): Promise<number> {
   const unreadable: string[] = [];
   for (const f of files) {
     try {
-      tests.push(parseConformanceTest(f, readFileSync(join(dir, f), 'utf8')));
+      const path = join(dir, f);
+      tests.push(parseConformanceFile(f, readFileSync(path, 'utf8'), path));
     } catch (e) {
       unreadable.push(`${f}: ${(e as Error).message}`);
     }

@@ -2,11 +2,14 @@
 // space), shown as a top-N table at each interval and at the end.
 import { parseArgs } from 'node:util';
 import type { KeyInput } from '../probes/context.js';
+import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
   explainProbeFailure,
+  positiveInteger,
   positiveNumber,
+  replaceSpec,
   runSignal,
   tracerOptions,
 } from './probe-common.js';
@@ -23,6 +26,7 @@ Counts events in the kernel and prints the busiest keys.
                         the time (HH:MM:SS); on a terminal the screen is redrawn
       --cumulative      with --interval: running totals instead of per-interval counts
   -t, --top N           rows to show (default 20)
+${METRICS_HELP}
 ${COMMON_HELP}
 examples:
   tsbpf count tracepoint:syscalls:sys_enter_openat --by comm
@@ -45,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
         top: { type: 'string', short: 't' },
         sum: { type: 'string', short: 's' },
         cumulative: { type: 'boolean' },
+        metrics: { type: 'string' },
       },
       allowPositionals: true,
     }),
@@ -65,15 +70,17 @@ export async function run(argv: string[]): Promise<number> {
   if (values.cumulative && values.interval === undefined)
     throw new UsageError('--cumulative: goes with --interval');
   const interval = positiveNumber('interval', values.interval);
-  const top = positiveNumber('top', values.top) ?? 20;
+  const top = positiveInteger('top', values.top) ?? 20;
   const duration = positiveNumber('duration', values.duration);
   const json = values.json ?? false;
+  checkMetricsAddress(values.metrics);
 
   const { Tracer } = await import('../probes/tracer.js');
   const opts = tracerOptions(values, 'count');
   const tracer = new Tracer(opts);
   const end = runSignal(duration, opts.pid);
   let timer: NodeJS.Timeout | undefined;
+  let metrics: RunningMetrics | undefined;
   try {
     positionals.forEach((text, i) => {
       tracer.probe(text, (p) => {
@@ -102,8 +109,12 @@ export async function run(argv: string[]): Promise<number> {
       `tsbpf count: counting ${sumExpr ? `the sum of ${sumExpr.text} at ` : ''}${positionals.length} probe${positionals.length === 1 ? '' : 's'} by ${byExpr?.text ?? by}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
     );
     const labels = tracer.probes.map((p) =>
-      p.used && p.used !== p.spec ? `${p.used.kind}:${p.used.target}` : p.spec.text,
+      p.used && p.used !== p.spec ? (p.usedText as string) : p.spec.text,
     );
+    if (values.metrics) {
+      const { countFamilies } = await import('../metrics/cli-families.js');
+      metrics = await serveMetrics(values.metrics, 'count', () => countFamilies(tracer, by, labels));
+    }
     const show = (final: boolean) => {
       const rows = (
         by === 'probe'
@@ -113,10 +124,10 @@ export async function run(argv: string[]): Promise<number> {
               count: tracer.aggregation(`probe${i}`).total(),
             }))
           : tracer
-              .aggregation('counts')
+              .aggregation<[number, string | number]>('counts')
               .entries()
               .map((e) => ({
-                probe: labels[e.key[0] as number] ?? '?',
+                probe: labels[e.key[0]] ?? '?',
                 key:
                   by === 'stack'
                     ? stackText(tracer.stack(e.key[1] as number))
@@ -141,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
         return;
       }
       if (interval && !final && process.stdout.isTTY) process.stdout.write('\x1b[H\x1b[2J');
+      // Each interval's table says when it was taken (a file or a pipe keeps them all).
       if (interval) process.stdout.write(`${now.toTimeString().slice(0, 8)}\n`);
       process.stdout.write(table(rows.slice(0, top), byExpr ? byExpr.text : by, sumExpr ? 'SUM' : 'COUNT'));
       if (rows.length > top) process.stdout.write(`(${rows.length - top} more)\n`);
@@ -148,13 +160,18 @@ export async function run(argv: string[]): Promise<number> {
     };
     if (interval) timer = setInterval(() => show(false), interval * 1000);
     await tracer.run({ signal: end.signal });
+    tracer.stop(); // detached: the counts are final
+    const dropped = tracer.dropped();
+    if (dropped)
+      process.stderr.write(`tsbpf count: ${dropped} updates missing: a map was full (10240 keys)\n`);
     if (timer) clearInterval(timer);
     show(true);
     return 0;
   } catch (err) {
-    return explainProbeFailure(err, 'count');
+    return explainProbeFailure(err, 'count', replaceSpec(argv));
   } finally {
     if (timer) clearInterval(timer);
+    await metrics?.close();
     end.dispose();
     tracer.close();
   }

@@ -16,6 +16,17 @@ CO-RE offsets from this kernel's BTF) and a kretprobe (the return value), while 
 Needs root (or CAP_BPF + CAP_PERFMON).
 `;
 
+/**
+ * The command that runs this demo again as root: `sudo npm start` only in tsbpf's own checkout
+ * (npm says which package's script runs); `sudo npx tsbpf demo` where tsbpf is a dependency.
+ */
+export function asRoot(argv: string[], env = process.env, script = process.argv[1] ?? ''): string {
+  if (env.npm_lifecycle_event === 'start' && env.npm_package_name === 'tsbpf') return 'sudo npm start';
+  const args = ['demo', ...argv].join(' ');
+  if (script.includes('/node_modules/')) return `sudo npx tsbpf ${args}`;
+  return `sudo ${process.execPath} ${script} ${args}`;
+}
+
 interface Entry {
   pid: number;
   comm: string;
@@ -42,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`--files: '${values.files}' is not 1..1000`);
   if (process.getuid?.() !== 0) {
     process.stderr.write(
-      'tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n',
+      `tsbpf demo: loading and attaching probes needs root, or CAP_BPF + CAP_PERFMON: try \`${asRoot(argv)}\`\n`,
     );
     return 1;
   }
@@ -56,10 +67,9 @@ export async function run(argv: string[]): Promise<number> {
   const entries: Entry[] = [];
   const exits: Exit[] = [];
   const entry = tracer.probe('kprobe:do_unlinkat', (p) => {
-    // do_unlinkat(int dfd, struct filename *name): the path is name->name. The syscall
-    // tracepoint (the fallback) has the user's pointer instead.
-    const file =
-      p.kind === 'tracepoint' ? p.arg('pathname').string(128) : p.arg('name').field('name').string(128);
+    // do_unlinkat(int dfd, struct filename *name): the path is name->name (on the syscall
+    // tracepoints of a fallback, read from the record's path).
+    const file = p.arg('name').field('name').string(128);
     return p.emit({ pid: p.pid(), comm: p.comm(), file });
   });
   const exit = tracer.probe('kretprobe:do_unlinkat', (p) => p.emit({ pid: p.pid(), ret: p.ret().s32() }));
@@ -70,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     return explainProbeFailure(err, 'demo');
   }
-  const how = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' and ');
+  const how = tracer.probes.map((p) => p.usedText).join(' and ');
   process.stdout.write(`tracing do_unlinkat with ${how} (pid ${process.pid})\n\n`);
 
   const { unlinkat, AT_FDCWD } = await import('../sys/libc.js');

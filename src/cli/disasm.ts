@@ -1,18 +1,19 @@
 // `tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME]`
 import { parseArgs } from 'node:util';
-import { disassemble } from '../../isa/index.js';
+import { decode, disassemble, explainProgram } from '../../isa/index.js';
 import { programSections, readElf } from '../elf/program.js';
 import { ElfError } from '../elf/types.js';
 import { fromHexText, readInput, writeOutput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME]
+const HELP = `usage: tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME] [--explain]
 
 Disassembles eBPF bytecode into the LLVM syntax (stdin when FILE is '-' or absent).
   --format F       raw (8-byte slots, default), hex (byte pairs, as 'tsbpf asm --format hex' writes)
                    or elf (every executable section, or only --section NAME)
   --addresses      prefix each instruction with its slot number
   --labels         name jump targets (L0:, goto L0) instead of printing offsets
+  --explain        take each instruction's bytes apart: opcode fields, registers, off, imm, group
   -h, --help       show this help
 `;
 
@@ -31,6 +32,8 @@ export async function run(argv: string[]): Promise<number> {
   const name = file === undefined || file === '-' ? '<stdin>' : file;
   const input = readInput(file);
   const opts = { addresses: values.addresses, labels: values.labels };
+  const show = (code: Uint8Array): string[] =>
+    values.explain ? explainProgram(decode(code)) : disassemble(code, opts);
   let out = '';
   if (format === 'elf') {
     let sections: { name: string; code: Uint8Array }[];
@@ -50,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    for (const s of sections) out += `${s.name}:\n${disassemble(s.code, opts).join('\n')}\n`;
+    for (const s of sections) out += `${s.name}:\n${show(s.code).join('\n')}\n`;
   } else {
     let bytes: Uint8Array = input;
     if (format === 'hex') {
@@ -61,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    const lines = disassemble(bytes, opts);
+    const lines = show(bytes);
     out = lines.length > 0 ? `${lines.join('\n')}\n` : '';
   }
   writeOutput(undefined, out);
@@ -76,6 +79,7 @@ function parse(argv: string[]) {
       format: { type: 'string' },
       addresses: { type: 'boolean' },
       labels: { type: 'boolean' },
+      explain: { type: 'boolean' },
       section: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -2,6 +2,7 @@
 // time under the thread id, the return probe takes the difference and counts it in its bucket —
 // all in the kernel, as bcc's funclatency does; only the buckets are read.
 import { parseArgs } from 'node:util';
+import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -14,20 +15,24 @@ import {
 import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf hist FUNC [options]
+       tsbpf hist syscalls:NAME[,NAME...] [options]
        tsbpf hist PROBE... --value VALUE [options]
 
 Latency histogram of kernel function FUNC (kprobe+kretprobe; falling back to fentry+fexit, then,
-for a syscall's function, to its sys_enter/sys_exit tracepoints). With probes, the histogram of
+for a syscall's function, to the sys_enter/sys_exit tracepoints of the syscalls that reach it),
+or of syscalls, from their sys_enter to their sys_exit tracepoints. With probes, the histogram of
 any VALUE they see (bpftrace's hist()/lhist()), named as trace --format names values.
       --ns | --us | --ms   unit (default --us)
   -v, --value VALUE        histogram of VALUE at PROBE (default: ret, where the probe has one)
   -l, --linear MIN,MAX,STEP  linear buckets (lhist) instead of powers of two
   -b, --by KEY             one histogram per KEY: comm, or any value (pid, args.fd, ...)
   -i, --interval SEC       print (and reset) the histogram every SEC seconds
+${METRICS_HELP}
 ${COMMON_HELP}
 examples:
   tsbpf hist vfs_read --ms --duration 10
   tsbpf hist do_unlinkat --by comm
+  tsbpf hist syscalls:read,pread64 --ms
   tsbpf hist tracepoint:syscalls:sys_exit_read --value ret
   tsbpf hist tracepoint:syscalls:sys_enter_read --value args.count --linear 0,4096,512
 `;
@@ -49,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
         ms: { type: 'boolean' },
         by: { type: 'string', short: 'b' },
         interval: { type: 'string', short: 'i' },
+        metrics: { type: 'string' },
         value: { type: 'string', short: 'v' },
         linear: { type: 'string', short: 'l' },
       },
@@ -65,7 +71,10 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');
   const fn = positionals[0] as string;
-  if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(fn)) throw new UsageError(`hist: '${fn}' is not a function name`);
+  // `syscalls:read,pread64`: the time from each syscall's enter tracepoint to its exit.
+  const syscalls = fn.startsWith('syscalls:') ? fn.slice('syscalls:'.length).split(',') : undefined;
+  if (syscalls ? !syscalls.every((s) => /^[a-z0-9_]+$/.test(s)) : !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(fn))
+    throw new UsageError(`hist: '${fn}' is not a function name or syscalls:NAME[,NAME...]`);
   if ([values.ns, values.us, values.ms].filter(Boolean).length > 1)
     throw new UsageError('hist: choose one of --ns, --us, --ms');
   const unit = UNITS[values.ns ? 'ns' : values.ms ? 'ms' : 'us'];
@@ -74,6 +83,9 @@ export async function run(argv: string[]): Promise<number> {
   const byComm = values.by === 'comm';
   const interval = positiveNumber('interval', values.interval);
   const duration = positiveNumber('duration', values.duration);
+  checkMetricsAddress(values.metrics);
+  // Prometheus histograms are cumulative: an interval's reset would read as a counter reset.
+  if (values.metrics && interval) throw new UsageError('hist: --metrics and --interval do not go together');
 
   const { Tracer } = await import('../probes/tracer.js');
   const { formatHistogram } = await import('../probes/histogram-text.js');
@@ -81,19 +93,30 @@ export async function run(argv: string[]): Promise<number> {
   const tracer = new Tracer(opts);
   const end = runSignal(duration, opts.pid);
   let timer: NodeJS.Timeout | undefined;
+  let metrics: RunningMetrics | undefined;
   try {
-    tracer.probe(`kprobe:${fn}`, (p) => {
-      p.map('start').set(p.tid(), p.ktime());
-    });
-    tracer.probe(`kretprobe:${fn}`, (p) => {
-      const start = p.map('start');
-      const delta = p.ktime().sub(start.get(p.tid()));
-      start.delete(p.tid());
-      p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
-    });
+    const enter = syscalls?.map((s) => `tracepoint:syscalls:sys_enter_${s}`) ?? [`kprobe:${fn}`];
+    const exit = syscalls?.map((s) => `tracepoint:syscalls:sys_exit_${s}`) ?? [`kretprobe:${fn}`];
+    for (const spec of enter)
+      tracer.probe(spec, (p) => {
+        p.map('start').set(p.tid(), p.ktime());
+      });
+    for (const spec of exit)
+      tracer.probe(spec, (p) => {
+        const start = p.map('start');
+        const delta = p.ktime().sub(start.get(p.tid()));
+        start.delete(p.tid());
+        p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
+        // The histogram's _sum for --metrics, in nanoseconds (exact; the buckets are in the unit).
+        if (values.metrics) p.sum('latency_ns', delta, byComm ? p.comm() : undefined);
+      });
     await tracer.start();
     end.started();
-    const where = tracer.probes.map((p) => `${p.used?.kind}:${p.used?.target}`).join(' + ');
+    if (values.metrics) {
+      const { histFamilies } = await import('../metrics/cli-families.js');
+      metrics = await serveMetrics(values.metrics, 'hist', () => histFamilies(tracer, fn, unit.div, byComm));
+    }
+    const where = tracer.probes.map((p) => p.usedText).join(' + ');
     process.stderr.write(
       `tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
     );
@@ -116,13 +139,25 @@ export async function run(argv: string[]): Promise<number> {
     };
     if (interval) timer = setInterval(() => show(false), interval * 1000);
     await tracer.run({ signal: end.signal });
+    tracer.stop(); // detached: the counts are final
+    const dropped = tracer.dropped();
+    if (dropped)
+      process.stderr.write(`tsbpf hist: ${dropped} updates missing: a map was full (10240 keys)\n`);
     if (timer) clearInterval(timer);
     show(true);
     return 0;
   } catch (err) {
-    return explainProbeFailure(err, 'hist');
+    // Suggested probe points become a hist command: syscall tracepoints as syscalls:NAME,...
+    return explainProbeFailure(err, 'hist', (specs) => {
+      const names = specs.map((s) => /^sys_(?:enter|exit)_(.+)$/.exec(s.event ?? '')?.[1]);
+      if (specs.every((s) => s.kind !== 'tracepoint'))
+        return argv.map((a) => (a === fn ? (specs[0]?.target as string) : a));
+      if (names.some((n) => n === undefined)) return undefined;
+      return [`syscalls:${[...new Set(names)].join(',')}`, ...argv.filter((a) => a !== fn)];
+    });
   } finally {
     if (timer) clearInterval(timer);
+    await metrics?.close();
     end.dispose();
     tracer.close();
   }

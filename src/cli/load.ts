@@ -7,6 +7,7 @@ import type { Link } from '../link/link.js';
 import { attachBySection, NotAutoAttachable } from '../object/attach.js';
 import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
 import { openRecordReaders, type RecordDecoding, recordDecodings } from './load-records.js';
+import { stdoutClosed } from './stdout.js';
 import { parseOptions, UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--pin DIR] [--no-attach] [--duration SECONDS]
@@ -201,15 +202,19 @@ async function stream(
         process.stdout.write(buf.subarray(0, n));
       }
     }, 100);
+    let limit: NodeJS.Timeout | undefined;
     const stop = () => {
       clearInterval(timer);
+      clearTimeout(limit);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      stdoutClosed.removeEventListener('abort', stop);
       resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    if (duration !== undefined) setTimeout(stop, duration * 1000);
+    stdoutClosed.addEventListener('abort', stop, { once: true });
+    if (duration !== undefined) limit = setTimeout(stop, duration * 1000);
   });
   readers.close();
   if (pipe >= 0) closeSync(pipe);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `tsbpf` command. Each subcommand lives in its own module and is imported only when used,
 // so that `tsbpf asm` never pays for koffi or BTF and start-up stays close to bare Node.
+import { stdoutClosed, watchStdout } from './stdout.js';
 import { UsageError } from './usage.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
@@ -17,6 +18,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   hist: {
     summary: 'latency histogram of a kernel function (entry/return pairs)',
     load: () => import('./hist.js'),
+  },
+  serve: {
+    summary: 'a Prometheus exporter: probes from a config file, counts and histograms at /metrics',
+    load: () => import('./serve.js'),
   },
   list: {
     summary: "probe points: kernel functions, tracepoints, tp_btf, a binary's functions (-v: arguments)",
@@ -42,6 +47,10 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'run the BPF conformance suite (interpreter or --kernel)',
     load: () => import('./conformance.js'),
   },
+  playground: {
+    summary: 'serve the eBPF playground page on 127.0.0.1 (root: load and test-run in the kernel)',
+    load: () => import('./playground.js'),
+  },
   'isa-demo': {
     summary: 'assemble a small program, show it, load it and test-run it in the kernel',
     load: () => import('./isa-demo.js'),
@@ -60,9 +69,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  // Own properties only: `tsbpf constructor` is not a command.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    process.stderr.write(`tsbpf: unknown command '${name}'\n${help()}`);
+    process.stderr.write(
+      `tsbpf: unknown command '${name}' (commands: ${Object.keys(commands).join(', ')}; tsbpf --help)\n`,
+    );
     return 2;
   }
   try {
@@ -80,11 +92,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+watchStdout();
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Output cut short by its reader is not a failure (`tsbpf btf dump | head`).
+    process.exitCode = stdoutClosed.aborted ? 0 : code;
   },
   (err) => {
+    if (stdoutClosed.aborted) return;
     process.stderr.write(`tsbpf: ${(err as Error)?.message ?? String(err)}\n`);
     process.exitCode = 1;
   },

@@ -1,7 +1,9 @@
 // What tsbpf trace, count and hist share: the common options, turning a run's end (a duration,
 // Ctrl-C, SIGTERM, an event limit) into one AbortSignal, and a one-line failure.
 import type { ParseArgsConfig } from 'node:util';
+import type { ProbeSpec } from '../probes/spec.js';
 import { processAlive } from '../sys/process.js';
+import { stdoutClosed } from './stdout.js';
 import { UsageError } from './usage.js';
 
 export const COMMON_OPTIONS = {
@@ -35,6 +37,14 @@ export function positiveNumber(name: string, text: string | undefined): number |
   return n;
 }
 
+/** A count (events, rows): a positive whole number. */
+export function positiveInteger(name: string, text: string | undefined): number | undefined {
+  const n = positiveNumber(name, text);
+  if (n !== undefined && !Number.isSafeInteger(n))
+    throw new UsageError(`--${name}: '${text}' is not a positive integer`);
+  return n;
+}
+
 /** Tracer options from the common flags. */
 export function tracerOptions(v: CommonValues, command: string) {
   const pid = positiveNumber('pid', v.pid);
@@ -52,7 +62,7 @@ export function tracerOptions(v: CommonValues, command: string) {
 }
 
 /**
- * Aborts on SIGINT/SIGTERM, when `stop()` is called, or `--duration` after `started()`: the
+ * Aborts on SIGINT/SIGTERM, when stdout's reader goes away, when `stop()` is called, or `--duration` after `started()`: the
  * duration counts from the moment the probes are attached, not from process start (loading
  * BTF and programs can take seconds on a slow machine).
  */
@@ -69,6 +79,8 @@ export function runSignal(
   const stop = () => ctl.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // A reader that went away (`| head`) ends the run instead of leaving it running.
+  stdoutClosed.addEventListener('abort', stop, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let watch: NodeJS.Timeout | undefined;
   return {
@@ -87,16 +99,49 @@ export function runSignal(
       if (watch) clearInterval(watch);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      stdoutClosed.removeEventListener('abort', stop);
     },
   };
 }
 
-/** Errors a user can act on become one line and exit 1; anything else is a bug and propagates. */
-export async function explainProbeFailure(err: unknown, command: string): Promise<number> {
+/** The arguments of a command with probe point `spec` replaced by `specs` (null: not possible). */
+export type CommandRewrite = (specs: ProbeSpec[], spec: string) => string[] | undefined;
+
+/** For trace and count: the failing probe's text replaced by the suggested probe points. */
+export const replaceSpec =
+  (argv: string[]): CommandRewrite =>
+  (specs, spec) => {
+    const at = argv.indexOf(spec);
+    return at < 0 ? undefined : [...argv.slice(0, at), ...specs.map((s) => s.text), ...argv.slice(at + 1)];
+  };
+
+const shellWord = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Errors a user can act on become one line and exit 1; anything else is a bug and propagates.
+ * A probe that attaches nowhere names what would work instead, as a command (`rewrite`).
+ */
+export async function explainProbeFailure(
+  err: unknown,
+  command: string,
+  rewrite?: CommandRewrite,
+): Promise<number> {
   const { ProbeError } = await import('../probes/tracer.js');
   const { ProbeSpecError } = await import('../probes/spec.js');
   const { VerifierError } = await import('../verifier.js');
   const { BpfError } = await import('../sys/errno.js');
+  if (err instanceof ProbeError && err.suggestions.length > 0 && rewrite) {
+    // A typo has alternatives (one command, the others named); a fallback has a set to use together.
+    const [first, ...others] = err.suggestions;
+    const args = rewrite(err.typo ? [first as ProbeSpec] : err.suggestions, err.spec);
+    if (args) {
+      const run = ['tsbpf', command, ...args].map(shellWord).join(' ');
+      const tail = err.typo && others.length > 0 ? ` (or ${others.map((s) => s.text).join(', ')})` : '';
+      const lead = err.typo ? 'did you mean' : 'these work here';
+      process.stderr.write(`tsbpf ${command}: ${err.tried}; ${lead}: ${run}${tail}\n`);
+      return 1;
+    }
+  }
   if (
     err instanceof ProbeError ||
     err instanceof ProbeSpecError ||

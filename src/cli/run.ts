@@ -1,5 +1,6 @@
-// `tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--max-steps N] [--format F]`:
-// runs a program in the interpreter and prints r0; with --trace, one aligned line per step.
+// `tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--strict] [--kernel] [--max-steps N]
+// [--format F]`: runs a program in the interpreter and prints r0; with --trace, one aligned line
+// per step; --strict stops where the kernel's verifier would; --kernel runs it in the kernel too.
 import { parseArgs } from 'node:util';
 import {
   AssemblerError,
@@ -7,18 +8,20 @@ import {
   type Dialect,
   decode,
   formatDiagnostic,
+  formatInitialRegisters,
   formatTraceStep,
   type Instruction,
   Interpreter,
   InterpreterFault,
-  parseConformanceTest,
   type RunResult,
+  slotCount,
 } from '../../isa/index.js';
 import { programSections, readElf } from '../elf/program.js';
+import { parseConformanceFile } from './conformance-file.js';
 import { fromHexText, readInput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--max-steps N] [--format F]
+const HELP = `usage: tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--strict] [--kernel] [--max-steps N] [--format F]
 
 Runs an eBPF program in tsbpf's interpreter and prints r0 (decimal and hex).
 FILE is assembly text, a raw program (.bin/.raw), an ELF object (.o) or a conformance test (.data);
@@ -27,7 +30,13 @@ FILE is assembly text, a raw program (.bin/.raw), an ELF object (.o) or a confor
   --format F       asm, raw, elf or data (default: by extension)
   --section NAME   ELF section to run (default: the first one with code)
   --mem HEX        context/packet bytes: r1 = their address, r2 = their length
-  --trace          print every step: pc, instruction, registers changed, memory written
+  --trace          print every step: pc, instruction, registers changed, memory written,
+                   branches taken or not with the values compared; first the start registers
+  --strict         stop where the kernel's verifier would refuse the program, in its words:
+                   unset register or stack reads, misaligned stack access, out-of-range
+                   shifts, division by the constant 0, a function falling off its end
+  --kernel         also run the program in this kernel (BPF_PROG_TEST_RUN, XDP, needs root)
+                   and print both results; the kernel reports r0 only. Exit 1 if they differ
   --max-steps N    stop with a fault after N instructions (default 10000000)
   -h, --help       show this help
 A fault prints one line with the pc and the instruction and exits 1.
@@ -43,6 +52,8 @@ function parse(argv: string[]) {
       section: { type: 'string' },
       mem: { type: 'string' },
       trace: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      kernel: { type: 'boolean' },
       'max-steps': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -104,14 +115,17 @@ export async function run(argv: string[]): Promise<number> {
         break;
       }
       case 'data': {
-        const test = parseConformanceTest(name, input.toString('utf8'));
+        const test = parseConformanceFile(name, input.toString('utf8'), file === '-' ? undefined : file);
         program =
           test.raw ?? assemble(test.asm ?? '', { dialect: dialect as Dialect, file: name }).instructions;
         mem ??= test.mem;
         break;
       }
-      default:
-        program = assemble(input.toString('utf8'), { dialect: dialect as Dialect, file: name }).instructions;
+      default: {
+        const assembled = assemble(input.toString('utf8'), { dialect: dialect as Dialect, file: name });
+        for (const w of assembled.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+        program = assembled.instructions;
+      }
     }
   } catch (e) {
     if (e instanceof AssemblerError) {
@@ -120,7 +134,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const interp = new Interpreter(program, { maxSteps });
+  const interp = new Interpreter(program, { maxSteps, strict: values.strict });
   let result: RunResult;
   try {
     if (values.trace) {
@@ -129,6 +143,7 @@ export async function run(argv: string[]): Promise<number> {
       const steps = interp.trace({ mem });
       let next = steps.next();
       while (!next.done) {
+        if (next.value.initial) process.stdout.write(`${formatInitialRegisters(next.value.initial)}\n`);
         process.stdout.write(`${formatTraceStep(next.value, width)}\n`);
         next = steps.next();
       }
@@ -136,16 +151,73 @@ export async function run(argv: string[]): Promise<number> {
     } else result = interp.run({ mem });
   } catch (e) {
     if (e instanceof InterpreterFault) {
-      process.stderr.write(`tsbpf run: ${name}: ${e.message}\n`);
+      process.stderr.write(`tsbpf run: ${name}: ${e.message}${sourceOf(program, e.pc)}\n`);
       return 1;
     }
     throw e;
   }
   for (const line of result.output) process.stdout.write(`trace_printk: ${line}\n`);
+  if (values.kernel) {
+    const status = await sideBySide(result, program, mem, name);
+    if (values.trace) process.stdout.write(`${result.steps} instructions\n`);
+    return status;
+  }
   const signed = BigInt.asIntN(64, result.r0);
   process.stdout.write(
     `r0 = ${result.r0}${signed < 0n ? ` (${signed})` : ''} (0x${result.r0.toString(16)})\n`,
   );
   if (values.trace) process.stdout.write(`${result.steps} instructions\n`);
+  return 0;
+}
+
+/** ` (at 3:1: r0 = r5)`: where the instruction at slot `pc` was written, when known. */
+function sourceOf(program: Instruction[] | Uint8Array, pc: number): string {
+  if (program instanceof Uint8Array) return '';
+  let slot = 0;
+  for (const ins of program) {
+    if (slot === pc) {
+      const src = ins.source;
+      return src ? ` (at ${src.line}:${src.col}${src.text ? `: ${src.text.trim()}` : ''})` : '';
+    }
+    slot += slotCount(ins);
+    if (slot > pc) break;
+  }
+  return '';
+}
+
+const showR0 = (r0: bigint): string => {
+  const signed = BigInt.asIntN(64, r0);
+  return `r0 = ${r0}${signed < 0n ? ` (${signed})` : ''} (0x${r0.toString(16)})`;
+};
+
+/** `--kernel`: the same program through BPF_PROG_TEST_RUN, both r0 side by side. */
+async function sideBySide(
+  result: RunResult,
+  program: Instruction[] | Uint8Array,
+  mem: Uint8Array | undefined,
+  name: string,
+): Promise<number> {
+  const { runOnKernel } = await import('../conformance-kernel.js');
+  const instructions = program instanceof Uint8Array ? decode(program) : program;
+  const kernel = runOnKernel(instructions, mem);
+  process.stdout.write(`interpreter: ${showR0(result.r0)}\n`);
+  if (kernel.kind === 'rejected') {
+    const at =
+      kernel.insnIndex === undefined
+        ? ''
+        : ` at pc ${kernel.insnIndex}${sourceOf(program, kernel.insnIndex)}`;
+    process.stdout.write(`kernel:      rejected by the verifier: ${kernel.reason}${at}\n`);
+    process.stderr.write(
+      `tsbpf run: ${name}: the kernel's verifier rejects the program: ${kernel.reason}${at}\n`,
+    );
+    return 1;
+  }
+  process.stdout.write(
+    `kernel:      ${showR0(kernel.r0)} (BPF_PROG_TEST_RUN as XDP; the kernel reports r0 only)\n`,
+  );
+  if (kernel.r0 !== result.r0) {
+    process.stderr.write(`tsbpf run: ${name}: the interpreter and the kernel disagree on r0\n`);
+    return 1;
+  }
   return 0;
 }

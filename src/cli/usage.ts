@@ -3,11 +3,41 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Runs an option parser (node:util parseArgs); what it rejects becomes a UsageError. */
+/**
+ * Runs an option parser (node:util parseArgs); what it rejects becomes a UsageError with one
+ * line of tsbpf's own: Node's texts span lines and quote unevenly.
+ */
 export function parseOptions<T>(parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(usageMessage(e as Error & { code?: string }));
   }
+}
+
+function usageMessage(e: Error & { code?: string }): string {
+  const text = String(e?.message ?? e);
+  const option = /Option '([^']*)'/.exec(text)?.[1];
+  const long = /'(--[\w-]+)=-XYZ'/.exec(text)?.[1];
+  switch (e?.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const name = /Unknown option '([^']*)'/.exec(text)?.[1] ?? '?';
+      return `unknown option '${name}' (see --help; an argument starting with '-' goes after '--')`;
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
+      const arg = /Unexpected argument '([^']*)'/.exec(text)?.[1] ?? '?';
+      return `unexpected argument '${arg}' (see --help)`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      // `-n -1`: the value looks like an option; Node calls that ambiguous.
+      if (/ambiguous/.test(text) && option)
+        return `option '${option}' needs a value; one that starts with '-' is written ${long ?? option}=VALUE`;
+      if (/does not take an argument/.test(text) && option)
+        return `option '${option.split(',')[0]}' takes no value`;
+      if (/argument missing/.test(text) && option)
+        return `option '${option.replace(/ <value>$/, '')}' needs a value`;
+      break;
+    default:
+  }
+  return text.split('\n')[0] as string;
 }

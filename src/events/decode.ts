@@ -1,6 +1,7 @@
 // How an event reader hands records over: raw (a zero-copy DataView valid until the consumer
 // moves on), through a codec of your own, or through a typed-binary schema.
-import { type AnySchema, BufferReader } from 'typed-binary';
+import { BufferReader } from 'typed-binary';
+import type { BinarySchema } from '../codec.js';
 
 /** Decodes one record from `view` at `offset` (`length` bytes). Must not keep `view`. */
 export interface EventCodec<T> {
@@ -8,7 +9,7 @@ export interface EventCodec<T> {
 }
 
 /** A typed-binary schema, as far as a reader needs it. */
-type Schema<T> = AnySchema & { __unwrapped: T; read(input: BufferReader): T };
+type Schema<T> = BinarySchema<T>;
 
 /** What a reader accepts as `decode`. */
 export type EventDecoder<T> = EventCodec<T> | Schema<T>;
@@ -31,6 +32,6 @@ export function bindDecoder<T>(buffer: ArrayBuffer, decoder: EventDecoder<T> | u
   const reader = new BufferReader(buffer, { endianness: 'little' });
   return (offset) => {
     reader.seekTo(offset);
-    return decoder.read(reader) as T;
+    return decoder.read(reader as never) as T;
   };
 }

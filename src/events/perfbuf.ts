@@ -24,7 +24,7 @@ import {
   perfIoctl,
 } from '../sys/perf.js';
 import { bindDecoder, type Decode, type EventDecoder } from './decode.js';
-import { EventReader } from './reader.js';
+import { EventReader, type RecordCallback } from './reader.js';
 
 export interface PerfBufOptions<T> {
   decode?: EventDecoder<T>;
@@ -53,6 +53,10 @@ interface Ring {
   dataOffset: number;
   size: number;
   decode: Decode<unknown>;
+  /** Where drainAvailable() stops on this ring (data_head when it began); Infinity otherwise. */
+  limit: number;
+  /** PERF_RECORD_LOST counts read from this ring. */
+  lost: number;
 }
 
 export class PerfBufReader<T = DataView> extends EventReader<T> {
@@ -96,6 +100,25 @@ export class PerfBufReader<T = DataView> extends EventReader<T> {
     return new PerfBufReader<T>(rings, opts.decode, pages * page);
   }
 
+  /**
+   * PERF_RECORD_LOST counts per CPU, as read so far. The kernel writes a LOST record into a
+   * CPU's ring only before the next record that fits there: a count can wait, unseen, until
+   * that CPU outputs again. A producer that counts its own failed outputs (bpf_perf_event_output
+   * returns -ENOSPC) knows the exact figure at once.
+   */
+  get lostPerCpu(): { cpu: number; lost: number }[] {
+    return this.#rings.map((r) => ({ cpu: r.cpu, lost: r.lost }));
+  }
+
+  override drainAvailable(callback: RecordCallback<T>): number {
+    for (const r of this.#rings) r.limit = headOf(r.ctl);
+    try {
+      return this.drain(callback);
+    } finally {
+      for (const r of this.#rings) r.limit = Number.POSITIVE_INFINITY;
+    }
+  }
+
   /** The CPU whose ring the current record came from. */
   get cpu(): number {
     return this.#rings[this.#ring]?.cpu ?? -1;
@@ -120,7 +143,7 @@ export class PerfBufReader<T = DataView> extends EventReader<T> {
   #peekRing(r: Ring): boolean {
     const ctl = r.ctl;
     for (;;) {
-      const head = Atomics.load(ctl, 0) + Atomics.load(ctl, 1) * 0x1_0000_0000;
+      const head = Math.min(headOf(ctl), r.limit);
       const tail = ctl[2] + ctl[3] * 0x1_0000_0000;
       if (tail >= head) return false;
       const at = tail % r.size;
@@ -140,7 +163,9 @@ export class PerfBufReader<T = DataView> extends EventReader<T> {
       if (type === PERF_RECORD_LOST) {
         const body = this.#body(r, at + 8, size - 8);
         const v = this.#wrapped ? new DataView(this.#scratch.buffer) : r.view;
-        this.lost += v.getUint32(body + 8, true) + v.getUint32(body + 12, true) * 0x1_0000_0000;
+        const lost = v.getUint32(body + 8, true) + v.getUint32(body + 12, true) * 0x1_0000_0000;
+        this.lost += lost;
+        r.lost += lost;
       }
       writeTail(ctl, next); // other record types: skip
     }
@@ -174,6 +199,11 @@ export class PerfBufReader<T = DataView> extends EventReader<T> {
   protected release(): void {
     for (const r of this.#rings) closeRing(r);
   }
+}
+
+/** data_head, read before the records it covers (the acquire side of the kernel's update). */
+function headOf(ctl: Uint32Array): number {
+  return Atomics.load(ctl, 0) + Atomics.load(ctl, 1) * 0x1_0000_0000;
 }
 
 function readU32(b: Uint8Array, at: number): number {
@@ -221,6 +251,8 @@ function openRing<T>(mapFd: number, cpu: number, pages: number, page: number, op
     dataOffset,
     size,
     decode: bindDecoder(map.buffer, opts.decode) as Decode<unknown>,
+    limit: Number.POSITIVE_INFINITY,
+    lost: 0,
   };
   try {
     setElement(mapFd, cpu, fd);

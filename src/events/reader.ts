@@ -12,7 +12,18 @@ export interface SubscribeOptions {
    * batch lets timers and signals run between batches; the poll fires again for the rest.
    */
   batch?: number;
+  /** Called after each batch (a wake-up or a tick of the busy clock) with how many were read. */
+  onBatch?: (records: number) => void;
 }
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks this thread for `ms` (the short waits of settle(), which is synchronous). */
+function pause(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** While a reader waits for a wake-up, it also looks for records this often (see #listen). */
+const RECHECK_MS = 50;
 
 /** Records per wake-up from which a subscription reads on a timer instead (see subscribe()). */
 const BUSY_BATCH = 64;
@@ -22,6 +33,7 @@ export type RecordCallback<T> = (record: T) => unknown;
 
 export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
   #watches: Readable[] | undefined;
+  #recheck: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
   #subscribed = false;
   #closed = false;
@@ -58,6 +70,36 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
     return n;
   }
 
+  /**
+   * Hands over the records there now, not those that arrive meanwhile: unlike drain(), it ends
+   * under a producer that never pauses. Readers that cannot tell (none here) fall back to drain().
+   */
+  drainAvailable(callback: RecordCallback<T>): number {
+    return this.drain(callback);
+  }
+
+  /**
+   * The last read of a session, once every producer is detached: hands over every record left,
+   * also past a callback's `false`, and waits up to `timeoutMs` for a record still being written
+   * (a program that was running on another CPU as it was detached). Returns how many.
+   */
+  settle(callback: RecordCallback<T>, timeoutMs = 1000): number {
+    let n = 0;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const k = this.drain(callback);
+      n += k;
+      if (k > 0) continue; // a callback's `false` ended that drain early, or one more committed
+      if (!this.writing() || Date.now() >= deadline) return n;
+      pause(1);
+    }
+  }
+
+  /** True while a record at the cursor is reserved but not yet committed (ring buffers). */
+  protected writing(): boolean {
+    return false;
+  }
+
   /** Calls `callback` for each record as it arrives, from the event loop, until closed or aborted. */
   subscribe(callback: RecordCallback<T>, opts: SubscribeOptions = {}): void {
     this.#check();
@@ -65,11 +107,14 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
     if (opts.signal?.aborted) return;
     this.#subscribed = true;
     const batch = opts.batch ?? Number.POSITIVE_INFINITY;
+    const onBatch = opts.onBatch;
     let timer: NodeJS.Timeout | undefined;
     const pump = () => {
       timer = undefined;
       if (this.#closed || opts.signal?.aborted) return;
-      if (this.drain(callback, batch) >= BUSY_BATCH) {
+      const n = this.drain(callback, batch);
+      onBatch?.(n);
+      if (n >= BUSY_BATCH) {
         // A busy stream is read on a 1 ms clock instead of per wake-up. A reader that keeps up
         // record by record has the kernel wake it for nearly every record (it wakes a reader
         // that has caught up), and those wake-ups cost the producing task more than the record.
@@ -131,11 +176,20 @@ export abstract class EventReader<T> implements AsyncIterable<T>, Disposable {
 
   #listen(onReadable: () => void): void {
     this.#watches = this.pollFds().map((fd) => watchReadable(fd, onReadable));
+    // A perf event's poll reports each wake-up once, and registering the fd with epoll polls it:
+    // a wake-up that came before the registration is taken by it and never reported (records
+    // that arrived between the last drain and the watch). A slow look at the rings catches that.
+    this.#recheck = setInterval(() => {
+      if (this.peek()) onReadable();
+    }, RECHECK_MS);
+    this.#recheck.unref();
   }
 
   #stopWatching(): void {
     for (const w of this.#watches ?? []) w.close();
     this.#watches = undefined;
+    clearInterval(this.#recheck);
+    this.#recheck = undefined;
   }
 
   #unlisten(): void {

@@ -1,9 +1,10 @@
 // BPF ring buffer reader (BPF_MAP_TYPE_RINGBUF). Layout, from kernel/bpf/ringbuf.c: page 0 holds
-// consumer_pos (we write it), page 1 producer_pos (read-only), then the data area, mapped twice
-// back to back so a record that wraps is still contiguous. Each record has an 8-byte header
-// (u32 len with BUSY bit 31 and DISCARD bit 30, u32 page offset), and is 8-byte aligned.
-// Records are handed over zero-copy: a DataView over the mapping, valid until the consumer
-// position moves past it.
+// consumer_pos (we write it), page 1 producer_pos (read-only), then the data area. The kernel
+// offers the data area twice back to back (so a record that wraps stays contiguous), but every
+// page it maps counts in the process's resident memory at once: we map it once, and copy the
+// rare record that wraps the end into a scratch buffer. Each record has an 8-byte header (u32
+// len with BUSY bit 31 and DISCARD bit 30, u32 page offset), and is 8-byte aligned. Records are
+// handed over zero-copy: a DataView over the mapping, valid until the consumer moves past it.
 import { getpagesize } from '../sys/libc.js';
 import { type Mapping, mapShared, PROT_READ, PROT_WRITE, unmap } from '../sys/mmap.js';
 import { bindDecoder, type Decode, type EventCodec, type EventDecoder } from './decode.js';
@@ -12,6 +13,9 @@ import { EventReader, type RecordCallback } from './reader.js';
 const BUSY = 0x8000_0000;
 const DISCARD = 0x4000_0000;
 const HEADER = 8;
+
+/** drainRaw()'s callback: the record is `length` bytes at `offset` in `view`. */
+export type RawCallback = (view: DataView, offset: number, length: number) => unknown;
 
 export interface RingBufOptions<T> {
   /** Decodes each record; default: a zero-copy DataView of the record's bytes. */
@@ -38,12 +42,22 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
   /** A {decode(view, offset, length)} codec, called directly on the hot path (one call less). */
   readonly #codec: EventCodec<T> | undefined;
   readonly #view: DataView;
+  /** Offset in the mapping where the data area ends. */
+  readonly #end: number;
+  readonly #decoder: EventDecoder<T> | undefined;
+  /** Where a record that wraps the end is copied, and a decode bound to it (grown on demand). */
+  #scratch: Uint8Array | undefined;
+  #scratchDecode: Decode<T> | undefined;
+  #scratchView: DataView | undefined;
+  #rawOffset = 0;
   #pos: number;
   #next = 0;
   #offset = 0;
   #length = 0;
   /** Records the producer discarded (bpf_ringbuf_discard), skipped. */
   discarded = 0;
+  /** Records that wrapped the ring's end and were copied once to be contiguous. */
+  copied = 0;
 
   private constructor(fd: number, size: number, opts: RingBufOptions<T>) {
     super();
@@ -51,7 +65,7 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     this.#fd = fd;
     this.#consumerPage = mapShared(fd, page, PROT_READ | PROT_WRITE, 0, 'ringbuf consumer page');
     try {
-      this.#data = mapShared(fd, page + 2 * size, PROT_READ, page, 'ringbuf data');
+      this.#data = mapShared(fd, page + size, PROT_READ, page, 'ringbuf data');
     } catch (err) {
       unmap(this.#consumerPage);
       throw err;
@@ -61,6 +75,8 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     this.#words = new Uint32Array(this.#data.buffer);
     this.#mask = size - 1;
     this.#base = page;
+    this.#end = page + size;
+    this.#decoder = opts.decode;
     this.#decode = bindDecoder(this.#data.buffer, opts.decode);
     const d = opts.decode as Partial<EventCodec<T>> | undefined;
     this.#codec = typeof d?.decode === 'function' ? (d as EventCodec<T>) : undefined;
@@ -88,6 +104,90 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
    * consumer position is stored after each record is handed over.
    */
   override drain(callback: RecordCallback<T>, max = Number.POSITIVE_INFINITY): number {
+    return this.#drain(callback, max, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Hands over the records committed before the call, not those that arrive meanwhile: it ends
+   * even under a producer that never pauses (the last drain of a session that goes on).
+   */
+  override drainAvailable(callback: RecordCallback<T>): number {
+    return this.#drain(callback, Number.POSITIVE_INFINITY, this.#producerPos());
+  }
+
+  /**
+   * The zero-object path: `callback(view, offset, length)` per record, `view` one DataView over
+   * the whole mapping (or, for a record that wraps the end, over the scratch copy), the record at
+   * `offset`. Nothing is allocated per record; the bytes are valid until the callback returns.
+   * Returning `false` stops the drain (that record counts as consumed).
+   */
+  drainRaw(callback: RawCallback, max = Number.POSITIVE_INFINITY): number {
+    if (this.closed) throw new Error('event reader is closed');
+    const words = this.#words;
+    const cons = this.#cons;
+    const mask = this.#mask;
+    const base = this.#base;
+    const view = this.#view;
+    const end = this.#end;
+    let pos = this.#pos;
+    let hiAt = nextHi(pos);
+    let prod = Math.min(this.#producerPos(), hiAt);
+    let n = 0;
+    try {
+      while (n < max) {
+        if (pos >= prod) {
+          if (pos >= hiAt) {
+            cons[1] = (pos / 0x1_0000_0000) | 0;
+            hiAt = nextHi(pos);
+          }
+          prod = Math.min(this.#producerPos(), hiAt);
+          if (pos >= prod) break;
+        }
+        const at = base + (pos & mask);
+        const header = words[at >>> 2] as number;
+        if (header & BUSY) break;
+        const length = header & 0x3fff_ffff;
+        pos += (length + HEADER + 7) & ~7;
+        if (header & DISCARD) {
+          this.discarded++;
+        } else {
+          n++;
+          const stop =
+            at + HEADER + length > end
+              ? callback(this.#copyRaw(at + HEADER, length), this.#rawOffset, length) === false
+              : callback(view, at + HEADER, length) === false;
+          if (stop) break;
+        }
+        cons[0] = pos >>> 0;
+      }
+    } finally {
+      cons[0] = pos >>> 0;
+      cons[1] = (pos / 0x1_0000_0000) | 0;
+      this.#pos = pos;
+    }
+    return n;
+  }
+
+  /** The view a wrapped record is in for drainRaw() (its offset in #rawOffset). */
+  #copyRaw(body: number, length: number): DataView {
+    const size = this.#end - this.#base;
+    if (body >= this.#end) {
+      this.#rawOffset = body - size;
+      return this.#view;
+    }
+    this.#fillScratch(body, length);
+    this.#rawOffset = 0;
+    return this.#scratchView as DataView;
+  }
+
+  /** True while a record at the consumer position is reserved but not yet committed. */
+  protected override writing(): boolean {
+    if (this.#pos >= this.#producerPos()) return false;
+    const header = this.#words[(this.#base + (this.#pos & this.#mask)) >>> 2] as number;
+    return (header & BUSY) !== 0;
+  }
+
+  #drain(callback: RecordCallback<T>, max: number, until: number): number {
     if (this.closed) throw new Error('event reader is closed');
     const words = this.#words;
     const cons = this.#cons;
@@ -96,13 +196,21 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     const decode = this.#decode;
     const codec = this.#codec;
     const view = this.#view;
+    const end = this.#end;
     let pos = this.#pos;
-    let prod = this.#producerPos();
+    // The high word of the consumer position changes every 4 GiB: written when the loop reaches
+    // that boundary (it never runs past one), so a record costs one store and no 64-bit test.
+    let hiAt = nextHi(pos);
+    let prod = Math.min(this.#producerPos(), until, hiAt);
     let n = 0;
     try {
       while (n < max) {
         if (pos >= prod) {
-          prod = this.#producerPos();
+          if (pos >= hiAt) {
+            cons[1] = (pos / 0x1_0000_0000) | 0;
+            hiAt = nextHi(pos);
+          }
+          prod = Math.min(this.#producerPos(), until, hiAt);
           if (pos >= prod) break;
         }
         const at = base + (pos & mask);
@@ -115,11 +223,15 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
           this.discarded++;
         } else {
           n++;
-          const record = codec ? codec.decode(view, at + HEADER, length) : decode(at + HEADER, length);
+          const record =
+            at + HEADER + length > end
+              ? this.#copyWrapped(at + HEADER, length)
+              : codec
+                ? codec.decode(view, at + HEADER, length)
+                : decode(at + HEADER, length);
           if (callback(record) === false) break;
         }
-        cons[0] = pos >>> 0; // lo then hi: a torn value is never ahead of what was consumed
-        if (pos > 0xffff_ffff) cons[1] = (pos / 0x1_0000_0000) | 0;
+        cons[0] = pos >>> 0; // lo then (at the boundary) hi: never ahead of what was consumed
       }
     } finally {
       cons[0] = pos >>> 0;
@@ -141,6 +253,28 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
       const lo = prod[0] as number;
       if (prod[1] === hi) return lo + hi * 0x1_0000_0000;
     }
+  }
+
+  /** A record whose bytes run past the data area's end: decoded from a contiguous copy. */
+  #copyWrapped(body: number, length: number): T {
+    const size = this.#end - this.#base;
+    if (body >= this.#end) return this.#decode(body - size, length); // only the header was at the end
+    this.#fillScratch(body, length);
+    return (this.#scratchDecode as Decode<T>)(0, length);
+  }
+
+  /** Copies a record that wraps the end to the scratch buffer's start (grown on demand). */
+  #fillScratch(body: number, length: number): void {
+    if (!this.#scratch || this.#scratch.length < length) {
+      this.#scratch = new Uint8Array(Math.max(length, 256));
+      this.#scratchDecode = bindDecoder(this.#scratch.buffer as ArrayBuffer, this.#decoder);
+      this.#scratchView = new DataView(this.#scratch.buffer);
+    }
+    const data = new Uint8Array(this.#data.buffer);
+    const first = this.#end - body;
+    this.#scratch.set(data.subarray(body, this.#end), 0);
+    this.#scratch.set(data.subarray(this.#base, this.#base + length - first), first);
+    this.copied++;
   }
 
   protected peek(): boolean {
@@ -168,6 +302,7 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
   }
 
   protected current(): T {
+    if (this.#offset + this.#length > this.#end) return this.#copyWrapped(this.#offset, this.#length);
     return this.#decode(this.#offset, this.#length);
   }
 
@@ -186,4 +321,9 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
     unmap(this.#data);
     unmap(this.#consumerPage);
   }
+}
+
+/** The next multiple of 2^32 above `pos`: where the consumer position's high word changes. */
+function nextHi(pos: number): number {
+  return (Math.floor(pos / 0x1_0000_0000) + 1) * 0x1_0000_0000;
 }

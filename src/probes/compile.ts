@@ -12,6 +12,8 @@ import type { Cond, KeyPart, Node } from './value.js';
 /** Builder map reference names. */
 export const RINGBUF_REF = 'events';
 export const LOST_REF = 'lost';
+/** Per-CPU count of map updates the kernel refused (a keyed map full): never lost silently. */
+export const DROPPED_REF = 'dropped';
 export { mapRef };
 
 const LOAD = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const;
@@ -23,6 +25,8 @@ export interface CompileInput {
   filters: readonly Cond[];
   /** Maps with no key are per-CPU arrays of one entry. */
   keyless: (map: string) => boolean;
+  /** A keyless counter to bump at each new key of `map` (LRU maps: evictions = inserts - live keys). */
+  inserts?: (map: string) => string | undefined;
 }
 
 export function compileProbe(input: CompileInput): Instruction[] {
@@ -46,7 +50,7 @@ function compileAction(g: CodeGen, a: Action, input: CompileInput): void {
       return;
     case 'add':
       if (input.keyless(a.map)) addKeyless(g, mapRef(a.map), a.value);
-      else addKeyed(g, mapRef(a.map), a.key, a.value);
+      else addKeyed(g, mapRef(a.map), a.key, a.value, input.inserts?.(a.map));
       return;
     case 'set': {
       const val = b.stackAlloc(8, 8);
@@ -55,6 +59,10 @@ function compileAction(g: CodeGen, a: Action, input: CompileInput): void {
       const key = g.key(a.key);
       b.ldMap(R1, mapRef(a.map)).mov(R2, R10).add(R2, key).mov(R3, R10).add(R3, val).mov(R4, 0);
       b.call('map_update_elem');
+      const stored = b.newLabel('set_done');
+      b.jeq(R0, 0, stored);
+      addKeyless(g, DROPPED_REF, 1);
+      b.label(stored);
       return;
     }
     case 'let': {
@@ -98,7 +106,7 @@ function addKeyless(g: CodeGen, ref: string, value: Node | number): void {
 }
 
 /** A hash of u64: atomic add to an existing entry, else insert (and add after losing a race). */
-function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number): void {
+function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number, insertsRef?: string): void {
   const b = g.b;
   const load = amount(g, value);
   const at = g.key(key);
@@ -121,9 +129,18 @@ function addKeyed(g: CodeGen, ref: string, key: KeyPart[], value: Node | number)
     .add(R3, val)
     .mov(R4, NOEXIST)
     .call('map_update_elem');
-  b.jeq(R0, 0, done);
-  // Another CPU inserted the key first: add to its entry.
-  b.ldMap(R1, ref).mov(R2, R10).add(R2, at).call('map_lookup_elem').jeq(R0, 0, done);
+  if (insertsRef) {
+    const raced = b.newLabel('add_raced');
+    b.jne(R0, 0, raced);
+    addKeyless(g, insertsRef, 1);
+    b.ja(done).label(raced);
+  } else b.jeq(R0, 0, done);
+  // Another CPU inserted the key first: add to its entry. Not there either: the map is full.
+  const found = b.newLabel('add_found');
+  b.ldMap(R1, ref).mov(R2, R10).add(R2, at).call('map_lookup_elem').jne(R0, 0, found);
+  addKeyless(g, DROPPED_REF, 1);
+  b.ja(done);
+  b.label(found);
   add(b);
   b.label(done);
 }

@@ -4,6 +4,7 @@
 // them into one BPF program.
 import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from './args.js';
+import { didYouMean } from './nearest.js';
 import type { RecordLayout } from './record.js';
 import { isReturnProbe, type ProbeKind } from './spec.js';
 import { type IntType, type PtrType, S64, type StrType, U32, U64 } from './types.js';
@@ -14,16 +15,37 @@ export const STACKS_MAP = 'stacks';
 import {
   type Cond,
   Condition,
+  type IntValue,
   type KeyPart,
   type Node,
+  type PtrValue,
+  StandInValue,
+  type StrValue,
   scalarValue,
   stringValue,
+  type TypedValue,
   Value,
   type ValueEnv,
 } from './value.js';
 
 /** A map key: one value, or a tuple of values. */
 export type KeyInput = Value<unknown> | readonly Value<unknown>[];
+
+/** The JavaScript type of a key, as an aggregation's `entries()` gives it back: one value for a single key, a tuple for a tuple, undefined for none. */
+export type KeyOf<K> = [K] extends [undefined]
+  ? undefined
+  : K extends readonly Value<unknown>[]
+    ? { -readonly [I in keyof K]: K[I] extends Value<infer T> ? T : never }
+    : K extends Value<infer T>
+      ? T
+      : unknown;
+
+/** The aggregations a probe body declared (name → key type): none yet. */
+// biome-ignore lint/complexity/noBannedTypes: the empty map that `count()`, `sum()`… extend
+export type NoMaps = {};
+
+/** `M` with map `N` keyed by `K`'s type. */
+export type WithMap<M, N extends string, K> = M & { [P in N]: KeyOf<K> };
 
 /** A value to add or store: a probe value or a constant. */
 export type Amount = Value<unknown> | number;
@@ -90,7 +112,9 @@ function keyParts(key: KeyInput | undefined, what: string): { parts: KeyPart[]; 
   return { parts, names: list.map((v) => v.label) };
 }
 
-export class ProbeContext {
+export class ProbeContext<M = NoMaps> {
+  /** Type-level only: the aggregations this body declared, for `probe.aggregation(name)`. */
+  declare readonly __maps?: M;
   readonly kind: ProbeKind;
   /** The function, tracepoint or symbol probed. */
   readonly target: string;
@@ -116,30 +140,43 @@ export class ProbeContext {
     this.#env = { btf, userMemory };
   }
 
-  #value(a: ArgDef): Value<number | bigint | string> {
+  #value(a: ArgDef, label = a.name): TypedValue {
+    if (a.members) {
+      const members: Record<string, () => Value<unknown>> = {};
+      for (const [name, m] of Object.entries(a.members))
+        members[name] = () => this.#value(m, `${label}->${name}`);
+      return new StandInValue(this.#env, a.type as PtrType, members, label) as unknown as PtrValue;
+    }
     if (a.error !== undefined) throw new TypeError(a.error);
-    if (a.type.kind === 'array') return new Value(this.#env, a.type, undefined, a.str, a.name);
-    if (a.str) return stringValue(this.#env, a.str, a.name);
-    const v = scalarValue<number | bigint>(this.#env, a.type as IntType | PtrType, a.node as Node, a.name);
-    return v;
+    if (a.type.kind === 'array')
+      return new Value(this.#env, a.type, undefined, a.str, label) as unknown as TypedValue;
+    if (a.str) return stringValue(this.#env, a.str, label) as StrValue;
+    return scalarValue(this.#env, a.type as IntType | PtrType, a.node as Node, label) as IntValue | PtrValue;
   }
 
   /** The argument called `name` (or at position `index`), typed from BTF or the tracepoint format. */
-  arg(which: string | number): Value<number | bigint | string> {
+  arg(which: string | number): TypedValue {
     const args = this.#args.args;
     const a = typeof which === 'number' ? args[which] : args.find((x) => x.name === which);
     if (!a) {
       const list = args.map((x) => x.name).join(', ') || 'none';
       const why = isReturnProbe(this.kind) ? ' (a return probe sees only ret())' : '';
+      const near =
+        typeof which === 'string'
+          ? didYouMean(
+              which,
+              args.map((x) => x.name),
+            )
+          : '';
       throw new TypeError(
-        `${this.kind}:${this.target} has no argument ${typeof which === 'number' ? `#${which}` : `'${which}'`}${why}; it has: ${list}`,
+        `${this.kind}:${this.target} has no argument ${typeof which === 'number' ? `#${which}` : `'${which}'`}${why}${near || `; it has: ${list}`}`,
       );
     }
     return this.#value(a);
   }
 
   /** Every readable argument by name, with its C declaration. */
-  args(): { name: string; decl: string; value: Value<number | bigint | string> }[] {
+  args(): { name: string; decl: string; value: TypedValue }[] {
     // An argument no probe can read (its error says why when named) is left out.
     return this.#args.args
       .filter((a) => a.error === undefined)
@@ -152,7 +189,7 @@ export class ProbeContext {
   }
 
   /** The return value (kretprobe, fexit, uretprobe, sys_exit_* tracepoints). */
-  ret(): Value<number | bigint | string> {
+  ret(): TypedValue {
     const r = this.#args.ret;
     if (!r)
       throw new TypeError(
@@ -275,38 +312,49 @@ export class ProbeContext {
   }
 
   /** Counts events in map `name`, per `key` when given. */
-  count(name = 'count', key?: KeyInput): this {
-    this.#add('count', name, key, 1);
-    return this;
+  count<const N extends string = 'count', const K extends KeyInput | undefined = undefined>(
+    name?: N,
+    key?: K,
+  ): ProbeContext<WithMap<M, N, K>> {
+    this.#add('count', name ?? 'count', key, 1);
+    return this as ProbeContext<WithMap<M, N, K>>;
   }
 
   /** Adds `value` up in map `name`, per `key` when given. */
-  sum(name: string, value: Amount, key?: KeyInput): this {
+  sum<const N extends string, const K extends KeyInput | undefined = undefined>(
+    name: N,
+    value: Amount,
+    key?: K,
+  ): ProbeContext<WithMap<M, N, K>> {
     this.#add('sum', name, key, this.#amount(value, `sum('${name}')`));
-    return this;
+    return this as ProbeContext<WithMap<M, N, K>>;
   }
 
   /** A power-of-two histogram of `value` in map `name` (per `key` when given). */
-  hist(name: string, value: Value<unknown>, key?: KeyInput): this {
+  hist<const N extends string, const K extends KeyInput | undefined = undefined>(
+    name: N,
+    value: Value<unknown>,
+    key?: K,
+  ): ProbeContext<WithMap<M, N, K>> {
     const bucket: Node = { op: 'log2', a: value.scalar(`hist('${name}')`) };
     this.#add('hist', name, key, 1, undefined, bucket);
-    return this;
+    return this as ProbeContext<WithMap<M, N, K>>;
   }
 
   /** A linear histogram: buckets of `step` from `min` to `max` (plus under and over). */
-  lhist(
-    name: string,
+  lhist<const N extends string, const K extends KeyInput | undefined = undefined>(
+    name: N,
     value: Value<unknown>,
     range: { min: number; max: number; step: number },
-    key?: KeyInput,
-  ): this {
+    key?: K,
+  ): ProbeContext<WithMap<M, N, K>> {
     const { min, max, step } = range;
     if (!(step > 0) || !(max > min) || !Number.isInteger(step))
       throw new RangeError(`lhist('${name}'): needs an integer step > 0 and max > min`);
     const n = Math.ceil((max - min) / step);
     const bucket: Node = { op: 'linear', a: value.scalar(`lhist('${name}')`), min, step, n };
     this.#add('lhist', name, key, 1, range, bucket);
-    return this;
+    return this as ProbeContext<WithMap<M, N, K>>;
   }
 
   /**

@@ -3,8 +3,17 @@
 export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
 export { type ArgDef, type ProbeArgs, probeArgs } from './args.js';
 export { type CompileInput, compileProbe } from './compile.js';
-export { type Amount, type Emit, type Emitted, type KeyInput, ProbeContext } from './context.js';
-export { fallbackChain, syscallOf } from './fallback.js';
+export {
+  type Amount,
+  type Emit,
+  type Emitted,
+  type KeyInput,
+  type KeyOf,
+  type NoMaps,
+  ProbeContext,
+  type WithMap,
+} from './context.js';
+export { type FallbackStep, fallbackChain, syscallOf } from './fallback.js';
 export { formatHistogram } from './histogram-text.js';
 export {
   globRegExp,
@@ -24,5 +33,20 @@ export {
   parseProbeSpec,
   probeKindOf,
 } from './spec.js';
-export { Probe, type ProbeBody, ProbeError, Tracer, type TracerOptions } from './tracer.js';
-export { Condition, Value } from './value.js';
+export {
+  Probe,
+  type ProbeBody,
+  ProbeError,
+  type TraceRunOptions,
+  Tracer,
+  type TracerOptions,
+} from './tracer.js';
+export {
+  Condition,
+  type IntValue,
+  type PtrValue,
+  type StructValue,
+  type StrValue,
+  type TypedValue,
+  Value,
+} from './value.js';

@@ -77,7 +77,8 @@ export function parseProbeSpec(text: string): ProbeSpec {
       text,
       'expected TYPE:TARGET (e.g. kprobe:do_unlinkat or tracepoint:syscalls:sys_enter_openat), BEGIN or END',
     );
-  const kind = ALIASES[text.slice(0, colon)];
+  // Own properties only: `constructor:foo` names no probe type.
+  const kind = probeKindOf(text.slice(0, colon));
   if (!kind)
     throw new ProbeSpecError(
       text,

@@ -11,6 +11,8 @@ import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
 import { AttachError, type Link } from '../link/link.js';
 import { BpfMap } from '../map.js';
+import { type PromRegistryLike, registerPromClient } from '../metrics/prom-client.js';
+import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
 import type { Program } from '../program.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
@@ -18,11 +20,14 @@ import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
-import { compileProbe, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
-import { type Emit, type EmitSite, type MapUse, ProbeContext, STACKS_MAP } from './context.js';
-import { fallbackChain } from './fallback.js';
+import { compileProbe, DROPPED_REF, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
+import { type Emit, type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
+import { type FallbackStep, fallbackChain } from './fallback.js';
+import { didYouMean } from './nearest.js';
 import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
+import { standInArgs } from './route-args.js';
 import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
+import { describeRoutes, routeFilter, type SyscallRoute } from './syscall-routes.js';
 import type { Cond } from './value.js';
 
 export interface TracerOptions {
@@ -34,12 +39,24 @@ export interface TracerOptions {
   ringbufBytes?: number;
   /** Entries of keyed maps (default 10240). */
   maxEntries?: number;
+  /**
+   * A cap for a long-running exporter: keyed count/sum/hist/lhist maps become LRU hashes of this
+   * many keys (a histogram's map: this many keys times its buckets), so a new key evicts the least
+   * recently updated one instead of being dropped; `aggregation(name).insertions()` counts keys
+   * inserted, from which evictions follow. Other maps keep `maxEntries`.
+   */
+  labelSets?: number;
   /** Try the next mechanism when one is missing (default true). */
   fallback?: boolean;
   /** Told when a probe falls back, with a one-line reason. */
   onFallback?: (message: string) => void;
   /** Kernel BTF (default /sys/kernel/btf/vmlinux). */
   btf?: Btf;
+  /**
+   * Told when the kernel dropped records (the ring was full), with how many since the last
+   * report: between the deliveries where it was seen, so a listener can mark the gap in its output.
+   */
+  onLost?: (lost: number) => void;
 }
 
 /** Why a probe could not be attached with any mechanism. */
@@ -48,34 +65,142 @@ export class ProbeError extends Error {
   constructor(
     readonly spec: string,
     readonly attempts: { spec: string; reason: string }[],
+    /** Probe points that would work here instead, nearest first (maybe none). */
+    readonly suggestions: ProbeSpec[] = [],
+    /** The suggestions are names near one this kernel does not have. */
+    readonly typo = false,
   ) {
-    super(`${spec}: cannot attach: ${attempts.map((a) => `${a.spec}: ${a.reason}`).join('; ')}`);
+    const tried = `${spec}: cannot attach: ${attempts.map((a) => `${a.spec}: ${a.reason}`).join('; ')}`;
+    const texts = suggestions.map((s) => s.text);
+    super(
+      suggestions.length === 0
+        ? tried
+        : typo
+          ? `${tried}; did you mean ${texts.join(' or ')}?`
+          : `${tried}; these work here: ${texts.join(' ')}`,
+    );
+    this.tried = tried;
   }
+  /** The message without its suggestions. */
+  readonly tried: string;
 }
 
-// biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
-export type ProbeBody<E> = (p: ProbeContext) => Emit<E> | undefined | void;
+export interface TraceRunOptions {
+  /** Ends the run. */
+  signal?: AbortSignal;
+  /** Ends the run after this many milliseconds. */
+  durationMs?: number;
+  /** End the run on SIGINT and SIGTERM (default true): Ctrl-C returns from run(). */
+  stopOnSignals?: boolean;
+}
+
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** @internal what a probe's iterator needs of its tracer. */
+interface ProbeFeed {
+  /** Starts the tracer if needed; false once it is closed. */
+  start(): Promise<boolean>;
+  acquire(): () => void;
+  onClose(f: () => void): () => void;
+}
+
+/**
+ * A probe body: returns its `emit()` (the record type listeners get), or the context a one-line
+ * body's `count()`/`sum()`/`hist()` chain returns (the aggregations `probe.aggregation()` types),
+ * or nothing.
+ */
+export type ProbeBody<E, M = NoMaps> = (
+  p: ProbeContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
+) => Emit<E> | ProbeContext<M> | undefined | void;
 
 /** One probe of a tracer; `on()` receives its records. */
-export class Probe<E = Record<string, unknown>> {
+export class Probe<E = Record<string, unknown>, M = NoMaps> {
   readonly spec: ProbeSpec;
   /** @internal */
-  readonly body: ProbeBody<E>;
+  readonly body: ProbeBody<E, M>;
   /** @internal */
   readonly listeners: ((record: E) => unknown)[] = [];
-  /** The spec really attached (differs after a fallback). */
+  /** The spec really attached (differs after a fallback; the first of several tracepoints). */
   used: ProbeSpec | undefined;
+  /** Every spec attached: several syscall tracepoints when they stand in for one function. */
+  readonly attached: ProbeSpec[] = [];
   /** Attempts that failed before `used`, with their reasons. */
   readonly skipped: { spec: string; reason: string }[] = [];
-  /** @internal */
-  program: Program | undefined;
-  /** @internal */
-  link: Link | undefined;
+  /** @internal the programs and links of `attached`. */
+  readonly attachments: { program: Program; link: Link | undefined }[] = [];
+
+  readonly #feed: ProbeFeed;
+
+  readonly #aggregation: (name: string) => Aggregation<unknown>;
 
   /** @internal */
-  constructor(spec: ProbeSpec, body: ProbeBody<E>) {
+  constructor(
+    spec: ProbeSpec,
+    body: ProbeBody<E, M>,
+    feed: ProbeFeed,
+    aggregation: (name: string) => Aggregation<unknown>,
+  ) {
     this.spec = spec;
     this.body = body;
+    this.#feed = feed;
+    this.#aggregation = aggregation;
+  }
+
+  /**
+   * The tracer's aggregation `name`, its keys typed as this probe's body declared them
+   * (`(p) => p.count('opens', p.comm())`: keys are strings).
+   */
+  aggregation<const N extends string>(name: N): Aggregation<N extends keyof M ? M[N] : unknown> {
+    return this.#aggregation(name) as Aggregation<N extends keyof M ? M[N] : unknown>;
+  }
+
+  /**
+   * The probe's records as they arrive: `for await (const e of probe)`. Starts the tracer if
+   * needed; ends when the loop breaks, the tracer closes, or on SIGINT/SIGTERM (as run()).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<E, undefined> {
+    const queue: E[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let release: (() => void) | undefined;
+    let unClose: (() => void) | undefined;
+    const listener = (record: E) => {
+      queue.push(record);
+      wake?.();
+    };
+    const finish = () => {
+      if (done) return;
+      done = true;
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+      for (const s of STOP_SIGNALS) process.off(s, finish);
+      unClose?.();
+      release?.();
+      wake?.();
+    };
+    this.listeners.push(listener);
+    const ready = this.#feed.start().then((open) => {
+      if (!open || done) return finish();
+      for (const s of STOP_SIGNALS) process.once(s, finish);
+      unClose = this.#feed.onClose(finish);
+      release = this.#feed.acquire();
+    });
+    return {
+      next: async (): Promise<IteratorResult<E, undefined>> => {
+        await ready.catch((err) => {
+          finish();
+          throw err;
+        });
+        while (queue.length === 0 && !done) await new Promise<void>((r) => (wake = r));
+        if (queue.length > 0) return { value: queue.shift() as E, done: false };
+        return { value: undefined, done: true };
+      },
+      return: async (): Promise<IteratorResult<E, undefined>> => {
+        finish();
+        return { value: undefined, done: true };
+      },
+    };
   }
 
   /**
@@ -86,6 +211,21 @@ export class Probe<E = Record<string, unknown>> {
     this.listeners.push(listener);
     return this;
   }
+
+  /** What was attached, as text: `tracepoint:syscalls:sys_enter_{unlink,unlinkat}` for several. */
+  get usedText(): string | undefined {
+    const a = this.attached;
+    if (a.length <= 1) return a[0] && formatProbeSpec(a[0]);
+    const events = a.map((s) => s.event ?? s.target);
+    const prefix = commonPrefix(events);
+    return `tracepoint:${a[0]?.category}:${prefix}{${events.map((e) => e.slice(prefix.length)).join(',')}}`;
+  }
+}
+
+function commonPrefix(names: string[]): string {
+  let p = names[0] ?? '';
+  for (const n of names) while (!n.startsWith(p)) p = p.slice(0, -1);
+  return p.slice(0, p.lastIndexOf('_') + 1);
 }
 
 interface Site {
@@ -106,11 +246,19 @@ export class Tracer implements Disposable {
   readonly #uses = new Map<string, MapUse>();
   readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
   #reader: RingBufReader<boolean> | undefined;
+  /** The lost count already reported to onLost. */
+  #lostSeen = 0;
   #started = false;
+  #stopped = false;
   #closed = false;
   #endDone = false;
   /** start() succeeded: END runs at the end (not after a failed start). */
   #attached = false;
+  #consumers = 0;
+  #flow: AbortController | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
+  /** Ends run() calls and probe iterators when the tracer closes. */
+  readonly #onClose = new Set<() => void>();
   #btf: (() => Btf) | undefined;
 
   constructor(opts: TracerOptions = {}) {
@@ -124,10 +272,18 @@ export class Tracer implements Disposable {
   };
 
   /** Adds a probe: `spec` as `kprobe:do_unlinkat`, `tracepoint:syscalls:sys_enter_openat`, … */
-  probe<E = Record<string, unknown>>(spec: string | ProbeSpec, body: ProbeBody<E>): Probe<E> {
+  probe<E = Record<string, unknown>, M = NoMaps>(
+    spec: string | ProbeSpec,
+    body: ProbeBody<E, M>,
+  ): Probe<E, M> {
     if (this.#started) throw new Error('probe(): the tracer has started; add probes before start()');
-    const p = new Probe<E>(typeof spec === 'string' ? parseProbeSpec(spec) : spec, body);
-    this.#probes.push(p as Probe<unknown>);
+    const p = new Probe<E, M>(
+      typeof spec === 'string' ? parseProbeSpec(spec) : spec,
+      body,
+      this.#feed(),
+      (name) => this.aggregation(name),
+    );
+    this.#probes.push(p as unknown as Probe<unknown>);
     return p;
   }
 
@@ -166,32 +322,82 @@ export class Tracer implements Disposable {
   }
 
   async #attach(probe: Probe<unknown>): Promise<void> {
-    const chain = this.#opts.fallback === false ? [probe.spec] : fallbackChain(probe.spec);
-    for (const spec of chain) {
-      const reason = await this.#try(probe, spec);
-      if (reason === undefined) {
-        probe.used = spec;
-        if (spec !== probe.spec) {
-          const why = probe.skipped.map((s) => `${s.spec.split(':')[0]}: ${s.reason}`).join('; ');
-          this.#opts.onFallback?.(`${probe.spec.text}: using ${formatProbeSpec(spec)} instead (${why})`);
-        }
-        return;
+    const chain: FallbackStep[] =
+      this.#opts.fallback === false ? [{ specs: [probe.spec] }] : fallbackChain(probe.spec);
+    for (const step of chain) {
+      const outcome = await this.#tryStep(probe, step);
+      if (typeof outcome === 'string') {
+        probe.skipped.push({ spec: stepText(step), reason: outcome });
+        continue;
       }
-      probe.skipped.push({ spec: formatProbeSpec(spec), reason });
+      probe.used = probe.attached[0];
+      if (step.specs[0] !== probe.spec) {
+        const why = probe.skipped.map((s) => `${s.spec.split(':')[0]}: ${s.reason}`).join('; ');
+        const what = outcome.covers ?? `${formatProbeSpec(probe.used as ProbeSpec)} instead`;
+        this.#opts.onFallback?.(`${probe.spec.text}: using ${what} (${why})`);
+      }
+      return;
     }
-    throw new ProbeError(probe.spec.text, probe.skipped);
+    const { nearestProbePoints } = await import('./suggest.js');
+    const near = nearestProbePoints(probe.spec, probe.skipped);
+    throw new ProbeError(probe.spec.text, probe.skipped, near.points, near.typo);
   }
 
-  /** Attaches `probe` as `spec`; returns why not, or undefined on success. */
-  async #try(probe: Probe<unknown>, spec: ProbeSpec): Promise<string | undefined> {
+  /** Attaches every spec of `step`, or none of them: returns why not, or what it covers. */
+  async #tryStep(probe: Probe<unknown>, step: FallbackStep): Promise<string | { covers?: string }> {
+    const standIn = step.standIn;
+    const kept: SyscallRoute[] = [];
+    const left: string[] = [];
+    for (const [i, spec] of step.specs.entries()) {
+      const route = standIn?.routes[i];
+      const outcome = await this.#try(
+        probe,
+        spec,
+        standIn && route ? { fn: standIn.function, route } : undefined,
+      );
+      if (outcome === undefined) {
+        if (route) kept.push(route);
+        continue;
+      }
+      if (typeof outcome !== 'string') {
+        left.push(`${route?.syscall} (it gives no ${outcome.missing})`);
+        continue;
+      }
+      // All or nothing: a syscall that reaches the function but could not be attached would
+      // make the rest cover less than asked, silently.
+      for (const a of probe.attachments.splice(probe.attachments.length - kept.length)) {
+        a.link?.close();
+        a.program.close();
+      }
+      probe.attached.splice(probe.attached.length - kept.length);
+      return step.specs.length > 1 ? `${spec.event}: ${outcome}` : outcome;
+    }
+    if (!standIn) return {};
+    if (kept.length === 0) return `no syscall gives ${standIn.function}'s arguments: ${left.join(', ')}`;
+    return { covers: standInCoverage(step, kept, left) };
+  }
+
+  /**
+   * Attaches `probe` as `spec` (a syscall tracepoint standing in for a function with `standIn`);
+   * returns why not, the argument a stand-in lacks, or undefined on success.
+   */
+  async #try(
+    probe: Probe<unknown>,
+    spec: ProbeSpec,
+    standIn?: { fn: string; route: SyscallRoute },
+  ): Promise<string | { missing: string } | undefined> {
     const unavailable = await precheck(spec);
     if (unavailable) return stripKind(unavailable);
     // Set up for every kind, parsed on first use: a tracepoint body may still follow a pointer
     // into kernel types (`.as('struct file')`, `p.task()`).
     this.#btf ??= await kernelBtfLoader(this.#opts.btf);
     let ctx: ProbeContext;
+    let filters: Cond[];
     try {
-      ctx = this.#context(probe, spec);
+      const made = this.#context(probe, spec, standIn);
+      if ('missing' in made) return made;
+      ctx = made.ctx;
+      filters = made.filters;
       probe.body(ctx);
     } catch (err) {
       if (err instanceof TypeError || err instanceof RangeError || err instanceof TracepointNotFoundError) {
@@ -205,8 +411,9 @@ export class Tracer implements Disposable {
     const instructions = compileProbe({
       actions: ctx.actions,
       // BEGIN and END run in this process: the pid and comm filters are for traced events.
-      filters: once ? [] : this.#filters(),
+      filters: once ? [] : [...this.#filters(), ...filters],
       keyless: (m) => this.#uses.get(m)?.key.length === 0,
+      inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
     });
     this.#ensureMaps();
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
@@ -217,8 +424,8 @@ export class Tracer implements Disposable {
         name,
         pid: this.#opts.pid,
       });
-      probe.program = program;
-      probe.link = link;
+      probe.attachments.push({ program, link });
+      probe.attached.push(spec);
       return undefined;
     } catch (err) {
       if (err instanceof VerifierError) throw err;
@@ -235,12 +442,24 @@ export class Tracer implements Disposable {
     }
   }
 
-  #context(probe: Probe<unknown>, spec: ProbeSpec): ProbeContext {
+  #context(
+    probe: Probe<unknown>,
+    spec: ProbeSpec,
+    standIn?: { fn: string; route: SyscallRoute },
+  ): { ctx: ProbeContext; filters: Cond[] } | { missing: string } {
     const format =
       spec.kind === 'tracepoint'
         ? tracepointFormat(spec.category as string, spec.event as string)
         : undefined;
-    const args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
+    let args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
+    const filters: Cond[] = [];
+    if (standIn && !standIn.route.exact && this.#kernelBtf().findId(standIn.fn, 'func') !== undefined) {
+      const mapped = standInArgs(this.#kernelBtf(), standIn.fn, args, standIn.route);
+      if ('missing' in mapped) return mapped;
+      const when = standIn.route.when;
+      if (when && args.args.some((a) => a.name === when.field)) filters.push(routeFilter(when, mapped.field));
+      args = mapped.args;
+    }
     const user = spec.kind === 'uprobe' || spec.kind === 'uretprobe' || spec.category === 'syscalls';
     const host = {
       newSite: (fields: EmitSite['fields']) => {
@@ -251,7 +470,7 @@ export class Tracer implements Disposable {
       },
       useMap: (use: MapUse, where: string) => this.#useMap(use, where),
     };
-    return new ProbeContext(spec.kind, spec.target, args, this.#kernelBtf, host, user);
+    return { ctx: new ProbeContext(spec.kind, spec.target, args, this.#kernelBtf, host, user), filters };
   }
 
   #useMap(use: MapUse, where: string): void {
@@ -295,8 +514,38 @@ export class Tracer implements Disposable {
       );
     }
     for (const use of this.#uses.values()) {
-      create(mapRef(use.name), () => Aggregation.createMap(use, this.#opts.maxEntries ?? 10240));
+      const capped = this.#capped(use.name);
+      create(mapRef(use.name), () =>
+        capped
+          ? Aggregation.createMap(use, cappedEntries(use, this.#opts.labelSets as number), true)
+          : Aggregation.createMap(use, this.#opts.maxEntries ?? 10240),
+      );
+      if (capped)
+        create(insertsRef(use.name), () =>
+          Aggregation.createMap({ name: `ins_${use.name}`, kind: 'count', key: [], keyNames: [] }, 1),
+        );
     }
+    if (this.#uses.size > 0)
+      create(
+        DROPPED_REF,
+        () =>
+          Aggregation.createMap(
+            { name: 'dropped', kind: 'count', key: [], keyNames: [] },
+            1,
+          ) as unknown as BpfMap<unknown, unknown>,
+      );
+  }
+
+  /** Whether map `name` is an LRU hash under `labelSets`. */
+  #capped(name: string): boolean {
+    const use = this.#uses.get(name);
+    return (
+      this.#opts.labelSets !== undefined &&
+      use !== undefined &&
+      use.key.length > 0 &&
+      use.kind !== 'store' &&
+      use.kind !== 'stacks'
+    );
   }
 
   #openReader(): void {
@@ -332,9 +581,9 @@ export class Tracer implements Disposable {
       this.#endDone = true;
     }
     for (const p of this.#probes) {
-      if (p.spec.kind !== kind || !p.program) continue;
+      if (p.spec.kind !== kind) continue;
       // raw_tracepoint test runs take the arguments array as the context; these have none.
-      p.program.testRun({ ctx: Buffer.alloc(8), ctxSizeOut: 0 });
+      for (const a of p.attachments) a.program.testRun({ ctx: Buffer.alloc(8), ctxSizeOut: 0 });
     }
   }
 
@@ -354,52 +603,164 @@ export class Tracer implements Disposable {
   }
 
   /**
-   * Delivers records as they arrive until `signal` aborts (or for `durationMs`), then drains.
+   * Delivers records as they arrive until `signal` aborts, `durationMs` passes, or (unless
+   * `stopOnSignals` is false) the process gets SIGINT or SIGTERM — Ctrl-C ends the run and the
+   * code after it (printing aggregations, say) runs — then drains what arrived before the end.
    * Keeps the process alive meanwhile, also when no probe emits (aggregations only).
    */
-  async run(opts: { signal?: AbortSignal; durationMs?: number } = {}): Promise<void> {
+  async run(opts: TraceRunOptions = {}): Promise<void> {
     if (!this.#started) await this.start();
+    if (this.#closed) return;
     const ended = new AbortController();
     const end = () => ended.abort();
-    // A referenced timer, unlike AbortSignal.timeout(): it holds the event loop open.
-    const timer =
-      opts.durationMs !== undefined ? setTimeout(end, opts.durationMs) : setInterval(() => {}, 2 ** 30);
+    const timer = opts.durationMs !== undefined ? setTimeout(end, opts.durationMs) : undefined;
+    const signals = opts.stopOnSignals === false ? [] : STOP_SIGNALS;
+    for (const s of signals) process.once(s, end);
     if (opts.signal?.aborted) end();
     opts.signal?.addEventListener('abort', end, { once: true });
+    this.#onClose.add(end);
+    const release = this.#acquire();
     try {
-      this.#reader?.subscribe(proceed, { signal: ended.signal, batch: BATCH });
       if (!ended.signal.aborted)
         await new Promise<void>((resolve) =>
           ended.signal.addEventListener('abort', () => resolve(), { once: true }),
         );
     } finally {
       clearTimeout(timer);
+      for (const s of signals) process.off(s, end);
       opts.signal?.removeEventListener('abort', end);
+      this.#onClose.delete(end);
+      release();
     }
-    // What arrived before the end: bounded, so a stream that never pauses cannot hold us here.
-    this.drain(BATCH * 4);
+    // Everything committed before the end (not what comes after: a stream that never pauses
+    // cannot hold us here; stop() or the next run() delivers that).
+    if (!this.#closed) {
+      this.#reader?.drainAvailable(proceed);
+      this.#reportLost();
+    }
     if (this.#probes.some((p) => p.spec.kind === 'end')) this.end();
   }
 
-  /** Records dropped because the ring buffer was full. */
-  lost(): number {
-    const m = this.#maps.get(LOST_REF) as unknown as BpfMap<number, bigint[]> | undefined;
-    return m ? Aggregation.sumPerCpu(m.get(0) as unknown as Uint8Array[]) : 0;
+  /**
+   * Starts delivering records to the probes' listeners as they arrive (for run() and probe
+   * iterators), holding the process open; the returned function lets go, and delivery stops
+   * when nobody holds it.
+   */
+  #acquire(): () => void {
+    if (this.#consumers++ === 0) {
+      this.#flow = new AbortController();
+      // A referenced timer, unlike AbortSignal.timeout(): it holds the event loop open.
+      this.#keepAlive = setInterval(() => {}, 2 ** 30);
+      this.#reader?.subscribe(proceed, {
+        signal: this.#flow.signal,
+        batch: BATCH,
+        onBatch: this.#opts.onLost && (() => this.#reportLost()),
+      });
+    }
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.#consumers > 0) return;
+      this.#flow?.abort();
+      clearInterval(this.#keepAlive);
+    };
   }
 
-  /** The contents of a count/sum/hist/lhist/store map, decoded. */
-  aggregation(name: string): Aggregation {
+  /** What a probe's async iterator needs of its tracer. @internal */
+  #feed(): ProbeFeed {
+    return {
+      start: async () => {
+        if (!this.#started) await this.start();
+        return !this.#closed;
+      },
+      acquire: () => this.#acquire(),
+      onClose: (f) => {
+        this.#onClose.add(f);
+        return () => this.#onClose.delete(f);
+      },
+    };
+  }
+
+  /**
+   * Detaches every probe, then delivers every record still in the ring (also those a probe
+   * was writing as it was detached): after it, delivered + lost() is every emit the probes
+   * made. Aggregations stay readable until close(). Safe to call more than once.
+   */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const p of this.#probes) for (const a of p.attachments) a.link?.close();
+    if (this.#reader && !this.#reader.closed) this.#reader.settle(proceed);
+    this.#reportLost();
+  }
+
+  #reportLost(): void {
+    const onLost = this.#opts.onLost;
+    if (!onLost) return;
+    const lost = this.lost();
+    if (lost === this.#lostSeen) return;
+    const delta = lost - this.#lostSeen;
+    this.#lostSeen = lost;
+    onLost(delta);
+  }
+
+  /** Records dropped because the ring buffer was full, counted by the probes in the kernel. */
+  lost(): number {
+    return this.lostPerCpu().reduce((a, b) => a + b, 0);
+  }
+
+  /** lost(), per possible CPU (index = CPU number): the CPU the probe ran on when it dropped. */
+  lostPerCpu(): number[] {
+    return this.#perCpu(LOST_REF);
+  }
+
+  /**
+   * Map updates the kernel refused because a keyed map was full (`maxEntries`): counts, sums,
+   * histogram samples or stored values that are missing from the aggregations.
+   */
+  dropped(): number {
+    return this.#perCpu(DROPPED_REF).reduce((a, b) => a + b, 0);
+  }
+
+  #perCpu(ref: string): number[] {
+    const m = this.#maps.get(ref) as unknown as BpfMap<number, bigint[]> | undefined;
+    if (!m) return [];
+    return ((m.get(0) as bigint[] | undefined) ?? []).map(Number);
+  }
+
+  /**
+   * The contents of a count/sum/hist/lhist/store map, decoded; `K` is its key's type (a probe's
+   * `aggregation(name)` knows it from the body).
+   */
+  aggregation<K = unknown>(name: string): Aggregation<K> {
+    if (!this.#started)
+      throw new Error(
+        `aggregation('${name}'): call start() first: the maps are made when the probes compile`,
+      );
     const use = this.#uses.get(name);
     const map = this.#maps.get(mapRef(name));
-    if (!use || !map)
-      throw new Error(`no map named '${name}' (maps: ${[...this.#uses.keys()].join(', ') || 'none'})`);
-    return new Aggregation(use, map);
+    if (!use || !map) {
+      const names = [...this.#uses.keys()];
+      throw new Error(
+        `no map named '${name}'${didYouMean(name, names) || ` (maps: ${names.join(', ') || 'none'})`}`,
+      );
+    }
+    return new Aggregation<K>(use, map, this.#maps.get(insertsRef(name)));
   }
 
   get aggregations(): string[] {
     return [...this.#uses.values()]
       .filter((u) => u.kind !== 'store' && u.kind !== 'stacks')
       .map((u) => u.name);
+  }
+
+  /**
+   * Registers the count/sum/hist/lhist maps with a prom-client Registry (the user's own): each
+   * scrape reads them from the kernel. Call after start(). Returns the metric names.
+   */
+  metrics(registry: PromRegistryLike, opts?: TracerMetricsOptions): string[] {
+    return registerPromClient(this, registry, opts);
   }
 
   /** The frames of a stack id from `p.stack()`, innermost first, as `function+0xoffset`. */
@@ -409,28 +770,79 @@ export class Tracer implements Disposable {
       .map((ip) => symbolize(ip));
   }
 
-  /** Detaches every probe and frees every map. Safe to call more than once. */
+  /**
+   * stop() (detach, deliver what is left), then frees every program and map. Safe to call more
+   * than once.
+   */
   close(): void {
     if (this.#closed) return;
     // END probes run before anything is freed, and their records are delivered, not dropped.
-    if (this.#attached && !this.#endDone && this.#probes.some((p) => p.spec.kind === 'end' && p.program))
+    if (
+      this.#attached &&
+      !this.#endDone &&
+      this.#probes.some((p) => p.spec.kind === 'end' && p.attachments.length > 0)
+    )
       try {
         this.end();
       } catch {
         // A failing END run must not keep the rest from being freed.
       }
     this.#closed = true;
-    this.#reader?.close();
-    for (const p of this.#probes) {
-      p.link?.close();
-      p.program?.close();
+    for (const f of [...this.#onClose]) f();
+    this.#flow?.abort();
+    clearInterval(this.#keepAlive);
+    try {
+      if (this.#started) this.stop();
+    } finally {
+      this.#reader?.close();
+      for (const p of this.#probes)
+        for (const a of p.attachments) {
+          a.link?.close();
+          a.program.close();
+        }
+      for (const m of this.#maps.values()) m.close();
     }
-    for (const m of this.#maps.values()) m.close();
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** A histogram holds an entry per label set and bucket: log2 has 65 (0, 1..64), lhist n + 2. */
+function cappedEntries(use: MapUse, labelSets: number): number {
+  if (use.kind === 'hist') return labelSets * 65;
+  if (use.kind === 'lhist' && use.linear) {
+    const { min, max, step } = use.linear;
+    return labelSets * (Math.ceil((max - min) / step) + 2);
+  }
+  return labelSets;
+}
+
+/** The keyless counter of keys inserted into capped map `name`. */
+const insertsRef = (name: string): string => `inserts:${name}`;
+
+/** `kprobe:do_unlinkat`, or `tracepoint:syscalls:sys_enter_{unlink,unlinkat}` for a stand-in step. */
+function stepText(step: FallbackStep): string {
+  const [first] = step.specs;
+  if (step.specs.length === 1 && first) return formatProbeSpec(first);
+  return `tracepoint:syscalls:${step.specs.map((s) => s.event).join(',')}`;
+}
+
+/** What syscall tracepoints standing in for a function see, in one clause. */
+function standInCoverage(step: FallbackStep, kept: SyscallRoute[], left: string[]): string {
+  const fn = step.standIn?.function as string;
+  const exit = step.specs[0]?.event?.startsWith('sys_exit_') ?? false;
+  if (kept.length === 1 && kept[0]?.exact) return `${formatProbeSpec(step.specs[0] as ProbeSpec)} instead`;
+  const which = exit
+    ? kept
+        .map((r) =>
+          r.when ? `${r.syscall} (all of its calls: an exit record has no ${r.when.field})` : r.syscall,
+        )
+        .join(', ')
+    : describeRoutes(kept);
+  const not = left.length > 0 ? `; not ${left.join(', ')}` : '';
+  return `the sys_${exit ? 'exit' : 'enter'} tracepoints of ${which} instead, which see every such call, also one that fails before reaching ${fn}${not}`;
 }
 
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */

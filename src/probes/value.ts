@@ -4,6 +4,7 @@
 import { findMember, resolveType, sizeOf } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { CompareOp } from '../../isa/builder.js';
+import { didYouMean, nearestNames } from './nearest.js';
 import {
   btfValueType,
   type Decoded,
@@ -74,6 +75,17 @@ export interface ValueEnv {
   readonly userMemory: boolean;
 }
 
+/** An argument, member or return value as its type says; narrow on `kind` for its JavaScript type. */
+export type TypedValue = IntValue | PtrValue | StrValue;
+/** An integer: decodes as `number`. */
+export type IntValue = Value<number> & { readonly kind: 'int'; readonly type: IntType };
+/** A pointer: decodes as `bigint`; `.field()` follows it, `.string()` reads a char pointer. */
+export type PtrValue = Value<bigint> & { readonly kind: 'ptr'; readonly type: PtrType };
+/** A string (a char array or a read char pointer): decodes as `string`. */
+export type StrValue = Value<string> & { readonly kind: 'str'; readonly type: StrType };
+/** A struct (or union) seen through a pointer: reach its members with `.field()`. */
+export type StructValue = Value<never> & { readonly kind: 'struct' };
+
 /** A condition for `p.filter()`; combine with `and`, `or`, `not`. */
 export class Condition {
   /** @internal */
@@ -129,6 +141,11 @@ export class Value<T = number> {
     if (type.kind === 'array')
       for (let i = 0; i < Math.min(type.length, 4096); i++)
         Object.defineProperty(this, i, { get: () => this.at(i), enumerable: false });
+  }
+
+  /** What the value is: an integer, a pointer, a string or a struct (narrows to IntValue, PtrValue…). */
+  get kind(): 'int' | 'ptr' | 'str' | 'struct' | 'array' | 'inet' | 'strs' {
+    return this.type.kind;
   }
 
   /** @internal the scalar expression, or an error naming what the value is instead. */
@@ -280,17 +297,29 @@ export class Value<T = number> {
    * A member of the struct this value points at (or is): `p.arg('name').field('name')`. Nested
    * members and pointers follow with more `.field()` calls, or a dotted path: `field('mm.arg_start')`.
    */
-  field(path: string): Value<number | bigint | string> {
+  field(path: string): TypedValue | StructValue {
     let v: Value<unknown> = this;
     for (const part of path.split('.')) {
       // `name[2]`, `[1]` (an element of this value), `name[0][3]`.
       const m = /^([A-Za-z_]\w*)?((?:\[\d+\])*)$/.exec(part);
       if (!m || (!m[1] && !m[2]))
         throw new TypeError(`field '${path}': '${part}' is not a member name or [index]`);
-      if (m[1]) v = v.#member(m[1]);
+      if (m[1]) v = v.member(m[1], path);
       for (const ix of (m[2] as string).match(/\d+/g) ?? []) v = v.at(Number(ix));
     }
-    return v as Value<number | bigint | string>;
+    return v as TypedValue | StructValue;
+  }
+
+  /** @internal one member; `path` is the whole path asked for, for messages. */
+  member(name: string, path: string): Value<unknown> {
+    const at = path === name ? `field '${name}'` : `field '${path}'`;
+    try {
+      return this.#member(name);
+    } catch (err) {
+      if (err instanceof TypeError && path !== name && err.message.startsWith(`field '${name}'`))
+        throw new TypeError(`${at}${err.message.slice(`field '${name}'`.length)}`);
+      throw err;
+    }
   }
 
   #member(name: string): Value<unknown> {
@@ -315,8 +344,9 @@ export class Value<T = number> {
     const found = findMember(btf, t, name);
     if (!found) {
       const names = t.members.map((m) => m.name).filter(Boolean);
+      const near = nearestNames(name, names);
       throw new TypeError(
-        `field '${name}': ${t.kind} ${t.name || '(anonymous)'} has no member '${name}' (it has: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`,
+        `field '${name}': ${t.kind} ${t.name || '(anonymous)'} has no member '${name}'${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ` (it has: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})`}`,
       );
     }
     if (found.member.bitfieldSize !== 0)
@@ -356,10 +386,16 @@ export class Value<T = number> {
    * The NUL-terminated string this char pointer (or char array) holds, at most `max` bytes
    * (default 64, or the array's size). `user` overrides where the memory lives.
    */
-  string(max?: number, opts: { user?: boolean } = {}): Value<string> {
+  string(max?: number, opts: { user?: boolean } = {}): StrValue {
     if (this.str && this.type.kind === 'str') {
       const size = Math.min(max ?? this.str.size, this.str.size);
-      return new Value(this.env, { kind: 'str', size }, undefined, { ...this.str, size }, this.label);
+      return new Value(
+        this.env,
+        { kind: 'str', size },
+        undefined,
+        { ...this.str, size },
+        this.label,
+      ) as StrValue;
     }
     // A pointer, or a register-sized integer holding one (uprobe arguments have no types).
     const t = this.type;
@@ -377,10 +413,10 @@ export class Value<T = number> {
       undefined,
       { op: 'str', addr: this.node as Node, user, size },
       this.label,
-    );
+    ) as StrValue;
   }
 
-  #cast(size: IntSize, signed: boolean): Value<number> {
+  #cast(size: IntSize, signed: boolean): IntValue {
     const a = this.scalar(`cast of '${this.label}'`);
     return new Value(
       this.env,
@@ -388,35 +424,35 @@ export class Value<T = number> {
       { op: 'cast', a, size, signed },
       undefined,
       this.label,
-    );
+    ) as IntValue;
   }
-  u8(): Value<number> {
+  u8(): IntValue {
     return this.#cast(1, false);
   }
-  u16(): Value<number> {
+  u16(): IntValue {
     return this.#cast(2, false);
   }
-  u32(): Value<number> {
+  u32(): IntValue {
     return this.#cast(4, false);
   }
-  u64(): Value<number> {
+  u64(): IntValue {
     return this.#cast(8, false);
   }
-  s8(): Value<number> {
+  s8(): IntValue {
     return this.#cast(1, true);
   }
-  s16(): Value<number> {
+  s16(): IntValue {
     return this.#cast(2, true);
   }
-  s32(): Value<number> {
+  s32(): IntValue {
     return this.#cast(4, true);
   }
-  s64(): Value<number> {
+  s64(): IntValue {
     return this.#cast(8, true);
   }
 
   /** Reinterprets an integer as a pointer to BTF type `typeName` (`'struct file'`) in kernel memory. */
-  as(typeName: string, opts: { user?: boolean } = {}): Value<bigint> {
+  as(typeName: string, opts: { user?: boolean } = {}): PtrValue {
     const user = opts.user ?? false;
     if (/\*\s*$/.test(typeName)) {
       // A pointer to pointers (`void *`, `struct file *`): elements read as addresses.
@@ -430,7 +466,7 @@ export class Value<T = number> {
         this.scalar(`as('${typeName}')`),
         undefined,
         this.label,
-      );
+      ) as unknown as PtrValue;
     }
     const btf = this.env.btf();
     const m = /^\s*(struct|union)?\s*([A-Za-z_][\w ]*?)\s*$/.exec(typeName);
@@ -447,10 +483,10 @@ export class Value<T = number> {
       this.scalar(`as('${typeName}')`),
       undefined,
       this.label,
-    );
+    ) as PtrValue;
   }
 
-  #alu(alu: AluName, x: Operand, sign = isSigned(this) || isSigned(x)): Value<number> {
+  #alu(alu: AluName, x: Operand, sign = isSigned(this) || isSigned(x)): IntValue {
     const a = this.scalar(alu);
     const b = operandNode(x, alu);
     return new Value(
@@ -459,38 +495,38 @@ export class Value<T = number> {
       { op: 'alu', alu, a, b, signed: sign },
       undefined,
       `${this.label} ${alu}`,
-    );
+    ) as IntValue;
   }
-  add(x: Operand): Value<number> {
+  add(x: Operand): IntValue {
     return this.#alu('add', x);
   }
-  sub(x: Operand): Value<number> {
+  sub(x: Operand): IntValue {
     return this.#alu('sub', x);
   }
-  mul(x: Operand): Value<number> {
+  mul(x: Operand): IntValue {
     return this.#alu('mul', x);
   }
   /** Unsigned division (the kernel's BPF_DIV; signed division needs cpu v4). */
-  div(x: Operand): Value<number> {
+  div(x: Operand): IntValue {
     return this.#alu('div', x, false);
   }
-  mod(x: Operand): Value<number> {
+  mod(x: Operand): IntValue {
     return this.#alu('mod', x, false);
   }
-  and(x: Operand): Value<number> {
+  and(x: Operand): IntValue {
     return this.#alu('and', x);
   }
-  or(x: Operand): Value<number> {
+  or(x: Operand): IntValue {
     return this.#alu('or', x);
   }
-  xor(x: Operand): Value<number> {
+  xor(x: Operand): IntValue {
     return this.#alu('xor', x);
   }
-  shl(x: Operand): Value<number> {
+  shl(x: Operand): IntValue {
     return this.#alu('lsh', x);
   }
   /** Shift right: arithmetic for signed values. */
-  shr(x: Operand): Value<number> {
+  shr(x: Operand): IntValue {
     return this.#alu('rsh', x);
   }
 
@@ -540,4 +576,42 @@ export function scalarValue<T>(env: ValueEnv, type: IntType | PtrType, node: Nod
 /** @internal a string value. */
 export function stringValue(env: ValueEnv, str: StrNode, label: string): Value<string> {
   return new Value<string>(env, { kind: 'str', size: str.size }, undefined, str, label);
+}
+
+/**
+ * A struct pointer a syscall record stands in for (a kernel function's `struct filename *name`
+ * read from `sys_enter_unlink`'s `pathname`): only the members the record gives, no address.
+ */
+export class StandInValue extends Value<bigint> {
+  readonly #members: Record<string, () => Value<unknown>>;
+  /** @internal */
+  constructor(env: ValueEnv, type: PtrType, members: Record<string, () => Value<unknown>>, label: string) {
+    super(env, type, undefined, undefined, label);
+    this.#members = members;
+  }
+
+  #gives(): string {
+    return Object.keys(this.#members).join(', ');
+  }
+
+  /** @internal */
+  override member(name: string, path: string): Value<unknown> {
+    const get = Object.hasOwn(this.#members, name) ? this.#members[name] : undefined;
+    if (!get)
+      throw new TypeError(
+        `field '${path}': '${this.label}' is read from a syscall record, which gives only ${this.#gives()}${didYouMean(name, Object.keys(this.#members))}`,
+      );
+    return get();
+  }
+
+  /** @internal */
+  override scalar(what: string): Node {
+    throw new TypeError(
+      `${what}: '${this.label}' is read from a syscall record, which holds no such struct; use one of its fields (${this.#gives()})`,
+    );
+  }
+
+  override string(): StrValue {
+    return this.scalar('string()') as never;
+  }
 }

@@ -166,8 +166,9 @@ export function resolveEnum(
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 0) return value;
   } else {
-    const v = table[value.toLowerCase()];
-    if (v !== undefined) return v;
+    // Own properties only: 'constructor' or 'toString' is not a map type.
+    const key = value.toLowerCase();
+    if (Object.hasOwn(table, key)) return table[key] as number;
   }
   throw new TypeError(`unknown ${kind} '${value}' (one of: ${Object.keys(table).join(', ')})`);
 }

@@ -69,6 +69,7 @@ describe('tsbpf run', () => {
     const io = capture();
     expect(await run([path('sum.s'), '--trace'])).toBe(0);
     expect(io.out().split('\n')).toEqual([
+      'start: r10 = 0x200000200',
       '   0: r0 = 0x1                  r0 0x0 → 0x1',
       '   1: r1 = 0x2                  r1 0x0 → 0x2',
       '   2: r0 += r1                  r0 0x1 → 0x3',
@@ -98,7 +99,7 @@ describe('tsbpf run', () => {
     const io = capture();
     expect(await run([path('oob.s'), '--mem', '010203'])).toBe(1);
     expect(io.err()).toBe(
-      `tsbpf run: ${path('oob.s')}: pc 0: r0 = *(u64 *)(r1 + 0x8): read of 8 bytes at 0x100000008 is outside context (3 bytes)\n`,
+      `tsbpf run: ${path('oob.s')}: pc 0: r0 = *(u64 *)(r1 + 0x8): read of 8 bytes at 0x100000008 is outside context (3 bytes) (at 1:1: r0 = *(u64 *)(r1 + 8))\n`,
     );
   });
 

@@ -96,6 +96,34 @@ kernelDescribe('perf buffer reader', ['tracepoints'], () => {
     }
   });
 
+  it('records that arrive before the wait is registered still end the wait', async () => {
+    // Registering a perf fd with epoll polls it, which takes the pending wake-up: records
+    // written between the reader's last look and that registration used to wait forever.
+    const p = perfbufProducer(process.pid, possibleCpus());
+    try {
+      using reader = PerfBufReader.open(p.events, { decode });
+      using _link = attachTracepoint(p.prog, 'syscalls', 'sys_enter_getppid');
+      const ac = new AbortController();
+      const it = reader.records({ signal: ac.signal });
+      const first = it.next(); // finds nothing, starts waiting (epoll registration still to come)
+      getppid(40);
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<'stuck'>((resolve) => {
+        timer = setTimeout(() => resolve('stuck'), 5000);
+      });
+      const r = await Promise.race([first, stuck]);
+      clearTimeout(timer);
+      expect(r).not.toBe('stuck');
+      let n = 1;
+      while (n < 40 && !(await it.next()).done) n++;
+      expect(n).toBe(40);
+      ac.abort();
+      await it.return(undefined);
+    } finally {
+      p.close();
+    }
+  });
+
   it('rejects a page count that is not a power of two', () => {
     expect(() => PerfBufReader.open({ fd: 0, maxEntries: 2 }, { pages: 3 })).toThrow(
       /pages 3 is not a power of two/,

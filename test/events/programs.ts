@@ -1,6 +1,6 @@
 // Producer programs for the event reader tests: each runs on sys_enter_getppid (or openat) of
 // this process and emits one record per call into a ringbuf, a perf event array or trace_pipe.
-import { BpfMap, Program, tracepointFormat } from 'tsbpf';
+import { BpfMap, codecs, Program, tracepointFormat } from 'tsbpf';
 import { assemble } from 'tsbpf/isa';
 
 const FILTER = (tgid: number) => `
@@ -163,4 +163,139 @@ export function printkProducer(tgid: number, tag: string): { prog: Program; clos
     {},
   );
   return { prog, close: () => prog.close() };
+}
+
+/** A per-CPU u64 counter (a percpu_array of one entry), read as one figure per possible CPU. */
+export interface CpuCounter {
+  map: BpfMap<number, number[]>;
+  perCpu(): number[];
+  total(): number;
+}
+
+function cpuCounter(name: string): CpuCounter {
+  const map = BpfMap.create({
+    type: 'percpu_array',
+    key: codecs.u32,
+    value: codecs.u64n,
+    maxEntries: 1,
+    name,
+  });
+  const perCpu = () => (map.get(0) ?? []).map(Number);
+  return { map, perCpu, total: () => perCpu().reduce((a, b) => a + b, 0) };
+}
+
+/** `counter[0] += 1` on this CPU (r1-r5 clobbered, key at r10 - 4). */
+const bump = (counter: string) => `
+    r1 = 0
+    *(u32 *)(r10 - 4) = r1
+    r2 = r10
+    r2 += -4
+    r1 = ${counter} ll
+    call 1
+    if r0 == 0 goto out
+    r1 = *(u64 *)(r0 + 0)
+    r1 += 1
+    *(u64 *)(r0 + 0) = r1`;
+
+/** A 64-byte record {u64 pid_tgid, u64 ktime_ns, zeros} at r10 - 72. */
+const RECORD = `
+    *(u64 *)(r10 - 72) = r7
+    call 5
+    *(u64 *)(r10 - 64) = r0
+    r1 = 0
+    *(u64 *)(r10 - 56) = r1
+    *(u64 *)(r10 - 48) = r1
+    *(u64 *)(r10 - 40) = r1
+    *(u64 *)(r10 - 32) = r1
+    *(u64 *)(r10 - 24) = r1
+    *(u64 *)(r10 - 16) = r1`;
+
+/**
+ * The accounting oracle beside a reader: per getppid of `tgid`, `hits` += 1 on the CPU it ran
+ * on, then one 64-byte record out (bpf_ringbuf_output or bpf_perf_event_output); an output the
+ * kernel refused (no room) counts in `failed` on that CPU. Every hit is then either a record a
+ * reader can receive, or a failure: received + failed == hits, per CPU, exactly.
+ */
+export interface AccountedProducer {
+  prog: Program;
+  /** The ringbuf or perf event array the records go to. */
+  out: { fd: number; maxEntries: number; close(): void };
+  hits: CpuCounter;
+  failed: CpuCounter;
+  close(): void;
+}
+
+export function accountedProducer(
+  kind: 'ringbuf' | 'perfbuf',
+  tgid: number,
+  opts: { ringBytes?: number; cpus?: number } = {},
+): AccountedProducer {
+  const out =
+    kind === 'ringbuf'
+      ? BpfMap.create({ type: 'ringbuf', maxEntries: opts.ringBytes ?? 1 << 20 })
+      : BpfMap.create({ type: 'perf_event_array', maxEntries: opts.cpus ?? 1 });
+  const hits = cpuCounter('hits');
+  const failed = cpuCounter('failed');
+  const output =
+    kind === 'ringbuf'
+      ? `
+    r1 = out ll
+    r2 = r10
+    r2 += -72
+    r3 = 64
+    r4 = 0
+    call 130`
+      : `
+    r1 = r6
+    r2 = out ll
+    r3 = 0xffffffff ll
+    r4 = r10
+    r4 += -72
+    r5 = 64
+    call 25`;
+  const prog = load(
+    `${FILTER(tgid)}
+    ${bump('hits')}
+    ${RECORD}
+    ${output}
+    if r0 == 0 goto out
+    ${bump('failed')}
+  out:
+    r0 = 0
+    exit`,
+    { out, hits: hits.map, failed: failed.map },
+  );
+  return {
+    prog,
+    out,
+    hits,
+    failed,
+    close() {
+      prog.close();
+      out.close();
+      hits.map.close();
+      failed.map.close();
+    },
+  };
+}
+
+/** Counts getppid calls of `tgid` per CPU: the in-kernel hit counter beside a CLI under test. */
+export function getppidCounter(tgid: number): { prog: Program; hits: CpuCounter; close(): void } {
+  const hits = cpuCounter('hits');
+  const prog = load(
+    `${FILTER(tgid)}
+    ${bump('hits')}
+  out:
+    r0 = 0
+    exit`,
+    { hits: hits.map },
+  );
+  return {
+    prog,
+    hits,
+    close() {
+      prog.close();
+      hits.map.close();
+    },
+  };
 }

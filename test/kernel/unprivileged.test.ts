@@ -91,8 +91,9 @@ console.log(JSON.stringify(out));`,
     () => {
       const demo = asNobody([join(root, 'dist/cli/tsbpf.js'), 'demo']);
       expect(demo.status).toBe(1);
+      // Run as `node …/tsbpf.js demo` (not through npm start): the same command, with sudo.
       expect(demo.stderr).toBe(
-        'tsbpf demo: loading and attaching probes needs root (or CAP_BPF + CAP_PERFMON): try `sudo npm start`\n',
+        `tsbpf demo: loading and attaching probes needs root, or CAP_BPF + CAP_PERFMON: try \`sudo ${process.execPath} ${join(root, 'dist/cli/tsbpf.js')} demo\`\n`,
       );
       const trace = asNobody([
         join(root, 'dist/cli/tsbpf.js'),

@@ -66,9 +66,10 @@ kernelDescribe('objects: load and run', ['prog_load', 'test_run', 'btf'], () => 
     arp[13] = 0x06;
     expect(prog.testRun({ data: ipv4, repeat: 3 }).retval).toBe(2); // XDP_PASS
     expect(prog.testRun({ data: arp }).retval).toBe(2);
-    const stats = l.map('stats');
+    expect(() => l.map('stats')).toThrow(/percpu_array: ask for it with map\('stats', \{ perCpu: true \}\)/);
+    const stats = l.map('stats', { perCpu: true });
     const sum = (key: number) => {
-      const all = stats.get(u32(key)) as unknown as Uint8Array[]; // one 16-byte value per possible CPU
+      const all = stats.get(u32(key)) ?? []; // one 16-byte value per possible CPU
       expect(all.length).toBe(possibleCpus());
       let packets = 0n;
       let bytes = 0n;
@@ -161,7 +162,7 @@ kernelDescribe('objects: load and run', ['prog_load', 'test_run', 'btf'], () => 
     try {
       using a = obj.load({ pinPath: dir });
       using b = obj.load({ pinPath: dir });
-      expect(b.map('stats').info().id).toBe(a.map('stats').info().id);
+      expect(b.map('stats', { perCpu: true }).info().id).toBe(a.map('stats', { perCpu: true }).info().id);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,6 +10,8 @@ import { ownProbes, probeFentry, Tracer } from 'tsbpf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runChild } from '../support/child.js';
 import { RM_COMM, removeFiles } from '../support/private-rm.js';
+import { runReadmeTracer } from '../support/readme-tracer.js';
+import { openRoutes, unlinkRoutes } from '../support/syscall-cases.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli/tsbpf.js');
@@ -33,6 +35,32 @@ afterEach(() => {
 });
 
 describe('probe commands on real kprobes and fentry (VM)', () => {
+  it("the README's first TypeScript example runs as written on real kprobes and ends on Ctrl-C", async () => {
+    const r = await runReadmeTracer(120_000);
+    expect(r.stderr).toBe('');
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    const lines = r.stdout.split('\n');
+    for (const p of r.unlinked) expect(lines).toContain(`${process.pid} ${p}`);
+    for (const p of r.unlinkedAt) expect(lines.some((l) => l.endsWith(` ${p}`))).toBe(true);
+  });
+
+  it('the kernel confirms the fallback routes: do_unlinkat ← unlink, unlinkat; do_rmdir ← rmdir, unlinkat(AT_REMOVEDIR)', async () => {
+    // The same workload and checks as the host's fallback test (test/probes/fallback.test.ts).
+    const r = await unlinkRoutes(['--no-fallback']);
+    expect(r.run.code, r.run.stderr).toBe(0);
+    expect(r.unlinkat.map((e) => e.name)).toEqual([`${r.dir}/a`, 'b']);
+    expect(r.unlinkat[0]?.dfd).toBe(-100);
+    expect(r.rmdir.map((e) => e.name)).toEqual([`${r.dir}/d1`, 'd2']);
+  });
+
+  it('the kernel confirms do_sys_openat2 ← open, openat, creat, openat2: one call each', async () => {
+    const r = await openRoutes(['--no-fallback']);
+    expect(r.hist.code, r.hist.stderr).toBe(0);
+    expect(r.calls).toBe(4);
+    expect(r.trace.code, r.trace.stderr).toBe(0);
+    expect(r.dfds).toEqual([-100, -100, -100, -100]);
+  });
+
   it('trace kprobe + kretprobe on do_unlinkat: the file names through struct filename, the results', async () => {
     let paths: string[] = [];
     const run = await tsbpf(

@@ -36,7 +36,7 @@ const rows = tracer
   .slice(0, Number(values.top ?? 10));
 console.log(`${(values['by-process'] ? 'COMM' : 'SYSCALL').padEnd(22)} ${'COUNT'.padStart(10)}`);
 for (const r of rows) {
-  const key = (r.key as unknown[])[0] as number | string;
+  const key = (Array.isArray(r.key) ? r.key[0] : r.key) as number | string;
   const name = typeof key === 'number' ? (names.get(key) ?? String(key)) : key;
   console.log(`${name.padEnd(22)} ${String(r.value).padStart(10)}`);
 }

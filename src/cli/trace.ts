@@ -183,6 +183,11 @@ export async function run(argv: string[]): Promise<number> {
             if (named === v && standIn && to?.kind === 'struct') continue;
             v = named;
           } else if (v.type.kind === 'array' && isAddress(a.name, v.type)) v = v.ntop();
+          else if (v.type.kind === 'array') {
+            // One field per element, `args[0]`…, as the tracepoint's print fmt shows them.
+            for (let i = 0; i < v.type.length; i++) fields[`a_${a.name}[${i}]`] = v.at(i);
+            continue;
+          }
           fields[`a_${a.name}`] = as(v, picks?.get(a.name));
         }
         if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = as(p.ret(), picks?.get('ret'));

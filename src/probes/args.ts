@@ -169,26 +169,6 @@ function tracepointArg(f: TracepointField, user: boolean, what: string): ArgDef 
   };
 }
 
-/**
- * A fixed array of integers or pointers (`unsigned long args[6]` of raw_syscalls:sys_enter) as
- * one argument per element, `args[0]` … `args[5]`, as bpftrace and the format's print fmt name
- * them; other fields (char arrays are strings) as they are.
- */
-function arrayElements(f: TracepointField): TracepointField[] {
-  const n = f.arrayLength;
-  if (n === undefined || n <= 1 || /\bchar\b/.test(f.type) || f.size % n !== 0) return [f];
-  const size = f.size / n;
-  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return [f];
-  return Array.from({ length: n }, (_, i) => ({
-    ...f,
-    type: f.type.replace(/\s*\[\d*\]\s*$/, ''),
-    name: `${f.name}[${i}]`,
-    offset: f.offset + i * size,
-    size,
-    arrayLength: undefined,
-  }));
-}
-
 export interface ArgSource {
   kind: ProbeKind;
   /** Kernel function (kprobe/fentry), tp_btf event, or uprobe symbol. */
@@ -202,9 +182,8 @@ function tracepointArgs(format: TracepointFormat | undefined): ProbeArgs {
   if (!format) throw new Error('tracepoint arguments need the format file');
   const user = format.name.startsWith('sys_enter_') || format.name.startsWith('sys_exit_');
   const fields = format.fields.filter((f) => !f.common && f.name !== '__syscall_nr');
-  const args = fields.flatMap((f) =>
-    arrayElements(f).map((e) => tracepointArg(e, user, `${format.name} field ${e.name}`)),
-  );
+  // Array fields stay arrays (`args`); `p.arg('args[1]')` names one element.
+  const args = fields.map((f) => tracepointArg(f, user, `${format.name} field ${f.name}`));
   const retIdx = args.findIndex((a) => a.name === 'ret');
   return retIdx >= 0 && format.name.startsWith('sys_exit_')
     ? { args: args.filter((_, i) => i !== retIdx), ret: args[retIdx] }

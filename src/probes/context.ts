@@ -157,6 +157,10 @@ export class ProbeContext<M = NoMaps> {
   /** The argument called `name` (or at position `index`), typed from BTF or the tracepoint format. */
   arg(which: string | number): TypedValue {
     const args = this.#args.args;
+    // `args[1]`: an element of an array argument, as the format's print fmt names it.
+    const element = typeof which === 'string' ? /^(\w+)\[(\d+)\]$/.exec(which) : null;
+    if (element && args.some((x) => x.name === element[1] && x.type.kind === 'array'))
+      return this.arg(element[1] as string).at(Number(element[2])) as unknown as TypedValue;
     const a = typeof which === 'number' ? args[which] : args.find((x) => x.name === which);
     if (!a) {
       const list = args.map((x) => x.name).join(', ') || 'none';

@@ -2,6 +2,7 @@
 // time under the thread id, the return probe takes the difference and counts it in its bucket —
 // all in the kernel, as bcc's funclatency does; only the buckets are read.
 import { parseArgs } from 'node:util';
+import { probeKindOf } from '../probes/spec.js';
 import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,
@@ -66,7 +67,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals.some((t) => t.includes(':')) || values.value !== undefined || values.linear !== undefined)
+  // A probe spec (kind:...) or --value/--linear: a value's histogram; `syscalls:NAME` is latency.
+  const isProbe = (t: string) => t.includes(':') && probeKindOf(t.slice(0, t.indexOf(':'))) !== undefined;
+  if (positionals.some(isProbe) || values.value !== undefined || values.linear !== undefined)
     return valueHistogram(values, positionals);
   if (positionals.length !== 1)
     throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');

@@ -83,8 +83,11 @@ const pure: Case[] = [
     ['trace', '--fields', 'a:constructor', 'tracepoint:sched:sched_switch'],
     /type 'constructor' is not one of/,
   ],
-  [['count', '--by', 'bogus', 'tracepoint:sched:sched_switch'], /--by: 'bogus' is not one of/],
-  [['count', '--by', 'constructor', 'tracepoint:sched:sched_switch'], /--by: 'constructor' is not one of/],
+  [['count', '--by', 'bogus', 'tracepoint:sched:sched_switch'], /'bogus' is not a value: a builtin/],
+  [
+    ['count', '--by', 'constructor', 'tracepoint:sched:sched_switch'],
+    /'constructor' is not a value: a builtin/,
+  ],
   [['count', '--top', '0', 'tracepoint:sched:sched_switch'], /--top: '0' is not a positive/],
   [['count', '--top', '2.5', 'tracepoint:sched:sched_switch'], /--top: '2.5' is not a positive integer/],
   [['count', '-t', '-3', 'tracepoint:sched:sched_switch'], /option '-t' needs a value/],

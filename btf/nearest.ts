@@ -2,9 +2,9 @@
 
 /**
  * Edit distance counting a swap of neighbours as one edit (optimal string alignment), bounded:
- * `limit + 1` as soon as it must exceed `limit`.
+ * `limit + 1` as soon as it must exceed `limit`. The probe compiler's suggestions use it too.
  */
-function distance(a: string, b: string, limit: number): number {
+export function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
   let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -33,7 +33,7 @@ export function nearestName(name: string, candidates: Iterable<string>): string 
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {
-    const d = distance(lower, c.toLowerCase(), limit);
+    const d = editDistance(lower, c.toLowerCase(), limit);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

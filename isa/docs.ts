@@ -5,7 +5,7 @@
 // Regenerate with `npm run docs`, i.e.
 //   npm run build && node -e "import('./dist/isa/docs.js').then((m) => process.stdout.write(m.generateIsaDoc()))" > docs/isa.md
 
-import { assemble } from './assembler.js';
+import { assemble } from './asm/assemble.js';
 import { classify } from './classify.js';
 import { formatInstruction } from './disassembler.js';
 import { CLASS_NAMES, explainProgram, MODE_NAMES, SIZE_NAMES } from './explain.js';

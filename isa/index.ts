@@ -1,6 +1,6 @@
 // tsbpf/isa: the eBPF instruction set. Pure: no Node APIs, no FFI.
 
-export { type AssembleOptions, type AssembleResult, assemble, type Dialect } from './assembler.js';
+export { type AssembleOptions, type AssembleResult, assemble, type Dialect } from './asm/assemble.js';
 export * from './builder.js';
 export * from './classify.js';
 export * from './conformance.js';

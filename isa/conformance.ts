@@ -9,7 +9,7 @@
 
 import { assemble } from './asm/assemble.js';
 import { decode, type Instruction } from './instruction.js';
-import { Interpreter } from './interpreter.js';
+import { Interpreter } from './interp/interpreter.js';
 
 export interface ConformanceTest {
   readonly name: string;

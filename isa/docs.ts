@@ -12,8 +12,8 @@ import { CLASS_NAMES, explainProgram, MODE_NAMES, SIZE_NAMES } from './explain.j
 import { CONFORMANCE_GROUPS, groupOf, LINUX_EXTENSIONS } from './groups.js';
 import { type Instruction, sameEncoding } from './instruction.js';
 import { HelperRegistry } from './interp/helpers.js';
+import { Interpreter } from './interp/interpreter.js';
 import { formatInitialRegisters, formatTraceStep } from './interp/trace.js';
-import { Interpreter } from './interpreter.js';
 import {
   AluOps,
   AtomicOps,

@@ -10,16 +10,38 @@
 // because every BigInt truncation and conversion costs. Rare, hard operations (64-bit division of
 // 64-bit values, sdiv/smod) fall back to BigInt; everything else stays in 32-bit integers.
 //
-// Address model: see interp/memory.ts. callx: a register holding a code address
+// Address model: see memory.ts. callx: a register holding a code address
 // (0xa_<pc>, what `lddw rX, func` loads) calls the local function at that pc; a register
 // holding a small number n calls helper n, as the conformance suite's runtime does.
 
-import { classify } from './classify.js';
-import { formatInstruction } from './disassembler.js';
-import type { Instruction } from './instruction.js';
-import { type FaultKind, InterpreterFault, PendingFault } from './interp/fault.js';
-import { defaultEnv, type HelperContext, HelperRegistry, type InterpreterEnv } from './interp/helpers.js';
-import { type AnyInterpMap, createMap, type InterpMapSpec } from './interp/maps.js';
+import { classify } from '../classify.js';
+import { formatInstruction } from '../disassembler.js';
+import type { Instruction } from '../instruction.js';
+import { Pseudo, STACK_SIZE } from '../opcodes.js';
+import { instructionProblem } from '../validity.js';
+import {
+  arsh64,
+  div32,
+  div64,
+  lsh64,
+  mul64,
+  rsh64,
+  scmp32,
+  scmp64,
+  scond,
+  sdiv32,
+  sdiv64,
+  swap,
+  toLittle,
+  u64,
+  ucmp32,
+  ucmp64,
+  ucond,
+  write,
+} from './alu.js';
+import { type FaultKind, InterpreterFault, PendingFault } from './fault.js';
+import { defaultEnv, type HelperContext, HelperRegistry, type InterpreterEnv } from './helpers.js';
+import { type AnyInterpMap, createMap } from './maps.js';
 import {
   address,
   CODE_REGION,
@@ -29,52 +51,17 @@ import {
   type Region,
   STACK_REGION,
   split,
-} from './interp/memory.js';
-import { type Decoded, Op, predecode } from './interp/predecode.js';
-import { fallOffCheck, StrictChecker } from './interp/strict.js';
-import type { BranchTaken, MemoryWrite, RegisterChange, RegisterValue, TraceStep } from './interp/trace.js';
-import { Pseudo, STACK_SIZE } from './opcodes.js';
-import { instructionProblem } from './validity.js';
-
-export interface InterpreterOptions {
-  /**
-   * Named maps. Their order is the map table: `lddw rX, map_fd N` / `map_idx N` (and the
-   * `_value` forms) take map N; a `ref: {kind: 'map', name}` takes the map of that name.
-   */
-  maps?: Record<string, InterpMapSpec>;
-  /** Helpers by id; default HelperRegistry.defaults(). */
-  helpers?: HelperRegistry;
-  /** The "current task" the helpers report, and the clock/PRNG. */
-  env?: Partial<InterpreterEnv>;
-  /** Instructions one run may execute before a step_limit fault. Default 10,000,000. */
-  maxSteps?: number;
-  /** may_goto budget per run; default the kernel's BPF_MAX_LOOPS (8 Mi). */
-  mayGotoBudget?: number;
-  /**
-   * Stop, in the kernel verifier's words, at what RFC 9669 allows but the verifier refuses:
-   * reads of unset registers or stack bytes, misaligned stack accesses, out-of-range shift
-   * immediates, division by the constant 0, callx, a function that falls off its end (see
-   * interp/strict.ts). r1, r10 and (with `mem`) r2 start set. Slower: it checks every step.
-   */
-  strict?: boolean;
-}
-
-export interface RunOptions {
-  /** Context / packet bytes: r1 = their address, r2 = their length. Without: r1 = r2 = 0. */
-  mem?: Uint8Array;
-  maxSteps?: number;
-}
-
-export interface RunResult {
-  /** r0 at exit, unsigned 64-bit. */
-  r0: bigint;
-  /** Instructions executed. */
-  steps: number;
-  /** The context bytes after the run (the program may write them). */
-  mem: Uint8Array;
-  /** trace_printk lines printed during this run. */
-  output: string[];
-}
+} from './memory.js';
+import type { InterpreterOptions, RunOptions, RunResult } from './options.js';
+import { type Decoded, Op, predecode } from './predecode.js';
+import { fallOffCheck, StrictChecker } from './strict.js';
+import {
+  branchOf,
+  type MemoryWrite,
+  type RegisterChange,
+  type RegisterValue,
+  type TraceStep,
+} from './trace.js';
 
 const DEFAULT_MAX_STEPS = 10_000_000;
 /** BPF_MAX_LOOPS in the kernel (include/linux/bpf.h). */
@@ -82,42 +69,6 @@ const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 /** Words saved per frame: return pc, r6-r9 and r10 (lo, hi). */
 const SAVE = 11;
 const TWO32 = 4294967296;
-
-const u64 = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-
-/** The two values a conditional jump compared (low halves for JMP32) and whether it jumped. */
-function branchOf(
-  ins: Instruction,
-  wide: boolean,
-  srcReg: boolean,
-  op: string,
-  lo: Int32Array,
-  hi: Int32Array,
-): BranchTaken {
-  const left = wide ? u64(hi[ins.dst], lo[ins.dst]) : BigInt(lo[ins.dst] >>> 0);
-  const right = srcReg
-    ? wide
-      ? u64(hi[ins.src], lo[ins.src])
-      : BigInt(lo[ins.src] >>> 0)
-    : wide
-      ? BigInt.asUintN(64, BigInt(ins.imm))
-      : BigInt(ins.imm >>> 0);
-  const bits = wide ? 64 : 32;
-  const signed = op.startsWith('s');
-  const a = signed ? BigInt.asIntN(bits, left) : left;
-  const b = signed ? BigInt.asIntN(bits, right) : right;
-  // Evaluated from the values, not from where the pc went: `goto +0` lands in the same place either way.
-  const outcome: Record<string, boolean> = {
-    '==': a === b,
-    '!=': a !== b,
-    '>': a > b,
-    '>=': a >= b,
-    '<': a < b,
-    '<=': a <= b,
-    '&': (left & right) !== 0n,
-  };
-  return { taken: outcome[signed ? op.slice(1) : op] ?? false, left, right, op, wide };
-}
 
 export class Interpreter {
   readonly maps: ReadonlyMap<string, AnyInterpMap>;
@@ -1138,223 +1089,6 @@ export class Interpreter {
   }
 }
 
-// ---- arithmetic on (hi, lo) register pairs ----
-
-function write(v: DataView, at: number, n: number, vlo: number, vhi: number): void {
-  switch (n) {
-    case 1:
-      v.setUint8(at, vlo & 0xff);
-      break;
-    case 2:
-      v.setUint16(at, vlo & 0xffff, true);
-      break;
-    case 4:
-      v.setInt32(at, vlo, true);
-      break;
-    default:
-      v.setInt32(at, vlo, true);
-      v.setInt32(at + 4, vhi, true);
-  }
-}
-
-/** Low 64 bits of a 64×64 product, from 16-bit partial products (each exact in a double). */
-function mul64(lo: Int32Array, hi: Int32Array, d: number, blo: number, bhi: number): void {
-  const alo = lo[d];
-  const a0 = alo & 0xffff;
-  const a1 = alo >>> 16;
-  const b0 = blo & 0xffff;
-  const b1 = blo >>> 16;
-  const p0 = a0 * b0;
-  const p1 = a1 * b0;
-  const p2 = a0 * b1;
-  const mid = (p0 >>> 16) + (p1 & 0xffff) + (p2 & 0xffff);
-  const carry = a1 * b1 + (p1 >>> 16) + (p2 >>> 16) + (mid >>> 16);
-  hi[d] = (carry + Math.imul(hi[d], blo) + Math.imul(alo, bhi)) | 0;
-  lo[d] = Math.imul(alo, blo);
-}
-
-function div64(lo: Int32Array, hi: Int32Array, d: number, blo: number, bhi: number, mod: boolean): void {
-  if (blo === 0 && bhi === 0) {
-    // Division by zero gives 0; modulo by zero leaves dst unchanged.
-    if (!mod) lo[d] = hi[d] = 0;
-    return;
-  }
-  if (hi[d] === 0 && bhi === 0) {
-    const a = lo[d] >>> 0;
-    const b = blo >>> 0;
-    lo[d] = (mod ? a % b : Math.floor(a / b)) | 0;
-    return;
-  }
-  const a = u64(hi[d], lo[d]);
-  const b = u64(bhi, blo);
-  const r = mod ? a % b : a / b;
-  lo[d] = Number(r & 0xffffffffn) | 0;
-  hi[d] = Number(r >> 32n) | 0;
-}
-
-function sdiv64(lo: Int32Array, hi: Int32Array, d: number, blo: number, bhi: number, mod: boolean): void {
-  if (blo === 0 && bhi === 0) {
-    if (!mod) lo[d] = hi[d] = 0;
-    return;
-  }
-  const a = BigInt.asIntN(64, u64(hi[d], lo[d]));
-  const b = BigInt.asIntN(64, u64(bhi, blo));
-  // BigInt division truncates toward zero and % takes the dividend's sign, as the ISA says;
-  // INT64_MIN / -1 = 2^63 wraps back to INT64_MIN, and INT64_MIN % -1 = 0.
-  const r = BigInt.asUintN(64, mod ? a % b : a / b);
-  lo[d] = Number(r & 0xffffffffn) | 0;
-  hi[d] = Number(r >> 32n) | 0;
-}
-
-function div32(lo: Int32Array, hi: Int32Array, d: number, b: number, mod: boolean): void {
-  const a = lo[d] >>> 0;
-  const ub = b >>> 0;
-  if (ub === 0) {
-    if (!mod) lo[d] = 0;
-  } else lo[d] = (mod ? a % ub : Math.floor(a / ub)) | 0;
-  hi[d] = 0;
-}
-
-function sdiv32(lo: Int32Array, hi: Int32Array, d: number, b: number, mod: boolean): void {
-  const a = lo[d];
-  if (b === 0) {
-    if (!mod) lo[d] = 0;
-  } else {
-    // INT32_MIN / -1 = 2^31 wraps to INT32_MIN under |0; INT32_MIN % -1 = -0 → 0.
-    lo[d] = (mod ? a % b : Math.trunc(a / b)) | 0;
-  }
-  hi[d] = 0;
-}
-
-function lsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  if (n < 32) {
-    hi[d] = (hi[d] << n) | (lo[d] >>> (32 - n));
-    lo[d] <<= n;
-  } else {
-    hi[d] = lo[d] << (n - 32);
-    lo[d] = 0;
-  }
-}
-
-function rsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  if (n < 32) {
-    lo[d] = (lo[d] >>> n) | (hi[d] << (32 - n));
-    hi[d] = hi[d] >>> n;
-  } else {
-    lo[d] = hi[d] >>> (n - 32);
-    hi[d] = 0;
-  }
-}
-
-function arsh64(lo: Int32Array, hi: Int32Array, d: number, n: number): void {
-  if (n === 0) return;
-  if (n < 32) {
-    lo[d] = (lo[d] >>> n) | (hi[d] << (32 - n));
-    hi[d] >>= n;
-  } else {
-    lo[d] = hi[d] >> (n - 32);
-    hi[d] >>= 31;
-  }
-}
-
-const bswap32 = (x: number): number =>
-  ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-
-/** be16/32/64 on a little-endian machine, and bswap16/32/64: reverse the low `bits` bits. */
-function swap(lo: Int32Array, hi: Int32Array, d: number, bits: number): void {
-  if (bits === 16) {
-    const x = lo[d];
-    lo[d] = ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
-    hi[d] = 0;
-  } else if (bits === 32) {
-    lo[d] = bswap32(lo[d]);
-    hi[d] = 0;
-  } else {
-    const l = lo[d];
-    lo[d] = bswap32(hi[d]);
-    hi[d] = bswap32(l);
-  }
-}
-
-/** le16/32/64 on a little-endian machine: truncate to the width (zero-extend). */
-function toLittle(lo: Int32Array, hi: Int32Array, d: number, bits: number): void {
-  if (bits === 16) lo[d] &= 0xffff;
-  if (bits !== 64) hi[d] = 0;
-}
-
-/** -1, 0, 1 comparing unsigned 64-bit values. */
-function ucmp64(ahi: number, alo: number, bhi: number, blo: number): number {
-  if (ahi !== bhi) return ahi >>> 0 < bhi >>> 0 ? -1 : 1;
-  if (alo !== blo) return alo >>> 0 < blo >>> 0 ? -1 : 1;
-  return 0;
-}
-
-function scmp64(ahi: number, alo: number, bhi: number, blo: number): number {
-  if (ahi !== bhi) return ahi < bhi ? -1 : 1;
-  if (alo !== blo) return alo >>> 0 < blo >>> 0 ? -1 : 1;
-  return 0;
-}
-
-const ucmp32 = (a: number, b: number): number => (a === b ? 0 : a >>> 0 < b >>> 0 ? -1 : 1);
-const scmp32 = (a: number, b: number): number => (a === b ? 0 : a < b ? -1 : 1);
-
-/** Unsigned conditions by JMP opcode (K or X form): jgt, jge, jlt, jle. */
-function ucond(code: number, c: number): boolean {
-  switch (code & 0xf0) {
-    case 0x20:
-      return c > 0;
-    case 0x30:
-      return c >= 0;
-    case 0xa0:
-      return c < 0;
-    default:
-      return c <= 0;
-  }
-}
-
-/** Signed conditions: jsgt, jsge, jslt, jsle. */
-function scond(code: number, c: number): boolean {
-  switch (code & 0xf0) {
-    case 0x60:
-      return c > 0;
-    case 0x70:
-      return c >= 0;
-    case 0xc0:
-      return c < 0;
-    default:
-      return c <= 0;
-  }
-}
-
 function formatAddr(a: bigint): string {
   return `0x${BigInt.asUintN(64, a).toString(16)}`;
 }
-
-export { type FaultKind, InterpreterFault } from './interp/fault.js';
-export {
-  formatPrintk,
-  type Helper,
-  type HelperContext,
-  HelperId,
-  HelperRegistry,
-  type InterpreterEnv,
-} from './interp/helpers.js';
-export {
-  type AnyInterpMap,
-  InterpMap,
-  type InterpMapSpec,
-  type InterpMapType,
-  InterpRingBuf,
-} from './interp/maps.js';
-export { MAX_CALL_FRAMES } from './interp/memory.js';
-export {
-  type BranchTaken,
-  formatInitialRegisters,
-  formatTraceStep,
-  type MemoryWrite,
-  type RegisterChange,
-  type RegisterValue,
-  type TraceStep,
-} from './interp/trace.js';

@@ -11,7 +11,7 @@ import { formatInstruction } from './disassembler.js';
 import { CLASS_NAMES, explainProgram, MODE_NAMES, SIZE_NAMES } from './explain.js';
 import { CONFORMANCE_GROUPS, groupOf, LINUX_EXTENSIONS } from './groups.js';
 import { type Instruction, sameEncoding } from './instruction.js';
-import { HelperRegistry } from './interp/helpers.js';
+import { HelperRegistry } from './interp/helper-impls.js';
 import { Interpreter } from './interp/interpreter.js';
 import { formatInitialRegisters, formatTraceStep } from './interp/trace.js';
 import {

@@ -21,7 +21,7 @@ export {
   SIZE_NAMES,
 } from './explain.js';
 export * from './groups.js';
-export * from './helpers.js';
+export * from './helper-info.js';
 export * from './instruction.js';
 export * from './interp/index.js';
 export * from './opcodes.js';

@@ -9,7 +9,7 @@ export {
   HelperId,
   HelperRegistry,
   type InterpreterEnv,
-} from './helpers.js';
+} from './helper-impls.js';
 export { Interpreter } from './interpreter.js';
 export {
   type AnyInterpMap,

@@ -40,7 +40,7 @@ import {
   write,
 } from './alu.js';
 import { type FaultKind, InterpreterFault, PendingFault } from './fault.js';
-import { defaultEnv, type HelperContext, HelperRegistry, type InterpreterEnv } from './helpers.js';
+import { defaultEnv, type HelperContext, HelperRegistry, type InterpreterEnv } from './helper-impls.js';
 import { type AnyInterpMap, createMap } from './maps.js';
 import {
   address,

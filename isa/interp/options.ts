@@ -1,6 +1,6 @@
 // The Interpreter's constructor and run options and its run result.
 
-import type { HelperRegistry, InterpreterEnv } from './helpers.js';
+import type { HelperRegistry, InterpreterEnv } from './helper-impls.js';
 import type { InterpMapSpec } from './maps.js';
 
 export interface InterpreterOptions {

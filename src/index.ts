@@ -92,7 +92,6 @@ export {
   BpfObject,
   CoreRelocationError,
   type ExternSpec,
-  kernelBtf,
   LoadedObject,
   type MapSpec,
   type ObjectLoadOptions,

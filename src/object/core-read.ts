@@ -7,7 +7,7 @@
 import { fieldPath } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import { type Builder, R1, R2, R3, R10, type Register } from '../../isa/index.js';
-import { kernelBtf } from '../object.js';
+import { vmlinuxBtf } from '../btf-file.js';
 
 export interface CoreReadOptions {
   /** Target BTF (default: /sys/kernel/btf/vmlinux). */
@@ -43,7 +43,7 @@ export function coreRead(
   path: string,
   opts: CoreReadOptions = {},
 ): Builder {
-  const btf = opts.btf ?? kernelBtf();
+  const btf = opts.btf ?? vmlinuxBtf();
   const loc = fieldPath(btf, path, rootType(btf, root));
   if (loc.bitfieldSize !== 0)
     throw new RangeError(`core.read: '${root}.${path}' is a bitfield; read its containing bytes instead`);

@@ -2,7 +2,7 @@
 export * from '../isa/index.js';
 // Pinning: the bpffs mount at /sys/fs/bpf (mounted when missing).
 export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
-// BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD (issue 5).
+// BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD.
 export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file.js';
 export { BtfLoadError, KernelBtf } from './btf-object.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
@@ -30,8 +30,6 @@ export {
   kallsyms,
   kernelSymbol,
   kprobeBlacklist,
-  parseBlacklist,
-  parseKallsyms,
   syscallFunction,
   syscallPrefix,
 } from './kallsyms.js';
@@ -40,9 +38,8 @@ export {
   attachKretprobe,
   type KprobeOptions,
   kprobesUnavailable,
-  pmuInfo,
 } from './link/kprobe.js';
-// Attaching programs and reading their events (issue 7).
+// Attaching programs and reading their events.
 export { AttachError, type AttachFailure, type AttachMode, Link, type LinkKind } from './link/link.js';
 export {
   attachPerfEventAllCpus,
@@ -62,12 +59,10 @@ export {
   attachTracing,
   loadTracingProgram,
   type TracingKind,
-  tracingLoadOptions,
-  tracingTargetId,
 } from './link/tracing.js';
 export { attachUprobe, attachUretprobe, type UprobeOptions } from './link/uprobe.js';
-export { parseLdSoCache, resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
-// Kernel objects: bpf(2) through koffi (issue 4).
+export { resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
+// Kernel objects: bpf(2) through koffi.
 export {
   BpfMap,
   type FdRef,
@@ -87,7 +82,7 @@ export { KconfigError, linuxKernelVersion } from './object/kconfig.js';
 export { type RecordType, recordTypes } from './object/record-type.js';
 export { type AttachKind, type SectionDef, type SectionInfo, sectionInfo } from './object/sections.js';
 export { type ObjectMap, type ObjectProgram, type ObjectWriteInput, writeObject } from './object/writer.js';
-// BPF objects: ELF + BTF from clang, CO-RE, loading (issue 6).
+// BPF objects: ELF + BTF from clang, CO-RE, loading.
 export {
   BpfObject,
   CoreRelocationError,
@@ -104,8 +99,8 @@ export {
   type Variables,
   type VariableValue,
 } from './object.js';
-export { cpuListNumbers, onlineCpus } from './online-cpus.js';
-// Probes written in TypeScript: the tracer, probe values, aggregations (issue 8).
+export { onlineCpus } from './online-cpus.js';
+// Probes written in TypeScript: the tracer, probe values, aggregations.
 export * from './probes/index.js';
 export {
   type InfoRecords,

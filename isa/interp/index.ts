@@ -1,11 +1,12 @@
 // tsbpf/isa's reference interpreter: the Interpreter and what its callers see (options, faults,
 // helpers, maps, trace records).
 
-export { type FaultKind, InterpreterFault } from './fault.js';
+export { type FaultDetails, type FaultKind, InterpreterFault } from './fault.js';
 export {
   formatPrintk,
   type Helper,
   type HelperContext,
+  type HelperEntry,
   HelperId,
   HelperRegistry,
   type InterpreterEnv,
@@ -18,7 +19,7 @@ export {
   type InterpMapType,
   InterpRingBuf,
 } from './maps.js';
-export { MAX_CALL_FRAMES } from './memory.js';
+export { MAX_CALL_FRAMES, type Memory } from './memory.js';
 export type { InterpreterOptions, RunOptions, RunResult } from './options.js';
 export {
   type BranchTaken,

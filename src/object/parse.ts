@@ -8,10 +8,16 @@ import { alignOf, sizeOf } from '../../btf/layout.js';
 import { Btf } from '../../btf/parse.js';
 import { readElf } from '../elf/reader.js';
 import { ELF, ElfError, type ElfFile, type ElfSection } from '../elf/types.js';
-import { type CodeSection, type DataTarget, decodeSection, type LinkContext, linkProgram } from './static-link.js';
 import { btfMaps, dataMaps, isDataSection, legacyMaps } from './maps.js';
 import { sectionInfo } from './sections.js';
 import type { ExternSpec, MapSpec, ProgramSpec, VariableSpec } from './spec.js';
+import {
+  type CodeSection,
+  type DataTarget,
+  decodeSection,
+  type LinkContext,
+  linkProgram,
+} from './static-link.js';
 
 export interface ObjectSpec {
   /** Base name used to prefix global data map names in the kernel (`fsdist.bss`). */

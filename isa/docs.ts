@@ -502,7 +502,7 @@ function model(): string {
   return `## The interpreter's model
 
 \`Interpreter\` (tsbpf/isa) and \`tsbpf run\` execute these semantics exactly; the conformance suite
-(313 programs) passes, and random ALU/JMP programs agree with the kernel (test/interp/kernel-diff.test.ts).
+(313 programs) passes, and random ALU/JMP programs agree with the kernel (test/isa/interp/kernel-diff.test.ts).
 
 - Registers are 64-bit; 32-bit (ALU/JMP32) operations read the low half and zero the high half.
 - Division by zero gives 0; modulo by zero leaves dst unchanged (32-bit: zero-extended).

@@ -96,7 +96,8 @@ export class Interpreter {
   #done = false;
   /** Non-null only while tracing: memory writes of the current step. */
   #writes: MemoryWrite[] | null = null;
-  #helperCtx: HelperContext;
+  /** The context every helper call gets; its `args` are rewritten per call. */
+  #helperCtx: Omit<HelperContext, 'args'> & { args: readonly bigint[] };
 
   constructor(program: readonly Instruction[] | Uint8Array, options: InterpreterOptions = {}) {
     const table: AnyInterpMap[] = [];
@@ -927,8 +928,7 @@ export class Interpreter {
   #callHelper(pc: number, id: number): void {
     const entry = this.helpers.get(id);
     if (!entry) throw this.#fault('unknown_helper', pc, `helper ${id} is not registered in the interpreter`);
-    const ctx = this.#helperCtx as unknown as { args: bigint[] };
-    ctx.args = [1, 2, 3, 4, 5].map((r) => u64(this.#hi[r], this.#lo[r]));
+    this.#helperCtx.args = [1, 2, 3, 4, 5].map((r) => u64(this.#hi[r], this.#lo[r]));
     const out = BigInt.asUintN(64, BigInt(entry.fn(this.#helperCtx)));
     this.#lo[0] = Number(out & 0xffffffffn) | 0;
     this.#hi[0] = Number(out >> 32n) | 0;

@@ -1,7 +1,7 @@
 // tracefs: where it is (mounting it if nobody has), tracepoint ids, the `format` file of an
 // event parsed into typed fields, and dynamic kprobe/uprobe events (the legacy attach path).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { nearestNames } from './probes/nearest.js';
+import { nearestNames } from './compiler/nearest.js';
 import { Errno, SysError } from './sys/errno.js';
 import { lastErrno, mount } from './sys/libc.js';
 

@@ -1,8 +1,6 @@
 // Probes in TypeScript: the tracer session, probe contexts and values, aggregations.
 
-export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
-export { type ArgDef, type ProbeArgs, probeArgs } from './args.js';
-export { type CompileInput, compileProbe } from './compile.js';
+export { type CompileInput, compileProbe } from '../compiler/compile.js';
 export {
   type Amount,
   type Emit,
@@ -12,7 +10,27 @@ export {
   type NoMaps,
   ProbeContext,
   type WithMap,
-} from './context.js';
+} from '../compiler/context.js';
+export type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
+export {
+  formatProbeSpec,
+  type ProbeKind,
+  type ProbeSpec,
+  ProbeSpecError,
+  parseProbeSpec,
+  probeKindOf,
+} from '../compiler/spec.js';
+export {
+  Condition,
+  type IntValue,
+  type PtrValue,
+  type StructValue,
+  type StrValue,
+  type TypedValue,
+  Value,
+} from '../compiler/value.js';
+export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
+export { probeArgs } from './args.js';
 export { type FallbackStep, fallbackChain, syscallOf } from './fallback.js';
 export { formatHistogram } from './histogram-text.js';
 export {
@@ -26,14 +44,6 @@ export {
 } from './list.js';
 export { capabilityName, signalName, syscallName, syscallNames } from './names.js';
 export {
-  formatProbeSpec,
-  type ProbeKind,
-  type ProbeSpec,
-  ProbeSpecError,
-  parseProbeSpec,
-  probeKindOf,
-} from './spec.js';
-export {
   Probe,
   type ProbeBody,
   ProbeError,
@@ -41,12 +51,3 @@ export {
   Tracer,
   type TracerOptions,
 } from './tracer.js';
-export {
-  Condition,
-  type IntValue,
-  type PtrValue,
-  type StructValue,
-  type StrValue,
-  type TypedValue,
-  Value,
-} from './value.js';

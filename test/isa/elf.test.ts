@@ -11,7 +11,7 @@ import {
   readElf,
   writeElf,
   writeProgramObject,
-} from '../../src/elf/index.js';
+} from '../../src/format/elf/index.js';
 
 const FIX = new URL('../fixtures/isa/', import.meta.url);
 const file = (name: string) => new Uint8Array(readFileSync(new URL(name, FIX)));

@@ -2,16 +2,22 @@
 // in every program section, linked with their subprograms; maps; global variables; externs;
 // license and version; the object's BTF and .BTF.ext. No system calls here.
 
-import { BtfError } from '../../btf/error.js';
-import { type BtfExt, parseBtfExt } from '../../btf/ext.js';
-import { alignOf, sizeOf } from '../../btf/layout.js';
-import { Btf } from '../../btf/parse.js';
+import { BtfError } from '../../../btf/error.js';
+import { type BtfExt, parseBtfExt } from '../../../btf/ext.js';
+import { alignOf, sizeOf } from '../../../btf/layout.js';
+import { Btf } from '../../../btf/parse.js';
 import { readElf } from '../elf/reader.js';
 import { ELF, ElfError, type ElfFile, type ElfSection } from '../elf/types.js';
-import { type CodeSection, type DataTarget, decodeSection, type LinkContext, linkProgram } from './link.js';
 import { btfMaps, dataMaps, isDataSection, legacyMaps } from './maps.js';
 import { sectionInfo } from './sections.js';
 import type { ExternSpec, MapSpec, ProgramSpec, VariableSpec } from './spec.js';
+import {
+  type CodeSection,
+  type DataTarget,
+  decodeSection,
+  type LinkContext,
+  linkProgram,
+} from './static-link.js';
 
 export interface ObjectSpec {
   /** Base name used to prefix global data map names in the kernel (`fsdist.bss`). */

@@ -12,7 +12,7 @@
 //     flags and mode); `*dfd` as AT_FDCWD and `flags` as 0 when the syscall has none (the calls
 //     without `at` work relative to the current directory and take no flags).
 // What neither tells is in ROUTES below, each line checked against the kernel's sources.
-import type { ProbeArgs } from './args.js';
+import type { ProbeArgs } from './probe-args.js';
 import type { Cond } from './value.js';
 
 /** The calls of a syscall that take a route, when not all of them do. */

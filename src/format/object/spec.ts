@@ -2,8 +2,8 @@
 // subprograms, map references late-bound by name), maps (BTF-defined, legacy, global data) and
 // global variables. Loading turns a spec into kernel objects (see ../object.ts).
 
-import type { CoreRelo } from '../../btf/ext.js';
-import type { Instruction } from '../../isa/index.js';
+import type { CoreRelo } from '../../../btf/ext.js';
+import type { Instruction } from '../../../isa/index.js';
 import type { SectionInfo } from './sections.js';
 
 export interface MapSpec {

@@ -1,7 +1,7 @@
 // The BTF types of an object's global variables (from each data section's DATASEC), and the
 // same as TypeScript source: `tsbpf load OBJ.o --types` prints an interface to pass to
 // `load<T>()`, so `loaded.variables` is typed without writing the C types out by hand.
-import { btfTsType, btfTypeName } from '../../btf/value.js';
+import { btfTsType, btfTypeName } from '../../../btf/value.js';
 import type { ObjectSpec } from './parse.js';
 
 /** Each data section's variables → their type ids in the object's BTF. */

@@ -1,13 +1,13 @@
 // Map definitions in an object: BTF-defined `.maps` (libbpf's __uint/__type/__array encoding),
 // the legacy `maps` section (struct bpf_map_def) and global data sections, one array map each.
 
-import { resolveType, sizeOf } from '../../btf/layout.js';
-import type { Btf } from '../../btf/parse.js';
+import { resolveType, sizeOf } from '../../../btf/layout.js';
+import type { Btf } from '../../../btf/parse.js';
 
 const skipMods = (btf: Btf, id: number): number => resolveType(btf, id).id;
 
+import { MapFlags, MapType } from '../../sys/types.js';
 import { ELF, ElfError, type ElfFile, type ElfSection } from '../elf/types.js';
-import { MapFlags, MapType } from '../sys/types.js';
 import type { MapSpec } from './spec.js';
 
 const DATA_SECTION = /^\.(data|rodata|bss)(\..*)?$/;

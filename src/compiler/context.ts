@@ -3,8 +3,8 @@
 // histogram, remember a value for another probe. Calls are recorded in order; compile.ts turns
 // them into one BPF program.
 import type { Btf } from '../../btf/parse.js';
-import type { ArgDef, ProbeArgs } from './args.js';
 import { didYouMean } from './nearest.js';
+import type { ArgDef, ProbeArgs } from './probe-args.js';
 import type { RecordLayout } from './record.js';
 import { isReturnProbe, type ProbeKind } from './spec.js';
 import { type IntType, type PtrType, S64, type StrType, U32, U64 } from './types.js';

@@ -1,8 +1,9 @@
 // Writing BPF objects of our own: programs (one section each, libbpf's SEC() names), BTF-defined
 // maps in `.maps` with the BTF that describes them, map references as R_BPF_64_64 relocations —
 // the shape clang gives, so libbpf tools (`bpftool prog loadall`) and our own loader accept it.
-import { BtfBuilder } from '../../btf/builder.js';
-import { encode, helperId, type Instruction, slotCount } from '../../isa/index.js';
+import { BtfBuilder } from '../../../btf/builder.js';
+import { encode, helperId, type Instruction, slotCount } from '../../../isa/index.js';
+import { MapType, type MapTypeName, resolveEnum } from '../../sys/types.js';
 import { ELF } from '../elf/types.js';
 import {
   type ElfWriteRelocation,
@@ -10,7 +11,6 @@ import {
   type ElfWriteSymbol,
   writeElf,
 } from '../elf/writer.js';
-import { MapType, type MapTypeName, resolveEnum } from '../sys/types.js';
 
 export interface ObjectProgram {
   /** Function symbol name (the program's name). */

@@ -1,6 +1,6 @@
 // libbpf's SEC() names → program type, expected attach type and attach target. Longest prefix
 // wins; a trailing '/' in a prefix means "a target follows", as in `kprobe/do_unlinkat`.
-import type { AttachTypeName, ProgramTypeName } from '../sys/types.js';
+import type { AttachTypeName, ProgramTypeName } from '../../sys/types.js';
 
 /** How the program is attached, once loaded (the CLI's auto-attach uses this). */
 export type AttachKind =

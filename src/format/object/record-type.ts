@@ -4,9 +4,9 @@
 // compiler loads right before the call), and which structs its BTF holds: a struct nothing else
 // names is kept in the BTF by a dummy global (`const struct event *unused __attribute__((unused));`).
 // A size that matches exactly one struct (or one such dummy-kept struct) names the record type.
-import type { Btf } from '../../btf/parse.js';
-import type { BtfType } from '../../btf/types.js';
-import type { Instruction } from '../../isa/index.js';
+import type { Btf } from '../../../btf/parse.js';
+import type { BtfType } from '../../../btf/types.js';
+import type { Instruction } from '../../../isa/index.js';
 import type { MapSpec, ProgramSpec } from './spec.js';
 
 /** Helper ids and the argument registers holding the map and the record size. */

@@ -1,8 +1,8 @@
 // The fix-ups libbpf makes before the object's BTF goes to the kernel (BPF_BTF_LOAD, see
 // ../btf-object.ts): clang leaves DATASEC sizes and variable offsets at 0 (the linker's job), and
 // the kernel does not accept extern variables' linkage.
-import { Kind } from '../../btf/kinds.js';
-import type { Btf } from '../../btf/parse.js';
+import { Kind } from '../../../btf/kinds.js';
+import type { Btf } from '../../../btf/parse.js';
 
 const KIND_VAR = Kind.VAR;
 const KIND_DATASEC = Kind.DATASEC;

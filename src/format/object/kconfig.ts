@@ -1,28 +1,10 @@
-// Values for `.kconfig` externs: LINUX_KERNEL_VERSION from the running kernel's release, CONFIG_*
-// from /proc/config.gz or /boot/config-$(uname -r), written into the .kconfig map's bytes.
-import { existsSync, readFileSync } from 'node:fs';
-import { release } from 'node:os';
-import { gunzipSync } from 'node:zlib';
+// Values for `.kconfig` externs, written into the .kconfig map's bytes: LINUX_KERNEL_VERSION from a
+// kernel release, CONFIG_* from the text of a kernel config. Reading the running kernel's release
+// and config is the loader's part (src/object/kernel-config.ts).
 import type { ExternSpec } from './spec.js';
 
-let cached: Map<string, string> | null | undefined;
-
-/** The kernel's config as KEY → raw value text (`y`, `m`, `"str"`, `100`); read once per process. */
-export function readKernelConfig(): Map<string, string> | undefined {
-  if (cached === undefined) cached = readConfigFile() ?? null;
-  return cached ?? undefined;
-}
-
-function readConfigFile(): Map<string, string> | undefined {
-  let text: string | undefined;
-  try {
-    if (existsSync('/proc/config.gz')) text = gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
-    else if (existsSync(`/boot/config-${release()}`))
-      text = readFileSync(`/boot/config-${release()}`, 'latin1');
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) return undefined;
+/** A kernel config's text (`CONFIG_FOO=y` lines) as KEY → raw value text (`y`, `m`, `"str"`, `100`). */
+export function parseKernelConfig(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
     const m = /^(CONFIG_\w+)=(.*)$/.exec(line);
@@ -31,8 +13,8 @@ function readConfigFile(): Map<string, string> | undefined {
   return out;
 }
 
-/** KERNEL_VERSION(a, b, c) of the running kernel (c capped at 255, as the kernel does). */
-export function linuxKernelVersion(rel = release()): number {
+/** KERNEL_VERSION(a, b, c) of a kernel release string (c capped at 255, as the kernel does). */
+export function kernelVersionCode(rel: string): number {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(rel);
   if (!m) return 0;
   return (Number(m[1]) << 16) + (Number(m[2]) << 8) + Math.min(255, Number(m[3] ?? 0));
@@ -43,21 +25,27 @@ export class KconfigError extends Error {
   override name = 'KconfigError';
 }
 
+/** Where .kconfig values come from: the kernel's release and config (undefined: none found). */
+export interface KconfigSource {
+  release: string;
+  config: ReadonlyMap<string, string> | undefined;
+}
+
 /**
- * Fills `data` (the .kconfig map value) for `externs`. `overrides` win over the system's values
+ * Fills `data` (the .kconfig map value) for `externs`. `overrides` win over the kernel's values
  * (KEY → `y`/`m`/`n`/number/string).
  */
 export function fillKconfig(
   data: Uint8Array,
   externs: readonly ExternSpec[],
-  overrides: ReadonlyMap<string, string> = new Map(),
-  config: Map<string, string> | undefined = readKernelConfig(),
+  overrides: ReadonlyMap<string, string>,
+  { release, config }: KconfigSource,
 ): void {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (const e of externs) {
     if (e.section !== '.kconfig') continue;
     let raw = overrides.get(e.name);
-    if (raw === undefined && e.name === 'LINUX_KERNEL_VERSION') raw = String(linuxKernelVersion());
+    if (raw === undefined && e.name === 'LINUX_KERNEL_VERSION') raw = String(kernelVersionCode(release));
     if (raw === undefined && e.name === 'LINUX_HAS_BPF_COOKIE') raw = 'y';
     if (raw === undefined) raw = config?.get(e.name);
     if (raw === undefined) {

@@ -5,7 +5,7 @@
 import { cDeclaration } from '../../btf/cdump.js';
 import { findMember, functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
-import type { ArgDef, ProbeArgs } from './args.js';
+import type { ArgDef, ProbeArgs } from './probe-args.js';
 import { mapParams, type ParamShape, type ParamSource, type SyscallRoute } from './syscall-routes.js';
 import { btfValueType, type IntType, type PtrType, U64, type ValueType } from './types.js';
 import type { Node } from './value.js';

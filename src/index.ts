@@ -35,6 +35,12 @@ export {
   writeObject,
 } from './format/object/writer.js';
 export {
+  FormatParseError,
+  parseTracepointFormat,
+  type TracepointField,
+  type TracepointFormat,
+} from './format/tracepoint-format.js';
+export {
   type KernelSymbol,
   kallsyms,
   kernelSymbol,
@@ -137,10 +143,6 @@ export {
   UpdateFlags,
 } from './sys/types.js';
 export {
-  FormatParseError,
-  parseTracepointFormat,
-  type TracepointField,
-  type TracepointFormat,
   TracepointNotFoundError,
   tracefsRoot,
   tracepointFormat,

@@ -9,7 +9,7 @@ import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
 import type { ProbeKind } from '../compiler/spec.js';
 import { btfValueType, fieldValueType, intType, U64, type ValueType } from '../compiler/types.js';
 import type { Node, StrNode } from '../compiler/value.js';
-import type { TracepointField, TracepointFormat } from '../tracefs.js';
+import type { TracepointField, TracepointFormat } from '../format/tracepoint-format.js';
 
 /** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
 export function registerOffsets(btf: Btf): { args: number[]; ret: number } {

@@ -11,9 +11,9 @@ import {
   readElf,
   writeElf,
   writeProgramObject,
-} from '../../src/format/elf/index.js';
+} from '../../../src/format/elf/index.js';
 
-const FIX = new URL('../fixtures/isa/', import.meta.url);
+const FIX = new URL('../../fixtures/isa/', import.meta.url);
 const file = (name: string) => new Uint8Array(readFileSync(new URL(name, FIX)));
 
 interface ReadobjJson {

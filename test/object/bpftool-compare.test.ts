@@ -4,7 +4,7 @@
 import { type BpfMap, BpfObject } from 'tsbpf';
 import { expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
-import { bpftoolLoadAll, bpftoolPath, fixture } from './support.js';
+import { bpftoolLoadAll, bpftoolPath, fixture } from '../support/object-fixtures.js';
 
 const tool = bpftoolPath();
 // Objects libbpf 1.1 loads completely on this kernel (fsdist's fentry is EPERM here; the legacy

@@ -11,7 +11,7 @@ import { BpfObject, recordTypes } from 'tsbpf';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run as load } from '../../src/cli/load.js';
 import { kernelAvailable, kernelDescribe } from '../support/kernel.js';
-import { fixture } from './support.js';
+import { fixture } from '../support/object-fixtures.js';
 
 const OBJECT = fixture('globals.bpf.o');
 
@@ -144,7 +144,7 @@ describe('tsbpf load --types', () => {
       writeFileSync(
         join(dir, 'use.ts'),
         [
-          "import type { Globals } from './globals.js';",
+          "import type { Globals } from '../objects/globals.js';",
           'declare const g: Globals;',
           'const counts: bigint[] = [g.packets, g.events_seen, g.bits.big];',
           'const words: number[] = [g.step, g.mode, g.window.hi, g.bits.b, g.bits.pairs[0]?.lo ?? 0, ...g.offsets];',

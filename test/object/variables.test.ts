@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { attachBySection, BpfObject, type LoadedObject, ReadonlyVariableError, RingBufReader } from 'tsbpf';
 import { describe, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
-import { bpftoolPath, fixture } from './support.js';
+import { bpftoolPath, fixture } from '../support/object-fixtures.js';
 
 const OBJECT = fixture('globals.bpf.o');
 const packet = (len: number) => new Uint8Array(len + 14); // skb->len: the packet less its Ethernet header

@@ -15,7 +15,7 @@ import {
 } from 'tsbpf';
 import { expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
-import { fixture } from './support.js';
+import { fixture } from '../support/object-fixtures.js';
 
 const u32 = (n: number) => {
   const b = new Uint8Array(4);

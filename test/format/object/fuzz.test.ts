@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { BpfObject, ElfError } from 'tsbpf';
 import { describe, expect, it } from 'vitest';
-import { fixture } from './support.js';
+import { fixture } from '../../support/object-fixtures.js';
 
 const NAMES = [
   'subprogs.bpf.o',

@@ -21,8 +21,8 @@ import {
   writeObject,
 } from 'tsbpf';
 import { describe, expect, it } from 'vitest';
-import { kernelDescribe } from '../support/kernel.js';
-import { bpftoolPath } from './support.js';
+import { kernelDescribe } from '../../support/kernel.js';
+import { bpftoolPath } from '../../support/object-fixtures.js';
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 

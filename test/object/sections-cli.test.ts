@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run as load } from '../../src/cli/load.js';
 import { UsageError } from '../../src/cli/usage.js';
 import { kernelDescribe } from '../support/kernel.js';
-import { fixture } from './support.js';
+import { fixture } from '../support/object-fixtures.js';
 
 describe('section names', () => {
   it.each([

@@ -7,7 +7,7 @@ import { BpfObject, ELF, readElf } from 'tsbpf';
 import { applyCoreRelocations, Btf, BtfBuilder, CoreKind, computeRelocation } from 'tsbpf/btf';
 import { describe, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
-import { fixture } from './support.js';
+import { fixture } from '../support/object-fixtures.js';
 
 const target = readElf(readFileSync(fixture('core_target.o')));
 const section = (name: string) =>

@@ -49,7 +49,7 @@ export const LAYERS = [
     paths: ['src/compiler/'],
     pure: true,
     may: ['isa', 'btf', 'abi', 'format'],
-    role: 'the probe compiler: probe specs, value types, typed values, the probe context, records, code generation, CO-RE field reads',
+    role: 'the probe compiler: value types, typed values and conditions, the actions a probe records, record layouts, code generation, syscall routes, CO-RE field reads',
   },
   {
     name: 'page',

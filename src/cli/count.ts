@@ -1,7 +1,7 @@
 // `tsbpf count PROBE...`: event counts kept in the kernel (no per-event record crosses to user
 // space), shown as a top-N table at each interval and at the end.
 import { parseArgs } from 'node:util';
-import type { KeyInput } from '../compiler/context.js';
+import type { KeyInput } from '../probes/context.js';
 import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,

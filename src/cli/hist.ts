@@ -2,7 +2,7 @@
 // time under the thread id, the return probe takes the difference and counts it in its bucket —
 // all in the kernel, as bcc's funclatency does; only the buckets are read.
 import { parseArgs } from 'node:util';
-import { probeKindOf } from '../compiler/spec.js';
+import { probeKindOf } from '../probes/spec.js';
 import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,

@@ -1,7 +1,7 @@
 // What tsbpf trace, count and hist share: the common options, turning a run's end (a duration,
 // Ctrl-C, SIGTERM, an event limit) into one AbortSignal, and a one-line failure.
 import type { ParseArgsConfig } from 'node:util';
-import type { ProbeSpec } from '../compiler/spec.js';
+import type { ProbeSpec } from '../probes/spec.js';
 import { processAlive } from '../sys/process.js';
 import { stdoutClosed } from './stdout.js';
 import { UsageError } from './usage.js';
@@ -127,7 +127,7 @@ export async function explainProbeFailure(
   rewrite?: CommandRewrite,
 ): Promise<number> {
   const { ProbeError } = await import('../probes/tracer.js');
-  const { ProbeSpecError } = await import('../compiler/spec.js');
+  const { ProbeSpecError } = await import('../probes/spec.js');
   const { VerifierError } = await import('../verifier.js');
   const { BpfError } = await import('../sys/errno.js');
   if (err instanceof ProbeError && err.suggestions.length > 0 && rewrite) {

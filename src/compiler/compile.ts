@@ -4,8 +4,8 @@
 // never be left open), then fill the record in place and submit it.
 import { type Builder, program, R0, R1, R2, R3, R4, R6, R9, R10 } from '../../isa/builder.js';
 import type { Instruction } from '../../isa/instruction.js';
+import type { Action, EmitSite } from './actions.js';
 import { CodeGen, mapRef } from './codegen.js';
-import type { Action, EmitSite } from './context.js';
 import { recordLayout } from './record.js';
 import type { Cond, KeyPart, Node } from './value.js';
 

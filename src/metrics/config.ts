@@ -15,7 +15,7 @@ import {
   type ProbeSpec,
   ProbeSpecError,
   parseProbeSpec,
-} from '../compiler/spec.js';
+} from '../probes/spec.js';
 import { counterName, LABEL_NAME, METRIC_NAME } from './family.js';
 import { ConfigError, YamlSource } from './yaml-source.js';
 

@@ -4,9 +4,9 @@
 // as the last key part.
 import { bytes, u32, u64n } from '../codec.js';
 import { keyLayout } from '../compiler/codegen.js';
-import type { MapUse } from '../compiler/context.js';
 import { fieldSize, type RecordDecoder, recordDecoder } from '../compiler/record.js';
 import { BpfMap } from '../map.js';
+import type { MapUse } from './context.js';
 
 /** PERF_MAX_STACK_DEPTH: the frames a stack map entry holds. */
 export const MAX_STACK_DEPTH = 127;

@@ -6,10 +6,10 @@ import { cDeclaration } from '../../btf/cdump.js';
 import { fieldPath, functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
-import type { ProbeKind } from '../compiler/spec.js';
 import { btfValueType, fieldValueType, intType, U64, type ValueType } from '../compiler/types.js';
 import type { Node, StrNode } from '../compiler/value.js';
 import type { TracepointField, TracepointFormat } from '../format/tracepoint-format.js';
+import type { ProbeKind } from './spec.js';
 
 /** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
 export function registerOffsets(btf: Btf): { args: number[]; ret: number } {

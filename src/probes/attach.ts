@@ -3,10 +3,10 @@
 // (BTF) code, which keeps `tsbpf trace tracepoint:…` close to a bare Node start.
 import type { Btf } from '../../btf/parse.js';
 import type { Instruction } from '../../isa/instruction.js';
-import type { ProbeSpec } from '../compiler/spec.js';
 import { AttachError, type Link } from '../link/link.js';
 import { attachTracepoint } from '../link/tracepoint.js';
 import { type MapResolver, Program } from '../program.js';
+import type { ProbeSpec } from './spec.js';
 
 /** Why `spec` cannot work on this kernel before anything is loaded, or undefined. */
 export async function precheck(spec: ProbeSpec): Promise<string | undefined> {

@@ -1,25 +1,7 @@
 // Probes in TypeScript: the tracer session, probe contexts and values, aggregations.
 
 export { type CompileInput, compileProbe } from '../compiler/compile.js';
-export {
-  type Amount,
-  type Emit,
-  type Emitted,
-  type KeyInput,
-  type KeyOf,
-  type NoMaps,
-  ProbeContext,
-  type WithMap,
-} from '../compiler/context.js';
 export type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
-export {
-  formatProbeSpec,
-  type ProbeKind,
-  type ProbeSpec,
-  ProbeSpecError,
-  parseProbeSpec,
-  probeKindOf,
-} from '../compiler/spec.js';
 export {
   Condition,
   type IntValue,
@@ -31,6 +13,16 @@ export {
 } from '../compiler/value.js';
 export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
 export { probeArgs } from './args.js';
+export {
+  type Amount,
+  type Emit,
+  type Emitted,
+  type KeyInput,
+  type KeyOf,
+  type NoMaps,
+  ProbeContext,
+  type WithMap,
+} from './context.js';
 export { type FallbackStep, fallbackChain, syscallOf } from './fallback.js';
 export { formatHistogram } from './histogram-text.js';
 export {
@@ -43,6 +35,14 @@ export {
   tracepoints,
 } from './list.js';
 export { capabilityName, signalName, syscallName, syscallNames } from './names.js';
+export {
+  formatProbeSpec,
+  type ProbeKind,
+  type ProbeSpec,
+  ProbeSpecError,
+  parseProbeSpec,
+  probeKindOf,
+} from './spec.js';
 export {
   Probe,
   type ProbeBody,

@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { type KindName, kindNumber } from '../../btf/kinds.js';
 import type { Btf } from '../../btf/parse.js';
 import { vmlinuxBtf } from '../btf-file.js';
-import { isReturnProbe, type ProbeKind, parseProbeSpec, probeKindOf } from '../compiler/spec.js';
 import { probeFentry } from '../features.js';
 import { kallsyms, kprobeBlacklist } from '../kallsyms.js';
 import { kprobesUnavailable } from '../link/kprobe.js';
 import { functionSymbols, resolveBinary } from '../link/uprobe-symbols.js';
 import { tracefsRoot, tracepointFormat } from '../tracefs.js';
 import { probeArgs } from './args.js';
+import { isReturnProbe, type ProbeKind, parseProbeSpec, probeKindOf } from './spec.js';
 
 export interface ProbePoint {
   /** As `tsbpf trace` and `Tracer.probe` take it: `kprobe:do_unlinkat`. */

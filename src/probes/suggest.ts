@@ -5,10 +5,10 @@
 // have: the nearest names it has.
 
 import { nearestNames } from '../compiler/nearest.js';
-import { isReturnProbe, type ProbeSpec } from '../compiler/spec.js';
 import { kallsyms } from '../kallsyms.js';
 import { syscallsWithTracepoints } from './fallback.js';
 import { tracepoints } from './list.js';
+import { isReturnProbe, type ProbeSpec } from './spec.js';
 
 const MAX = 5;
 

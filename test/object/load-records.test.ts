@@ -144,7 +144,7 @@ describe('tsbpf load --types', () => {
       writeFileSync(
         join(dir, 'use.ts'),
         [
-          "import type { Globals } from '../objects/globals.js';",
+          "import type { Globals } from './globals.js';",
           'declare const g: Globals;',
           'const counts: bigint[] = [g.packets, g.events_seen, g.bits.big];',
           'const words: number[] = [g.step, g.mode, g.window.hi, g.bits.b, g.bits.pairs[0]?.lo ?? 0, ...g.offsets];',

@@ -206,3 +206,70 @@ export function scond(code: number, c: number): boolean {
       return c <= 0;
   }
 }
+
+const TWO32 = 4294967296;
+
+/**
+ * An atomic read-modify-write of `n` bytes at `at` with source register `s`: add, or, and, xor,
+ * xchg, cmpxchg (which compares with r0 and loads the old value into it); `imm & 1` fetches the
+ * old value into `s`. Returns whether memory was written (a failed cmpxchg writes nothing).
+ */
+export function atomicRmw(
+  v: DataView,
+  at: number,
+  n: number,
+  imm: number,
+  lo: Int32Array,
+  hi: Int32Array,
+  s: number,
+): boolean {
+  const wide = n === 8;
+  const oldLo = v.getInt32(at, true);
+  const oldHi = wide ? v.getInt32(at + 4, true) : 0;
+  const sLo = lo[s];
+  const sHi = wide ? hi[s] : 0;
+  let nLo = oldLo;
+  let nHi = oldHi;
+  switch (imm & ~1) {
+    case 0x00: {
+      const t = (oldLo >>> 0) + (sLo >>> 0);
+      nLo = t | 0;
+      nHi = wide ? (oldHi + sHi + (t >= TWO32 ? 1 : 0)) | 0 : 0;
+      break;
+    }
+    case 0x40:
+      nLo = oldLo | sLo;
+      nHi = oldHi | sHi;
+      break;
+    case 0x50:
+      nLo = oldLo & sLo;
+      nHi = oldHi & sHi;
+      break;
+    case 0xa0:
+      nLo = oldLo ^ sLo;
+      nHi = oldHi ^ sHi;
+      break;
+    case 0xe0:
+      nLo = sLo;
+      nHi = sHi;
+      break;
+    case 0xf0: {
+      // cmpxchg: compare with r0 (its low 32 bits for the 32-bit form), old value into r0.
+      const equal = oldLo === lo[0] && (!wide || oldHi === hi[0]);
+      if (equal) {
+        nLo = sLo;
+        nHi = sHi;
+      }
+      lo[0] = oldLo;
+      hi[0] = oldHi;
+      break;
+    }
+  }
+  const changed = nLo !== oldLo || nHi !== oldHi || (imm & ~1) !== 0xf0;
+  if (changed) write(v, at, n, nLo, nHi);
+  if (imm & 1 && (imm & ~1) !== 0xf0) {
+    lo[s] = oldLo;
+    hi[s] = oldHi;
+  }
+  return changed;
+}

@@ -10,6 +10,7 @@
 // because every BigInt truncation and conversion costs. Rare, hard operations (64-bit division of
 // 64-bit values, sdiv/smod) fall back to BigInt; everything else stays in 32-bit integers.
 //
+// The registers, frames and dispatch loop are machine.ts; this file sets a run up and reports it.
 // Address model: see memory.ts. callx: a register holding a code address
 // (0xa_<pc>, what `lddw rX, func` loads) calls the local function at that pc; a register
 // holding a small number n calls helper n, as the conformance suite's runtime does.
@@ -19,41 +20,14 @@ import { formatInstruction } from '../disassembler.js';
 import type { Instruction } from '../instruction.js';
 import { Pseudo, STACK_SIZE } from '../opcodes.js';
 import { instructionProblem } from '../validity.js';
-import {
-  arsh64,
-  div32,
-  div64,
-  lsh64,
-  mul64,
-  rsh64,
-  scmp32,
-  scmp64,
-  scond,
-  sdiv32,
-  sdiv64,
-  swap,
-  toLittle,
-  u64,
-  ucmp32,
-  ucmp64,
-  ucond,
-  write,
-} from './alu.js';
-import { type FaultKind, InterpreterFault, PendingFault } from './fault.js';
-import { defaultEnv, type HelperContext, HelperRegistry, type InterpreterEnv } from './helper-impls.js';
+import { u64 } from './alu.js';
+import { PendingFault } from './fault.js';
+import { defaultEnv, HelperRegistry, type InterpreterEnv } from './helper-impls.js';
+import { type CallContext, formatAddr, Machine } from './machine.js';
 import { type AnyInterpMap, createMap } from './maps.js';
-import {
-  address,
-  CODE_REGION,
-  CTX_REGION,
-  MAX_CALL_FRAMES,
-  Memory,
-  type Region,
-  STACK_REGION,
-  split,
-} from './memory.js';
+import { CTX_REGION, Memory, STACK_REGION, split } from './memory.js';
 import type { InterpreterOptions, RunOptions, RunResult } from './options.js';
-import { type Decoded, Op, predecode } from './predecode.js';
+import { type Decoded, predecode } from './predecode.js';
 import { fallOffCheck, StrictChecker } from './strict.js';
 import {
   branchOf,
@@ -67,8 +41,8 @@ const DEFAULT_MAX_STEPS = 10_000_000;
 /** BPF_MAX_LOOPS in the kernel (include/linux/bpf.h). */
 const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 /** Words saved per frame: return pc, r6-r9 and r10 (lo, hi). */
-const SAVE = 11;
-const TWO32 = 4294967296;
+const _SAVE = 11;
+const _TWO32 = 4294967296;
 
 export class Interpreter {
   readonly maps: ReadonlyMap<string, AnyInterpMap>;
@@ -78,26 +52,13 @@ export class Interpreter {
   /** Every trace_printk line since construction. */
   readonly output: string[] = [];
   readonly #code: Decoded;
-  readonly #mapTable: AnyInterpMap[];
   readonly #maxSteps: number;
   readonly #mayGotoBudget: number;
   readonly #strict: boolean;
   #checker: StrictChecker | null = null;
   readonly #texts: (string | undefined)[] = [];
-  // Machine state (kept in fields between #exec calls; locals inside).
-  readonly #lo = new Int32Array(11);
-  readonly #hi = new Int32Array(11);
-  readonly #saved = new Int32Array(MAX_CALL_FRAMES * SAVE);
-  #pc = 0;
-  #depth = 0;
-  #steps = 0;
-  #stepLimit = 0;
-  #mayGoto = 0;
-  #done = false;
-  /** Non-null only while tracing: memory writes of the current step. */
-  #writes: MemoryWrite[] | null = null;
-  /** The context every helper call gets; its `args` are rewritten per call. */
-  #helperCtx: Omit<HelperContext, 'args'> & { args: readonly bigint[] };
+  /** Registers, frames and the dispatch loop. */
+  readonly #m: Machine;
 
   constructor(program: readonly Instruction[] | Uint8Array, options: InterpreterOptions = {}) {
     const table: AnyInterpMap[] = [];
@@ -108,7 +69,6 @@ export class Interpreter {
       byName.set(name, m);
     }
     this.maps = byName;
-    this.#mapTable = table;
     this.helpers = options.helpers ?? HelperRegistry.defaults();
     this.env = { ...defaultEnv(), ...options.env };
     this.#maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -141,7 +101,7 @@ export class Interpreter {
       return 'not a map reference';
     });
     const self = this;
-    this.#helperCtx = {
+    const helperCtx: CallContext = {
       args: [],
       memory: this.memory,
       env: this.env,
@@ -157,6 +117,7 @@ export class Interpreter {
         self.#runOutput?.push(line);
       },
     };
+    this.#m = new Machine(this.#code, table, this.memory, this.helpers, helperCtx, (pc) => this.textAt(pc));
   }
 
   #runOutput: string[] | null = null;
@@ -187,28 +148,28 @@ export class Interpreter {
   /** Runs the program to exit; throws InterpreterFault. */
   run(options: RunOptions = {}): RunResult {
     const output = this.#begin(options);
-    if (this.#checker) while (!this.#done) this.#strictStep();
-    else this.#exec(Number.POSITIVE_INFINITY);
+    if (this.#checker) while (!this.#m.done) this.#strictStep();
+    else this.#m.exec(Number.POSITIVE_INFINITY);
     return this.#result(output);
   }
 
   /** One step with the strict checks around it. */
   #strictStep(): void {
     const checker = this.#checker as StrictChecker;
-    const pc = this.#pc;
-    const depth = this.#depth;
-    const view = { lo: this.#lo, hi: this.#hi, depth };
+    const pc = this.#m.pc;
+    const depth = this.#m.depth;
+    const view = { lo: this.#m.lo, hi: this.#m.hi, depth };
     try {
       const i = this.#code.index[pc];
       const problem = i >= 0 ? instructionProblem(this.#code.instructions[i]) : undefined;
       if (problem?.severity === 'kernel') throw new PendingFault('kernel_rule', problem.message);
       checker.before(pc, view);
     } catch (e) {
-      if (e instanceof PendingFault) throw this.#fault(e.kind, pc, e.detail, e.address);
+      if (e instanceof PendingFault) throw this.#m.fault(e.kind, pc, e.detail, e.address);
       throw e;
     }
-    this.#exec(1);
-    checker.after(pc, depth, { lo: this.#lo, hi: this.#hi, depth: this.#depth });
+    this.#m.exec(1);
+    checker.after(pc, depth, { lo: this.#m.lo, hi: this.#m.hi, depth: this.#m.depth });
   }
 
   /**
@@ -217,26 +178,26 @@ export class Interpreter {
    */
   *trace(options: RunOptions = {}): Generator<TraceStep, RunResult, void> {
     const output = this.#begin(options);
-    const lo = this.#lo;
-    const hi = this.#hi;
+    const lo = this.#m.lo;
+    const hi = this.#m.hi;
     const beforeLo = new Int32Array(11);
     const beforeHi = new Int32Array(11);
     // The registers the program starts with, reported once, on the first step.
     let initial: RegisterValue[] | undefined = [];
     for (let r = 0; r < 11; r++)
       if (lo[r] !== 0 || hi[r] !== 0) initial.push({ reg: r, value: u64(hi[r], lo[r]) });
-    while (!this.#done) {
+    while (!this.#m.done) {
       beforeLo.set(lo);
       beforeHi.set(hi);
-      const pc = this.#pc;
-      const frame = this.#depth;
+      const pc = this.#m.pc;
+      const frame = this.#m.depth;
       const writes: MemoryWrite[] = [];
-      this.#writes = writes;
+      this.#m.writes = writes;
       try {
         if (this.#checker) this.#strictStep();
-        else this.#exec(1);
+        else this.#m.exec(1);
       } finally {
-        this.#writes = null;
+        this.#m.writes = null;
       }
       const registers: RegisterChange[] = [];
       const ins = this.#code.index[pc] >= 0 ? this.#code.instructions[this.#code.index[pc]] : undefined;
@@ -259,28 +220,28 @@ export class Interpreter {
   #begin(options: RunOptions): string[] {
     const mem = options.mem ? Uint8Array.from(options.mem) : new Uint8Array(0);
     this.memory.setContext(mem);
-    this.#lo.fill(0);
-    this.#hi.fill(0);
+    this.#m.lo.fill(0);
+    this.#m.hi.fill(0);
     if (options.mem) {
-      this.#hi[1] = CTX_REGION;
-      this.#lo[2] = mem.byteLength;
+      this.#m.hi[1] = CTX_REGION;
+      this.#m.lo[2] = mem.byteLength;
     }
     this.memory.regions[STACK_REGION].bytes.fill(0);
-    this.#hi[10] = STACK_REGION;
-    this.#lo[10] = STACK_SIZE;
-    this.#pc = 0;
-    this.#depth = 0;
-    this.#steps = 0;
-    this.#stepLimit = options.maxSteps ?? this.#maxSteps;
-    this.#mayGoto = this.#mayGotoBudget;
-    this.#done = false;
+    this.#m.hi[10] = STACK_REGION;
+    this.#m.lo[10] = STACK_SIZE;
+    this.#m.pc = 0;
+    this.#m.depth = 0;
+    this.#m.steps = 0;
+    this.#m.stepLimit = options.maxSteps ?? this.#maxSteps;
+    this.#m.mayGoto = this.#mayGotoBudget;
+    this.#m.done = false;
     const output: string[] = [];
     this.#runOutput = output;
     this.#checker = null;
     if (this.#strict) {
       const code = this.#code;
       const fallOff = fallOffCheck(code.instructions);
-      if (fallOff) throw this.#fault('kernel_rule', fallOff.pc, fallOff.message);
+      if (fallOff) throw this.#m.fault('kernel_rule', fallOff.pc, fallOff.message);
       const at = (pc: number) => (code.index[pc] >= 0 ? code.instructions[code.index[pc]] : undefined);
       this.#checker = new StrictChecker(at, options.mem ? [1, 2, 10] : [1, 10]);
     }
@@ -290,805 +251,10 @@ export class Interpreter {
   #result(output: string[]): RunResult {
     this.#runOutput = null;
     return {
-      r0: u64(this.#hi[0], this.#lo[0]),
-      steps: this.#steps,
+      r0: u64(this.#m.hi[0], this.#m.lo[0]),
+      steps: this.#m.steps,
       mem: this.memory.regions[CTX_REGION].bytes,
       output,
     };
   }
-
-  #fault(kind: FaultKind, pc: number, detail: string, addr?: bigint): InterpreterFault {
-    this.#done = true;
-    return new InterpreterFault({ kind, pc, instruction: this.textAt(pc), detail, address: addr });
-  }
-
-  /**
-   * The dispatch loop: executes until exit, or until `budget` more instructions ran (tracing
-   * runs one at a time). Locals mirror the fields; the pc is written back on every way out.
-   */
-  #exec(budget: number): void {
-    const { op: OP, dst: DST, src: SRC, off: OFF, imm: IMM, immHi: IMMHI, target: TGT } = this.#code;
-    const lo = this.#lo;
-    const hi = this.#hi;
-    let pc = this.#pc;
-    let steps = this.#steps;
-    const stop = Math.min(this.#stepLimit, steps + budget);
-    try {
-      for (;;) {
-        if (steps >= stop) {
-          this.#pc = pc;
-          this.#steps = steps;
-          if (steps >= this.#stepLimit)
-            throw this.#fault('step_limit', pc, `step limit of ${this.#stepLimit} instructions reached`);
-          return;
-        }
-        steps++;
-        const d = DST[pc];
-        switch (OP[pc]) {
-          // ---- ALU64, immediate ----
-          case 0x07: {
-            const a = lo[d] >>> 0;
-            const s = a + (IMM[pc] >>> 0);
-            lo[d] = s | 0;
-            hi[d] = (hi[d] + IMMHI[pc] + (s >= TWO32 ? 1 : 0)) | 0;
-            pc++;
-            break;
-          }
-          case 0x17: {
-            const a = lo[d] >>> 0;
-            const b = IMM[pc] >>> 0;
-            lo[d] = (a - b) | 0;
-            hi[d] = (hi[d] - IMMHI[pc] - (a < b ? 1 : 0)) | 0;
-            pc++;
-            break;
-          }
-          case 0x27:
-            mul64(lo, hi, d, IMM[pc], IMMHI[pc]);
-            pc++;
-            break;
-          case 0x37:
-            div64(lo, hi, d, IMM[pc], IMMHI[pc], false);
-            pc++;
-            break;
-          case 0x47:
-            lo[d] |= IMM[pc];
-            hi[d] |= IMMHI[pc];
-            pc++;
-            break;
-          case 0x57:
-            lo[d] &= IMM[pc];
-            hi[d] &= IMMHI[pc];
-            pc++;
-            break;
-          case 0x67:
-            lsh64(lo, hi, d, IMM[pc] & 63);
-            pc++;
-            break;
-          case 0x77:
-            rsh64(lo, hi, d, IMM[pc] & 63);
-            pc++;
-            break;
-          case 0x87: {
-            const l = lo[d];
-            lo[d] = -l | 0;
-            hi[d] = (~hi[d] + (l === 0 ? 1 : 0)) | 0;
-            pc++;
-            break;
-          }
-          case 0x97:
-            div64(lo, hi, d, IMM[pc], IMMHI[pc], true);
-            pc++;
-            break;
-          case 0xa7:
-            lo[d] ^= IMM[pc];
-            hi[d] ^= IMMHI[pc];
-            pc++;
-            break;
-          case 0xb7:
-            lo[d] = IMM[pc];
-            hi[d] = IMMHI[pc];
-            pc++;
-            break;
-          case 0xc7:
-            arsh64(lo, hi, d, IMM[pc] & 63);
-            pc++;
-            break;
-          case 0xd7:
-            swap(lo, hi, d, IMM[pc]);
-            pc++;
-            break;
-          // ---- ALU64, register ----
-          case 0x0f: {
-            const s = SRC[pc];
-            const a = lo[d] >>> 0;
-            const r = a + (lo[s] >>> 0);
-            lo[d] = r | 0;
-            hi[d] = (hi[d] + hi[s] + (r >= TWO32 ? 1 : 0)) | 0;
-            pc++;
-            break;
-          }
-          case 0x1f: {
-            const s = SRC[pc];
-            const a = lo[d] >>> 0;
-            const b = lo[s] >>> 0;
-            lo[d] = (a - b) | 0;
-            hi[d] = (hi[d] - hi[s] - (a < b ? 1 : 0)) | 0;
-            pc++;
-            break;
-          }
-          case 0x2f:
-            mul64(lo, hi, d, lo[SRC[pc]], hi[SRC[pc]]);
-            pc++;
-            break;
-          case 0x3f:
-            div64(lo, hi, d, lo[SRC[pc]], hi[SRC[pc]], false);
-            pc++;
-            break;
-          case 0x4f:
-            lo[d] |= lo[SRC[pc]];
-            hi[d] |= hi[SRC[pc]];
-            pc++;
-            break;
-          case 0x5f:
-            lo[d] &= lo[SRC[pc]];
-            hi[d] &= hi[SRC[pc]];
-            pc++;
-            break;
-          case 0x6f:
-            lsh64(lo, hi, d, lo[SRC[pc]] & 63);
-            pc++;
-            break;
-          case 0x7f:
-            rsh64(lo, hi, d, lo[SRC[pc]] & 63);
-            pc++;
-            break;
-          case 0x9f:
-            div64(lo, hi, d, lo[SRC[pc]], hi[SRC[pc]], true);
-            pc++;
-            break;
-          case 0xaf:
-            lo[d] ^= lo[SRC[pc]];
-            hi[d] ^= hi[SRC[pc]];
-            pc++;
-            break;
-          case 0xbf:
-            lo[d] = lo[SRC[pc]];
-            hi[d] = hi[SRC[pc]];
-            pc++;
-            break;
-          case 0xcf:
-            arsh64(lo, hi, d, lo[SRC[pc]] & 63);
-            pc++;
-            break;
-          // ---- ALU32: every result zero-extends into the high half ----
-          case 0x04:
-            lo[d] = (lo[d] + IMM[pc]) | 0;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x0c:
-            lo[d] = (lo[d] + lo[SRC[pc]]) | 0;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x14:
-            lo[d] = (lo[d] - IMM[pc]) | 0;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x1c:
-            lo[d] = (lo[d] - lo[SRC[pc]]) | 0;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x24:
-            lo[d] = Math.imul(lo[d], IMM[pc]);
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x2c:
-            lo[d] = Math.imul(lo[d], lo[SRC[pc]]);
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x34:
-            div32(lo, hi, d, IMM[pc], false);
-            pc++;
-            break;
-          case 0x3c:
-            div32(lo, hi, d, lo[SRC[pc]], false);
-            pc++;
-            break;
-          case 0x44:
-            lo[d] |= IMM[pc];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x4c:
-            lo[d] |= lo[SRC[pc]];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x54:
-            lo[d] &= IMM[pc];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x5c:
-            lo[d] &= lo[SRC[pc]];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x64:
-            lo[d] <<= IMM[pc] & 31;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x6c:
-            lo[d] <<= lo[SRC[pc]] & 31;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x74:
-            lo[d] = lo[d] >>> (IMM[pc] & 31);
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x7c:
-            lo[d] = lo[d] >>> (lo[SRC[pc]] & 31);
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x84:
-            lo[d] = -lo[d] | 0;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0x94:
-            div32(lo, hi, d, IMM[pc], true);
-            pc++;
-            break;
-          case 0x9c:
-            div32(lo, hi, d, lo[SRC[pc]], true);
-            pc++;
-            break;
-          case 0xa4:
-            lo[d] ^= IMM[pc];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0xac:
-            lo[d] ^= lo[SRC[pc]];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0xb4:
-            lo[d] = IMM[pc];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0xbc:
-            lo[d] = lo[SRC[pc]];
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0xc4:
-            lo[d] >>= IMM[pc] & 31;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0xcc:
-            lo[d] >>= lo[SRC[pc]] & 31;
-            hi[d] = 0;
-            pc++;
-            break;
-          case 0xd4:
-            toLittle(lo, hi, d, IMM[pc]);
-            pc++;
-            break;
-          case 0xdc:
-            swap(lo, hi, d, IMM[pc]);
-            pc++;
-            break;
-          // ---- signed division and sign-extending moves (v4) ----
-          case Op.SDIV64_K:
-            sdiv64(lo, hi, d, IMM[pc], IMMHI[pc], false);
-            pc++;
-            break;
-          case Op.SDIV64_X:
-            sdiv64(lo, hi, d, lo[SRC[pc]], hi[SRC[pc]], false);
-            pc++;
-            break;
-          case Op.SMOD64_K:
-            sdiv64(lo, hi, d, IMM[pc], IMMHI[pc], true);
-            pc++;
-            break;
-          case Op.SMOD64_X:
-            sdiv64(lo, hi, d, lo[SRC[pc]], hi[SRC[pc]], true);
-            pc++;
-            break;
-          case Op.SDIV32_K:
-            sdiv32(lo, hi, d, IMM[pc], false);
-            pc++;
-            break;
-          case Op.SDIV32_X:
-            sdiv32(lo, hi, d, lo[SRC[pc]], false);
-            pc++;
-            break;
-          case Op.SMOD32_K:
-            sdiv32(lo, hi, d, IMM[pc], true);
-            pc++;
-            break;
-          case Op.SMOD32_X:
-            sdiv32(lo, hi, d, lo[SRC[pc]], true);
-            pc++;
-            break;
-          case Op.MOVSX64_8:
-            lo[d] = (lo[SRC[pc]] << 24) >> 24;
-            hi[d] = lo[d] >> 31;
-            pc++;
-            break;
-          case Op.MOVSX64_16:
-            lo[d] = (lo[SRC[pc]] << 16) >> 16;
-            hi[d] = lo[d] >> 31;
-            pc++;
-            break;
-          case Op.MOVSX64_32:
-            lo[d] = lo[SRC[pc]];
-            hi[d] = lo[d] >> 31;
-            pc++;
-            break;
-          case Op.MOVSX32_8:
-            lo[d] = (lo[SRC[pc]] << 24) >> 24;
-            hi[d] = 0;
-            pc++;
-            break;
-          case Op.MOVSX32_16:
-            lo[d] = (lo[SRC[pc]] << 16) >> 16;
-            hi[d] = 0;
-            pc++;
-            break;
-          // ---- jumps: 64-bit compares (JMP), immediate then register ----
-          case 0x05:
-          case 0x06:
-            pc = this.#jump(pc, TGT[pc]);
-            break;
-          case 0x15:
-            pc = hi[d] === IMMHI[pc] && lo[d] === IMM[pc] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x1d: {
-            const s = SRC[pc];
-            pc = hi[d] === hi[s] && lo[d] === lo[s] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          }
-          case 0x55:
-            pc = hi[d] !== IMMHI[pc] || lo[d] !== IMM[pc] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x5d: {
-            const s = SRC[pc];
-            pc = hi[d] !== hi[s] || lo[d] !== lo[s] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          }
-          case 0x45:
-            pc = (lo[d] & IMM[pc]) !== 0 || (hi[d] & IMMHI[pc]) !== 0 ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x4d: {
-            const s = SRC[pc];
-            pc = (lo[d] & lo[s]) !== 0 || (hi[d] & hi[s]) !== 0 ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          }
-          case 0x25:
-          case 0x35:
-          case 0xa5:
-          case 0xb5:
-            pc = ucond(OP[pc], ucmp64(hi[d], lo[d], IMMHI[pc], IMM[pc])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x2d:
-          case 0x3d:
-          case 0xad:
-          case 0xbd: {
-            const s = SRC[pc];
-            pc = ucond(OP[pc], ucmp64(hi[d], lo[d], hi[s], lo[s])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          }
-          case 0x65:
-          case 0x75:
-          case 0xc5:
-          case 0xd5:
-            pc = scond(OP[pc], scmp64(hi[d], lo[d], IMMHI[pc], IMM[pc])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x6d:
-          case 0x7d:
-          case 0xcd:
-          case 0xdd: {
-            const s = SRC[pc];
-            pc = scond(OP[pc], scmp64(hi[d], lo[d], hi[s], lo[s])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          }
-          // ---- jumps: 32-bit compares (JMP32) on the low halves ----
-          case 0x16:
-            pc = lo[d] === IMM[pc] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x1e:
-            pc = lo[d] === lo[SRC[pc]] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x56:
-            pc = lo[d] !== IMM[pc] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x5e:
-            pc = lo[d] !== lo[SRC[pc]] ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x46:
-            pc = (lo[d] & IMM[pc]) !== 0 ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x4e:
-            pc = (lo[d] & lo[SRC[pc]]) !== 0 ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x26:
-          case 0x36:
-          case 0xa6:
-          case 0xb6:
-            pc = ucond(OP[pc], ucmp32(lo[d], IMM[pc])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x2e:
-          case 0x3e:
-          case 0xae:
-          case 0xbe:
-            pc = ucond(OP[pc], ucmp32(lo[d], lo[SRC[pc]])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x66:
-          case 0x76:
-          case 0xc6:
-          case 0xd6:
-            pc = scond(OP[pc], scmp32(lo[d], IMM[pc])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0x6e:
-          case 0x7e:
-          case 0xce:
-          case 0xde:
-            pc = scond(OP[pc], scmp32(lo[d], lo[SRC[pc]])) ? this.#jump(pc, TGT[pc]) : pc + 1;
-            break;
-          case 0xe5:
-            // may_goto: fall through while budget remains, take the branch once it is spent.
-            if (this.#mayGoto === 0) pc = this.#jump(pc, TGT[pc]);
-            else {
-              this.#mayGoto--;
-              pc++;
-            }
-            break;
-          // ---- calls and exit ----
-          case 0x85:
-            this.#callHelper(pc, IMM[pc]);
-            pc++;
-            break;
-          case Op.CALL_LOCAL:
-            pc = this.#callLocal(pc, TGT[pc]);
-            break;
-          case 0x8d:
-            if (hi[d] === CODE_REGION) pc = this.#callLocal(pc, lo[d] < this.#code.slots ? lo[d] : -1);
-            else if (hi[d] === 0) {
-              this.#callHelper(pc, lo[d]);
-              pc++;
-            } else
-              throw this.#fault(
-                'jump_out_of_range',
-                pc,
-                `callx target ${formatAddr(u64(hi[d], lo[d]))} is not a code address`,
-              );
-            break;
-          case 0x95:
-            if (this.#depth === 0) {
-              this.#pc = pc;
-              this.#steps = steps;
-              this.#done = true;
-              return;
-            }
-            pc = this.#return();
-            break;
-          // ---- memory ----
-          case 0x61:
-          case 0x69:
-          case 0x71:
-          case 0x79:
-          case 0x81:
-          case 0x89:
-          case 0x91:
-            this.#load(OP[pc], d, SRC[pc], OFF[pc]);
-            pc++;
-            break;
-          case 0x62:
-          case 0x6a:
-          case 0x72:
-          case 0x7a:
-            this.#store(OP[pc] & 0x18, d, OFF[pc], IMM[pc], IMMHI[pc]);
-            pc++;
-            break;
-          case 0x63:
-          case 0x6b:
-          case 0x73:
-          case 0x7b:
-            this.#store(OP[pc] & 0x18, d, OFF[pc], lo[SRC[pc]], hi[SRC[pc]]);
-            pc++;
-            break;
-          case 0xc3:
-          case 0xcb:
-          case 0xd3:
-          case 0xdb:
-            this.#atomic(OP[pc] & 0x18, d, SRC[pc], OFF[pc], IMM[pc]);
-            pc++;
-            break;
-          case 0x18:
-            lo[d] = IMM[pc];
-            hi[d] = IMMHI[pc];
-            pc += 2;
-            break;
-          case Op.LDDW_MAP: {
-            lo[d] = 0;
-            hi[d] = this.#mapTable[IMM[pc]].handleRegion;
-            pc += 2;
-            break;
-          }
-          case Op.LDDW_MAP_VALUE: {
-            const m = this.#mapTable[IMM[pc]];
-            if (!('lookupAddress' in m) || !m.isArray)
-              throw this.#fault(
-                'unknown_map',
-                pc,
-                `map ${m.name} is not an array map; direct value access needs one`,
-              );
-            const a = split(m.lookupAddress(new Uint8Array(4)));
-            lo[d] = (a.lo + IMMHI[pc]) | 0;
-            hi[d] = a.hi;
-            pc += 2;
-            break;
-          }
-          case Op.LDDW_FUNC:
-            if (TGT[pc] < 0)
-              throw this.#fault('jump_out_of_range', pc, 'function address outside the program');
-            lo[d] = TGT[pc];
-            hi[d] = CODE_REGION;
-            pc += 2;
-            break;
-          case 0x20:
-          case 0x28:
-          case 0x30:
-          case 0x40:
-          case 0x48:
-          case 0x50:
-            if (!this.#loadPacket(OP[pc], SRC[pc], IMM[pc])) {
-              // Legacy packet loads end the program with r0 = 0 when out of bounds (the kernel's rule).
-              lo[0] = 0;
-              hi[0] = 0;
-              this.#depth = 0;
-              this.#pc = pc;
-              this.#steps = steps;
-              this.#done = true;
-              return;
-            }
-            pc++;
-            break;
-          case Op.WRITES_R10:
-            throw this.#fault('read_only', pc, this.#code.notes.get(pc) ?? 'r10 is read-only');
-          case Op.LDDW_TAIL:
-          case Op.INVALID:
-          case Op.END:
-            throw this.#fault('invalid_instruction', pc, this.#code.notes.get(pc) ?? 'invalid instruction');
-          default:
-            throw this.#fault('invalid_instruction', pc, `opcode 0x${OP[pc].toString(16)} is not executable`);
-        }
-      }
-    } catch (e) {
-      this.#pc = pc;
-      this.#steps = steps;
-      this.#done = true;
-      if (e instanceof PendingFault) throw this.#fault(e.kind, pc, e.detail, e.address);
-      throw e;
-    }
-  }
-
-  #jump(pc: number, target: number): number {
-    if (target < 0) throw this.#fault('jump_out_of_range', pc, 'jump target outside the program');
-    return target;
-  }
-
-  #callLocal(pc: number, target: number): number {
-    if (target < 0) throw this.#fault('jump_out_of_range', pc, 'call target outside the program');
-    if (this.#depth + 1 >= MAX_CALL_FRAMES)
-      throw this.#fault(
-        'call_depth',
-        pc,
-        `call depth exceeds ${MAX_CALL_FRAMES} frames (the kernel's MAX_CALL_FRAMES)`,
-      );
-    const s = this.#saved;
-    const at = this.#depth * SAVE;
-    s[at] = pc + 1;
-    for (let r = 6; r <= 10; r++) {
-      s[at + 1 + (r - 6) * 2] = this.#lo[r];
-      s[at + 2 + (r - 6) * 2] = this.#hi[r];
-    }
-    this.#depth++;
-    this.memory.regions[STACK_REGION + this.#depth].bytes.fill(0);
-    this.#hi[10] = STACK_REGION + this.#depth;
-    this.#lo[10] = STACK_SIZE;
-    return target;
-  }
-
-  /** exit from a local function: restores r6-r10 and returns the caller's next pc. */
-  #return(): number {
-    this.#depth--;
-    const s = this.#saved;
-    const at = this.#depth * SAVE;
-    for (let r = 6; r <= 10; r++) {
-      this.#lo[r] = s[at + 1 + (r - 6) * 2];
-      this.#hi[r] = s[at + 2 + (r - 6) * 2];
-    }
-    return s[at];
-  }
-
-  #callHelper(pc: number, id: number): void {
-    const entry = this.helpers.get(id);
-    if (!entry) throw this.#fault('unknown_helper', pc, `helper ${id} is not registered in the interpreter`);
-    this.#helperCtx.args = [1, 2, 3, 4, 5].map((r) => u64(this.#hi[r], this.#lo[r]));
-    const out = BigInt.asUintN(64, BigInt(entry.fn(this.#helperCtx)));
-    this.#lo[0] = Number(out & 0xffffffffn) | 0;
-    this.#hi[0] = Number(out >> 32n) | 0;
-  }
-
-  /** Resolves base register + off to a region; returns the offset inside it (region in #region). */
-  #region: Region | undefined;
-  #addr(base: number, off: number, size: number, write: boolean): number {
-    let elo = (this.#lo[base] >>> 0) + off;
-    let ehi = this.#hi[base];
-    if (ehi >= STACK_REGION && ehi < CODE_REGION && (elo < 0 || elo + size > STACK_SIZE)) {
-      // A stack pointer that leaves its frame: say "stack", in the verifier's words, not the
-      // name of whichever region the address wrapped into.
-      throw new PendingFault(
-        'out_of_bounds',
-        `invalid ${write ? 'write to' : 'read from'} stack R${base} off=${elo - STACK_SIZE} size=${size}`,
-        (BigInt(ehi) << 32n) + BigInt(elo),
-      );
-    }
-    if (elo >= TWO32) {
-      elo -= TWO32;
-      ehi = (ehi + 1) | 0;
-    } else if (elo < 0) {
-      elo += TWO32;
-      ehi = (ehi - 1) | 0;
-    }
-    this.#region = this.memory.resolve(ehi, elo | 0, size, write);
-    this.#lastHi = ehi;
-    return elo;
-  }
-  /** Region number of the last resolved access (for trace records). */
-  #lastHi = 0;
-
-  #load(code: number, d: number, s: number, off: number): void {
-    const size = code & 0x18;
-    const signed = (code & 0xe0) === 0x80;
-    const n = size === 0x18 ? 8 : size === 0x00 ? 4 : size === 0x08 ? 2 : 1;
-    const at = this.#addr(s, off, n, false);
-    const v = (this.#region as Region).view;
-    this.#read(v, at, n, signed, d);
-  }
-
-  #read(v: DataView, at: number, n: number, signed: boolean, d: number): void {
-    const lo = this.#lo;
-    const hi = this.#hi;
-    switch (n) {
-      case 1:
-        lo[d] = signed ? v.getInt8(at) : v.getUint8(at);
-        break;
-      case 2:
-        lo[d] = signed ? v.getInt16(at, true) : v.getUint16(at, true);
-        break;
-      case 4:
-        lo[d] = v.getInt32(at, true);
-        break;
-      default:
-        lo[d] = v.getInt32(at, true);
-        hi[d] = v.getInt32(at + 4, true);
-        return;
-    }
-    hi[d] = signed ? lo[d] >> 31 : 0;
-  }
-
-  #store(size: number, base: number, off: number, vlo: number, vhi: number): void {
-    const n = size === 0x18 ? 8 : size === 0x00 ? 4 : size === 0x08 ? 2 : 1;
-    const at = this.#addr(base, off, n, true);
-    const r = this.#region as Region;
-    write(r.view, at, n, vlo, vhi);
-    if (this.#writes)
-      this.#writes.push({ address: address(this.#lastHi, at), bytes: r.bytes.slice(at, at + n) });
-  }
-
-  #atomic(size: number, base: number, s: number, off: number, imm: number): void {
-    const n = size === 0x18 ? 8 : size === 0x00 ? 4 : size === 0x08 ? 2 : 1;
-    const lo = this.#lo;
-    const hi = this.#hi;
-    if (imm === 0x100) {
-      // load_acquire: dst is `base` here (the dst field), src the address register.
-      const at = this.#addr(s, off, n, false);
-      this.#read((this.#region as Region).view, at, n, false, base);
-      return;
-    }
-    if (imm === 0x110) {
-      this.#store(size, base, off, lo[s], hi[s]);
-      return;
-    }
-    const at = this.#addr(base, off, n, true);
-    const r = this.#region as Region;
-    const v = r.view;
-    const wide = n === 8;
-    const oldLo = v.getInt32(at, true);
-    const oldHi = wide ? v.getInt32(at + 4, true) : 0;
-    const sLo = lo[s];
-    const sHi = wide ? hi[s] : 0;
-    let nLo = oldLo;
-    let nHi = oldHi;
-    switch (imm & ~1) {
-      case 0x00: {
-        const t = (oldLo >>> 0) + (sLo >>> 0);
-        nLo = t | 0;
-        nHi = wide ? (oldHi + sHi + (t >= TWO32 ? 1 : 0)) | 0 : 0;
-        break;
-      }
-      case 0x40:
-        nLo = oldLo | sLo;
-        nHi = oldHi | sHi;
-        break;
-      case 0x50:
-        nLo = oldLo & sLo;
-        nHi = oldHi & sHi;
-        break;
-      case 0xa0:
-        nLo = oldLo ^ sLo;
-        nHi = oldHi ^ sHi;
-        break;
-      case 0xe0:
-        nLo = sLo;
-        nHi = sHi;
-        break;
-      case 0xf0: {
-        // cmpxchg: compare with r0 (its low 32 bits for the 32-bit form), old value into r0.
-        const equal = oldLo === lo[0] && (!wide || oldHi === hi[0]);
-        if (equal) {
-          nLo = sLo;
-          nHi = sHi;
-        }
-        lo[0] = oldLo;
-        hi[0] = oldHi;
-        break;
-      }
-    }
-    if (nLo !== oldLo || nHi !== oldHi || (imm & ~1) !== 0xf0) {
-      write(v, at, n, nLo, nHi);
-      if (this.#writes)
-        this.#writes.push({ address: address(this.#lastHi, at), bytes: r.bytes.slice(at, at + n) });
-    }
-    if (imm & 1 && (imm & ~1) !== 0xf0) {
-      lo[s] = oldLo;
-      hi[s] = oldHi;
-    }
-  }
-
-  /** ld_abs / ld_ind: big-endian load from the context packet into r0; false when out of bounds. */
-  #loadPacket(code: number, s: number, imm: number): boolean {
-    const size = code & 0x18;
-    const n = size === 0x00 ? 4 : size === 0x08 ? 2 : 1;
-    const at = (code & 0xe0) === 0x40 ? (this.#lo[s] + imm) | 0 : imm;
-    const pkt = this.memory.regions[CTX_REGION];
-    if (at < 0 || at + n > pkt.bytes.byteLength) return false;
-    this.#lo[0] =
-      n === 4
-        ? pkt.view.getInt32(at, false)
-        : n === 2
-          ? pkt.view.getUint16(at, false)
-          : pkt.view.getUint8(at);
-    this.#hi[0] = 0;
-    return true;
-  }
-}
-
-function formatAddr(a: bigint): string {
-  return `0x${BigInt.asUintN(64, a).toString(16)}`;
 }

@@ -4,8 +4,8 @@
 //   core.read(b, R6, R1, 'struct filename', 'name');            // R6 = filename->name
 //   core.read(b, R6, R0, 'struct task_struct', 'real_parent.tgid'); // follows the pointer
 import type { Builder, Register } from '../../isa/index.js';
-import { type CoreReadOptions, emitCoreRead } from '../compiler/core-read.js';
 import { vmlinuxBtf } from '../btf-file.js';
+import { type CoreReadOptions, emitCoreRead } from '../compiler/core-read.js';
 
 export type { CoreReadOptions };
 

@@ -31,10 +31,10 @@ export type CommandRun = (argv: string[]) => Promise<number>;
 export function command<const O extends Options>(spec: CommandSpec<O>): CommandRun {
   const options = { ...spec.options, ...HELP_OPTION };
   return async (argv) => {
-    const { values, positionals } = parseOptions(
+    const { values, positionals } = (await parseOptions(
       () => parseArgs({ args: argv, options, allowPositionals: spec.positionals ?? true }),
       Object.keys(options),
-    ) as Parsed<O>;
+    )) as Parsed<O>;
     if ((values as { help?: boolean }).help) {
       process.stdout.write(spec.help);
       return 0;

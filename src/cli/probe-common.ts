@@ -12,7 +12,6 @@ export const COMMON_OPTIONS = {
   duration: { type: 'string', short: 'd' },
   json: { type: 'boolean' },
   'no-fallback': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const COMMON_HELP = `  -p, --pid PID        only this process; stops when it exits

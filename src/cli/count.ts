@@ -4,14 +4,7 @@ import type { KeyInput } from '../probes/context.js';
 import type { Tracer } from '../probes/tracer.js';
 import { command } from './command.js';
 import { checkMetricsAddress, METRICS_HELP } from './metrics-option.js';
-import {
-  COMMON_HELP,
-  COMMON_OPTIONS,
-  positiveInteger,
-  positiveNumber,
-  replaceSpec,
-  tracerOptions,
-} from './probe-common.js';
+import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
 import { clock, runSession } from './session.js';
 import { UsageError } from './usage.js';
 
@@ -62,7 +55,6 @@ export const run = command({
       throw new UsageError('--cumulative: goes with --interval');
     const interval = positiveNumber('interval', values.interval);
     const top = positiveInteger('top', values.top) ?? 20;
-    const duration = positiveNumber('duration', values.duration);
     const json = values.json ?? false;
     checkMetricsAddress(values.metrics);
     const byText = byExpr ? byExpr.text : by;
@@ -94,10 +86,9 @@ export const run = command({
 
     return runSession({
       command: 'count',
-      tracer: tracerOptions(values, 'count'),
-      duration,
+      values,
+      argv,
       interval,
-      rewrite: replaceSpec(argv),
       probes(tracer) {
         positionals.forEach((text, i) => {
           tracer.probe(text, (p) => {

@@ -4,7 +4,7 @@
 import { probeKindOf } from '../probes/spec.js';
 import { command, type Parsed } from './command.js';
 import { checkMetricsAddress, METRICS_HELP } from './metrics-option.js';
-import { COMMON_HELP, COMMON_OPTIONS, positiveNumber, tracerOptions } from './probe-common.js';
+import { COMMON_HELP, COMMON_OPTIONS, positiveNumber } from './probe-common.js';
 import { clock, runSession, type SessionPlan } from './session.js';
 import { UsageError } from './usage.js';
 
@@ -58,14 +58,24 @@ export const run = command({
     // A probe spec (kind:...) or --value/--linear: a value's histogram; `syscalls:NAME` is latency.
     const isProbe = (t: string) => t.includes(':') && probeKindOf(t.slice(0, t.indexOf(':'))) !== undefined;
     const ofValue = positionals.some(isProbe) || values.value !== undefined || values.linear !== undefined;
-    return runSession(
-      ofValue ? await valueHistogram(values, positionals) : await latency(values, positionals, argv),
-    );
+    const { output, ...plan } = ofValue
+      ? await valueHistogram(values, positionals)
+      : await latency(values, positionals, argv);
+    const interval = positiveNumber('interval', values.interval);
+    // Prometheus histograms are cumulative: an interval's reset would read as a counter reset.
+    if (values.metrics && interval) throw new UsageError('hist: --metrics and --interval do not go together');
+    const report = await histogramReport({ ...output, json: values.json ?? false, interval });
+    return runSession({ command: 'hist', values, argv, interval, report, ...plan });
   },
 });
 
+/** What a histogram command adds to the session: its probes, and how its histograms print. */
+type HistogramPlan = Pick<SessionPlan, 'probes' | 'attached' | 'metrics' | 'rewrite'> & {
+  output: HistogramOutput;
+};
+
 /** `hist FUNC` or `hist syscalls:NAME,...`: the time from entry to return, in the kernel. */
-async function latency(values: HistValues, positionals: string[], argv: string[]): Promise<SessionPlan> {
+async function latency(values: HistValues, positionals: string[], argv: string[]): Promise<HistogramPlan> {
   if (positionals.length !== 1)
     throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');
   const fn = positionals[0] as string;
@@ -79,26 +89,16 @@ async function latency(values: HistValues, positionals: string[], argv: string[]
   if (values.by !== undefined && values.by !== 'comm')
     throw new UsageError(`--by: '${values.by}' is not supported (comm)`);
   const byComm = values.by === 'comm';
-  const interval = positiveNumber('interval', values.interval);
-  const duration = positiveNumber('duration', values.duration);
   checkMetricsAddress(values.metrics);
-  // Prometheus histograms are cumulative: an interval's reset would read as a counter reset.
-  if (values.metrics && interval) throw new UsageError('hist: --metrics and --interval do not go together');
   const families = values.metrics ? (await import('../metrics/cli-families.js')).histFamilies : undefined;
-  const report = await histogramReport({
-    json: values.json ?? false,
-    interval,
-    aggregation: 'latency',
-    head: { function: fn, unit: unit.name },
-    none: `no calls of ${fn} completed`,
-    label: unit.name,
-    key: byComm ? (key) => `comm = ${String(key)}` : undefined,
-  });
   return {
-    command: 'hist',
-    tracer: tracerOptions(values, 'hist'),
-    duration,
-    interval,
+    output: {
+      aggregation: 'latency',
+      head: { function: fn, unit: unit.name },
+      none: `no calls of ${fn} completed`,
+      label: unit.name,
+      key: byComm ? (key) => `comm = ${String(key)}` : undefined,
+    },
     probes(tracer) {
       const enter = syscalls?.map((s) => `tracepoint:syscalls:sys_enter_${s}`) ?? [`kprobe:${fn}`];
       const exit = syscalls?.map((s) => `tracepoint:syscalls:sys_exit_${s}`) ?? [`kretprobe:${fn}`];
@@ -121,7 +121,6 @@ async function latency(values: HistValues, positionals: string[], argv: string[]
       values.metrics && families
         ? { address: values.metrics, families: (tracer) => families(tracer, fn, unit.div, byComm) }
         : undefined,
-    report,
     // Suggested probe points become a hist command: syscall tracepoints as syscalls:NAME,...
     rewrite: (specs) => {
       const names = specs.map((s) => /^sys_(?:enter|exit)_(.+)$/.exec(s.event ?? '')?.[1]);
@@ -134,7 +133,7 @@ async function latency(values: HistValues, positionals: string[], argv: string[]
 }
 
 /** The histogram of a value the probes see: `hist PROBE... --value V [--linear MIN,MAX,STEP] [--by K]`. */
-async function valueHistogram(values: HistValues, probes: string[]): Promise<SessionPlan> {
+async function valueHistogram(values: HistValues, probes: string[]): Promise<HistogramPlan> {
   if (probes.length === 0) throw new UsageError('hist: name at least one probe (see tsbpf hist --help)');
   if (values.ns || values.us || values.ms)
     throw new UsageError(
@@ -157,22 +156,14 @@ async function valueHistogram(values: HistValues, probes: string[]): Promise<Ses
       );
     linear = { min, max, step };
   }
-  const interval = positiveNumber('interval', values.interval);
-  const duration = positiveNumber('duration', values.duration);
-  const report = await histogramReport({
-    json: values.json ?? false,
-    interval,
-    aggregation: 'values',
-    head: { value: expr.text },
-    none: `no values of ${expr.text} yet`,
-    label: expr.text,
-    key: byExpr ? (key) => `${byExpr.text} = ${String(keyName ? keyName(key) : key)}` : undefined,
-  });
   return {
-    command: 'hist',
-    tracer: tracerOptions(values, 'hist'),
-    duration,
-    interval,
+    output: {
+      aggregation: 'values',
+      head: { value: expr.text },
+      none: `no values of ${expr.text} yet`,
+      label: expr.text,
+      key: byExpr ? (key) => `${byExpr.text} = ${String(keyName ? keyName(key) : key)}` : undefined,
+    },
     probes(tracer) {
       for (const text of probes)
         tracer.probe(text, (p) => {
@@ -183,17 +174,12 @@ async function valueHistogram(values: HistValues, probes: string[]): Promise<Ses
         });
     },
     attached: () => `tracing ${probes.join(' ')}: histogram of ${expr.text}`,
-    report,
   };
 }
 
-/**
- * Prints an aggregation's histograms (one per key, under a `key` line) or one JSON line of them,
- * and empties it between intervals: each interval's histogram stands alone.
- */
-async function histogramReport(o: {
-  json: boolean;
-  interval: number | undefined;
+/** How a command's histograms print. */
+interface HistogramOutput {
+  /** The aggregation holding them (one histogram per key). */
   aggregation: string;
   /** The JSON line's fields before `final` and `histograms`. */
   head: Record<string, string>;
@@ -201,8 +187,17 @@ async function histogramReport(o: {
   none: string;
   /** The name of the bucketed values, over the buckets. */
   label: string;
+  /** The line over a keyed histogram. */
   key?: (key: unknown) => string;
-}): Promise<SessionPlan['report']> {
+}
+
+/**
+ * Prints an aggregation's histograms (one per key, under a `key` line) or one JSON line of them,
+ * and empties it between intervals: each interval's histogram stands alone.
+ */
+async function histogramReport(
+  o: HistogramOutput & { json: boolean; interval: number | undefined },
+): Promise<SessionPlan['report']> {
   const { formatHistogram } = await import('../probes/histogram-text.js');
   return (tracer, final) => {
     const agg = tracer.aggregation(o.aggregation);

@@ -5,13 +5,24 @@
 import type { MetricFamily } from '../metrics/family.js';
 import type { Tracer, TracerOptions } from '../probes/tracer.js';
 import { type RunningMetrics, serveMetrics } from './metrics-option.js';
-import { type CommandRewrite, explainProbeFailure, runSignal } from './probe-common.js';
+import {
+  type CommandRewrite,
+  type CommonValues,
+  explainProbeFailure,
+  positiveNumber,
+  replaceSpec,
+  runSignal,
+  tracerOptions,
+} from './probe-common.js';
 
 export interface SessionPlan {
   command: 'trace' | 'count' | 'hist';
-  tracer: TracerOptions;
-  /** --duration: seconds from the moment the probes are attached. */
-  duration?: number;
+  /** The options all three take: --pid, --comm, --duration, --no-fallback. */
+  values: CommonValues;
+  /** The command's arguments, for the command line a failed probe suggests instead. */
+  argv: string[];
+  /** Tracer options beyond the common ones (trace: its ring's size, lost records). */
+  tracer?: TracerOptions;
   /** --interval: report(false) every this many seconds. */
   interval?: number;
   /** Declares the probes; `stop` ends the run early (an event limit, a reader gone). */
@@ -27,15 +38,19 @@ export interface SessionPlan {
   report(tracer: Tracer, final: boolean): void;
   /** Writes output still held back; also before the line saying why a run failed. */
   flush?(): void;
-  /** A probe that attaches nowhere: the command line that would work instead. */
+  /** A probe that attaches nowhere: the command line that would work instead (default: the
+   * arguments with the failing probe replaced by the suggested ones). */
   rewrite?: CommandRewrite;
 }
 
 export async function runSession(plan: SessionPlan): Promise<number> {
   const { command } = plan;
+  const duration = positiveNumber('duration', plan.values.duration);
+  const options = { ...tracerOptions(plan.values, command), ...plan.tracer };
   const { Tracer } = await import('../probes/tracer.js');
-  const tracer = new Tracer(plan.tracer);
-  const end = runSignal(plan.duration, plan.tracer.pid);
+  const tracer = new Tracer(options);
+  // --duration counts from the moment the probes are attached, not from the start of the process.
+  const end = runSignal(duration, options.pid);
   let timer: NodeJS.Timeout | undefined;
   let metrics: RunningMetrics | undefined;
   try {
@@ -46,8 +61,8 @@ export async function runSession(plan: SessionPlan): Promise<number> {
     const served = plan.metrics;
     // Listening before the line below: whoever waits for it may scrape at once.
     if (served) metrics = await serveMetrics(served.address, command, () => served.families(tracer));
-    const duration = plan.duration ? ` for ${plan.duration}s` : '';
-    process.stderr.write(`tsbpf ${command}: ${doing}${duration}; Ctrl-C to end\n`);
+    const lasting = duration ? ` for ${duration}s` : '';
+    process.stderr.write(`tsbpf ${command}: ${doing}${lasting}; Ctrl-C to end\n`);
     if (plan.interval) timer = setInterval(() => plan.report(tracer, false), plan.interval * 1000);
     await tracer.run({ signal: end.signal });
     clearInterval(timer);
@@ -60,7 +75,7 @@ export async function runSession(plan: SessionPlan): Promise<number> {
     return 0;
   } catch (err) {
     plan.flush?.();
-    return explainProbeFailure(err, command, plan.rewrite);
+    return explainProbeFailure(err, command, plan.rewrite ?? replaceSpec(plan.argv));
   } finally {
     clearInterval(timer);
     await metrics?.close();

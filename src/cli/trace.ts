@@ -3,14 +3,7 @@ import { probeKindOf } from '../probes/spec.js';
 import type { Probe, ProbeBody } from '../probes/tracer.js';
 import type { Value } from '../probes/value.js';
 import { command } from './command.js';
-import {
-  COMMON_HELP,
-  COMMON_OPTIONS,
-  positiveInteger,
-  positiveNumber,
-  replaceSpec,
-  tracerOptions,
-} from './probe-common.js';
+import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
 import { runSession } from './session.js';
 import { type RecordFormatter, recordFormatter } from './trace-format.js';
 import { LineBatch } from './trace-lines.js';
@@ -83,10 +76,8 @@ export const run = command({
     const ringBytes = bufferMiB * 2 ** 20;
     if (!Number.isInteger(Math.log2(ringBytes)) || ringBytes < 4096 || bufferMiB > 1024)
       throw new UsageError(`--buffer: '${values.buffer}' MiB is not a power of 2 from 1/256 to 1024`);
-    const duration = positiveNumber('duration', values.duration);
     const picks = values.fields === undefined ? undefined : parseFields(values.fields);
     const only = picks && [...picks.keys()];
-    const opts = tracerOptions(values, 'trace');
 
     // Every event makes a few short-lived objects and strings; left alone, V8 grows its young
     // generation to tens of MiB for them. Kept at its starting size, a young collection is more
@@ -170,11 +161,11 @@ export const run = command({
       command: 'trace',
       // The kernel counts what it drops; a line marks the gap where the loss was seen.
       tracer: {
-        ...opts,
         ringbufBytes: ringBytes,
         onLost: (n) => output.add(json ? `${JSON.stringify({ lost: n })}\n` : `Lost ${n} events\n`),
       },
-      duration,
+      values,
+      argv,
       probes(tracer, stop) {
         output.onClosed = stop;
         for (const text of probes) {
@@ -215,7 +206,6 @@ export const run = command({
         );
       },
       flush: () => output.flush(),
-      rewrite: replaceSpec(argv),
     });
   },
 });

@@ -141,7 +141,7 @@ async function valueHistogram(values: HistValues, probes: string[]): Promise<His
     );
   // The exporter serves latency histograms only: an address that would serve nothing is refused.
   if (values.metrics !== undefined)
-    throw new UsageError('hist: --metrics serves latency histograms (not with probes, --value or --linear)');
+    throw new UsageError('--metrics serves latency histograms (not with probes, --value or --linear)');
   const { parseValueExpr, namerFor } = await import('./probe-values.js');
   const expr = parseValueExpr(values.value ?? 'ret', false);
   const byExpr = values.by === undefined ? undefined : parseValueExpr(values.by, false);

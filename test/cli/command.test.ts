@@ -65,11 +65,13 @@ describe('every command, through the built CLI', () => {
     expect(h.stderr).toBe("tsbpf hist: unknown option '--intreval' (did you mean '--interval'?)\n");
   });
 
-  it('an option value that is missing or unwanted is bad usage, exit 2', () => {
+  it('an option value that is missing, unwanted or of no use is bad usage, exit 2', () => {
     for (const args of [
       ['count', 'tracepoint:sched:sched_switch', '--top'],
       ['list', '--json=yes'],
       ['features', 'extra'],
+      // The exporter serves latency histograms only: --metrics would serve nothing here.
+      ['hist', 'tracepoint:syscalls:sys_exit_read', '--value', 'ret', '--metrics', '127.0.0.1:9'],
     ]) {
       const r = tsbpf(...args);
       expect(r.status, r.stderr).toBe(2);

@@ -7,7 +7,7 @@ import {
   explainProgram,
   formatDiagnostic,
 } from '../../isa/index.js';
-import { writeProgramObject } from '../elf/program.js';
+import { writeProgramObject } from '../format/elf/program.js';
 import { command } from './command.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
 import { UsageError } from './usage.js';
@@ -71,7 +71,7 @@ export const run = command({
     const bytes = encode(result.instructions);
     if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
     else if (format === 'elf' && maps.length) {
-      const { writeObject } = await import('../object/writer.js');
+      const { writeObject } = await import('../format/object/writer.js');
       const entry = [...result.labels].find(([, slot]) => slot === 0)?.[0] ?? 'prog';
       writeOutput(
         values.output,

@@ -1,7 +1,7 @@
 // `tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME]`
 import { decode, disassemble, explainProgram } from '../../isa/index.js';
-import { programSections, readElf } from '../elf/program.js';
-import { ElfError } from '../elf/types.js';
+import { programSections, readElf } from '../format/elf/program.js';
+import { ElfError } from '../format/elf/types.js';
 import { command } from './command.js';
 import { fromHexText, readInput, writeOutput } from './io.js';
 import { UsageError } from './usage.js';

@@ -1,7 +1,8 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
+
+import type { Value } from '../compiler/value.js';
 import { probeKindOf } from '../probes/spec.js';
 import type { Probe, ProbeBody } from '../probes/tracer.js';
-import type { Value } from '../probes/value.js';
 import { command } from './command.js';
 import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
 import { runSession } from './session.js';

@@ -131,11 +131,15 @@ describe('command()', () => {
   it('positionals: false makes any word bad usage', async () => {
     const strict = command({ help: 'usage\n', options: {}, positionals: false, run: async () => 0 });
     await expect(strict([])).resolves.toBe(0);
-    await expect(strict(['extra'])).rejects.toThrow(new UsageError("unexpected argument 'extra' (see --help)"));
+    await expect(strict(['extra'])).rejects.toThrow(
+      new UsageError("unexpected argument 'extra' (see --help)"),
+    );
   });
 
   it('failureStatus: bad usage is 2, any other failure 1, each with one line on stderr', async () => {
-    const usage = await captured(async () => failureStatus('example', new UsageError('--level: not a level')));
+    const usage = await captured(async () =>
+      failureStatus('example', new UsageError('--level: not a level')),
+    );
     expect(usage.result).toBe(2);
     expect(usage.err).toBe('tsbpf example: --level: not a level\n');
     const failed = await captured(async () => failureStatus('example', new Error('no such file')));

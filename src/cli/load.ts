@@ -7,7 +7,7 @@ import { attachBySection, NotAutoAttachable } from '../object/attach.js';
 import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
 import { command } from './command.js';
 import { openRecordReaders, type RecordDecoding, recordDecodings } from './load-records.js';
-import { stdoutClosed } from './stdout.js';
+import { runSignal } from './probe-common.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--pin DIR] [--no-attach] [--duration SECONDS]
@@ -194,34 +194,25 @@ async function stream(
   }
   const buf = Buffer.alloc(64 * 1024);
   process.stderr.write(`streaming${duration === undefined ? ' (Ctrl-C to stop)' : ` for ${duration} s`}…\n`);
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (pipe < 0) return;
-      for (;;) {
-        let n = 0;
-        try {
-          n = readSync(pipe, buf, 0, buf.length, null);
-        } catch {
-          break; // EAGAIN: nothing more now
-        }
-        if (n <= 0) break;
-        process.stdout.write(buf.subarray(0, n));
+  // Until Ctrl-C, SIGTERM, --duration or a closed stdout, as the tracing commands run.
+  const end = runSignal(duration);
+  end.started();
+  const timer = setInterval(() => {
+    if (pipe < 0) return;
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(pipe, buf, 0, buf.length, null);
+      } catch {
+        break; // EAGAIN: nothing more now
       }
-    }, 100);
-    let limit: NodeJS.Timeout | undefined;
-    const stop = () => {
-      clearInterval(timer);
-      clearTimeout(limit);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      stdoutClosed.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    stdoutClosed.addEventListener('abort', stop, { once: true });
-    if (duration !== undefined) limit = setTimeout(stop, duration * 1000);
-  });
+      if (n <= 0) break;
+      process.stdout.write(buf.subarray(0, n));
+    }
+  }, 100);
+  await new Promise((resolve) => end.signal.addEventListener('abort', resolve, { once: true }));
+  clearInterval(timer);
+  end.dispose();
   readers.close();
   if (pipe >= 0) closeSync(pipe);
 }

@@ -80,6 +80,7 @@ export function runSignal(
   process.once('SIGTERM', stop);
   // A reader that went away (`| head`) ends the run instead of leaving it running.
   stdoutClosed.addEventListener('abort', stop, { once: true });
+  if (stdoutClosed.aborted) stop(); // gone already: an abort listener added now would never run
   let timer: NodeJS.Timeout | undefined;
   let watch: NodeJS.Timeout | undefined;
   return {

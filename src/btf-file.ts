@@ -2,6 +2,7 @@
 // top of it) or any raw BTF blob. Parsing itself is pure (btf/); this only does the I/O.
 import { readFileSync } from 'node:fs';
 import { Btf } from '../btf/parse.js';
+import { timed } from './timing.js';
 
 export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
@@ -9,7 +10,7 @@ let kernel: Btf | undefined;
 
 /** The running kernel's BTF, read once per process and shared. */
 export function vmlinuxBtf(): Btf {
-  kernel ??= Btf.parse(readFileSync(VMLINUX_BTF_PATH));
+  kernel ??= timed('BTF open+index (vmlinux)', () => Btf.parse(readFileSync(VMLINUX_BTF_PATH)));
   return kernel;
 }
 
@@ -31,10 +32,13 @@ export function vmlinuxTypeId(name: string, kind: 'func' | 'typedef'): number | 
 export function moduleBtf(module: string): Btf {
   if (!/^[A-Za-z0-9_-]+$/.test(module) || module === 'vmlinux')
     throw new Error(`bad module name '${module}'`);
-  return Btf.parse(readFileSync(`/sys/kernel/btf/${module}`), { base: vmlinuxBtf() });
+  const base = vmlinuxBtf();
+  return timed(`BTF open+index (${module})`, () =>
+    Btf.parse(readFileSync(`/sys/kernel/btf/${module}`), { base }),
+  );
 }
 
 /** A raw BTF file (e.g. an extracted .BTF section); `base` for split BTF. */
 export function readBtfFile(path: string, base?: Btf): Btf {
-  return Btf.parse(readFileSync(path), { base });
+  return timed('BTF open+index', () => Btf.parse(readFileSync(path), { base }));
 }

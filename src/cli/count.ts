@@ -2,6 +2,7 @@
 // space), shown as a top-N table at each interval and at the end.
 import { parseArgs } from 'node:util';
 import type { KeyInput } from '../probes/context.js';
+import { timedAsync } from '../timing.js';
 import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,
@@ -75,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   const json = values.json ?? false;
   checkMetricsAddress(values.metrics);
 
-  const { Tracer } = await import('../probes/tracer.js');
+  const { Tracer } = await timedAsync('probe modules', () => import('../probes/tracer.js'));
   const opts = tracerOptions(values, 'count');
   const tracer = new Tracer(opts);
   const end = runSignal(duration, opts.pid);

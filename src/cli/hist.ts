@@ -3,6 +3,7 @@
 // all in the kernel, as bcc's funclatency does; only the buckets are read.
 import { parseArgs } from 'node:util';
 import { probeKindOf } from '../probes/spec.js';
+import { timedAsync } from '../timing.js';
 import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   COMMON_HELP,
@@ -90,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   // Prometheus histograms are cumulative: an interval's reset would read as a counter reset.
   if (values.metrics && interval) throw new UsageError('hist: --metrics and --interval do not go together');
 
-  const { Tracer } = await import('../probes/tracer.js');
+  const { Tracer } = await timedAsync('probe modules', () => import('../probes/tracer.js'));
   const { formatHistogram } = await import('../probes/histogram-text.js');
   const opts = tracerOptions(values, 'hist');
   const tracer = new Tracer(opts);
@@ -200,7 +201,7 @@ async function valueHistogram(
   }
   const interval = positiveNumber('interval', values.interval);
   const duration = positiveNumber('duration', values.duration);
-  const { Tracer } = await import('../probes/tracer.js');
+  const { Tracer } = await timedAsync('probe modules', () => import('../probes/tracer.js'));
   const { formatHistogram } = await import('../probes/histogram-text.js');
   const opts = tracerOptions(values, 'hist');
   const tracer = new Tracer(opts);

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { probeKindOf } from '../probes/spec.js';
 import type { Value } from '../probes/value.js';
+import { timedAsync } from '../timing.js';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,
@@ -99,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   // generation to tens of MiB for them. Kept at its starting size, a young collection is more
   // frequent but as cheap (almost nothing survives), and the trace's peak memory ~15 MB lower.
   (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
-  const { Tracer } = await import('../probes/tracer.js');
+  const { Tracer } = await timedAsync('probe modules', () => import('../probes/tracer.js'));
   // 8 MiB by default: a burst of a million getppid events arrives with nothing lost (4 MiB did
   // too in bench/probes.ts); each MiB of ring costs two of resident memory.
   const json = values.json ?? false;

@@ -18,6 +18,8 @@ const RUNS = 15;
 const GOAL_MS = 25;
 
 const f = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
+/** Signed: a difference. */
+const d = (x: number) => `${x >= 0 ? '+' : ''}${f(x)}`;
 try {
   const prog = Buffer.from(
     encode([
@@ -61,10 +63,10 @@ try {
     `import 'tsbpf' + load 2 insns, whole process: ours ${f(i.min)} ms [median ${f(i.median)}], floor node -e 0 ${f(b.min)} ms [median ${f(b.median)}], ratio ${(i.min / b.min).toFixed(2)} (min) ${(i.median / b.median).toFixed(2)} (median)`,
   );
   console.log(
-    `import 'tsbpf' + load 2 insns, over bare node (pairs): ours +${f(oi.min)} ms [median +${f(oi.median)}], floor ${GOAL_MS} ms (the goal), ratio ${(oi.min / GOAL_MS).toFixed(2)} (min) ${(oi.median / GOAL_MS).toFixed(2)} (median)`,
+    `import 'tsbpf' + load 2 insns, over bare node (pairs): ours ${d(oi.min)} ms [median ${d(oi.median)}], floor ${GOAL_MS} ms (the goal), ratio ${(oi.min / GOAL_MS).toFixed(2)} (min) ${(oi.median / GOAL_MS).toFixed(2)} (median)`,
   );
   console.log(
-    `import src/program.js + load 2 insns, over bare node (pairs): ours +${f(op.min)} ms [median +${f(op.median)}], floor ${GOAL_MS} ms (the goal), ratio ${(op.min / GOAL_MS).toFixed(2)} (min) ${(op.median / GOAL_MS).toFixed(2)} (median)`,
+    `import src/program.js + load 2 insns, over bare node (pairs): ours ${d(op.min)} ms [median ${d(op.median)}], floor ${GOAL_MS} ms (the goal), ratio ${(op.min / GOAL_MS).toFixed(2)} (min) ${(op.median / GOAL_MS).toFixed(2)} (median)`,
   );
   console.log(
     `# program.js alone is koffi + the bpf(2) edge: what the package import cannot go below (p.min ${f(p.min)} ms)`,

@@ -1,6 +1,7 @@
 // `tsbpf --timing` and TSBPF_TIMING=1: every start-up phase prints one line on stderr, in the
 // order it happens, and stdout is untouched. What the lines say is checked, not how long they are.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runChild } from '../support/child.js';
@@ -98,6 +99,15 @@ kernelDescribe('tsbpf --timing trace', ['tracepoints', 'ringbuf'], () => {
       'ring buffer mmap',
       'first event',
     ]);
+    // docs/troubleshooting.md shows these phases, in this order.
+    const guide = readFileSync(new URL('../../docs/troubleshooting.md', import.meta.url), 'utf8');
+    const shown = guide
+      .slice(guide.indexOf('## Slow start'))
+      .split('\n')
+      .filter((l) => l.startsWith('tsbpf timing: '))
+      .map((l) => l.slice(14).replace('…', '').trim());
+    expect(shown.length).toBeGreaterThan(8);
+    inOrder(phases(r.stderr), shown);
     // The first event comes after the "tracing" line, and only once.
     expect(r.stderr.indexOf('first event')).toBeGreaterThan(r.stderr.indexOf('tracing 1 probe'));
     expect(r.stderr.match(/first event/g)).toHaveLength(1);

@@ -21,7 +21,7 @@ export function btfCacheEnabled(): boolean {
 /** The cache folder: $XDG_CACHE_HOME/tsbpf, else ~/.cache/tsbpf. */
 export function btfCacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'tsbpf');
+  return join(xdg?.startsWith('/') ? xdg : join(homedir(), '.cache'), 'tsbpf');
 }
 
 /** The running kernel's GNU build id (hex), from /sys/kernel/notes; undefined if none. */

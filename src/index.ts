@@ -1,5 +1,21 @@
 // tsbpf: the kernel side (maps, programs, links, events) and file formats, plus the pure cores.
-export * from '../isa/index.js';
+// Of the instruction set, what kernel programs are made of (instructions, the builder, helpers,
+// the disassembler for verifier logs); the assembler, interpreter, conformance runner and ISA
+// explainer are in 'tsbpf/isa', so that importing the package does not load them.
+export * from '../isa/builder/index.js';
+export * from '../isa/classify.js';
+export {
+  type DisassembleOptions,
+  disassemble,
+  type FormatOptions,
+  formatInstruction,
+} from '../isa/disassembler.js';
+export * from '../isa/errors.js';
+export * from '../isa/groups.js';
+export * from '../isa/helper-info.js';
+export * from '../isa/instruction.js';
+export * from '../isa/opcodes.js';
+export * from '../isa/validity.js';
 // Pinning: the bpffs mount at /sys/fs/bpf (mounted when missing).
 export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
 // BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD.

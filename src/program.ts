@@ -29,6 +29,7 @@ import {
   programTypeName,
   resolveEnum,
 } from './sys/types.js';
+import { phaseEnd } from './timing.js';
 import { type ProgramSource, VerifierError } from './verifier.js';
 
 /** lddw src_reg values for map references (BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE). */
@@ -301,6 +302,7 @@ export class Program extends FdObject {
     }
 
     const what = `${programTypeName(type)} program${name ? ` '${name}'` : ''}`;
+    const loadStart = performance.now();
     let fd = -1;
     if (opts.logLevel)
       fd = Program.#loadWithLog(attr, opts.logLevel, what, list, slotToInsn, bytes, opts.onLog);
@@ -315,6 +317,7 @@ export class Program extends FdObject {
       }
     }
     void keep;
+    phaseEnd(`program load ${name || programTypeName(type)}`, loadStart);
     return new Program(fd, type, name);
   }
 

@@ -183,5 +183,13 @@ export const ProgInfo = {
   attach_btf_id: 224,
 } as const;
 
+/** struct bpf_link_info (the common head). */
+export const LinkInfo = {
+  SIZE: 16,
+  type: 0,
+  id: 4,
+  prog_id: 8,
+} as const;
+
 /** Kernel object names (maps, programs) are at most 15 characters of [A-Za-z0-9_.]. */
 export const OBJ_NAME_LEN = 16;

@@ -126,7 +126,7 @@ export const BtfLoad = {
 
 /** BPF_LINK_CREATE's common head; the per-attach-type union starts at `target_btf_id`. */
 export const LinkCreate = {
-  SIZE: 64,
+  SIZE: 24, // through the perf_event cookie / target_btf_id slot (the union members we set)
   prog_fd: 0,
   target_fd: 4,
   attach_type: 8,

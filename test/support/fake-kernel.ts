@@ -68,6 +68,8 @@ export class FakeKernel implements SyscallFunnel {
   verifierLog = '';
   /** PROG_TEST_RUN's retval. */
   retval = 0;
+  /** The bytecode of the last PROG_LOAD that succeeded. */
+  lastInsns: Buffer = Buffer.alloc(0);
   readonly #objects: FakeObject[] = [];
   readonly #memory = new Map<number, Uint8Array>();
   readonly #failures: { cmd: number; errno: number; times: number }[] = [];
@@ -174,6 +176,9 @@ export class FakeKernel implements SyscallFunnel {
           mapIds: [],
         };
         this.#at(a.readBigUInt64LE(ProgLoad.license));
+        this.lastInsns = Buffer.from(
+          this.#at(a.readBigUInt64LE(ProgLoad.insns)).subarray(0, prog.insnCount * 8),
+        );
         this.#objects.push(prog);
         return this.#open(prog);
       }

@@ -105,7 +105,7 @@ export {
   type Variables,
   type VariableValue,
 } from './object.js';
-export { cpuListNumbers, onlineCpus } from './online-cpus.js';
+export { cpuListNumbers, onlineCpus } from './cpus.js';
 // Probes written in TypeScript: the tracer, probe values, aggregations (issue 8).
 export * from './probes/index.js';
 export {

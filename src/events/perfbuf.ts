@@ -5,7 +5,7 @@
 // PERF_RECORD_LOST {u64 id, u64 lost}. A record that wraps the ring's end is copied once into a
 // scratch buffer; every other record is handed over zero-copy.
 import { closeRawFd } from '../fd.js';
-import { onlineCpus } from '../online-cpus.js';
+import { onlineCpus } from '../cpus.js';
 import { encodeMapElem } from '../sys/attrs/map.js';
 import { bpf, Cmd } from '../sys/bpf.js';
 import { SysError } from '../sys/errno.js';

@@ -2,6 +2,7 @@
 // a bounded number of times, other errnos come back as -errno, no syscall number means ENOSYS.
 // And withSyscallFunnel: a fake replaces the kernel for everything made inside, and is removed after.
 import { describe, expect, it } from 'vitest';
+import { u32 } from '../../src/codec.js';
 import { BpfMap } from '../../src/map.js';
 import { Cmd } from '../../src/sys/bpf.js';
 import { Errno } from '../../src/sys/errno.js';
@@ -62,9 +63,11 @@ describe('withSyscallFunnel', () => {
   it('sends every call made inside to the fake and restores the kernel after', () => {
     const before = funnel();
     const fake = new FakeKernel();
-    const m = withSyscallFunnel(fake, () => BpfMap.create({ type: 'hash', maxEntries: 4 }));
+    const m = withSyscallFunnel(fake, () =>
+      BpfMap.create({ type: 'hash', key: u32, value: u32, maxEntries: 4 }),
+    );
     expect(funnel()).toBe(before);
-    m.set(1, new Uint8Array([1, 2, 3, 4])); // the map keeps the funnel it was made under
+    m.set(1, 2); // the element hot path keeps the funnel its attrs point into
     expect(fake.calls.map((c) => c.cmd)).toEqual([Cmd.MAP_CREATE, Cmd.MAP_UPDATE_ELEM]);
     m.close();
     expect(fake.fds.size).toBe(0);

@@ -7,7 +7,7 @@ export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file
 export { BtfLoadError, KernelBtf } from './btf-object.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
-export { possibleCpus } from './cpus.js';
+export { cpuListNumbers, onlineCpus, possibleCpus } from './cpus.js';
 export * from './elf/index.js';
 export type { EventCodec, EventDecoder } from './events/decode.js';
 export { type PerfBufOptions, PerfBufReader, type PerfEventArrayMap } from './events/perfbuf.js';
@@ -105,7 +105,6 @@ export {
   type Variables,
   type VariableValue,
 } from './object.js';
-export { cpuListNumbers, onlineCpus } from './cpus.js';
 // Probes written in TypeScript: the tracer, probe values, aggregations (issue 8).
 export * from './probes/index.js';
 export {

@@ -4,8 +4,9 @@
 // {u32 type, u16 misc, u16 size}; PERF_RECORD_SAMPLE carries {u32 size, raw bytes},
 // PERF_RECORD_LOST {u64 id, u64 lost}. A record that wraps the ring's end is copied once into a
 // scratch buffer; every other record is handed over zero-copy.
-import { closeRawFd } from '../fd.js';
+
 import { onlineCpus } from '../cpus.js';
+import { closeRawFd } from '../fd.js';
 import { encodeMapElem } from '../sys/attrs/map.js';
 import { bpf, Cmd } from '../sys/bpf.js';
 import { SysError } from '../sys/errno.js';

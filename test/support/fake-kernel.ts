@@ -6,6 +6,7 @@
 import {
   GetId,
   InfoByFd,
+  LinkCreate,
   LinkInfo,
   MapBatch,
   MapCreate,
@@ -14,6 +15,7 @@ import {
   ObjPin,
   ProgInfo,
   ProgLoad,
+  RawTracepointOpen,
   TestRun,
 } from '../../src/sys/attr.js';
 import { Cmd } from '../../src/sys/bpf.js';
@@ -68,6 +70,8 @@ export class FakeKernel implements SyscallFunnel {
   verifierLog = '';
   /** PROG_TEST_RUN's retval. */
   retval = 0;
+  /** The name the last RAW_TRACEPOINT_OPEN gave (not for a NULL name). */
+  lastTracepoint = '';
   /** The bytecode of the last PROG_LOAD that succeeded. */
   lastInsns: Buffer = Buffer.alloc(0);
   readonly #objects: FakeObject[] = [];
@@ -225,6 +229,26 @@ export class FakeKernel implements SyscallFunnel {
       }
       case Cmd.OBJ_GET_INFO_BY_FD:
         return this.#info(a);
+      case Cmd.RAW_TRACEPOINT_OPEN:
+      case Cmd.LINK_CREATE: {
+        const raw = cmd === Cmd.RAW_TRACEPOINT_OPEN;
+        const prog = this.#object(
+          a.readUInt32LE(raw ? RawTracepointOpen.prog_fd : LinkCreate.prog_fd),
+          'prog',
+        );
+        if (raw && a.readBigUInt64LE(RawTracepointOpen.name) !== 0n) {
+          this.lastTracepoint = cstr(this.#at(a.readBigUInt64LE(RawTracepointOpen.name)), 0, 256);
+        }
+        // enum bpf_link_type: RAW_TRACEPOINT 1, TRACING 2
+        const link: FakeLink = {
+          kind: 'link',
+          id: this.#objects.length + 1,
+          type: raw ? 1 : 2,
+          progId: prog.id,
+        };
+        this.#objects.push(link);
+        return this.#open(link);
+      }
       default:
         throw Errno.EINVAL;
     }

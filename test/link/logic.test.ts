@@ -1,9 +1,12 @@
 // Link creation logic through a fake kernel (no root): which bpf command attaches, the fallback
 // from LINK_CREATE to RAW_TRACEPOINT_OPEN on kernels before 5.8, and errnos mapped to AttachError
 // reasons. The real attaches are tested in test/link/*.test.ts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Builder } from '../../isa/builder.js';
-import { AttachError } from '../../src/link/link.js';
+import { AttachError, Link } from '../../src/link/link.js';
 import { attachRawTracepoint } from '../../src/link/rawtp.js';
 import { attachTracing } from '../../src/link/tracing.js';
 import { Program } from '../../src/program.js';
@@ -56,5 +59,20 @@ describe('link logic (fake kernel)', () => {
     expect(err).toBeInstanceOf(AttachError);
     expect((err as AttachError).reason).toBe('unsupported');
     expect((err as AttachError).message).toContain("BPF_LINK_CREATE for fexit 'do_unlinkat'");
+  });
+
+  fit('links share the pin/info/ids helper with maps and programs', () => {
+    const dir = mkdtempSync(join(tmpdir(), `tsbpf-fake-link-${process.pid}-`));
+    try {
+      using p = prog('raw_tracepoint');
+      using link = attachRawTracepoint(p, 'sys_enter');
+      const info = link.info();
+      expect(info).toEqual({ type: 1, id: info.id, progId: p.info().id });
+      expect([...Link.ids()]).toEqual([info.id]);
+      link.pin(join(dir, 'link'));
+      expect(fake.pins.get(join(dir, 'link'))).toMatchObject({ kind: 'link', id: info.id });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

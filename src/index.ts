@@ -58,7 +58,14 @@ export {
   pmuInfo,
 } from './link/kprobe.js';
 // Attaching programs and reading their events (issue 7).
-export { AttachError, type AttachFailure, type AttachMode, Link, type LinkInfo, type LinkKind } from './link/link.js';
+export {
+  AttachError,
+  type AttachFailure,
+  type AttachMode,
+  Link,
+  type LinkInfo,
+  type LinkKind,
+} from './link/link.js';
 export {
   attachPerfEventAllCpus,
   attachPerfEventProgram,

@@ -71,7 +71,9 @@ export class Link extends FdObject {
 
   #bpfLinkFd(what: string): number {
     if (this.mode === 'ioctl')
-      throw new TypeError(`${this.describe()}: ${what} needs a BPF link; this one is a perf event ioctl attachment`);
+      throw new TypeError(
+        `${this.describe()}: ${what} needs a BPF link; this one is a perf event ioctl attachment`,
+      );
     return this.fd;
   }
 

@@ -193,8 +193,3 @@ export function infoByFd(fd: number, info: Buffer): number {
   bpf(Cmd.OBJ_GET_INFO_BY_FD, attr, attr.byteLength, `fd ${fd}`);
   return infoLenOf(attr);
 }
-
-/** Writes a pointer to `buf` (or 0 for null) as a u64 at `offset` of `attr`. */
-export function putPointer(attr: Buffer, offset: number, buf: Uint8Array | null): void {
-  attr.writeBigUInt64LE(buf && buf.byteLength > 0 ? funnel().addressOf(buf) : 0n, offset);
-}

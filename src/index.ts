@@ -23,7 +23,7 @@ export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file
 export { BtfLoadError, KernelBtf } from './btf-object.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
-export { possibleCpus } from './cpus.js';
+export { onlineCpus, possibleCpus } from './cpus.js';
 export type { EventCodec, EventDecoder } from './events/decode.js';
 export { type PerfBufOptions, PerfBufReader, type PerfEventArrayMap } from './events/perfbuf.js';
 export { EventReader, type RecordCallback, type SubscribeOptions } from './events/reader.js';
@@ -71,7 +71,14 @@ export {
   kprobesUnavailable,
 } from './link/kprobe.js';
 // Attaching programs and reading their events.
-export { AttachError, type AttachFailure, type AttachMode, Link, type LinkKind } from './link/link.js';
+export {
+  AttachError,
+  type AttachFailure,
+  type AttachMode,
+  Link,
+  type LinkInfo,
+  type LinkKind,
+} from './link/link.js';
 export {
   attachPerfEventAllCpus,
   attachPerfEventProgram,
@@ -127,7 +134,6 @@ export {
   type Variables,
   type VariableValue,
 } from './object.js';
-export { onlineCpus } from './online-cpus.js';
 // Probes written in TypeScript: the tracer, probe values, aggregations.
 export * from './probes/index.js';
 export {

@@ -12,7 +12,7 @@ import {
   runSignal,
   tracerOptions,
 } from './probe-common.js';
-import { writeStdout } from './sync-out.js';
+import { OutputBatch } from './sync-out.js';
 import { type RecordFormatter, recordFormatter } from './trace-format.js';
 import { parseOptions, UsageError } from './usage.js';
 
@@ -103,29 +103,37 @@ export async function run(argv: string[]): Promise<number> {
   // 8 MiB by default: a burst of a million getppid events arrives with nothing lost (4 MiB did
   // too in bench/probes.ts); each MiB of ring costs two of resident memory.
   const json = values.json ?? false;
-  let out = '';
+  const out = new OutputBatch();
   // The kernel counts what it drops; a line marks the gap where the loss was seen.
   const onLost = (n: number) => {
-    out += json ? `${JSON.stringify({ lost: n })}\n` : `Lost ${n} events\n`;
+    emit(json ? `${JSON.stringify({ lost: n })}\n` : `Lost ${n} events\n`);
   };
   const tracer = new Tracer({ ...opts, ringbufBytes: ringBytes, onLost });
   const end = runSignal(duration, opts.pid);
   let events = 0;
   /** Records that arrived after --max-events was reached: read, not printed. */
   let over = 0;
-  // Lines are gathered and written once per delivered batch (or at 64 KiB): one write per
-  // wake-up instead of one per event, and a quiet stream still shows each line at once.
+  // Lines are gathered in one buffer and written once per delivered batch (or when it is full):
+  // one write per wake-up instead of one per event, and a quiet stream still shows each line at once.
   let pending = false;
   let closed = false;
+  // A reader that went away (`| head`) ends the trace instead of leaving it running.
+  const gone = () => {
+    closed = true;
+    end.stop();
+  };
   const flush = () => {
     pending = false;
-    // A reader that went away (`| head`) ends the trace instead of leaving it running.
-    if (out && !closed && !writeStdout(out)) {
-      closed = true;
-      end.stop();
-    }
-    out = '';
+    if (!closed && !out.flush()) gone();
   };
+  function emit(text: string): void {
+    if (closed) return;
+    if (!out.add(text)) gone();
+    else if (!pending) {
+      pending = true;
+      setImmediate(flush);
+    }
+  }
   const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
   // Every argument name the probes have (and 'ret'): a --fields name none has is a mistake.
   const seen = new Set<string>();
@@ -150,14 +158,11 @@ export async function run(argv: string[]): Promise<number> {
             const name = namers[i];
             return name ? name(v) : v;
           });
-          out += json
-            ? `${JSON.stringify({ probe: text, values: Object.fromEntries(exprs.map((x, i) => [x.text, plainValue(vals[i])])) })}\n`
-            : printf(vals) + newline;
-          if (out.length > 65536) flush();
-          else if (!pending) {
-            pending = true;
-            setImmediate(flush);
-          }
+          emit(
+            json
+              ? `${JSON.stringify({ probe: text, values: Object.fromEntries(exprs.map((x, i) => [x.text, plainValue(vals[i])])) })}\n`
+              : printf(vals) + newline,
+          );
           if (maxEvents !== undefined && events >= maxEvents) {
             end.stop();
             return false;
@@ -209,12 +214,7 @@ export async function run(argv: string[]): Promise<number> {
           t0,
           json,
         );
-        out += format(r);
-        if (out.length > 65536) flush();
-        else if (!pending) {
-          pending = true;
-          setImmediate(flush);
-        }
+        emit(format(r));
         if (maxEvents !== undefined && events >= maxEvents) {
           end.stop();
           return false;

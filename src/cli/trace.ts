@@ -34,7 +34,7 @@ the return value for return probes.
                        args.NAME or NAME, str(X) ntop(X) join(X), X:s32 X:str X:errno X:signal
                        X:syscall X:cap); a line ends with a newline unless the format has \n
   -n, --max-events N   stop after N events
-  -b, --buffer MIB     the ring buffer's size in MiB, a power of 2 (default 4; down to 1/256,
+  -b, --buffer MIB     the ring buffer's size in MiB, a power of 2 (default 8; down to 1/256,
                        4 KiB); a larger one absorbs longer bursts, and counts fully in the
                        process's memory (twice)
 ${COMMON_HELP}
@@ -86,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   const namers = await Promise.all(exprs.map((e) => namerFor(e.namer)));
   const newline = values.format !== undefined && !/\\n$/.test(values.format) ? '\n' : '';
   const maxEvents = positiveInteger('max-events', values['max-events']);
-  const bufferMiB = positiveNumber('buffer', values.buffer) ?? 4;
+  const bufferMiB = positiveNumber('buffer', values.buffer) ?? 8;
   const ringBytes = bufferMiB * 2 ** 20;
   if (!Number.isInteger(Math.log2(ringBytes)) || ringBytes < 4096 || bufferMiB > 1024)
     throw new UsageError(`--buffer: '${values.buffer}' MiB is not a power of 2 from 1/256 to 1024`);
@@ -100,8 +100,8 @@ export async function run(argv: string[]): Promise<number> {
   // frequent but as cheap (almost nothing survives), and the trace's peak memory ~15 MB lower.
   (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
   const { Tracer } = await import('../probes/tracer.js');
-  // 4 MiB by default: a burst of a million getppid events and 10 s of pinned getppid load arrive
-  // with nothing lost (bench/probes.ts, bench/sustained.ts); each MiB is resident from the start.
+  // 8 MiB by default: a burst of a million getppid events arrives with nothing lost (4 MiB did
+  // too in bench/probes.ts); each MiB of ring costs two of resident memory.
   const json = values.json ?? false;
   const out = new OutputBatch();
   // The kernel counts what it drops; a line marks the gap where the loss was seen.

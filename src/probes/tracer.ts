@@ -35,7 +35,7 @@ export interface TracerOptions {
   pid?: number;
   /** Only events of tasks with this command name. */
   comm?: string;
-  /** Ring buffer size in bytes (a power of two; default 4 MiB). */
+  /** Ring buffer size in bytes (a power of two; default 8 MiB). */
   ringbufBytes?: number;
   /** Entries of keyed maps (default 10240). */
   maxEntries?: number;
@@ -234,7 +234,7 @@ interface Site {
   probe: Probe<unknown>;
 }
 
-const DEFAULT_RINGBUF = 4 << 20;
+const DEFAULT_RINGBUF = 8 << 20;
 /** Records per delivery (a wake-up, or a 1 ms tick of a busy stream): timers, signals and writes get their turn between batches. */
 const BATCH = 4096;
 const proceed = (go: boolean): boolean => go;

@@ -8,7 +8,7 @@ import { onCpu } from '../support/affinity.js';
 import { kernelDescribe } from '../support/kernel.js';
 
 const TP = 'tracepoint:syscalls:sys_enter_getppid';
-/** More than the 16,384 records run() used to read at its end; 40 bytes each fit in the default 4 MiB. */
+/** More than the 16,384 records run() used to read at its end; 40 bytes each fit in 8 MiB. */
 const BURST = 50_000;
 
 function getppid(times: number): void {

@@ -17,8 +17,8 @@ import { kernelDescribe } from '../support/kernel.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
 const TP = 'tracepoint:syscalls:sys_enter_getppid';
-/** 48 bytes a record in the ring: 3.84 MB, within the default 4 MiB whatever the reader's speed. */
-const BURST = 80_000;
+/** 48 bytes a record in the ring: 4.8 MB, within the default 8 MiB whatever the reader's speed. */
+const BURST = 100_000;
 
 interface Result {
   stdout: string;

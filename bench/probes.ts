@@ -280,7 +280,11 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace', sink: 'file' | 'pipe'): Prom
     // tsbpf --pid may have ended by itself and be closing: its summary is out; let it finish.
     if (tool !== 'tsbpf' || !/^\d+ events, \d+ lost/m.test(tracer.stderr())) tracer.child.kill('SIGINT');
   }
+  // bpftrace now and then stays in its loop after the first SIGINT (seen on this loaded machine,
+  // a 9-minute wait): asked again every 5 s.
+  const again = setInterval(() => tracer.child.kill('SIGINT'), 5000);
   const code = await tracer.exited;
+  clearInterval(again);
   if (code !== 0) throw new Error(`${tool} exited ${code}\n${tracer.stderr()}`);
 
   let lines: string[];
@@ -292,7 +296,7 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace', sink: 'file' | 'pipe'): Prom
   let events = 0;
   let lost = 0;
   if (tool === 'tsbpf') {
-    for (const l of lines) if (l) events++;
+    for (const l of lines) if (l && !l.startsWith('Lost ')) events++; // "Lost N events" marks a gap
     const m = /^(\d+) events, (\d+) lost(?: \(.*\))?$/m.exec(tracer.stderr());
     if (!m) throw new Error(`no "N events, M lost" from tsbpf:\n${tracer.stderr()}`);
     if (Number(m[1]) !== events) throw new Error(`tsbpf says ${m[1]} events, the file has ${events} lines`);

@@ -67,7 +67,14 @@ async function cli(
   cpu: number,
   sink: 'file' | 'pipe',
   stopReader = false,
-): Promise<{ hits: number; perSec: number; stdout: string; stderr: string }> {
+): Promise<{
+  hits: number;
+  perSec: number;
+  stdout: string;
+  stderr: string;
+  lines: number;
+  lostLines: number;
+}> {
   const g = generator(cpu);
   const file = join(dir, 'out');
   const child = spawn(
@@ -83,10 +90,24 @@ async function cli(
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // The pipe's reader keeps only counts and the last 64 KiB (a reader that kept 100 MB of text
+  // would be slower than the trace, and the trace waits for its reader).
   let stdout = '';
+  let lines = 0;
+  let lostLines = 0;
+  let partial = '';
   let stderr = '';
-  child.stdout.setEncoding('latin1').on('data', (d) => {
-    stdout += d;
+  child.stdout.setEncoding('latin1').on('data', (d: string) => {
+    const cut = d.lastIndexOf('\n');
+    if (cut < 0) {
+      partial += d;
+    } else {
+      const whole = partial + d.slice(0, cut + 1); // complete lines only
+      for (let i = whole.indexOf('\n'); i >= 0; i = whole.indexOf('\n', i + 1)) lines++;
+      if (whole.includes('Lost ')) lostLines += whole.match(/^Lost \d+ events\n/gm)?.length ?? 0;
+      partial = d.slice(cut + 1);
+    }
+    stdout = (stdout + d).slice(-65536);
   });
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -103,17 +124,20 @@ async function cli(
   if (stopReader) child.kill('SIGCONT');
   const code = await exited;
   if (code !== 0) throw new Error(`tsbpf ${args.join(' ')} exited ${code}: ${stderr}`);
-  if (sink === 'file') stdout = readFileSync(file, 'latin1');
-  return { hits: calls.calls, perSec: calls.perSec, stdout, stderr };
+  if (sink === 'file') {
+    stdout = readFileSync(file, 'latin1');
+    lines = 0;
+    for (let i = stdout.indexOf('\n'); i >= 0; i = stdout.indexOf('\n', i + 1)) lines++;
+    lostLines = stdout.match(/^Lost \d+ events$/gm)?.length ?? 0;
+  }
+  return { hits: calls.calls, perSec: calls.perSec, stdout, stderr, lines, lostLines };
 }
 
 async function trace(cpu: number, sink: 'file' | 'pipe', stopReader = false): Promise<Run> {
   const r = await cli(['trace', TP], cpu, sink, stopReader);
   const m = /^(\d+) events, (\d+) lost/m.exec(r.stderr);
   if (!m) throw new Error(`no "N events, M lost" from trace: ${r.stderr}`);
-  let lines = 0;
-  for (let i = r.stdout.indexOf('\n'); i >= 0; i = r.stdout.indexOf('\n', i + 1)) lines++;
-  const lostLines = r.stdout.match(/^Lost \d+ events$/gm)?.length ?? 0;
+  const { lines, lostLines } = r;
   if (lines - lostLines !== Number(m[1]))
     throw new Error(`trace says ${m[1]} events, wrote ${lines - lostLines}`);
   return { hits: r.hits, callsPerSec: r.perSec, delivered: Number(m[1]), lost: Number(m[2]) };

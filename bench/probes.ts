@@ -5,7 +5,8 @@
 //     the same bpftrace one-liner, P a C process calling getppid every 1 ms (bench/c/getppid_tick.c);
 //     time from spawn() to the first event line on the tracer's stdout (a pipe). Bare `node -e 0`
 //     (spawn to exit) is timed beside them.   goal: <= 0.8x bpftrace, within 20 ms of node -e 0
-//  2. events/s written to a file (stdout redirected), one line per event, 1M getppid calls by
+//  2. events/s written to a file (stdout redirected), then to a pipe read by this process, one
+//     line per event, 1M getppid calls by
 //     bench/c/getppid_burst.c: lines counted in the file, lost events as each tool reports them
 //     (tsbpf: "N events, M lost" on stderr; bpftrace: "Lost N events"). Rate = events written /
 //     (the file's last growth, or the generator's exit if later, - the generator's start);
@@ -221,7 +222,20 @@ async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void
   }
 }
 
-async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
+/** Lines read from a tracer's stdout pipe, as the burst goes (the tracer waits for this reader). */
+function pipeLines(stream: NodeJS.ReadableStream | null) {
+  const seen = { bytes: 0, lines: [] as string[] };
+  let rest = '';
+  stream?.on('data', (d: Buffer) => {
+    seen.bytes += d.length;
+    const parts = (rest + d.toString('latin1')).split('\n');
+    rest = parts.pop() as string;
+    for (const l of parts) seen.lines.push(l);
+  });
+  return seen;
+}
+
+async function burstRun(tool: 'tsbpf' | 'bpftrace', sink: 'file' | 'pipe'): Promise<BurstRun> {
   const out = join(dir, `${tool}.out`);
   const gen = start(burstBin, [String(BURST)], ['pipe', 'ignore', 'inherit']);
   const pid = gen.child.pid as number;
@@ -229,12 +243,14 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
   gen.exited.then(() => {
     genExit = now();
   });
-  const fd = openSync(out, 'w');
+  const fd = sink === 'file' ? openSync(out, 'w') : 'pipe';
   const tracer =
     tool === 'tsbpf'
       ? start(process.execPath, [CLI, 'trace', TP, '--pid', String(pid)], ['ignore', fd, 'pipe'])
       : start(BPFTRACE, ['-e', bpftraceScript(pid)], ['ignore', fd, 'pipe']);
-  closeSync(fd);
+  if (typeof fd === 'number') closeSync(fd);
+  const piped = sink === 'pipe' ? pipeLines(tracer.child.stdout) : undefined;
+  const outSize = () => (piped ? piped.bytes : statSync(out).size);
   let early: number | null | undefined;
   tracer.exited.then((c) => {
     early = c;
@@ -251,7 +267,7 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
   // attaches, hence the grace period (a late attach would show as events + lost < BURST).
   if (tool === 'tsbpf')
     await until('tsbpf to attach', () => alive('')() && tracer.stderr().includes('tracing'));
-  else await until('bpftrace to attach', () => alive('')() && statSync(out).size > 0);
+  else await until('bpftrace to attach', () => alive('')() && outSize() > 0);
   await sleep(300);
 
   const t0 = now();
@@ -263,7 +279,7 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
     () => {
       alive('during the burst')();
       if (early === undefined) hwmKb = Math.max(hwmKb, vmHwmKb(tracer.child.pid as number));
-      const s = statSync(out).size;
+      const s = outSize();
       if (s !== size) {
         size = s;
         grown = now();
@@ -278,15 +294,23 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
     // tsbpf --pid may have ended by itself and be closing: its summary is out; let it finish.
     if (tool !== 'tsbpf' || !/^\d+ events, \d+ lost/m.test(tracer.stderr())) tracer.child.kill('SIGINT');
   }
+  // bpftrace now and then stays in its loop after the first SIGINT (seen on this loaded machine,
+  // a 9-minute wait): asked again every 5 s.
+  const again = setInterval(() => tracer.child.kill('SIGINT'), 5000);
   const code = await tracer.exited;
+  clearInterval(again);
   if (code !== 0) throw new Error(`${tool} exited ${code}\n${tracer.stderr()}`);
 
-  const lines = readFileSync(out, 'utf8').split('\n');
-  rmSync(out);
+  let lines: string[];
+  if (piped) lines = piped.lines;
+  else {
+    lines = readFileSync(out, 'utf8').split('\n');
+    rmSync(out);
+  }
   let events = 0;
   let lost = 0;
   if (tool === 'tsbpf') {
-    for (const l of lines) if (l) events++;
+    for (const l of lines) if (l && !l.startsWith('Lost ')) events++; // "Lost N events" marks a gap
     const m = /^(\d+) events, (\d+) lost(?: \(.*\))?$/m.exec(tracer.stderr());
     if (!m) throw new Error(`no "N events, M lost" from tsbpf:\n${tracer.stderr()}`);
     if (Number(m[1]) !== events) throw new Error(`tsbpf says ${m[1]} events, the file has ${events} lines`);
@@ -300,16 +324,16 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
     for (const m of tracer.stderr().matchAll(/^Lost (\d+) events/gm)) lost += Number(m[1]);
   }
   if (events + lost !== BURST)
-    console.log(`# note: ${tool} ${events} events + ${lost} lost != ${BURST} getppid calls`);
+    console.log(`# note: ${tool} (${sink}) ${events} events + ${lost} lost != ${BURST} getppid calls`);
   return { events, lost, perSec: events / elapsed, hwmKb };
 }
 
-{
+for (const sink of ['file', 'pipe'] as const) {
   const ours: BurstRun[] = [];
   const peer: BurstRun[] = [];
   for (let i = 0; i < BURST_REPS; i++) {
-    ours.push(await burstRun('tsbpf'));
-    if (haveBpftrace) peer.push(await burstRun('bpftrace'));
+    ours.push(await burstRun('tsbpf', sink));
+    if (haveBpftrace) peer.push(await burstRun('bpftrace', sink));
   }
   // Rates: the best is the maximum, so invert for stat()'s minimum.
   const rate = (rs: BurstRun[]) => {
@@ -323,9 +347,9 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
   if (haveBpftrace) {
     const b = rate(peer);
     console.log(
-      `events/s to a file, 1M getppid, one line each: ${oursText}, bpftrace ${k(b.min)} events/s [median ${k(b.median)}], lost ${lost(peer)}, ratio ${(o.min / b.min).toFixed(2)} (best) ${(o.median / b.median).toFixed(2)} (median)`,
+      `events/s to a ${sink}, 1M getppid, one line each: ${oursText}, bpftrace ${k(b.min)} events/s [median ${k(b.median)}], lost ${lost(peer)}, ratio ${(o.min / b.min).toFixed(2)} (best) ${(o.median / b.median).toFixed(2)} (median)`,
     );
-  } else console.log(`events/s to a file, 1M getppid, one line each: ${oursText}`);
+  } else console.log(`events/s to a ${sink}, 1M getppid, one line each: ${oursText}`);
   console.log('# goal: ratio >= 10, 0 lost');
 
   const mb = (rs: BurstRun[]) => stat(rs.map((r) => r.hwmKb / 1024));
@@ -333,9 +357,9 @@ async function burstRun(tool: 'tsbpf' | 'bpftrace'): Promise<BurstRun> {
   if (haveBpftrace) {
     const bm = mb(peer);
     console.log(
-      `peak RSS (VmHWM) during that run: ours ${show(om, 'MB')}, bpftrace ${show(bm, 'MB')}, ratio ${ratio(om, bm)}`,
+      `peak RSS (VmHWM) during that run (${sink}): ours ${show(om, 'MB')}, bpftrace ${show(bm, 'MB')}, ratio ${ratio(om, bm)}`,
     );
-  } else console.log(`peak RSS (VmHWM) during that run: ours ${show(om, 'MB')}`);
+  } else console.log(`peak RSS (VmHWM) during that run (${sink}): ours ${show(om, 'MB')}`);
   console.log('# goal: ratio <= 0.7');
 }
 

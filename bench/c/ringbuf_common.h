@@ -55,3 +55,28 @@ static long ring_drain(struct ring *r, uint64_t *sum) {
 done:
   return n;
 }
+
+typedef int (*sample_fn)(void *ctx, void *data, size_t len);
+
+/** ring_drain() with libbpf's per-record callback through a function pointer. */
+static long ring_drain_cb(struct ring *r, sample_fn volatile fn, void *ctx) {
+  unsigned long cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
+  long n = 0;
+  for (;;) {
+    unsigned long prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+    if (cons >= prod) break;
+    while (cons < prod) {
+      uint32_t *hdr = (uint32_t *)(r->data + (cons & r->mask));
+      uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+      if (len & BPF_RINGBUF_BUSY_BIT) goto done;
+      cons += ((len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)) + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+      if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+        fn(ctx, (uint8_t *)hdr + BPF_RINGBUF_HDR_SZ, len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT));
+        n++;
+      }
+      __atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+    }
+  }
+done:
+  return n;
+}

@@ -248,6 +248,9 @@ kernelDescribe('ringbuf reader', ['ringbuf', 'tracepoints'], () => {
     expect(() => RingBufReader.open({ fd: 0, maxEntries: 3000 })).toThrow(
       /ringbuf size 3000 is not a power of two/,
     );
+    expect(() => RingBufReader.open({ fd: 0, maxEntries: 2 ** 31 })).toThrow(
+      /ringbuf size 2147483648 is over 1073741824 \(1 GiB\)/,
+    );
     const p = ringbufProducer(process.pid);
     try {
       const r = RingBufReader.open(p.ring);

@@ -44,15 +44,15 @@ export {
 } from './link/kprobe.js';
 // Attaching programs and reading their events (issue 7).
 export { AttachError, type AttachFailure, type AttachMode, Link, type LinkKind } from './link/link.js';
+export { type PerfAttachMode, PerfEvent } from './link/perf-attach.js';
 export {
   attachPerfEventAllCpus,
   attachPerfEventProgram,
   PerfCounter,
   type PerfEventName,
   type PerfEventOptions,
-} from './link/perf.js';
-export { type PerfAttachMode, PerfEvent } from './link/perf-event.js';
-export { attachRawTracepoint } from './link/rawtp.js';
+} from './link/perf-counters.js';
+export { attachRawTracepoint } from './link/raw-tracepoint.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';
 export {

@@ -17,6 +17,7 @@ import { KernelBtf } from './btf-object.js';
 import { possibleCpus } from './cpus.js';
 import { probeMmapableArray } from './features.js';
 import { kernelSymbol } from './kallsyms.js';
+import { findBtfTarget } from './link/btf-target.js';
 import { BpfMap, isPerCpu } from './map.js';
 import { sanitizeBtf } from './object/btf-load.js';
 import { fillKconfig } from './object/kconfig.js';
@@ -525,10 +526,7 @@ function loadProgram(
   let attachBtfId: number | undefined;
   if (def.btfTarget) {
     const kb = target as Btf;
-    const id =
-      def.btfTarget === 'func'
-        ? kb.findId(def.target, 'func')
-        : kb.findId(`btf_trace_${def.target}`, 'typedef');
+    const id = findBtfTarget((name, kind) => kb.findId(name, kind), def.btfTarget, def.target);
     if (id === undefined)
       throw new RangeError(
         `program '${p.name}': '${def.target}' is not in the kernel's BTF (section ${p.section})`,

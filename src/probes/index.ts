@@ -25,6 +25,7 @@ export {
   tracepoints,
 } from './list.js';
 export { capabilityName, signalName, syscallName, syscallNames } from './names.js';
+export { Probe, type ProbeBody } from './probe.js';
 export {
   formatProbeSpec,
   type ProbeKind,
@@ -34,8 +35,6 @@ export {
   probeKindOf,
 } from './spec.js';
 export {
-  Probe,
-  type ProbeBody,
   ProbeError,
   type TraceRunOptions,
   Tracer,

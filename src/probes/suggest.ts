@@ -4,6 +4,7 @@
 // readv, preadv, preadv2), then other tracepoints named for it. For a name the kernel does not
 // have: the nearest names it has.
 import { kallsyms } from '../kallsyms.js';
+import { kindOf } from '../link/kinds/index.js';
 import { syscallsWithTracepoints } from './fallback.js';
 import { tracepoints } from './list.js';
 import { nearestNames } from './nearest.js';
@@ -39,13 +40,7 @@ export function nearestProbePoints(
 ): { points: ProbeSpec[]; typo: boolean } {
   const none = { points: [] as ProbeSpec[], typo: false };
   try {
-    if (
-      spec.kind !== 'kprobe' &&
-      spec.kind !== 'kretprobe' &&
-      spec.kind !== 'fentry' &&
-      spec.kind !== 'fexit'
-    )
-      return none;
+    if (kindOf(spec.kind).descriptor.grammar !== 'function') return none; // kernel functions only
     const fn = spec.target;
     const symbols = kallsyms();
     if (!symbols.has(fn)) {

@@ -1,0 +1,33 @@
+// The one lookup of a BTF-typed attach target: a kernel function is its FUNC, a tracepoint is the
+// `btf_trace_<name>` typedef the kernel declares for it. Used to aim a tracing program at load
+// time (attach_btf_id), by object loading, for probe arguments and for listings. Pure: it takes
+// the lookup of whichever BTF the caller has (a parsed Btf's findId, or the vmlinux index).
+
+/** What a BTF-typed program names: a kernel function (fentry, fexit, lsm) or a tracepoint (tp_btf). */
+export type BtfTargetKind = 'func' | 'tp_btf';
+
+/** The typedef prefix of BTF tracepoints: `btf_trace_sched_switch`. */
+export const BTF_TRACEPOINT_PREFIX = 'btf_trace_';
+
+/** Finds a type by name and kind: `Btf.findId`, or `vmlinuxTypeId`. */
+export type BtfLookup = (name: string, kind: 'func' | 'typedef') => number | undefined;
+
+/** The BTF type name and kind that `name` has as a target of `kind`. */
+export function btfTargetType(kind: BtfTargetKind, name: string): { name: string; kind: 'func' | 'typedef' } {
+  return kind === 'tp_btf'
+    ? { name: `${BTF_TRACEPOINT_PREFIX}${name}`, kind: 'typedef' }
+    : { name, kind: 'func' };
+}
+
+/** The BTF id of `name` as a target of `kind`, or undefined. */
+export function findBtfTarget(lookup: BtfLookup, kind: BtfTargetKind, name: string): number | undefined {
+  const t = btfTargetType(kind, name);
+  return lookup(t.name, t.kind);
+}
+
+/** What is missing when findBtfTarget finds nothing, for messages. */
+export function missingBtfTarget(kind: BtfTargetKind, name: string): string {
+  return kind === 'tp_btf'
+    ? `tracepoint '${name}' (no ${BTF_TRACEPOINT_PREFIX}${name} typedef)`
+    : `function '${name}'`;
+}

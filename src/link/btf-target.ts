@@ -12,11 +12,23 @@ export const BTF_TRACEPOINT_PREFIX = 'btf_trace_';
 /** Finds a type by name and kind: `Btf.findId`, or `vmlinuxTypeId`. */
 export type BtfLookup = (name: string, kind: 'func' | 'typedef') => number | undefined;
 
+/** How each target kind is spelled in BTF, and what its absence is called in messages. */
+const SPELLING: Record<
+  BtfTargetKind,
+  { prefix: string; kind: 'func' | 'typedef'; what: (name: string) => string }
+> = {
+  func: { prefix: '', kind: 'func', what: (name) => `function '${name}'` },
+  tp_btf: {
+    prefix: BTF_TRACEPOINT_PREFIX,
+    kind: 'typedef',
+    what: (name) => `tracepoint '${name}' (no ${BTF_TRACEPOINT_PREFIX}${name} typedef)`,
+  },
+};
+
 /** The BTF type name and kind that `name` has as a target of `kind`. */
 export function btfTargetType(kind: BtfTargetKind, name: string): { name: string; kind: 'func' | 'typedef' } {
-  return kind === 'tp_btf'
-    ? { name: `${BTF_TRACEPOINT_PREFIX}${name}`, kind: 'typedef' }
-    : { name, kind: 'func' };
+  const s = SPELLING[kind];
+  return { name: `${s.prefix}${name}`, kind: s.kind };
 }
 
 /** The BTF id of `name` as a target of `kind`, or undefined. */
@@ -27,7 +39,5 @@ export function findBtfTarget(lookup: BtfLookup, kind: BtfTargetKind, name: stri
 
 /** What is missing when findBtfTarget finds nothing, for messages. */
 export function missingBtfTarget(kind: BtfTargetKind, name: string): string {
-  return kind === 'tp_btf'
-    ? `tracepoint '${name}' (no ${BTF_TRACEPOINT_PREFIX}${name} typedef)`
-    : `function '${name}'`;
+  return SPELLING[kind].what(name);
 }

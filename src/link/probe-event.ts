@@ -7,11 +7,15 @@ import { readFileSync } from 'node:fs';
 import { SysError } from '../sys/errno.js';
 import { addressOf } from '../sys/libc.js';
 import { perfAttr } from '../sys/perf.js';
+import type { DynamicEventFile } from '../tracefs.js';
 import { AttachError, type Link, type LinkKind } from './link.js';
 import { attachPerfEvent, attachTracepointId, openPerfEvent, type PerfAttachMode } from './perf-attach.js';
 import { createLegacyProbe, type LegacyProbe, trackLegacyProbe } from './tracefs-probes.js';
 
 export type ProbePmu = 'kprobe' | 'uprobe';
+
+/** The tracefs file that defines each PMU's probes where the PMU is missing. */
+const EVENTS_FILE: Record<ProbePmu, DynamicEventFile> = { kprobe: 'kprobe_events', uprobe: 'uprobe_events' };
 
 /** A PMU's perf type and the config bit of its `retprobe` flag, from sysfs; undefined without it. */
 export function pmuInfo(pmu: ProbePmu): { type: number; retprobeBit: number } | undefined {
@@ -73,7 +77,7 @@ export function attachProbeEvent(prog: { fd: number }, req: ProbeEventRequest): 
     return attachPerfEvent(prog, fd, kind, target, attach);
   }
   if (req.pmuOnly) throw new AttachError('unsupported', target, `${kind} '${target}': ${req.pmuOnly}`);
-  const file = req.pmu === 'kprobe' ? 'kprobe_events' : 'uprobe_events';
+  const file = EVENTS_FILE[req.pmu];
   let probe: LegacyProbe;
   try {
     probe = createLegacyProbe(file, req.tracefs.type, req.tracefs.what, req.tracefs.spec);

@@ -17,7 +17,7 @@ import { KernelBtf } from './btf-object.js';
 import { possibleCpus } from './cpus.js';
 import { probeMmapableArray } from './features.js';
 import { kernelSymbol } from './kallsyms.js';
-import { findBtfTarget } from './link/btf-target.js';
+import { findBtfTarget, lookupIn } from './link/btf-target.js';
 import { BpfMap, isPerCpu } from './map.js';
 import { sanitizeBtf } from './object/btf-load.js';
 import { fillKconfig } from './object/kconfig.js';
@@ -526,7 +526,7 @@ function loadProgram(
   let attachBtfId: number | undefined;
   if (def.btfTarget) {
     const kb = target as Btf;
-    const id = findBtfTarget((name, kind) => kb.findId(name, kind), def.btfTarget, def.target);
+    const id = findBtfTarget(lookupIn(kb), def.btfTarget, def.target);
     if (id === undefined)
       throw new RangeError(
         `program '${p.name}': '${def.target}' is not in the kernel's BTF (section ${p.section})`,

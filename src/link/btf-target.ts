@@ -25,6 +25,12 @@ const SPELLING: Record<
   },
 };
 
+/** The lookup of a parsed Btf (anything with its `findId`). */
+export const lookupIn =
+  (btf: { findId(name: string, kind: 'func' | 'typedef'): number | undefined }): BtfLookup =>
+  (name, kind) =>
+    btf.findId(name, kind);
+
 /** The BTF type name and kind that `name` has as a target of `kind`. */
 export function btfTargetType(kind: BtfTargetKind, name: string): { name: string; kind: 'func' | 'typedef' } {
   const s = SPELLING[kind];

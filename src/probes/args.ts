@@ -5,7 +5,7 @@
 import { cDeclaration } from '../../btf/cdump.js';
 import { fieldPath, functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
-import { btfTargetType, findBtfTarget } from '../link/btf-target.js';
+import { btfTargetType, findBtfTarget, lookupIn } from '../link/btf-target.js';
 import { kindOf } from '../link/kinds/index.js';
 import type { ArgSource as ArgSourceName } from '../link/kinds/kind.js';
 import type { TracepointField, TracepointFormat } from '../tracefs.js';
@@ -199,8 +199,7 @@ const SOURCES: Record<ArgSourceName, (src: ArgSource, returns: boolean) => Probe
   'tracepoint-format': (src) => tracepointArgs(src.format),
   'kernel-registers': (src, returns) => {
     const btf = src.btf();
-    if (findBtfTarget((n, k) => btf.findId(n, k), 'func', src.target) === undefined)
-      return registerArgs(btf, returns);
+    if (findBtfTarget(lookupIn(btf), 'func', src.target) === undefined) return registerArgs(btf, returns);
     const regs = registerOffsets(btf);
     const out = functionArgs(
       btf,
@@ -228,7 +227,7 @@ const SOURCES: Record<ArgSourceName, (src: ArgSource, returns: boolean) => Probe
   'btf-tracepoint': (src) => {
     const btf = src.btf();
     const typedef = btfTargetType('tp_btf', src.target).name;
-    const id = findBtfTarget((n, k) => btf.findId(n, k), 'tp_btf', src.target);
+    const id = findBtfTarget(lookupIn(btf), 'tp_btf', src.target);
     if (id === undefined) throw new Error(`tp_btf: no tracepoint '${src.target}' in the kernel's BTF`);
     const ptr = resolveType(btf, id);
     const proto = ptr.kind === 'ptr' ? resolveType(btf, ptr.type) : ptr;

@@ -9,6 +9,7 @@
 import type { Btf } from '../../btf/parse.js';
 import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
+import { findBtfTarget, lookupIn } from '../link/btf-target.js';
 import { kindOf, PREFIXED_KINDS } from '../link/kinds/index.js';
 import { AttachError } from '../link/link.js';
 import { BpfMap } from '../map.js';
@@ -318,7 +319,11 @@ export class Tracer implements Disposable {
     const format = kind.format(spec);
     let args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
     const filters: Cond[] = [];
-    if (standIn && !standIn.route.exact && this.#kernelBtf().findId(standIn.fn, 'func') !== undefined) {
+    if (
+      standIn &&
+      !standIn.route.exact &&
+      findBtfTarget(lookupIn(this.#kernelBtf()), 'func', standIn.fn) !== undefined
+    ) {
       const mapped = standInArgs(this.#kernelBtf(), standIn.fn, args, standIn.route);
       if ('missing' in mapped) return mapped;
       const when = standIn.route.when;

@@ -11,7 +11,7 @@ import type { LoadOptions, Program } from '../../program.js';
 import type { AttachTypeName, ProgramTypeName } from '../../sys/types.js';
 import type { TracepointFormat } from '../../tracefs.js';
 import type { BtfTargetKind } from '../btf-target.js';
-import type { Link, LinkKind } from '../link.js';
+import type { Link } from '../link.js';
 
 /** What follows `kind:` in a probe spec (the parser in probes/spec.ts reads each one). */
 export type TargetGrammar =
@@ -112,8 +112,6 @@ export interface KindDescriptor<N extends string, I = undefined> {
     /** Why this kernel cannot attach the kind at all, or undefined. */
     unavailable?: (impl: I) => string | undefined;
   };
-  /** The LinkKind its links carry, when not `name`. */
-  linkKind?: LinkKind;
 }
 
 /** The target an object's section names, or a NotAutoAttachable error saying what it lacks. */
@@ -133,7 +131,6 @@ export interface Kind<N extends string = string> {
   readonly descriptor: KindDescriptor<N, unknown>;
   /** Imports the kind's attach code (once); the sync hooks below need it done. */
   ready(): Promise<void>;
-  readonly loaded: boolean;
   precheck(spec: ProbeSpec): string | undefined;
   format(spec: ProbeSpec): TracepointFormat | undefined;
   /** The descriptor's own loader, or undefined: load with its program and attach types. */
@@ -156,9 +153,6 @@ export function defineKind<const N extends string, I = undefined>(d: KindDescrip
   return {
     name: d.name,
     descriptor: d as KindDescriptor<N, unknown>,
-    get loaded() {
-      return loaded;
-    },
     ready() {
       if (loaded) return Promise.resolve();
       loading ??= (d.impl as () => Promise<I>)().then((m) => {

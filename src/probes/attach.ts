@@ -4,8 +4,9 @@
 // bare Node start.
 import type { Btf } from '../../btf/parse.js';
 import type { Instruction } from '../../isa/instruction.js';
+import { type BtfTargetKind, findBtfTarget, missingBtfTarget } from '../link/btf-target.js';
 import { kindOf } from '../link/kinds/index.js';
-import type { Link } from '../link/link.js';
+import { AttachError, type Link } from '../link/link.js';
 import { type MapResolver, Program } from '../program.js';
 import type { ProbeSpec } from './spec.js';
 
@@ -14,6 +15,19 @@ export async function precheck(spec: ProbeSpec): Promise<string | undefined> {
   const kind = kindOf(spec.kind);
   await kind.ready();
   return kind.precheck(spec);
+}
+
+/** The vmlinux BTF id a program of a BTF-targeted kind names at load time. */
+async function vmlinuxTarget(kind: BtfTargetKind, spec: ProbeSpec): Promise<number> {
+  const { vmlinuxTypeId } = await import('../btf-file.js');
+  const id = findBtfTarget(vmlinuxTypeId, kind, spec.target);
+  if (id === undefined)
+    throw new AttachError(
+      'not-found',
+      spec.target,
+      `${spec.kind}: no ${missingBtfTarget(kind, spec.target)} in vmlinux BTF`,
+    );
+  return id;
 }
 
 /** The kernel's BTF, for the kinds whose arguments come from it (loaded on first use). */
@@ -49,6 +63,7 @@ export async function loadAndAttach(
     Program.load({
       type: d.programType,
       ...(d.expectedAttachType ? { expectedAttachType: d.expectedAttachType } : {}),
+      ...(d.btfTarget ? { attachBtfId: await vmlinuxTarget(d.btfTarget, spec) } : {}),
       instructions,
       maps,
       name,

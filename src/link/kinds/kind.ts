@@ -98,7 +98,8 @@ export interface KindDescriptor<N extends string, I = undefined> {
   precheck?: (impl: I, spec: ProbeSpec) => string | undefined;
   /** The tracepoint format a spec's arguments are read from. */
   format?: (impl: I, spec: ProbeSpec) => TracepointFormat | undefined;
-  /** Loads the program (default: Program.load with the type, attach type and BTF target above). */
+  /** Loads the program (default: Program.load with the program type, expected attach type and
+   * the vmlinux BTF id of `btfTarget`). */
   load?: (impl: I, spec: ProbeSpec, base: ProbeLoadInput) => Program;
   /** Attaches a loaded probe program. */
   attach?: (impl: I, program: Program, spec: ProbeSpec, ctx: AttachContext) => Link;

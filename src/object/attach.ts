@@ -3,11 +3,11 @@
 // fentry/NAME, fexit/NAME, uprobe/BINARY:SYMBOL — whichever attach kind claims the section's kind
 // in the registry. Other kinds need a target we cannot guess (an interface, a cgroup) and are
 // reported as such.
+import type { SectionInfo } from '../format/object/sections.js';
 import { kindForSection, readyAll } from '../link/kinds/index.js';
 import type { SectionTarget } from '../link/kinds/kind.js';
 import type { Link } from '../link/link.js';
 import type { Program } from '../program.js';
-import type { SectionInfo } from './sections.js';
 
 // attachBySection is synchronous: every kind's attach code is imported with this module.
 await readyAll();

@@ -3,17 +3,18 @@
 // histogram, remember a value for another probe. Calls are recorded in order; compile.ts turns
 // them into one BPF program.
 import type { Btf } from '../../btf/parse.js';
-import type { ArgDef, ProbeArgs } from './args.js';
-import { didYouMean } from './nearest.js';
-import type { RecordLayout } from './record.js';
+import type { Action, EmitSite } from '../compiler/actions.js';
+import { didYouMean } from '../compiler/nearest.js';
+import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
+import { type IntType, type PtrType, S64, type StrType, U32, U64 } from '../compiler/types.js';
 import { isReturnProbe, type ProbeKind } from './spec.js';
-import { type IntType, type PtrType, S64, type StrType, U32, U64 } from './types.js';
+
+export type { Action, EmitSite };
 
 /** The map `p.stack()` records stacks in. */
 export const STACKS_MAP = 'stacks';
 
 import {
-  type Cond,
   Condition,
   type IntValue,
   type KeyPart,
@@ -26,7 +27,7 @@ import {
   type TypedValue,
   Value,
   type ValueEnv,
-} from './value.js';
+} from '../compiler/value.js';
 
 /** A map key: one value, or a tuple of values. */
 export type KeyInput = Value<unknown> | readonly Value<unknown>[];
@@ -51,23 +52,6 @@ export type WithMap<M, N extends string, K> = M & { [P in N]: KeyOf<K> };
 export type Amount = Value<unknown> | number;
 
 export type AggregationKind = 'count' | 'sum' | 'hist' | 'lhist' | 'store' | 'stacks';
-
-/** What a probe body asked for, in order. */
-export type Action =
-  | { op: 'filter'; cond: Cond }
-  | { op: 'emit'; site: EmitSite }
-  | { op: 'add'; map: string; key: KeyPart[]; value: Node | number }
-  | { op: 'set'; map: string; key: KeyPart[]; value: Node }
-  | { op: 'delete'; map: string; key: KeyPart[] }
-  /** Computes `node` here and keeps it for later uses (`{ op: 'var', id }`). */
-  | { op: 'let'; id: number; node: Node };
-
-/** One `emit()` call: its record layout and the values to fill it with. */
-export interface EmitSite {
-  id: number;
-  fields: { name: string; value: Value<unknown> }[];
-  layout?: RecordLayout;
-}
 
 /** A map a probe uses, declared by its first use; later uses must agree. */
 export interface MapUse {

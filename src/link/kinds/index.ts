@@ -1,7 +1,7 @@
 // The registry of attach kinds: one line per kind. Probe specs, the tracer, arguments, fallbacks,
 // listings and object auto-attach look a kind up here and ask it; none of them names a kind. The
 // order is the order of help texts and of a bare `tsbpf list` pattern's results.
-import type { AttachKind as SectionAttach } from '../../object/sections.js';
+import type { AttachKind as SectionAttach } from '../../format/object/sections.js';
 import type { Kind } from './kind.js';
 import { kprobe, kretprobe } from './kprobe.js';
 import { begin, end } from './once.js';

@@ -5,11 +5,11 @@
 // only): the code that attaches — kallsyms, ELF, BTF, perf events — is its `impl`, imported the
 // first time the kind is used, so a tracepoint-only tracer never loads the kprobe or uprobe code.
 
-import type { AttachKind as SectionAttach, SectionInfo } from '../../object/sections.js';
+import type { AttachKind as SectionAttach, SectionInfo } from '../../format/object/sections.js';
+import type { TracepointFormat } from '../../format/tracepoint-format.js';
 import type { ProbeSpec } from '../../probes/spec.js';
 import type { LoadOptions, Program } from '../../program.js';
 import type { AttachTypeName, ProgramTypeName } from '../../sys/types.js';
-import type { TracepointFormat } from '../../tracefs.js';
 import type { BtfTargetKind } from '../btf-target.js';
 import type { Link } from '../link.js';
 

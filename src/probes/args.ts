@@ -11,7 +11,7 @@ import type { Node, StrNode } from '../compiler/value.js';
 import type { TracepointField, TracepointFormat } from '../format/tracepoint-format.js';
 import { btfTargetType, findBtfTarget, lookupIn } from '../link/btf-target.js';
 import { kindOf } from '../link/kinds/index.js';
-import type { ArgSource as ArgSourceName } from '../link/kinds/kind.js';
+import type { ArgSourceName } from '../link/kinds/kind.js';
 import type { ProbeKind } from './spec.js';
 
 /** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */

@@ -30,6 +30,9 @@ import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
 import { type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
 import { type FallbackStep, fallbackChain } from './fallback.js';
 import { Probe, type ProbeBody, type ProbeFeed, STOP_SIGNALS } from './probe.js';
+
+export { Probe, type ProbeBody };
+
 import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
 
 export interface TracerOptions {

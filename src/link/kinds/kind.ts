@@ -27,7 +27,7 @@ export type TargetGrammar =
   | 'none';
 
 /** Where a probe's arguments come from (probes/args.ts reads each one). */
-export type ArgSource =
+export type ArgSourceName =
   /** The saved registers (pt_regs), typed by the function's BTF prototype where it has one. */
   | 'kernel-registers'
   /** The saved registers, untyped (user functions have no kernel BTF). */
@@ -79,7 +79,7 @@ export interface KindDescriptor<N extends string, I = undefined> {
   /** It runs at a function's return (sees `ret()`). */
   returns?: boolean;
   /** Where its arguments come from. */
-  args?: ArgSource;
+  args?: ArgSourceName;
   /** Pointers in its arguments point into user memory (uprobes, syscall tracepoints). */
   userMemory?: (spec: ProbeSpec) => boolean;
   /** Not attached: the tracer runs it once itself, at the start or at the end (BEGIN/END). */

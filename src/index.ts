@@ -79,15 +79,15 @@ export {
   type LinkInfo,
   type LinkKind,
 } from './link/link.js';
+export { type PerfAttachMode, PerfEvent } from './link/perf-attach.js';
 export {
   attachPerfEventAllCpus,
   attachPerfEventProgram,
   PerfCounter,
   type PerfEventName,
   type PerfEventOptions,
-} from './link/perf.js';
-export { type PerfAttachMode, PerfEvent } from './link/perf-event.js';
-export { attachRawTracepoint } from './link/rawtp.js';
+} from './link/perf-counters.js';
+export { attachRawTracepoint } from './link/raw-tracepoint.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';
 export {

@@ -22,6 +22,7 @@ import { type ObjectSpec, parseObject } from './format/object/parse.js';
 import type { MapSpec, ProgramSpec, VariableSpec } from './format/object/spec.js';
 import { variablesTypeScript, variableTypeIds } from './format/object/variable-types.js';
 import { kernelSymbol } from './kallsyms.js';
+import { findBtfTarget, lookupIn } from './link/btf-target.js';
 import { BpfMap, isPerCpu } from './map.js';
 import { runningKernelConfig } from './object/kernel-config.js';
 import { Program } from './program.js';
@@ -529,10 +530,7 @@ function loadProgram(
   let attachBtfId: number | undefined;
   if (def.btfTarget) {
     const kb = target as Btf;
-    const id =
-      def.btfTarget === 'func'
-        ? kb.findId(def.target, 'func')
-        : kb.findId(`btf_trace_${def.target}`, 'typedef');
+    const id = findBtfTarget(lookupIn(kb), def.btfTarget, def.target);
     if (id === undefined)
       throw new RangeError(
         `program '${p.name}': '${def.target}' is not in the kernel's BTF (section ${p.section})`,

@@ -1,16 +1,17 @@
 // kprobe/kretprobe: the kprobe PMU (perf_event_open with the function name in config1), or
 // tracefs kprobe_events on kernels without it (or when asked: `legacy: true`,
-// TSBPF_KPROBE_LEGACY=1). Before attaching, the target is checked so a failure says which one it
-// is: no kprobes in this kernel, no such function, a blacklisted function, or permission.
+// TSBPF_KPROBE_LEGACY=1), through the shared probe-event core. Before attaching, the target is
+// checked so a failure says which one it is: no kprobes in this kernel, no such function, a
+// blacklisted function, or permission.
 import { existsSync, readFileSync } from 'node:fs';
 import { kernelSymbol, kprobeBlacklist, syscallFunction, syscallPrefix } from '../kallsyms.js';
-import { Errno, SysError } from '../sys/errno.js';
-import { perfAttr } from '../sys/perf.js';
+import { Errno } from '../sys/errno.js';
 import { tracefsPath } from '../tracefs.js';
 import { AttachError, type Link } from './link.js';
-import { attachPerfEvent, openPerfEvent, type PerfAttachMode } from './perf-event.js';
-import { createLegacyProbe, trackLegacyProbe } from './tracefs-probes.js';
-import { attachTracepointId } from './tracepoint.js';
+import type { PerfAttachMode } from './perf-attach.js';
+import { attachProbeEvent, pmuInfo } from './probe-event.js';
+
+export { pmuInfo };
 
 export interface KprobeOptions {
   /** Offset into the function (bytes). */
@@ -24,19 +25,6 @@ export interface KprobeOptions {
   legacy?: boolean;
   mode?: PerfAttachMode;
   cookie?: bigint;
-}
-
-/** A PMU's perf type and the config bit of its `retprobe` flag, from sysfs; undefined without it. */
-export function pmuInfo(pmu: 'kprobe' | 'uprobe'): { type: number; retprobeBit: number } | undefined {
-  const dir = `/sys/bus/event_source/devices/${pmu}`;
-  try {
-    const type = Number(readFileSync(`${dir}/type`, 'latin1').trim());
-    const fmt = readFileSync(`${dir}/format/retprobe`, 'latin1').trim(); // "config:0"
-    const m = /^config:(\d+)$/.exec(fmt);
-    return { type, retprobeBit: m ? Number(m[1]) : 0 };
-  } catch {
-    return undefined;
-  }
 }
 
 function tracefsHasKprobeEvents(): boolean {
@@ -136,61 +124,41 @@ function explainOpen(fn: string) {
 export function attachKprobe(prog: { fd: number }, name: string, opts: KprobeOptions = {}): Link {
   const fn = resolveKprobeTarget(name, opts.syscall ?? false);
   const retprobe = opts.retprobe ?? false;
-  const kind = retprobe ? 'kretprobe' : 'kprobe';
   const offset = opts.offset ?? 0;
   if (retprobe && offset !== 0)
     throw new AttachError('not-traceable', fn, `kretprobe '${fn}': a return probe takes no offset`);
   const target = offset ? `${fn}+${offset}` : fn;
-  const pmu = pmuInfo('kprobe');
-  const legacy =
-    opts.legacy ??
-    (process.env.TSBPF_KPROBE_LEGACY === '1' || pmu === undefined || opts.maxactive !== undefined);
-  const attach = { mode: opts.mode, cookie: opts.cookie };
-
-  if (!legacy && pmu) {
-    const func = Buffer.from(`${fn}\0`, 'latin1');
-    const attr = perfAttr({
-      type: pmu.type,
-      config: retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n,
-      config1String: func,
-      config2: BigInt(offset),
-      samplePeriod: 1n,
-      wakeupEvents: 1,
-    });
-    const fd = openPerfEvent(attr, -1, 0, kind, target, explainOpen(fn));
-    return attachPerfEvent(prog, fd, kind, target, attach);
-  }
-
-  const type = retprobe ? `r${opts.maxactive ?? ''}` : 'p';
-  let probe: ReturnType<typeof createLegacyProbe>;
-  try {
-    probe = createLegacyProbe('kprobe_events', type, fn, offset ? `${fn}+${offset}` : fn);
-  } catch (err) {
-    if (err instanceof SysError && err.errno === Errno.ENOENT) {
-      throw new AttachError(
-        'not-found',
-        fn,
-        `kprobe: no kernel function '${fn}' (${err.message})`,
-        err.errno,
-      );
-    }
-    if (err instanceof SysError && err.errno === Errno.EINVAL) {
-      throw new AttachError(
-        'not-traceable',
-        fn,
-        `kprobe: '${fn}' cannot be probed (${err.message})`,
-        err.errno,
-      );
-    }
-    throw err;
-  }
-  const link = attachTracepointId(prog, probe.id, kind, target, {
-    ...attach,
-    legacy: true,
-    release: probe.remove,
+  return attachProbeEvent(prog, {
+    pmu: 'kprobe',
+    kind: retprobe ? 'kretprobe' : 'kprobe',
+    target,
+    retprobe,
+    name: Buffer.from(`${fn}\0`, 'latin1'),
+    offset,
+    pid: -1,
+    legacy: opts.legacy ?? (process.env.TSBPF_KPROBE_LEGACY === '1' || opts.maxactive !== undefined),
+    tracefs: { type: retprobe ? `r${opts.maxactive ?? ''}` : 'p', what: fn, spec: target },
+    explainOpen: explainOpen(fn),
+    explainTracefs: (err) => {
+      if (err.errno === Errno.ENOENT)
+        return new AttachError(
+          'not-found',
+          fn,
+          `kprobe: no kernel function '${fn}' (${err.message})`,
+          err.errno,
+        );
+      if (err.errno === Errno.EINVAL)
+        return new AttachError(
+          'not-traceable',
+          fn,
+          `kprobe: '${fn}' cannot be probed (${err.message})`,
+          err.errno,
+        );
+      return undefined;
+    },
+    mode: opts.mode,
+    cookie: opts.cookie,
   });
-  trackLegacyProbe(probe, () => link.close());
-  return link;
 }
 
 /** attachKprobe with `retprobe: true`. */

@@ -1,9 +1,8 @@
 // Tracepoints: the event id from tracefs, a PERF_TYPE_TRACEPOINT perf event, and the program
 // (type tracepoint) attached to it through the perf-event core.
-import { PerfType, perfAttr } from '../sys/perf.js';
 import { TracepointNotFoundError, tracepointId } from '../tracefs.js';
 import { AttachError, type Link } from './link.js';
-import { attachPerfEvent, openPerfEvent, type PerfAttachMode } from './perf-event.js';
+import { attachTracepointId, type PerfAttachMode } from './perf-attach.js';
 
 export interface TracepointOptions {
   /** 'auto' (default): a BPF link where the kernel has them, else PERF_EVENT_IOC_SET_BPF. */
@@ -28,24 +27,4 @@ export function attachTracepoint(
     throw err;
   }
   return attachTracepointId(prog, id, 'tracepoint', target, opts);
-}
-
-/** @internal a tracepoint by perf id (also the legacy kprobe/uprobe path). */
-export function attachTracepointId(
-  prog: { fd: number },
-  id: number,
-  kind: Parameters<typeof attachPerfEvent>[2],
-  target: string,
-  opts: TracepointOptions & { legacy?: boolean; release?: () => void; pid?: number } = {},
-): Link {
-  const attr = perfAttr({ type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, wakeupEvents: 1 });
-  let fd: number;
-  try {
-    const pid = opts.pid ?? -1;
-    fd = openPerfEvent(attr, pid, pid >= 0 ? -1 : 0, kind, target);
-  } catch (err) {
-    opts.release?.();
-    throw err;
-  }
-  return attachPerfEvent(prog, fd, kind, target, opts);
 }

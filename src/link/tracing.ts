@@ -3,12 +3,11 @@
 // vmlinux BTF id; attaching is BPF_LINK_CREATE (RAW_TRACEPOINT_OPEN on kernels before 5.8).
 import { vmlinuxTypeId } from '../btf-file.js';
 import { type LoadOptions, Program } from '../program.js';
-import { encodeLinkCreate } from '../sys/attrs/link.js';
-import { bpfTry, Cmd } from '../sys/bpf.js';
 import { BpfError, Errno, errnoName } from '../sys/errno.js';
 import { AttachType, type AttachTypeName } from '../sys/types.js';
+import { linkCreateTry, rawTracepointOpen } from './bpf-link.js';
+import { type BtfTargetKind, findBtfTarget, missingBtfTarget } from './btf-target.js';
 import { AttachError, Link } from './link.js';
-import { rawTracepointOpen } from './rawtp.js';
 
 export type TracingKind = 'tp_btf' | 'fentry' | 'fexit';
 
@@ -17,16 +16,27 @@ const ATTACH: Record<TracingKind, AttachTypeName> = {
   fentry: 'trace_fentry',
   fexit: 'trace_fexit',
 };
+const TARGET: Record<TracingKind, BtfTargetKind> = { tp_btf: 'tp_btf', fentry: 'func', fexit: 'func' };
 
 /** The vmlinux BTF id a tracing program names: func `name`, or typedef `btf_trace_<name>`. */
 export function tracingTargetId(kind: TracingKind, name: string): number {
-  const id = kind === 'tp_btf' ? vmlinuxTypeId(`btf_trace_${name}`, 'typedef') : vmlinuxTypeId(name, 'func');
+  const id = findBtfTarget(vmlinuxTypeId, TARGET[kind], name);
   if (id === undefined) {
-    const what =
-      kind === 'tp_btf' ? `tracepoint '${name}' (no btf_trace_${name} typedef)` : `function '${name}'`;
+    const what = missingBtfTarget(TARGET[kind], name);
     throw new AttachError('not-found', name, `${kind}: no ${what} in vmlinux BTF (/sys/kernel/btf/vmlinux)`);
   }
   return id;
+}
+
+/** Why `name` is no target for `kind` in vmlinux BTF, or undefined (a check before loading). */
+export function tracingTargetMissing(kind: TracingKind, name: string): string | undefined {
+  try {
+    tracingTargetId(kind, name);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AttachError) return err.message;
+    throw err;
+  }
 }
 
 /** Program.load options for a tracing program aimed at `name`. */
@@ -67,8 +77,7 @@ export function loadTracingProgram(
 
 /** Attaches a loaded tracing program (tp_btf/fentry/fexit) to the target it was loaded for. */
 export function attachTracing(prog: { fd: number }, kind: TracingKind, name: string): Link {
-  const attr = encodeLinkCreate({ progFd: prog.fd, attachType: AttachType[ATTACH[kind]] });
-  const fd = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
+  const fd = linkCreateTry(prog.fd, 0, AttachType[ATTACH[kind]]);
   if (fd >= 0) return new Link(fd, kind, name, 'link', false);
   if (-fd === Errno.EINVAL) return rawTracepointOpen(prog, null, kind, name); // before 5.8
   const errno = -fd;

@@ -1,14 +1,12 @@
 // uprobe/uretprobe: the uprobe PMU (perf_event_open with the binary path in config1 and the file
-// offset in config2), or tracefs uprobe_events with `legacy: true`. A symbol is resolved to its
-// file offset from the binary's ELF symbol tables; a pid limits the probe to one process.
+// offset in config2), or tracefs uprobe_events with `legacy: true`, through the shared probe-event
+// core. A symbol is resolved to its file offset from the binary's ELF symbol tables; a pid limits
+// the probe to one process.
 import { readFileSync } from 'node:fs';
-import { Errno, SysError } from '../sys/errno.js';
-import { perfAttr } from '../sys/perf.js';
-import { pmuInfo } from './kprobe.js';
+import { Errno } from '../sys/errno.js';
 import { AttachError, type Link } from './link.js';
-import { attachPerfEvent, openPerfEvent, type PerfAttachMode } from './perf-event.js';
-import { createLegacyProbe, trackLegacyProbe } from './tracefs-probes.js';
-import { attachTracepointId } from './tracepoint.js';
+import type { PerfAttachMode } from './perf-attach.js';
+import { attachProbeEvent } from './probe-event.js';
 import { resolveBinary, symbolFileOffset } from './uprobe-symbols.js';
 
 export interface UprobeOptions {
@@ -47,24 +45,23 @@ export function attachUprobe(prog: { fd: number }, binary: string, opts: UprobeO
   const retprobe = opts.retprobe ?? false;
   const kind = retprobe ? 'uretprobe' : 'uprobe';
   const target = `${path}:${opts.symbol ?? '0x'}${opts.symbol ? (opts.offset ? `+${opts.offset}` : '') : offset.toString(16)}`;
-  const pid = opts.pid ?? -1;
-  const cpu = pid >= 0 ? -1 : 0;
-  const pmu = pmuInfo('uprobe');
-  const attach = { mode: opts.mode, cookie: opts.cookie };
-
-  if (!opts.legacy && pmu) {
-    const file = Buffer.from(`${path}\0`, 'utf8');
-    let config = retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
-    if (opts.refCtrOffset) config |= BigInt(opts.refCtrOffset) << refCtrShift();
-    const attr = perfAttr({
-      type: pmu.type,
-      config,
-      config1String: file,
-      config2: BigInt(offset),
-      samplePeriod: 1n,
-      wakeupEvents: 1,
-    });
-    const fd = openPerfEvent(attr, pid, cpu, kind, target, (errno) =>
+  return attachProbeEvent(prog, {
+    pmu: 'uprobe',
+    kind,
+    target,
+    retprobe,
+    name: Buffer.from(`${path}\0`, 'utf8'),
+    offset,
+    config: opts.refCtrOffset ? BigInt(opts.refCtrOffset) << refCtrShift() : 0n,
+    pid: opts.pid ?? -1,
+    legacy: opts.legacy ?? false,
+    pmuOnly: opts.refCtrOffset ? 'refCtrOffset needs the uprobe PMU' : undefined,
+    tracefs: {
+      type: retprobe ? 'r' : 'p',
+      what: opts.symbol ?? 'offset',
+      spec: `${path}:0x${offset.toString(16)}`,
+    },
+    explainOpen: (errno) =>
       errno === Errno.EINVAL
         ? new AttachError(
             'not-traceable',
@@ -73,33 +70,11 @@ export function attachUprobe(prog: { fd: number }, binary: string, opts: UprobeO
             errno,
           )
         : undefined,
-    );
-    return attachPerfEvent(prog, fd, kind, target, attach);
-  }
-  if (opts.refCtrOffset)
-    throw new AttachError('unsupported', target, `${kind} '${target}': refCtrOffset needs the uprobe PMU`);
-  let probe: ReturnType<typeof createLegacyProbe>;
-  try {
-    probe = createLegacyProbe(
-      'uprobe_events',
-      retprobe ? 'r' : 'p',
-      opts.symbol ?? 'offset',
-      `${path}:0x${offset.toString(16)}`,
-    );
-  } catch (err) {
-    if (err instanceof SysError)
-      throw new AttachError('not-traceable', target, `${kind} '${target}': ${err.message}`, err.errno);
-    throw err;
-  }
-  // A tracefs uprobe fires for every process; a perf event opened for one pid filters it.
-  const link = attachTracepointId(prog, probe.id, kind, target, {
-    ...attach,
-    pid,
-    legacy: true,
-    release: probe.remove,
+    explainTracefs: (err) =>
+      new AttachError('not-traceable', target, `${kind} '${target}': ${err.message}`, err.errno),
+    mode: opts.mode,
+    cookie: opts.cookie,
   });
-  trackLegacyProbe(probe, () => link.close());
-  return link;
 }
 
 /** attachUprobe with `retprobe: true`. */

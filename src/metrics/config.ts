@@ -9,13 +9,8 @@
 //
 // Everything is checked before a probe is loaded; a mistake names FILE:LINE:COL.
 import type { Node } from 'yaml';
-import {
-  formatProbeSpec,
-  isReturnProbe,
-  type ProbeSpec,
-  ProbeSpecError,
-  parseProbeSpec,
-} from '../probes/spec.js';
+import { kindOf } from '../link/kinds/index.js';
+import { isReturnProbe, type ProbeSpec, ProbeSpecError, parseProbeSpec } from '../probes/spec.js';
 import { counterName, LABEL_NAME, METRIC_NAME } from './family.js';
 import { ConfigError, YamlSource } from './yaml-source.js';
 
@@ -220,26 +215,9 @@ export function parseLabel(text: string): LabelSpec | undefined {
   return m ? { text, source: 'arg', arg: m[1] as string, name: m[1] as string } : undefined;
 }
 
-/** The return side of an entry probe: kprobe → kretprobe, fentry → fexit, sys_enter_X → sys_exit_X. */
+/** The return side of an entry probe, as its kind says: kprobe → kretprobe, fentry → fexit, sys_enter_X → sys_exit_X. */
 export function returnOf(probe: ProbeSpec): ProbeSpec | undefined {
-  const as = (kind: ProbeSpec['kind']): ProbeSpec => {
-    const s = { ...probe, kind };
-    return { ...s, text: formatProbeSpec(s) };
-  };
-  if (probe.kind === 'kprobe') return as('kretprobe');
-  if (probe.kind === 'fentry') return as('fexit');
-  if (probe.kind === 'uprobe') return as('uretprobe');
-  if (probe.kind === 'tracepoint' && probe.category === 'syscalls' && probe.event?.startsWith('sys_enter_')) {
-    const event = `sys_exit_${probe.event.slice('sys_enter_'.length)}`;
-    return {
-      kind: 'tracepoint',
-      target: `syscalls:${event}`,
-      category: 'syscalls',
-      event,
-      text: `tracepoint:syscalls:${event}`,
-    };
-  }
-  return undefined;
+  return kindOf(probe.kind).descriptor.returnSide?.(probe);
 }
 
 function defaultHelp(

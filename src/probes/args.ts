@@ -1,5 +1,5 @@
-// Where a probe's arguments and return value live, per probe kind: kprobes and uprobes read the
-// saved registers (struct pt_regs, offsets from BTF), fentry/fexit and tp_btf read the u64 array
+// Where a probe's arguments and return value live, per argument source (each attach kind names
+// its source in its descriptor): kprobes and uprobes read the saved registers (struct pt_regs, offsets from BTF), fentry/fexit and tp_btf read the u64 array
 // the trampoline passes, tracepoints read their record at the offsets of the `format` file. Types
 // come from the function's BTF prototype or the format file's declarations.
 import { cDeclaration } from '../../btf/cdump.js';
@@ -9,6 +9,9 @@ import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
 import { btfValueType, fieldValueType, intType, U64, type ValueType } from '../compiler/types.js';
 import type { Node, StrNode } from '../compiler/value.js';
 import type { TracepointField, TracepointFormat } from '../format/tracepoint-format.js';
+import { btfTargetType, findBtfTarget, lookupIn } from '../link/btf-target.js';
+import { kindOf } from '../link/kinds/index.js';
+import type { ArgSourceName } from '../link/kinds/kind.js';
 import type { ProbeKind } from './spec.js';
 
 /** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
@@ -170,60 +173,62 @@ function tracepointArgs(format: TracepointFormat | undefined): ProbeArgs {
     : { args };
 }
 
+/** Each argument source (a kind's `args`) as a reader; `returns`: the probe runs at the return. */
+const SOURCES: Record<ArgSourceName, (src: ArgSource, returns: boolean) => ProbeArgs> = {
+  none: () => ({ args: [] }),
+  'tracepoint-format': (src) => tracepointArgs(src.format),
+  'kernel-registers': (src, returns) => {
+    const btf = src.btf();
+    if (findBtfTarget(lookupIn(btf), 'func', src.target) === undefined) return registerArgs(btf, returns);
+    const regs = registerOffsets(btf);
+    const out = functionArgs(
+      btf,
+      src.target,
+      (i, t) => (i < regs.args.length ? fromSlot(regs.args[i] as number, t) : { op: 'const', value: 0n }),
+      returns ? (t) => fromSlot(regs.ret, t) : undefined,
+    );
+    // At return the argument registers hold other values: a return probe reads only `ret`.
+    return returns ? { args: [], ret: out.ret } : { args: out.args.slice(0, regs.args.length) };
+  },
+  'user-registers': (src, returns) => {
+    const regs = registerArgs(src.btf(), returns);
+    return returns ? { args: [], ret: regs.ret } : regs;
+  },
+  trampoline: (src, returns) => {
+    const btf = src.btf();
+    const n = functionSignature(btf, src.target).params.length;
+    return functionArgs(
+      btf,
+      src.target,
+      (i, t) => fromSlot(8 * i, t),
+      returns ? (t) => fromSlot(8 * n, t) : undefined,
+    );
+  },
+  'btf-tracepoint': (src) => {
+    const btf = src.btf();
+    const typedef = btfTargetType('tp_btf', src.target).name;
+    const id = findBtfTarget(lookupIn(btf), 'tp_btf', src.target);
+    if (id === undefined) throw new Error(`tp_btf: no tracepoint '${src.target}' in the kernel's BTF`);
+    const ptr = resolveType(btf, id);
+    const proto = ptr.kind === 'ptr' ? resolveType(btf, ptr.type) : ptr;
+    if (proto.kind !== 'func_proto') throw new Error(`tp_btf: ${typedef} is not a function pointer`);
+    // params[0] is the tracepoint's `void *__data`; the program sees the rest from ctx[0]. The
+    // typedef's prototype has no parameter names; the kernel's __bpf_trace_<event> function,
+    // same parameters, has them.
+    const named =
+      btf.findId(`__bpf_trace_${src.target}`, 'func') !== undefined
+        ? functionSignature(btf, `__bpf_trace_${src.target}`).params
+        : [];
+    const args = proto.params.slice(1).map((p, i) => {
+      const name = p.name || named[i + 1]?.name || `arg${i}`;
+      return btfArg(btf, name, p.type, (t) => fromSlot(8 * i, t), false, `${src.target} argument ${name}`);
+    });
+    return { args };
+  },
+};
+
 /** The arguments (and return value, for return probes and syscall exits) a probe can read. */
 export function probeArgs(src: ArgSource): ProbeArgs {
-  const kind = src.kind;
-  if (kind === 'tracepoint') return tracepointArgs(src.format);
-  if (kind === 'begin' || kind === 'end') return { args: [] };
-  const btf = src.btf();
-  switch (kind) {
-    case 'kprobe':
-    case 'kretprobe': {
-      if (btf.findId(src.target, 'func') === undefined) return registerArgs(btf, kind === 'kretprobe');
-      const regs = registerOffsets(btf);
-      const out = functionArgs(
-        btf,
-        src.target,
-        (i, t) => (i < regs.args.length ? fromSlot(regs.args[i] as number, t) : { op: 'const', value: 0n }),
-        kind === 'kretprobe' ? (t) => fromSlot(regs.ret, t) : undefined,
-      );
-      // At return the argument registers hold other values: a kretprobe reads only `ret`.
-      return kind === 'kretprobe'
-        ? { args: [], ret: out.ret }
-        : { args: out.args.slice(0, regs.args.length) };
-    }
-    case 'fentry':
-    case 'fexit': {
-      const n = functionSignature(btf, src.target).params.length;
-      return functionArgs(
-        btf,
-        src.target,
-        (i, t) => fromSlot(8 * i, t),
-        kind === 'fexit' ? (t) => fromSlot(8 * n, t) : undefined,
-      );
-    }
-    case 'tp_btf': {
-      const id = btf.findId(`btf_trace_${src.target}`, 'typedef');
-      if (id === undefined) throw new Error(`tp_btf: no tracepoint '${src.target}' in the kernel's BTF`);
-      const ptr = resolveType(btf, id);
-      const proto = ptr.kind === 'ptr' ? resolveType(btf, ptr.type) : ptr;
-      if (proto.kind !== 'func_proto')
-        throw new Error(`tp_btf: btf_trace_${src.target} is not a function pointer`);
-      // params[0] is the tracepoint's `void *__data`; the program sees the rest from ctx[0]. The
-      // typedef's prototype has no parameter names; the kernel's __bpf_trace_<event> function,
-      // same parameters, has them.
-      const named =
-        btf.findId(`__bpf_trace_${src.target}`, 'func') !== undefined
-          ? functionSignature(btf, `__bpf_trace_${src.target}`).params
-          : [];
-      const args = proto.params.slice(1).map((p, i) => {
-        const name = p.name || named[i + 1]?.name || `arg${i}`;
-        return btfArg(btf, name, p.type, (t) => fromSlot(8 * i, t), false, `${src.target} argument ${name}`);
-      });
-      return { args };
-    }
-    case 'uprobe':
-    case 'uretprobe':
-      return kind === 'uretprobe' ? { args: [], ret: registerArgs(btf, true).ret } : registerArgs(btf, false);
-  }
+  const kind = kindOf(src.kind).descriptor;
+  return SOURCES[kind.args ?? 'none'](src, kind.returns === true);
 }

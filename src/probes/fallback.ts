@@ -1,11 +1,13 @@
-// What to try when a kernel cannot do what was asked: kprobe → fentry → (for a syscall's
-// function) the tracepoints of every syscall that reaches it; kretprobe → fexit → their exit
-// tracepoints; and fentry/fexit the other way round. Each step that fails leaves its reason, so
+// What to try when a kernel cannot do what was asked, as each kind's descriptor says: kprobe →
+// fentry → (for a syscall's function) the tracepoints of every syscall that reaches it; kretprobe
+// → fexit → their exit tracepoints; and fentry/fexit the other way round. Each step that fails leaves its reason, so
 // the user reads one line saying what was used instead, what it covers, and why.
 import { readdirSync } from 'node:fs';
 import { type SyscallRoute, syscallRoutes } from '../compiler/syscall-routes.js';
+import { kindOf } from '../link/kinds/index.js';
+import { asKind } from '../link/kinds/kind.js';
 import { tracefsPath } from '../tracefs.js';
-import type { ProbeSpec } from './spec.js';
+import type { ProbeKind, ProbeSpec } from './spec.js';
 
 let syscallNames: Set<string> | undefined;
 
@@ -58,23 +60,11 @@ function syscallStep(fn: string, phase: 'enter' | 'exit'): FallbackStep[] {
   return [{ specs, standIn: { function: fn, routes } }];
 }
 
-/** The steps to try for `spec`, first the one asked for. */
+/** The steps to try for `spec`, first the one asked for, then its kind's fallbacks. */
 export function fallbackChain(spec: ProbeSpec): FallbackStep[] {
+  const fallbacks = kindOf(spec.kind).descriptor.fallbacks;
+  if (!fallbacks) return [{ specs: [spec] }];
   const fn = spec.target;
-  const as = (kind: ProbeSpec['kind']): FallbackStep => ({
-    specs: [{ kind, target: fn, text: `${kind}:${fn}` }],
-  });
-  const asked: FallbackStep = { specs: [spec] };
-  switch (spec.kind) {
-    case 'kprobe':
-      return [asked, as('fentry'), ...syscallStep(fn, 'enter')];
-    case 'fentry':
-      return [asked, as('kprobe'), ...syscallStep(fn, 'enter')];
-    case 'kretprobe':
-      return [asked, as('fexit'), ...syscallStep(fn, 'exit')];
-    case 'fexit':
-      return [asked, as('kretprobe'), ...syscallStep(fn, 'exit')];
-    default:
-      return [asked];
-  }
+  const others = fallbacks.kinds.map((kind): FallbackStep => ({ specs: [asKind(spec, kind as ProbeKind)] }));
+  return [{ specs: [spec] }, ...others, ...(fallbacks.syscalls ? syscallStep(fn, fallbacks.syscalls) : [])];
 }

@@ -35,6 +35,7 @@ export {
   tracepoints,
 } from './list.js';
 export { capabilityName, signalName, syscallName, syscallNames } from './names.js';
+export { Probe, type ProbeBody } from './probe.js';
 export {
   formatProbeSpec,
   type ProbeKind,
@@ -44,8 +45,6 @@ export {
   probeKindOf,
 } from './spec.js';
 export {
-  Probe,
-  type ProbeBody,
   ProbeError,
   type TraceRunOptions,
   Tracer,

@@ -6,13 +6,16 @@ import { readFileSync } from 'node:fs';
 import { type KindName, kindNumber } from '../../btf/kinds.js';
 import type { Btf } from '../../btf/parse.js';
 import { vmlinuxBtf } from '../btf-file.js';
-import { probeFentry } from '../features.js';
 import { kallsyms, kprobeBlacklist } from '../kallsyms.js';
-import { kprobesUnavailable } from '../link/kprobe.js';
-import { functionSymbols, resolveBinary } from '../link/uprobe-symbols.js';
-import { tracefsRoot, tracepointFormat } from '../tracefs.js';
+import { BTF_TRACEPOINT_PREFIX } from '../link/btf-target.js';
+import { KINDS, kindByPrefix, kindOf, readyAll } from '../link/kinds/index.js';
+import type { Kind, ListSources } from '../link/kinds/kind.js';
+import { tracefsRoot } from '../tracefs.js';
 import { probeArgs } from './args.js';
-import { isReturnProbe, type ProbeKind, parseProbeSpec, probeKindOf } from './spec.js';
+import { type ProbeKind, parseProbeSpec } from './spec.js';
+
+// Listing is synchronous: every kind's listing code is imported with this module.
+await readyAll();
 
 export interface ProbePoint {
   /** As `tsbpf trace` and `Tracer.probe` take it: `kprobe:do_unlinkat`. */
@@ -61,8 +64,10 @@ export function globRegExp(glob: string): RegExp {
 
 const hasWildcard = (s: string): boolean => /[*?[]/.test(s);
 
-/** The kinds a bare pattern searches; return kinds name the same points as their entry kinds. */
-const KERNEL_KINDS: ProbeKind[] = ['tracepoint', 'kprobe', 'fentry', 'tp_btf'];
+/** The kinds a bare pattern searches, in their rank; return kinds name the same points as their entry kinds. */
+const BARE_KINDS = KINDS.filter((k) => k.descriptor.list?.bare !== undefined).sort(
+  (a, b) => (a.descriptor.list?.bare as number) - (b.descriptor.list?.bare as number),
+);
 
 /** Lists the probe points matching each pattern (`kprobe:vfs_*`, `tracepoint:syscalls:*`, `uprobe:/bin/bash:read*`, or a bare `*unlink*`). */
 export function listProbePoints(patterns: readonly string[], options: ListOptions = {}): ProbeList {
@@ -78,47 +83,47 @@ class Lister {
   /** Names per source, read once however many patterns ask (a BTF scan takes ~60 ms). */
   private readonly nameCache = new Map<string, string[]>();
   private btfParsed: Btf | undefined;
+  private readonly sources: ListSources = {
+    kernelFunctions: () => this.cached('functions', kernelFunctions),
+    // fentry needs both a BTF prototype and the function in the kernel's text.
+    btfFunctions: () =>
+      this.cached('btf functions', () => {
+        const text = new Set(this.sources.kernelFunctions());
+        return this.btfNames('func', '').filter((n) => text.has(n));
+      }),
+    btfTracepoints: () => this.cached('tp_btf', () => this.btfNames('typedef', BTF_TRACEPOINT_PREFIX)),
+    tracepoints: () => this.cached('tracepoints', tracepoints),
+    matching: (names, glob) => {
+      const re = globRegExp(glob);
+      return names.filter((n) => re.test(n));
+    },
+  };
 
   constructor(private readonly options: ListOptions) {}
 
   add(pattern: string): void {
     const colon = pattern.indexOf(':');
-    const kind = colon > 0 ? probeKindOf(pattern.slice(0, colon)) : undefined;
+    const kind = colon > 0 ? kindByPrefix(pattern.slice(0, colon)) : undefined;
     if (kind === undefined) {
       // A bare pattern matches whole probe names; without wildcards it is a substring.
       const re = globRegExp(hasWildcard(pattern) ? pattern : `*${pattern}*`);
-      for (const k of KERNEL_KINDS) {
-        const why = this.unavailable(k);
-        if (why) this.notes.add(`${k}: not listed: ${why}`);
-        else this.addKind(k, (name) => re.test(`${k}:${name}`));
+      for (const k of BARE_KINDS) {
+        const why = k.listUnavailable();
+        if (why) this.notes.add(`${k.name}: not listed: ${why}`);
+        else for (const t of k.listTargets('*', this.sources)) if (re.test(`${k.name}:${t}`)) this.push(k, t);
       }
       return;
     }
-    const rest = pattern.slice(colon + 1);
-    if (kind === 'uprobe' || kind === 'uretprobe') {
-      const at = rest.lastIndexOf(':');
-      const binary = at < 0 ? rest : rest.slice(0, at);
-      const re = globRegExp(at < 0 ? '*' : rest.slice(at + 1));
-      const path = resolveBinary(binary);
-      for (const name of functionSymbols(path)) if (re.test(name)) this.push(kind, `${binary}:${name}`);
-      return;
-    }
-    const why = this.unavailable(kind);
-    if (why) this.notes.add(`${kind}: listed, but this kernel cannot attach them: ${why}`);
-    const glob = kind === 'tracepoint' && !rest.includes(':') ? `*:${rest}` : rest;
-    const re = globRegExp(glob);
-    this.addKind(kind, (name) => re.test(name));
+    const why = kind.listUnavailable();
+    if (why) this.notes.add(`${kind.name}: listed, but this kernel cannot attach them: ${why}`);
+    for (const t of kind.listTargets(pattern.slice(colon + 1), this.sources)) this.push(kind, t);
   }
 
-  private addKind(kind: ProbeKind, match: (name: string) => boolean): void {
-    for (const name of this.names(kind)) if (match(name)) this.push(kind, name);
-  }
-
-  private push(kind: ProbeKind, target: string): void {
-    const probe = `${kind}:${target}`;
+  private push(kind: Kind, target: string): void {
+    const probe = `${kind.name}:${target}`;
     if (this.seen.has(probe)) return;
     this.seen.add(probe);
-    const point: ProbePoint = { probe, kind };
+    const point: ProbePoint = { probe, kind: kind.name as ProbeKind };
     if (this.options.verbose) this.describe(point, target);
     this.points.push(point);
   }
@@ -126,13 +131,11 @@ class Lister {
   private describe(point: ProbePoint, target: string): void {
     try {
       const spec = parseProbeSpec(point.probe);
-      const format =
-        spec.kind === 'tracepoint'
-          ? tracepointFormat(spec.category as string, spec.event as string)
-          : undefined;
+      const format = kindOf(spec.kind).format(spec);
       const { args, ret } = probeArgs({ kind: spec.kind, target, btf: () => this.btf(), format });
       point.args = args.map((a) => a.decl);
-      if (ret && (isReturnProbe(spec.kind) || spec.kind === 'tracepoint')) point.ret = ret.decl;
+      // Only return probes and syscall exits have one.
+      if (ret) point.ret = ret.decl;
     } catch (err) {
       point.error = (err as Error).message;
     }
@@ -143,37 +146,6 @@ class Lister {
     // Parsed on first use: listing tracepoints alone never needs it.
     this.btfParsed ??= vmlinuxBtf();
     return this.btfParsed;
-  }
-
-  /** Why this kernel cannot attach `kind` at all, or undefined. */
-  private unavailable(kind: ProbeKind): string | undefined {
-    if (kind === 'kprobe' || kind === 'kretprobe') return kprobesUnavailable();
-    if (kind === 'fentry' || kind === 'fexit') {
-      const f = probeFentry();
-      return f.supported ? undefined : `fentry programs do not load here (${f.detail})`;
-    }
-    return undefined;
-  }
-
-  private names(kind: ProbeKind): string[] {
-    switch (kind) {
-      case 'kprobe':
-      case 'kretprobe':
-        return this.cached('functions', kernelFunctions);
-      case 'fentry':
-      case 'fexit':
-        return this.cached('btf functions', () => {
-          // fentry needs both a BTF prototype and the function in the kernel's text.
-          const text = new Set(this.names('kprobe'));
-          return this.btfNames('func', '').filter((n) => text.has(n));
-        });
-      case 'tracepoint':
-        return this.cached('tracepoints', tracepoints);
-      case 'tp_btf':
-        return this.cached('tp_btf', () => this.btfNames('typedef', 'btf_trace_'));
-      default:
-        return [];
-    }
   }
 
   private cached(source: string, read: () => string[]): string[] {

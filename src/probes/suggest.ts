@@ -6,6 +6,7 @@
 
 import { nearestNames } from '../compiler/nearest.js';
 import { kallsyms } from '../kallsyms.js';
+import { kindOf } from '../link/kinds/index.js';
 import { syscallsWithTracepoints } from './fallback.js';
 import { tracepoints } from './list.js';
 import { isReturnProbe, type ProbeSpec } from './spec.js';
@@ -40,13 +41,7 @@ export function nearestProbePoints(
 ): { points: ProbeSpec[]; typo: boolean } {
   const none = { points: [] as ProbeSpec[], typo: false };
   try {
-    if (
-      spec.kind !== 'kprobe' &&
-      spec.kind !== 'kretprobe' &&
-      spec.kind !== 'fentry' &&
-      spec.kind !== 'fexit'
-    )
-      return none;
+    if (kindOf(spec.kind).descriptor.grammar !== 'function') return none; // kernel functions only
     const fn = spec.target;
     const symbols = kallsyms();
     if (!symbols.has(fn)) {

@@ -15,20 +15,25 @@ import { describeRoutes, routeFilter, type SyscallRoute } from '../compiler/sysc
 import type { Cond } from '../compiler/value.js';
 import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
-import { AttachError, type Link } from '../link/link.js';
+import { findBtfTarget, lookupIn } from '../link/btf-target.js';
+import { kindOf, PREFIXED_KINDS } from '../link/kinds/index.js';
+import { AttachError } from '../link/link.js';
 import { BpfMap } from '../map.js';
 import { type PromRegistryLike, registerPromClient } from '../metrics/prom-client.js';
 import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
-import type { Program } from '../program.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { timed, timedAsync, timingEnabled, timingMark } from '../timing.js';
-import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
+import { TracepointNotFoundError } from '../tracefs.js';
 import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
-import { type Emit, type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
+import { type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
 import { type FallbackStep, fallbackChain } from './fallback.js';
+import { Probe, type ProbeBody, type ProbeFeed, STOP_SIGNALS } from './probe.js';
+
+export { Probe, type ProbeBody };
+
 import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
 
 export interface TracerOptions {
@@ -93,140 +98,6 @@ export interface TraceRunOptions {
   durationMs?: number;
   /** End the run on SIGINT and SIGTERM (default true): Ctrl-C returns from run(). */
   stopOnSignals?: boolean;
-}
-
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-
-/** @internal what a probe's iterator needs of its tracer. */
-interface ProbeFeed {
-  /** Starts the tracer if needed; false once it is closed. */
-  start(): Promise<boolean>;
-  acquire(): () => void;
-  onClose(f: () => void): () => void;
-}
-
-/**
- * A probe body: returns its `emit()` (the record type listeners get), or the context a one-line
- * body's `count()`/`sum()`/`hist()` chain returns (the aggregations `probe.aggregation()` types),
- * or nothing.
- */
-export type ProbeBody<E, M = NoMaps> = (
-  p: ProbeContext,
-  // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is a plain `=> { … }`
-) => Emit<E> | ProbeContext<M> | undefined | void;
-
-/** One probe of a tracer; `on()` receives its records. */
-export class Probe<E = Record<string, unknown>, M = NoMaps> {
-  readonly spec: ProbeSpec;
-  /** @internal */
-  readonly body: ProbeBody<E, M>;
-  /** @internal */
-  readonly listeners: ((record: E) => unknown)[] = [];
-  /** The spec really attached (differs after a fallback; the first of several tracepoints). */
-  used: ProbeSpec | undefined;
-  /** Every spec attached: several syscall tracepoints when they stand in for one function. */
-  readonly attached: ProbeSpec[] = [];
-  /** Attempts that failed before `used`, with their reasons. */
-  readonly skipped: { spec: string; reason: string }[] = [];
-  /** @internal the programs and links of `attached`. */
-  readonly attachments: { program: Program; link: Link | undefined }[] = [];
-
-  readonly #feed: ProbeFeed;
-
-  readonly #aggregation: (name: string) => Aggregation<unknown>;
-
-  /** @internal */
-  constructor(
-    spec: ProbeSpec,
-    body: ProbeBody<E, M>,
-    feed: ProbeFeed,
-    aggregation: (name: string) => Aggregation<unknown>,
-  ) {
-    this.spec = spec;
-    this.body = body;
-    this.#feed = feed;
-    this.#aggregation = aggregation;
-  }
-
-  /**
-   * The tracer's aggregation `name`, its keys typed as this probe's body declared them
-   * (`(p) => p.count('opens', p.comm())`: keys are strings).
-   */
-  aggregation<const N extends string>(name: N): Aggregation<N extends keyof M ? M[N] : unknown> {
-    return this.#aggregation(name) as Aggregation<N extends keyof M ? M[N] : unknown>;
-  }
-
-  /**
-   * The probe's records as they arrive: `for await (const e of probe)`. Starts the tracer if
-   * needed; ends when the loop breaks, the tracer closes, or on SIGINT/SIGTERM (as run()).
-   */
-  [Symbol.asyncIterator](): AsyncIterator<E, undefined> {
-    const queue: E[] = [];
-    let wake: (() => void) | undefined;
-    let done = false;
-    let release: (() => void) | undefined;
-    let unClose: (() => void) | undefined;
-    const listener = (record: E) => {
-      queue.push(record);
-      wake?.();
-    };
-    const finish = () => {
-      if (done) return;
-      done = true;
-      const at = this.listeners.indexOf(listener);
-      if (at >= 0) this.listeners.splice(at, 1);
-      for (const s of STOP_SIGNALS) process.off(s, finish);
-      unClose?.();
-      release?.();
-      wake?.();
-    };
-    this.listeners.push(listener);
-    const ready = this.#feed.start().then((open) => {
-      if (!open || done) return finish();
-      for (const s of STOP_SIGNALS) process.once(s, finish);
-      unClose = this.#feed.onClose(finish);
-      release = this.#feed.acquire();
-    });
-    return {
-      next: async (): Promise<IteratorResult<E, undefined>> => {
-        await ready.catch((err) => {
-          finish();
-          throw err;
-        });
-        while (queue.length === 0 && !done) await new Promise<void>((r) => (wake = r));
-        if (queue.length > 0) return { value: queue.shift() as E, done: false };
-        return { value: undefined, done: true };
-      },
-      return: async (): Promise<IteratorResult<E, undefined>> => {
-        finish();
-        return { value: undefined, done: true };
-      },
-    };
-  }
-
-  /**
-   * Calls `listener` with each record this probe emits. Returning `false` ends the current
-   * delivery batch (the rest wait for the next drain): for a listener that has seen enough.
-   */
-  on(listener: (record: E) => unknown): this {
-    this.listeners.push(listener);
-    return this;
-  }
-
-  /** What was attached, as text: `tracepoint:syscalls:sys_enter_{unlink,unlinkat}` for several. */
-  get usedText(): string | undefined {
-    const a = this.attached;
-    if (a.length <= 1) return a[0] && formatProbeSpec(a[0]);
-    const events = a.map((s) => s.event ?? s.target);
-    const prefix = commonPrefix(events);
-    return `tracepoint:${a[0]?.category}:${prefix}{${events.map((e) => e.slice(prefix.length)).join(',')}}`;
-  }
-}
-
-function commonPrefix(names: string[]): string {
-  let p = names[0] ?? '';
-  for (const n of names) while (!n.startsWith(p)) p = p.slice(0, -1);
-  return p.slice(0, p.lastIndexOf('_') + 1);
 }
 
 interface Site {
@@ -299,7 +170,7 @@ export class Tracer implements Disposable {
     try {
       for (const p of this.#probes) await this.#attach(p);
       if (this.#sites.some((s) => s.probe.used !== undefined)) this.#openReader();
-      this.#runOnce('begin');
+      this.#runOnce('start');
       this.#attached = true;
     } catch (err) {
       this.close();
@@ -408,7 +279,7 @@ export class Tracer implements Disposable {
       if (err instanceof AttachError) return stripKind(err.message);
       throw err;
     }
-    const once = spec.kind === 'begin' || spec.kind === 'end';
+    const once = kindOf(spec.kind).descriptor.runsOnce !== undefined;
     const instructions = timed(`program build ${formatProbeSpec(spec)}`, () =>
       compileProbe({
         actions: ctx.actions,
@@ -452,20 +323,22 @@ export class Tracer implements Disposable {
     spec: ProbeSpec,
     standIn?: { fn: string; route: SyscallRoute },
   ): { ctx: ProbeContext; filters: Cond[] } | { missing: string } {
-    const format =
-      spec.kind === 'tracepoint'
-        ? tracepointFormat(spec.category as string, spec.event as string)
-        : undefined;
+    const kind = kindOf(spec.kind);
+    const format = kind.format(spec);
     let args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
     const filters: Cond[] = [];
-    if (standIn && !standIn.route.exact && this.#kernelBtf().findId(standIn.fn, 'func') !== undefined) {
+    if (
+      standIn &&
+      !standIn.route.exact &&
+      findBtfTarget(lookupIn(this.#kernelBtf()), 'func', standIn.fn) !== undefined
+    ) {
       const mapped = standInArgs(this.#kernelBtf(), standIn.fn, args, standIn.route);
       if ('missing' in mapped) return mapped;
       const when = standIn.route.when;
       if (when && args.args.some((a) => a.name === when.field)) filters.push(routeFilter(when, mapped.field));
       args = mapped.args;
     }
-    const user = spec.kind === 'uprobe' || spec.kind === 'uretprobe' || spec.category === 'syscalls';
+    const user = kind.descriptor.userMemory?.(spec) ?? false;
     const host = {
       newSite: (fields: EmitSite['fields']) => {
         const site: EmitSite = { id: this.#sites.length, fields };
@@ -589,13 +462,13 @@ export class Tracer implements Disposable {
    * Runs the BEGIN (or END) probes once each, in this process, as bpftrace does; END only once,
    * however the tracer ends. BEGIN's records are delivered with the first drain.
    */
-  #runOnce(kind: 'begin' | 'end'): void {
-    if (kind === 'end') {
+  #runOnce(when: 'start' | 'end'): void {
+    if (when === 'end') {
       if (this.#endDone) return;
       this.#endDone = true;
     }
     for (const p of this.#probes) {
-      if (p.spec.kind !== kind) continue;
+      if (runsOnce(p) !== when) continue;
       // raw_tracepoint test runs take the arguments array as the context; these have none.
       for (const a of p.attachments) a.program.testRun({ ctx: Buffer.alloc(8), ctxSizeOut: 0 });
     }
@@ -652,7 +525,7 @@ export class Tracer implements Disposable {
       this.#reader?.drainAvailable(proceed);
       this.#reportLost();
     }
-    if (this.#probes.some((p) => p.spec.kind === 'end')) this.end();
+    if (this.#probes.some((p) => runsOnce(p) === 'end')) this.end();
   }
 
   /**
@@ -794,7 +667,7 @@ export class Tracer implements Disposable {
     if (
       this.#attached &&
       !this.#endDone &&
-      this.#probes.some((p) => p.spec.kind === 'end' && p.attachments.length > 0)
+      this.#probes.some((p) => runsOnce(p) === 'end' && p.attachments.length > 0)
     )
       try {
         this.end();
@@ -859,10 +732,12 @@ function standInCoverage(step: FallbackStep, kept: SyscallRoute[], left: string[
   return `the sys_${exit ? 'exit' : 'enter'} tracepoints of ${which} instead, which see every such call, also one that fails before reaching ${fn}${not}`;
 }
 
+/** When a probe's kind runs it once (BEGIN, END) instead of attaching it. */
+const runsOnce = (p: Probe<unknown>): 'start' | 'end' | undefined => kindOf(p.spec.kind).descriptor.runsOnce;
+
+const KIND_PREFIX = new RegExp(`^(${PREFIXED_KINDS.map((k) => k.name).join('|')})\\b[^:]*:\\s*`);
+
 /** `kprobe 'x': reason` → `reason`: the attempt list names the kind already. */
 function stripKind(message: string): string {
-  return message.replace(
-    /^(kprobe|kretprobe|fentry|fexit|tp_btf|uprobe|uretprobe|tracepoint)\b[^:]*:\s*/,
-    '',
-  );
+  return message.replace(KIND_PREFIX, '');
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Builder } from '../../isa/builder/index.js';
 import { AttachError, Link } from '../../src/link/link.js';
-import { attachRawTracepoint } from '../../src/link/rawtp.js';
+import { attachRawTracepoint } from '../../src/link/raw-tracepoint.js';
 import { attachTracing } from '../../src/link/tracing.js';
 import { Program } from '../../src/program.js';
 import { Cmd } from '../../src/sys/bpf.js';

@@ -1,12 +1,13 @@
-// The perf-event core every perf-based attach type shares (tracepoint, kprobe, uprobe, perf
-// counters): open the event, then attach the program with BPF_LINK_CREATE (BPF_PERF_EVENT, 5.15+)
-// or, on older kernels or on request, PERF_EVENT_IOC_SET_BPF + ENABLE.
+// Attaching a program to a perf event, for every perf-based kind (tracepoint, kprobe, uprobe,
+// perf counters): open the event, then attach the program with BPF_LINK_CREATE (BPF_PERF_EVENT,
+// 5.15+) or, on older kernels or on request, PERF_EVENT_IOC_SET_BPF + ENABLE. (sys/perf.ts is the
+// perf_event_open ABI below this; perf-counters.ts the hardware/software counters above it.)
 import { closeRawFd, FdObject } from '../fd.js';
-import { encodeLinkCreate } from '../sys/attrs/link.js';
-import { bpfTry, Cmd, commandName, hintFor } from '../sys/bpf.js';
+import { Cmd, commandName, hintFor } from '../sys/bpf.js';
 import { BpfError, Errno, errnoName } from '../sys/errno.js';
-import { PerfIoctl, perfEventOpenTry, perfIoctlTry } from '../sys/perf.js';
+import { PerfIoctl, PerfType, perfAttr, perfEventOpenTry, perfIoctlTry } from '../sys/perf.js';
 import { AttachType } from '../sys/types.js';
+import { linkCreateTry } from './bpf-link.js';
 import { AttachError, Link, type LinkKind } from './link.js';
 
 /** A perf event this process owns (a tracepoint/kprobe/uprobe instance or a counter). */
@@ -93,13 +94,7 @@ export function attachPerfEvent(
   let handedOver = false; // once a Link owns the event fd, its close() releases everything
   try {
     if (mode !== 'ioctl' && perfLinks !== false) {
-      const attr = encodeLinkCreate({
-        progFd: prog.fd,
-        targetFd: eventFd,
-        attachType: AttachType.perf_event,
-        perfEventCookie: opts.cookie,
-      });
-      const fd = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
+      const fd = linkCreateTry(prog.fd, eventFd, AttachType.perf_event, opts.cookie ?? 0n);
       if (fd >= 0) {
         perfLinks = true;
         // The link holds the program; the event stays open under the link (closed after it).
@@ -178,4 +173,24 @@ function attachFailure(call: string, errno: number, kind: LinkKind, target: stri
   }
   const e = new BpfError(commandName(Cmd.LINK_CREATE), errno, hintFor(Cmd.LINK_CREATE, errno));
   return new AttachError('kernel', target, `${what}: ${e.message.replace(/^[^:]*: /, '')}`, errno);
+}
+
+/** Attaches `prog` to a tracepoint by its perf id (a tracefs tracepoint, or a tracefs kprobe/uprobe). */
+export function attachTracepointId(
+  prog: { fd: number },
+  id: number,
+  kind: LinkKind,
+  target: string,
+  opts: PerfAttachOptions & { pid?: number } = {},
+): Link {
+  const attr = perfAttr({ type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, wakeupEvents: 1 });
+  let fd: number;
+  try {
+    const pid = opts.pid ?? -1;
+    fd = openPerfEvent(attr, pid, pid >= 0 ? -1 : 0, kind, target);
+  } catch (err) {
+    opts.release?.();
+    throw err;
+  }
+  return attachPerfEvent(prog, fd, kind, target, opts);
 }

@@ -1,9 +1,19 @@
-// Raw tracepoints: BPF_RAW_TRACEPOINT_OPEN with the tracepoint's name (no tracefs, no perf
-// event); the returned fd is the link.
-import { encodeRawTracepointOpen } from '../sys/attrs/link.js';
+// The BPF-link core every kind shares once it has a program and a target: BPF_LINK_CREATE (perf
+// events, BTF-typed tracing, and the networking kinds to come) and BPF_RAW_TRACEPOINT_OPEN (raw
+// tracepoints, and tracing programs on kernels before 5.8). The returned fd is the link.
+import { encodeLinkCreate, encodeRawTracepointOpen } from '../sys/attrs/link.js';
 import { bpfTry, Cmd } from '../sys/bpf.js';
 import { Errno, errnoName } from '../sys/errno.js';
 import { AttachError, Link, type LinkKind } from './link.js';
+
+/**
+ * BPF_LINK_CREATE of `progFd` on `targetFd` (a perf event fd, or 0 for a BTF-named target):
+ * the link fd, or -errno (each caller explains the errnos it knows).
+ */
+export function linkCreateTry(progFd: number, targetFd: number, attachType: number, cookie?: bigint): number {
+  const attr = encodeLinkCreate({ progFd, targetFd, attachType, perfEventCookie: cookie });
+  return bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
+}
 
 /** BPF_RAW_TRACEPOINT_OPEN: `name` null for BTF programs (tp_btf/fentry/fexit on old kernels). */
 export function rawTracepointOpen(
@@ -31,9 +41,4 @@ export function rawTracepointOpen(
     throw new AttachError('kernel', target, `${what}: EINVAL: the program is not a ${kind} program`, errno);
   }
   throw new AttachError('kernel', target, `${what}: ${errnoName(errno)}`, errno);
-}
-
-/** Attaches a raw_tracepoint program to tracepoint `name` (e.g. 'sys_enter'). */
-export function attachRawTracepoint(prog: { fd: number }, name: string): Link {
-  return rawTracepointOpen(prog, name, 'raw_tracepoint', name);
 }

@@ -1,11 +1,11 @@
-// Perf events: software and hardware counters, counting or sampling. Attach a perf_event program
-// to a sampling event on each CPU, or read a counter's value.
+// Software and hardware perf counters, counting or sampling: attach a perf_event program to a
+// sampling event on each CPU (perf-attach.ts does the attaching), or read a counter's value.
 import { readSync } from 'node:fs';
 import { onlineCpus } from '../cpus.js';
 import { FdObject } from '../fd.js';
 import { PerfFlag, PerfHardware, PerfSoftware, PerfType, perfAttr } from '../sys/perf.js';
 import { AttachError, type Link } from './link.js';
-import { attachPerfEvent, openPerfEvent, type PerfAttachMode } from './perf-event.js';
+import { attachPerfEvent, openPerfEvent, type PerfAttachMode } from './perf-attach.js';
 
 export type PerfEventName =
   | { software: keyof typeof PerfSoftware }

@@ -21,7 +21,8 @@ function phases(stderr: string): string[] {
     expect(m, l).not.toBeNull();
     const [, name, ms, start, end] = m as RegExpExecArray;
     expect(Number(end)).toBeGreaterThanOrEqual(Number(start));
-    expect(Number(ms)).toBeLessThanOrEqual(Number(end) - Number(start) + 0.1);
+    // Each figure is rounded to 0.1 ms on its own: their difference may be off by one rounding step.
+    expect(Number(ms)).toBeLessThanOrEqual(Number(end) - Number(start) + 0.15);
     return name;
   });
 }

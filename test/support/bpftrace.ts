@@ -50,7 +50,12 @@ export function bpftrace(program: string, during: () => unknown): Promise<ChildR
         .then(during)
         .then(() => new Promise((r) => setTimeout(r, 500))) // it prints from a perf buffer it polls
         .then(
-          () => child.kill('SIGTERM'),
+          () => {
+            // bpftrace 0.17 now and then misses the first signal and sits until killed: repeat it.
+            child.kill('SIGTERM');
+            const again = setInterval(() => child.kill('SIGTERM'), 3000);
+            child.once('close', () => clearInterval(again));
+          },
           (err) => {
             child.kill('SIGKILL');
             reject(err);

@@ -282,8 +282,8 @@ export class ProbeContext<M = NoMaps> {
   /** Sends a record to user space; listeners get it as an object of decoded fields. */
   emit<F extends Record<string, Value<unknown>>>(fields: F): Emit<Emitted<F>> {
     const list = Object.entries(fields).map(([name, value]) => {
-      if (value.type.kind === 'struct')
-        throw new TypeError(`emit: '${name}' is a struct; emit one of its fields`);
+      // A struct goes whole (up to object()'s default size limit), decoded to a nested object.
+      if (value.type.kind === 'struct') return { name, value: value.object() as Value<unknown> };
       return { name, value };
     });
     const site = this.#host.newSite(list);

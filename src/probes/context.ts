@@ -340,7 +340,9 @@ export class ProbeContext<M = NoMaps> {
     value: Value<unknown>,
     key?: K,
   ): ProbeContext<WithMap<M, N, K>> {
-    const bucket: Node = { op: 'log2', a: value.scalar(`hist('${name}')`) };
+    const a = value.scalar(`hist('${name}')`);
+    // Signed values: negatives get their own bucket, as bpftrace's (..., 0).
+    const bucket: Node = { op: 'log2', a, signed: value.type.kind === 'int' && value.type.signed };
     this.#add('hist', name, key, 1, undefined, bucket);
     return this as ProbeContext<WithMap<M, N, K>>;
   }

@@ -66,6 +66,9 @@ export function valueSize(t: ValueType): number {
   }
 }
 
+/** The log2 histogram's bucket for negative values of a signed value (bpftrace's `(..., 0)`). */
+export const NEGATIVE_BUCKET = 65;
+
 export const elemSize = (t: IntType | PtrType): IntSize => (t.kind === 'ptr' ? 8 : t.size);
 
 export const U64: IntType = { kind: 'int', size: 8, signed: false };

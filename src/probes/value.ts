@@ -34,8 +34,11 @@ export type Node =
   | { op: 'read'; addr: Node; size: IntSize; signed: boolean; user: boolean }
   /** Truncated to `size` bytes and zero- or sign-extended back to 64 bits. */
   | { op: 'cast'; a: Node; size: IntSize; signed: boolean }
-  /** 0 for 0, else 1 + floor(log2(a)): the log2 histogram's bucket. */
-  | { op: 'log2'; a: Node }
+  /**
+   * 0 for 0, else 1 + floor(log2(a)): the log2 histogram's bucket; with `signed`, a negative value
+   * goes to NEGATIVE_BUCKET (bpftrace's `(..., 0)`) rather than reading as a huge unsigned one.
+   */
+  | { op: 'log2'; a: Node; signed?: boolean }
   /** min(max((a - min) / step, -1), n) + 1: a linear histogram's bucket (0: under, n + 1: over). */
   | { op: 'linear'; a: Node; min: number; step: number; n: number }
   /** A value computed earlier and kept in the stack slot at `off` (from R10). */

@@ -11,6 +11,7 @@ import { Errno, syscallNames } from 'tsbpf';
 import { expect, it } from 'vitest';
 import { bpftrace, haveBpftrace, privateCommand } from './support/bpftrace.js';
 import { type ChildRun, runChild } from './support/child.js';
+import { bpftraceHist, closeHistograms, ourHist, total } from './support/histograms.js';
 import { kernelDescribe } from './support/kernel.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -44,41 +45,6 @@ async function beside(
 }
 
 const words = (l: string) => l.trim().split(/\s+/);
-
-/** Our tools' histogram text (`  4 -> 7   : 3  |***  |`) as lower bound → count (non-zero rows). */
-function ourHist(text: string): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const m of text.matchAll(/^\s*(-?\d+|-inf) -> \S+\s+: (\d+)\s+\|/gm))
-    if (Number(m[2]) > 0) out.set(m[1] === '-inf' ? Number.NEGATIVE_INFINITY : Number(m[1]), Number(m[2]));
-  return out;
-}
-
-/** bpftrace's hist() text (`[4, 8)  3 |@@@ |`, `[1K, 2K)`) as lower bound → count. */
-function bpftraceHist(text: string): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const m of text.matchAll(/^\[(\d+)([KMG]?)(?:, [^)]+\))?\]?\s+(\d+) \|/gm))
-    if (Number(m[3]) > 0) out.set(Number(m[1]) * 1024 ** ' KMG'.indexOf(m[2] || ' '), Number(m[3]));
-  return out;
-}
-
-const total = (h: Map<number, number>) => [...h.values()].reduce((a, b) => a + b, 0);
-
-/**
- * Two latency histograms of the same events, timed by two programs a few hundred nanoseconds
- * apart: the totals may differ by a stamp that raced the other tool's attach, and a value near a
- * power of two may land one bucket over. Anything larger (other units, shifted or other
- * boundaries, lost events) moves most of the counts and fails.
- */
-function closeHistograms(ours: Map<number, number>, theirs: Map<number, number>): void {
-  const n = Math.max(total(ours), total(theirs));
-  expect(Math.abs(total(ours) - total(theirs)), 'totals').toBeLessThanOrEqual(Math.max(2, n * 0.05));
-  let moved = 0;
-  for (const low of new Set([...ours.keys(), ...theirs.keys()]))
-    moved += Math.abs((ours.get(low) ?? 0) - (theirs.get(low) ?? 0));
-  expect(moved, `bucket differences: ours ${[...ours]} theirs ${[...theirs]}`).toBeLessThanOrEqual(
-    Math.max(4, n * 0.2),
-  );
-}
 
 kernelDescribe('examples/tools beside bpftrace', ['tracepoints', 'ringbuf', 'btf'], () => {
   it('execsnoop: pid, parent and argv of each exec, as bpftrace join(args->argv)', async () => {

@@ -60,7 +60,22 @@ export type Action =
   | { op: 'set'; map: string; key: KeyPart[]; value: Node }
   | { op: 'delete'; map: string; key: KeyPart[] }
   /** Computes `node` here and keeps it for later uses (`{ op: 'var', id }`). */
-  | { op: 'let'; id: number; node: Node };
+  | { op: 'let'; id: number; node: Node }
+  /** `p.loop()`: the body's actions once per iteration, unrolled. */
+  | { op: 'loop'; id: number; iterations: Action[][] }
+  /** Leaves loop `loop` (break) or goes on to its next iteration (continue) when `cond` holds. */
+  | { op: 'break' | 'continue'; loop: number; cond: Cond };
+
+/** The most iterations `p.loop()` unrolls: the verifier checks every copy of the body. */
+export const LOOP_MAX = 256;
+
+/** Given to each iteration of `p.loop()`'s body. */
+export interface LoopControl {
+  /** Ends the loop here when `cond` holds: no later iteration runs. */
+  breakIf(cond: Condition): void;
+  /** Skips the rest of this iteration when `cond` holds. */
+  continueIf(cond: Condition): void;
+}
 
 /** One `emit()` call: its record layout and the values to fill it with. */
 export interface EmitSite {
@@ -123,6 +138,10 @@ export class ProbeContext<M = NoMaps> {
   readonly #env: ValueEnv;
   readonly #args: ProbeArgs;
   readonly #host: ProbeHost;
+  /** Ids of `let` values and of loops; loops whose body is being built. */
+  #vars = 0;
+  #loops = 0;
+  readonly #open = new Set<number>();
 
   /** @internal */
   constructor(
@@ -273,6 +292,39 @@ export class ProbeContext<M = NoMaps> {
     );
   }
 
+  /**
+   * A bounded loop: `body(i, loop)` for i = 0 … n-1 (n at most 256), each iteration's values and
+   * actions in the program in turn — unrolled, so any kernel's verifier accepts it and `i` is a
+   * constant (`argv.at(i)`). `loop.breakIf(cond)` leaves the loop, `loop.continueIf(cond)` skips to
+   * the next i. The body is repeated n times: keep it small (the 512-byte stack is shared).
+   *
+   *   p.loop(8, (i, loop) => { const a = argv.at(i); loop.breakIf(a.eq(0)); p.emit({ i: p.constant(i), arg: a.string() }); });
+   */
+  loop(n: number, body: (i: number, loop: LoopControl) => void): this {
+    if (!Number.isInteger(n) || n < 1 || n > LOOP_MAX)
+      throw new RangeError(`loop(${n}): the count must be an integer in 1..${LOOP_MAX}`);
+    const id = this.#loops++;
+    const control = (op: 'break' | 'continue') => (cond: Condition) => {
+      if (!(cond instanceof Condition)) throw new TypeError(`loop: ${op}If() takes a condition (x.eq(0), …)`);
+      if (!this.#open.has(id)) throw new TypeError(`loop: ${op}If() called after its loop ended`);
+      this.actions.push({ op, loop: id, cond: cond.cond });
+    };
+    const loop: LoopControl = { breakIf: control('break'), continueIf: control('continue') };
+    const iterations: Action[][] = [];
+    this.#open.add(id);
+    try {
+      for (let i = 0; i < n; i++) {
+        const start = this.actions.length;
+        body(i, loop);
+        iterations.push(this.actions.splice(start));
+      }
+    } finally {
+      this.#open.delete(id);
+    }
+    this.actions.push({ op: 'loop', id, iterations });
+    return this;
+  }
+
   /** Ends the probe here for events where `cond` is false. */
   filter(cond: Condition): this {
     this.actions.push({ op: 'filter', cond: cond.cond });
@@ -391,7 +443,7 @@ export class ProbeContext<M = NoMaps> {
       get: (key) => {
         // Read now, so a later set() or delete() of the same key does not change what was read.
         const parts = use(key, `map('${name}').get`);
-        const id = this.actions.length;
+        const id = this.#vars++;
         this.actions.push({
           op: 'let',
           id,

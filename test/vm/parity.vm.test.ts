@@ -1,7 +1,7 @@
 // Runs inside the qemu guest (Debian's 6.1 kernel, real kprobes): the kprobe rows of
 // docs/bpftrace.md and the kprobe tools (vfsstat, capable), each run beside bpftrace 0.17 — the
 // host's own binary, which the guest sees through its read-only view of the host's root — over
-// one workload under a private command name, and compared.
+// one workload under a private command name, and compared. And p.loop() on 6.1's verifier.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bpftrace, haveBpftrace, privateCommand } from '../support/bpftrace.js';
 import { type ChildRun, runChild } from '../support/child.js';
 import { bpftraceHist, closeHistograms, ourHist } from '../support/histograms.js';
+import { loopArgv } from '../support/loop-argv.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli/tsbpf.js');
@@ -179,6 +180,17 @@ describe('bpftrace parity on kprobes (VM)', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+    SLOW,
+  );
+
+  it(
+    "p.loop() loads on 6.1's verifier and reads argv up to its NULL, as argv.strings() does",
+    async () => {
+      const marker = `tsbpf-loop-${process.pid}`;
+      const r = await loopArgv(marker, ['two words', '-x']);
+      expect(r.listed).toEqual(['/bin/echo', marker, 'two words', '-x']);
+      expect(r.looped).toEqual(r.listed.map((s, i) => ({ i, s })));
     },
     SLOW,
   );

@@ -8,7 +8,6 @@ export { BtfLoadError, KernelBtf } from './btf-object.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
 export { possibleCpus } from './cpus.js';
-export * from './elf/index.js';
 export type { EventCodec, EventDecoder } from './events/decode.js';
 export { type PerfBufOptions, PerfBufReader, type PerfEventArrayMap } from './events/perfbuf.js';
 export { EventReader, type RecordCallback, type SubscribeOptions } from './events/reader.js';
@@ -25,6 +24,22 @@ export {
   probeProgramType,
   probeTpBtf,
 } from './features.js';
+export * from './format/elf/index.js';
+export { KconfigError } from './format/object/kconfig.js';
+export { type RecordType, recordTypes } from './format/object/record-type.js';
+export { type AttachKind, type SectionDef, type SectionInfo, sectionInfo } from './format/object/sections.js';
+export {
+  type ObjectMap,
+  type ObjectProgram,
+  type ObjectWriteInput,
+  writeObject,
+} from './format/object/writer.js';
+export {
+  FormatParseError,
+  parseTracepointFormat,
+  type TracepointField,
+  type TracepointFormat,
+} from './format/tracepoint-format.js';
 export {
   type KernelSymbol,
   kallsyms,
@@ -83,10 +98,7 @@ export type { PromRegistryLike } from './metrics/prom-client.js';
 export type { TracerMetricsOptions } from './metrics/tracer-families.js';
 export { attachBySection, NotAutoAttachable } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
-export { KconfigError, linuxKernelVersion } from './object/kconfig.js';
-export { type RecordType, recordTypes } from './object/record-type.js';
-export { type AttachKind, type SectionDef, type SectionInfo, sectionInfo } from './object/sections.js';
-export { type ObjectMap, type ObjectProgram, type ObjectWriteInput, writeObject } from './object/writer.js';
+export { linuxKernelVersion } from './object/kernel-config.js';
 // BPF objects: ELF + BTF from clang, CO-RE, loading (issue 6).
 export {
   BpfObject,
@@ -131,10 +143,6 @@ export {
   UpdateFlags,
 } from './sys/types.js';
 export {
-  FormatParseError,
-  parseTracepointFormat,
-  type TracepointField,
-  type TracepointFormat,
   TracepointNotFoundError,
   tracefsRoot,
   tracepointFormat,

@@ -16,21 +16,22 @@ import { vmlinuxBtf } from './btf-file.js';
 import { KernelBtf } from './btf-object.js';
 import { possibleCpus } from './cpus.js';
 import { probeMmapableArray } from './features.js';
+import { sanitizeBtf } from './format/object/btf-load.js';
+import { fillKconfig } from './format/object/kconfig.js';
+import { type ObjectSpec, parseObject } from './format/object/parse.js';
+import type { MapSpec, ProgramSpec, VariableSpec } from './format/object/spec.js';
+import { variablesTypeScript, variableTypeIds } from './format/object/variable-types.js';
 import { kernelSymbol } from './kallsyms.js';
 import { BpfMap, isPerCpu } from './map.js';
-import { sanitizeBtf } from './object/btf-load.js';
-import { fillKconfig } from './object/kconfig.js';
-import { type ObjectSpec, parseObject } from './object/parse.js';
-import type { MapSpec, ProgramSpec, VariableSpec } from './object/spec.js';
-import { variablesTypeScript, variableTypeIds } from './object/variable-types.js';
+import { runningKernelConfig } from './object/kernel-config.js';
 import { Program } from './program.js';
 import { BpfError, Errno } from './sys/errno.js';
 import { MapFlags, MapType, ProgramFlags } from './sys/types.js';
 import { DataSection, Variable, type VariableData, type Variables, variablesRecord } from './variables.js';
 import { VerifierError } from './verifier.js';
 
-export type { ObjectSpec } from './object/parse.js';
-export type { ExternSpec, MapSpec, ProgramSpec, VariableSpec } from './object/spec.js';
+export type { ObjectSpec } from './format/object/parse.js';
+export type { ExternSpec, MapSpec, ProgramSpec, VariableSpec } from './format/object/spec.js';
 export {
   ReadonlyVariableError,
   Variable,
@@ -337,7 +338,13 @@ function loadInto(spec: ObjectSpec, loaded: LoadedObject, opts: ObjectLoadOption
   }
   // 2. Maps.
   const kconfig = spec.maps.get('.kconfig');
-  if (kconfig?.data) fillKconfig(kconfig.data, spec.externs, new Map(Object.entries(opts.kconfig ?? {})));
+  if (kconfig?.data)
+    fillKconfig(
+      kconfig.data,
+      spec.externs,
+      new Map(Object.entries(opts.kconfig ?? {})),
+      runningKernelConfig(),
+    );
   const mapSpecs = [...spec.maps.values()];
   // Plain maps first, so map-in-map initialisers find their inner maps.
   mapSpecs.sort((a, b) => Number(a.innerValues !== undefined) - Number(b.innerValues !== undefined));

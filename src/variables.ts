@@ -11,8 +11,8 @@
 import { didYouMean } from '../btf/nearest.js';
 import type { Btf } from '../btf/parse.js';
 import { type BtfValue, type BtfValueCodec, btfValueCodec } from '../btf/value.js';
+import type { VariableSpec } from './format/object/spec.js';
 import type { BpfMap } from './map.js';
-import type { VariableSpec } from './object/spec.js';
 import { getpagesize } from './sys/libc.js';
 import { type Mapping, mapShared, PROT_READ, PROT_WRITE, unmap } from './sys/mmap.js';
 import { MapFlags } from './sys/types.js';

@@ -8,7 +8,7 @@ import {
   explainProgram,
   formatDiagnostic,
 } from '../../isa/index.js';
-import { writeProgramObject } from '../elf/program.js';
+import { writeProgramObject } from '../format/elf/program.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';
 
@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   const bytes = encode(result.instructions);
   if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
   else if (format === 'elf' && maps.length) {
-    const { writeObject } = await import('../object/writer.js');
+    const { writeObject } = await import('../format/object/writer.js');
     const entry = [...result.labels].find(([, slot]) => slot === 0)?.[0] ?? 'prog';
     writeOutput(
       values.output,

@@ -1,8 +1,8 @@
 // `tsbpf disasm [FILE|-] [--format raw|hex|elf] [--addresses] [--labels] [--section NAME]`
 import { parseArgs } from 'node:util';
 import { decode, disassemble, explainProgram } from '../../isa/index.js';
-import { programSections, readElf } from '../elf/program.js';
-import { ElfError } from '../elf/types.js';
+import { programSections, readElf } from '../format/elf/program.js';
+import { ElfError } from '../format/elf/types.js';
 import { fromHexText, readInput, writeOutput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';
 

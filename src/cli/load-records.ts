@@ -6,8 +6,8 @@ import { didYouMean } from '../../btf/nearest.js';
 import type { Btf } from '../../btf/parse.js';
 import { type BtfValueCodec, btfValueCodec } from '../../btf/value.js';
 import type { EventReader } from '../events/reader.js';
+import { recordTypes } from '../format/object/record-type.js';
 import type { BpfMap } from '../map.js';
-import { recordTypes } from '../object/record-type.js';
 import type { ObjectSpec } from '../object.js';
 
 /** A named struct, union or typedef of the object's BTF (`event`, `struct event`). */

@@ -3,8 +3,9 @@
 // bare NAME, arg0), paths into them (args.argv[1], curtask->real_parent->tgid), functions (str(),
 // ntop(), join()), whole structs (*X, *(struct T *)X), and a type or name suffix (ret:s32, sig:signal, ret:errno, id:syscall,
 // cap:cap). Shared by trace --format, count --by/--sum and hist --value.
+
+import type { Value } from '../compiler/value.js';
 import type { ProbeContext } from '../probes/context.js';
-import type { Value } from '../probes/value.js';
 import { UsageError } from './usage.js';
 
 /** Struct pointers worth printing as the string they name. */

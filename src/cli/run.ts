@@ -16,7 +16,7 @@ import {
   type RunResult,
   slotCount,
 } from '../../isa/index.js';
-import { programSections, readElf } from '../elf/program.js';
+import { programSections, readElf } from '../format/elf/program.js';
 import { parseConformanceFile } from './conformance-file.js';
 import { fromHexText, readInput } from './io.js';
 import { parseOptions, UsageError } from './usage.js';

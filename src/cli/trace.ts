@@ -1,7 +1,7 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
 import { parseArgs } from 'node:util';
+import type { Value } from '../compiler/value.js';
 import { probeKindOf } from '../probes/spec.js';
-import type { Value } from '../probes/value.js';
 import {
   COMMON_HELP,
   COMMON_OPTIONS,

@@ -2,8 +2,8 @@
 // symbol of it turned into a file offset (.symtab first, then .dynsym; st_value → offset through
 // the allocated section that contains it), as the uprobe API wants.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readElf } from '../elf/reader.js';
-import { ELF, type ElfFile, type ElfSection } from '../elf/types.js';
+import { readElf } from '../format/elf/reader.js';
+import { ELF, type ElfFile, type ElfSection } from '../format/elf/types.js';
 import { AttachError } from './link.js';
 
 const SHT_DYNSYM = 11;

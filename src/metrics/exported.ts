@@ -1,9 +1,10 @@
 // One configured metric: its own tracer (so one probe that cannot attach, or a reload of one
 // metric, leaves the others alone), and its families read from the kernel maps at scrape time.
+
+import type { Value } from '../compiler/value.js';
 import type { Aggregation } from '../probes/aggregation.js';
 import type { KeyInput, ProbeContext } from '../probes/context.js';
 import { Tracer } from '../probes/tracer.js';
-import type { Value } from '../probes/value.js';
 import type { CgroupPaths } from './cgroup-path.js';
 import type { LabelSpec, MetricConfig } from './config.js';
 import {

@@ -2,6 +2,8 @@
 // kprobe/NAME, kretprobe/NAME, ksyscall/NAME, tracepoint/GROUP/NAME, raw_tp/NAME, tp_btf/NAME,
 // fentry/NAME, fexit/NAME, uprobe/BINARY:SYMBOL. Other kinds need a target we cannot guess
 // (an interface, a cgroup) and are reported as such.
+
+import type { SectionInfo } from '../format/object/sections.js';
 import { attachKprobe, attachKretprobe } from '../link/kprobe.js';
 import type { Link } from '../link/link.js';
 import { attachRawTracepoint } from '../link/rawtp.js';
@@ -9,7 +11,6 @@ import { attachTracepoint } from '../link/tracepoint.js';
 import { attachTracing } from '../link/tracing.js';
 import { attachUprobe, attachUretprobe } from '../link/uprobe.js';
 import type { Program } from '../program.js';
-import type { SectionInfo } from './sections.js';
 
 /** Why a program is not auto-attached (it may still be attached by hand). */
 export class NotAutoAttachable extends Error {

@@ -3,11 +3,11 @@
 // (layout from codegen.ts) and whose value is a u64. Histograms are keyed sums with the bucket
 // as the last key part.
 import { bytes, u32, u64n } from '../codec.js';
+import { keyLayout } from '../compiler/codegen.js';
+import { fieldSize, type RecordDecoder, recordDecoder } from '../compiler/record.js';
+import { NEGATIVE_BUCKET } from '../compiler/types.js';
 import { BpfMap } from '../map.js';
-import { keyLayout } from './codegen.js';
 import type { MapUse } from './context.js';
-import { fieldSize, type RecordDecoder, recordDecoder } from './record.js';
-import { NEGATIVE_BUCKET } from './types.js';
 
 /** PERF_MAX_STACK_DEPTH: the frames a stack map entry holds. */
 export const MAX_STACK_DEPTH = 127;

@@ -5,31 +5,11 @@
 import { cDeclaration } from '../../btf/cdump.js';
 import { fieldPath, functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
-import type { TracepointField, TracepointFormat } from '../tracefs.js';
+import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
+import { btfValueType, fieldValueType, intType, U64, type ValueType } from '../compiler/types.js';
+import type { Node, StrNode } from '../compiler/value.js';
+import type { TracepointField, TracepointFormat } from '../format/tracepoint-format.js';
 import type { ProbeKind } from './spec.js';
-import { btfValueType, fieldValueType, intType, U64, type ValueType } from './types.js';
-import type { Node, StrNode } from './value.js';
-
-export interface ArgDef {
-  name: string;
-  type: ValueType;
-  /** Scalar (int or pointer) expression; strings have `str` instead. */
-  node?: Node;
-  str?: StrNode;
-  /** A struct pointer a syscall record stands in for: the members it gives (no address). */
-  members?: Record<string, ArgDef>;
-  /** BTF type id of the declared type (0: none). */
-  btfType: number;
-  /** The C declaration, for listings (`struct filename *name`). */
-  decl: string;
-  /** Why this argument cannot be read (the others still can): thrown when a probe uses it. */
-  error?: string;
-}
-
-export interface ProbeArgs {
-  args: ArgDef[];
-  ret?: ArgDef;
-}
 
 /** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
 export function registerOffsets(btf: Btf): { args: number[]; ret: number } {

@@ -3,17 +3,18 @@
 // histogram, remember a value for another probe. Calls are recorded in order; compile.ts turns
 // them into one BPF program.
 import type { Btf } from '../../btf/parse.js';
-import type { ArgDef, ProbeArgs } from './args.js';
-import { didYouMean } from './nearest.js';
-import type { RecordLayout } from './record.js';
+import type { Action, EmitSite } from '../compiler/actions.js';
+import { didYouMean } from '../compiler/nearest.js';
+import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
+import { type IntType, type PtrType, S64, type StrType, U32, U64 } from '../compiler/types.js';
 import { isReturnProbe, type ProbeKind } from './spec.js';
-import { type IntType, type PtrType, S64, type StrType, U32, U64 } from './types.js';
+
+export type { Action, EmitSite };
 
 /** The map `p.stack()` records stacks in. */
 export const STACKS_MAP = 'stacks';
 
 import {
-  type Cond,
   Condition,
   type IntValue,
   type KeyPart,
@@ -26,7 +27,7 @@ import {
   type TypedValue,
   Value,
   type ValueEnv,
-} from './value.js';
+} from '../compiler/value.js';
 
 /** A map key: one value, or a tuple of values. */
 export type KeyInput = Value<unknown> | readonly Value<unknown>[];
@@ -52,20 +53,6 @@ export type Amount = Value<unknown> | number;
 
 export type AggregationKind = 'count' | 'sum' | 'hist' | 'lhist' | 'store' | 'stacks';
 
-/** What a probe body asked for, in order. */
-export type Action =
-  | { op: 'filter'; cond: Cond }
-  | { op: 'emit'; site: EmitSite }
-  | { op: 'add'; map: string; key: KeyPart[]; value: Node | number }
-  | { op: 'set'; map: string; key: KeyPart[]; value: Node }
-  | { op: 'delete'; map: string; key: KeyPart[] }
-  /** Computes `node` here and keeps it for later uses (`{ op: 'var', id }`). */
-  | { op: 'let'; id: number; node: Node }
-  /** `p.loop()`: the body's actions once per iteration, unrolled. */
-  | { op: 'loop'; id: number; iterations: Action[][] }
-  /** Leaves loop `loop` (break) or goes on to its next iteration (continue) when `cond` holds. */
-  | { op: 'break' | 'continue'; loop: number; cond: Cond };
-
 /** The most iterations `p.loop()` unrolls: the verifier checks every copy of the body. */
 export const LOOP_MAX = 256;
 
@@ -75,13 +62,6 @@ export interface LoopControl {
   breakIf(cond: Condition): void;
   /** Skips the rest of this iteration when `cond` holds. */
   continueIf(cond: Condition): void;
-}
-
-/** One `emit()` call: its record layout and the values to fill it with. */
-export interface EmitSite {
-  id: number;
-  fields: { name: string; value: Value<unknown> }[];
-  layout?: RecordLayout;
 }
 
 /** A map a probe uses, declared by its first use; later uses must agree. */

@@ -3,9 +3,9 @@
 // tracepoints; and fentry/fexit the other way round. Each step that fails leaves its reason, so
 // the user reads one line saying what was used instead, what it covers, and why.
 import { readdirSync } from 'node:fs';
+import { type SyscallRoute, syscallRoutes } from '../compiler/syscall-routes.js';
 import { tracefsPath } from '../tracefs.js';
 import type { ProbeSpec } from './spec.js';
-import { type SyscallRoute, syscallRoutes } from './syscall-routes.js';
 
 let syscallNames: Set<string> | undefined;
 

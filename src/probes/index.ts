@@ -1,8 +1,18 @@
 // Probes in TypeScript: the tracer session, probe contexts and values, aggregations.
 
+export { type CompileInput, compileProbe } from '../compiler/compile.js';
+export type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
+export {
+  Condition,
+  type IntValue,
+  type PtrValue,
+  type StructValue,
+  type StrValue,
+  type TypedValue,
+  Value,
+} from '../compiler/value.js';
 export { Aggregation, type Bucket, type Histogram } from './aggregation.js';
-export { type ArgDef, type ProbeArgs, probeArgs } from './args.js';
-export { type CompileInput, compileProbe } from './compile.js';
+export { probeArgs } from './args.js';
 export {
   type Amount,
   type Emit,
@@ -41,12 +51,3 @@ export {
   Tracer,
   type TracerOptions,
 } from './tracer.js';
-export {
-  Condition,
-  type IntValue,
-  type PtrValue,
-  type StructValue,
-  type StrValue,
-  type TypedValue,
-  Value,
-} from './value.js';

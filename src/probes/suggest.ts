@@ -3,10 +3,11 @@
 // function `vfs_read`: the tracepoints of the syscalls named for its subject (read, pread64,
 // readv, preadv, preadv2), then other tracepoints named for it. For a name the kernel does not
 // have: the nearest names it has.
+
+import { nearestNames } from '../compiler/nearest.js';
 import { kallsyms } from '../kallsyms.js';
 import { syscallsWithTracepoints } from './fallback.js';
 import { tracepoints } from './list.js';
-import { nearestNames } from './nearest.js';
 import { isReturnProbe, type ProbeSpec } from './spec.js';
 
 const MAX = 5;

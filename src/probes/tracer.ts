@@ -7,6 +7,12 @@
 //   await t.start();
 //   await t.run({ signal: AbortSignal.timeout(5000) });
 import type { Btf } from '../../btf/parse.js';
+import { compileProbe, DROPPED_REF, LOST_REF, mapRef, RINGBUF_REF } from '../compiler/compile.js';
+import { didYouMean } from '../compiler/nearest.js';
+import { type RecordDecoder, recordDecoder, recordLayout } from '../compiler/record.js';
+import { standInArgs } from '../compiler/route-args.js';
+import { describeRoutes, routeFilter, type SyscallRoute } from '../compiler/syscall-routes.js';
+import type { Cond } from '../compiler/value.js';
 import { RingBufReader } from '../events/ringbuf.js';
 import { symbolize } from '../kallsyms.js';
 import { AttachError, type Link } from '../link/link.js';
@@ -20,15 +26,9 @@ import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
-import { compileProbe, DROPPED_REF, LOST_REF, mapRef, RINGBUF_REF } from './compile.js';
 import { type Emit, type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
 import { type FallbackStep, fallbackChain } from './fallback.js';
-import { didYouMean } from './nearest.js';
-import { type RecordDecoder, recordDecoder, recordLayout } from './record.js';
-import { standInArgs } from './route-args.js';
 import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
-import { describeRoutes, routeFilter, type SyscallRoute } from './syscall-routes.js';
-import type { Cond } from './value.js';
 
 export interface TracerOptions {
   /** Only events of this process (and, for uprobes, attach to it alone). */

@@ -1,4 +1,4 @@
-// BTF-typed values: the kinds the kernel-backed tests (test/objects/variables.test.ts, against
+// BTF-typed values: the kinds the kernel-backed tests (test/object/variables.test.ts, against
 // bpftool) do not reach — 128-bit and 64-bit enums, floats, the CHAR encoding, unions, bools —
 // read from bytes written independently with DataView, and written back byte for byte.
 import { Btf, BtfBuilder, btfValueCodec } from 'tsbpf/btf';

@@ -3,7 +3,7 @@
 // up with the received ones to exactly the number of calls, and wrapped records stay intact.
 import { attachTracepoint, onlineCpus, PerfBufReader, possibleCpus } from 'tsbpf';
 import { expect, it } from 'vitest';
-import { openFds } from '../attach/fds.js';
+import { openFds } from '../link/fds.js';
 import { onCpu } from '../support/affinity.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { perfbufProducer } from './programs.js';

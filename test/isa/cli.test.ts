@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run as asm } from '../../src/cli/asm.js';
 import { run as disasm } from '../../src/cli/disasm.js';
 import { UsageError } from '../../src/cli/usage.js';
-import { readElf } from '../../src/elf/index.js';
+import { readElf } from '../../src/format/elf/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-cli-'));
 const path = (name: string) => join(dir, name);

@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startTarget, uprobeTarget } from '../attach/target.js';
+import { startTarget, uprobeTarget } from '../link/target.js';
 import { type ChildRun, runChild } from '../support/child.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { RM_COMM, removeFiles } from '../support/private-rm.js';

@@ -213,9 +213,20 @@ kernelDescribe('bpftrace one-liners on the command line', ['tracepoints', 'ringb
     );
     expect(k.stdout).toContain(`${target} SIGUSR1`);
 
-    // Syscall numbers: raw_syscalls ids of this rm's unlinkat calls name unlinkat.
+    // Syscall numbers: raw_syscalls ids of this rm's unlinkat calls name unlinkat. rm makes about
+    // 20 distinct syscalls, many once: without --top the default 20 rows cut ties arbitrarily.
     const s = await tsbpf(
-      ['count', 'tracepoint:raw_syscalls:sys_enter', '--by', 'args.id:syscall', '--comm', RM_COMM, '--json'],
+      [
+        'count',
+        'tracepoint:raw_syscalls:sys_enter',
+        '--by',
+        'args.id:syscall',
+        '--comm',
+        RM_COMM,
+        '--top',
+        '200',
+        '--json',
+      ],
       () => removeFiles(3),
     );
     const rows = JSON.parse(s.stdout.trim().split('\n').at(-1) as string).rows as {

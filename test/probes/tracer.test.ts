@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { ProbeError, Tracer } from 'tsbpf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kernelObjectFds } from '../attach/fds.js';
-import { startTarget, uprobeTarget } from '../attach/target.js';
+import { kernelObjectFds } from '../link/fds.js';
+import { startTarget, uprobeTarget } from '../link/target.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { RM_COMM, removeFiles } from '../support/private-rm.js';
 

@@ -17,8 +17,8 @@ import {
   tracingLoadOptions,
 } from 'tsbpf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { distBuilt, holdProbe, killAndWait } from '../attach/probe-owner.js';
-import { countingProgram } from '../attach/programs.js';
+import { distBuilt, holdProbe, killAndWait } from '../link/probe-owner.js';
+import { countingProgram } from '../link/programs.js';
 
 /** unlink(2) of a missing file: one do_unlinkat call each (ENOENT inside it). */
 function unlinkMissing(times: number): void {

@@ -41,3 +41,21 @@ export function closeHistograms(ours: Map<number, number>, theirs: Map<number, n
     Math.max(4, n * 0.2),
   );
 }
+
+/**
+ * Two log2 histograms of the same events where each program's probes run inside the other's
+ * timed interval (two kprobe pairs on one function, in an emulated guest where a BPF program
+ * takes microseconds): the same total, and every event in the same bucket or the next one —
+ * the cumulative counts may lag by at most one bucket either way.
+ */
+export function withinOneBucket(ours: Map<number, number>, theirs: Map<number, number>): void {
+  expect(total(ours), 'totals').toBe(total(theirs));
+  const lows = [...new Set([...ours.keys(), ...theirs.keys()])].sort((a, b) => a - b);
+  const upTo = (h: Map<number, number>, i: number) =>
+    lows.slice(0, i + 1).reduce((n, low) => n + (h.get(low) ?? 0), 0);
+  const at = (i: number) => `ours ${[...ours]} theirs ${[...theirs]} at ${lows[i]}`;
+  for (let i = 0; i + 1 < lows.length; i++) {
+    expect(upTo(ours, i + 1), at(i)).toBeGreaterThanOrEqual(upTo(theirs, i));
+    expect(upTo(theirs, i + 1), at(i)).toBeGreaterThanOrEqual(upTo(ours, i));
+  }
+}

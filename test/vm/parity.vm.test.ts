@@ -11,7 +11,7 @@ import { ownProbes } from 'tsbpf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bpftrace, haveBpftrace, privateCommand } from '../support/bpftrace.js';
 import { type ChildRun, runChild } from '../support/child.js';
-import { bpftraceHist, closeHistograms, ourHist } from '../support/histograms.js';
+import { bpftraceHist, ourHist, withinOneBucket } from '../support/histograms.js';
 import { loopArgv } from '../support/loop-argv.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -95,7 +95,9 @@ describe('bpftrace parity on kprobes (VM)', () => {
       expect(ours.stdout).toContain(`comm = ${comm}`);
       const mine = ourHist(ours.stdout);
       expect([...mine.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
-      closeHistograms(mine, bpftraceHist(theirs.stdout));
+      // Each tool's entry and return programs run inside the other's timed interval, and under
+      // emulation a program takes microseconds: the same calls, each within one bucket.
+      withinOneBucket(mine, bpftraceHist(theirs.stdout));
     },
     SLOW,
   );
@@ -175,7 +177,7 @@ describe('bpftrace parity on kprobes (VM)', () => {
         expect(mine.some((w) => w[3] === '0' && w[4] === 'CAP_CHOWN')).toBe(true);
         const sorted = (a: string[]) => [...a].sort();
         expect(sorted(mine.map((w) => `${w[2]} ${w[3]}`))).toEqual(
-          sorted(theirs.stdout.split('\n').filter(Boolean)),
+          sorted(theirs.stdout.split('\n').filter((l) => l && !l.startsWith('Attaching '))),
         );
       } finally {
         rmSync(dir, { recursive: true, force: true });

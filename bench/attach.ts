@@ -17,8 +17,8 @@ import {
   BpfMap,
   type Link,
   Program,
-  tracingLoadOptions,
 } from '../src/index.js';
+import { tracingLoadOptions } from '../src/link/tracing.js';
 import { now, type Stat, stat } from './support/stats.js';
 
 const BASE = '/work/shared/baselines';

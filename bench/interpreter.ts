@@ -1,7 +1,7 @@
 // Interpreter throughput. Run: node dist/bench/interpreter.js (after npm run build).
 // Figures (each the median of REPS repetitions, all measured in this run):
 //  - 64-bit representation: the same counting loop in two minimal interpreters with identical
-//    dispatch, registers as BigUint64Array vs (hi, lo) Int32Array halves — why isa/interpreter.ts
+//    dispatch, registers as BigUint64Array vs (hi, lo) Int32Array halves — why isa/interp/interpreter.ts
 //    uses halves;
 //  - the real Interpreter on that loop (1M iterations, 3M instructions) vs the kernel running the
 //    same program (100k iterations: the verifier walks every iteration and caps at 1M) through

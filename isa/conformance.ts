@@ -7,9 +7,9 @@
 // at them, r2 is their length), `result` (r0, hex with 0x else decimal), `error` (negative tests).
 // Other sections (`c`, `no register offset`) are notes and are ignored.
 
-import { assemble } from './assembler.js';
+import { assemble } from './asm/assemble.js';
 import { decode, type Instruction } from './instruction.js';
-import { Interpreter } from './interpreter.js';
+import { Interpreter } from './interp/interpreter.js';
 
 export interface ConformanceTest {
   readonly name: string;

@@ -16,7 +16,7 @@ export interface DisassembleOptions {
   addresses?: boolean;
   /** Name jump and local-call targets (`L0:` … `goto L0`) instead of printing offsets. */
   labels?: boolean;
-  /** A helper id → name table (e.g. from isa/helpers.ts): `call bpf_map_lookup_elem`. */
+  /** A helper id → name table (e.g. from isa/helper-info.ts): `call bpf_map_lookup_elem`. */
   helperName?: (id: number) => string | undefined;
   /** Byte order of a Uint8Array input; default little-endian. */
   littleEndian?: boolean;

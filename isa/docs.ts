@@ -5,15 +5,15 @@
 // Regenerate with `npm run docs`, i.e.
 //   npm run build && node -e "import('./dist/isa/docs.js').then((m) => process.stdout.write(m.generateIsaDoc()))" > docs/isa.md
 
-import { assemble } from './assembler.js';
+import { assemble } from './asm/assemble.js';
 import { classify } from './classify.js';
 import { formatInstruction } from './disassembler.js';
 import { CLASS_NAMES, explainProgram, MODE_NAMES, SIZE_NAMES } from './explain.js';
 import { CONFORMANCE_GROUPS, groupOf, LINUX_EXTENSIONS } from './groups.js';
 import { type Instruction, sameEncoding } from './instruction.js';
-import { HelperRegistry } from './interp/helpers.js';
+import { HelperRegistry } from './interp/helper-impls.js';
+import { Interpreter } from './interp/interpreter.js';
 import { formatInitialRegisters, formatTraceStep } from './interp/trace.js';
-import { Interpreter } from './interpreter.js';
 import {
   AluOps,
   AtomicOps,
@@ -502,7 +502,7 @@ function model(): string {
   return `## The interpreter's model
 
 \`Interpreter\` (tsbpf/isa) and \`tsbpf run\` execute these semantics exactly; the conformance suite
-(313 programs) passes, and random ALU/JMP programs agree with the kernel (test/interp/kernel-diff.test.ts).
+(313 programs) passes, and random ALU/JMP programs agree with the kernel (test/isa/interp/kernel-diff.test.ts).
 
 - Registers are 64-bit; 32-bit (ALU/JMP32) operations read the low half and zero the high half.
 - Division by zero gives 0; modulo by zero leaves dst unchanged (32-bit: zero-extended).

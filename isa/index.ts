@@ -1,7 +1,7 @@
 // tsbpf/isa: the eBPF instruction set. Pure: no Node APIs, no FFI.
 
-export { type AssembleOptions, type AssembleResult, assemble, type Dialect } from './assembler.js';
-export * from './builder.js';
+export { type AssembleOptions, type AssembleResult, assemble, type Dialect } from './asm/assemble.js';
+export * from './builder/index.js';
 export * from './classify.js';
 export * from './conformance.js';
 export {
@@ -21,8 +21,8 @@ export {
   SIZE_NAMES,
 } from './explain.js';
 export * from './groups.js';
-export * from './helpers.js';
+export * from './helper-info.js';
 export * from './instruction.js';
-export * from './interpreter.js';
+export * from './interp/index.js';
 export * from './opcodes.js';
 export * from './validity.js';

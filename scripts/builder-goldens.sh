@@ -1,6 +1,6 @@
 #!/bin/sh
 # Remakes test/fixtures/builder/llvm19-programs.tsv: llvm-mc-19's bytes for each `# program:`
-# block of programs.s (the LLVM twins of test/builder/programs.ts). Columns: name, slots,
+# block of programs.s (the LLVM twins of test/isa/builder/programs.ts). Columns: name, slots,
 # sha256 of the .text bytes, and the hex itself for programs up to 512 slots.
 set -eu
 cd "$(dirname "$0")/.."

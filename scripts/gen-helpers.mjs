@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates isa/helper-table.ts (read through isa/helpers.ts): every BPF helper's id, name and prototype.
+// Generates isa/helper-table.ts (read through isa/helper-info.ts): every BPF helper's id, name and prototype.
 //   ids:        the kernel's own `enum bpf_func_id` from vmlinux BTF when readable (the running
 //               kernel is the truth), else the order of __BPF_FUNC_MAPPER in the uapi header;
 //   prototypes: the uapi header's doc comment (`long bpf_map_update_elem(struct bpf_map *map, …)`).

@@ -63,7 +63,7 @@ export const LAYERS = [
     paths: ['src/sys/'],
     pure: false,
     koffi: true,
-    may: ['isa', 'btf', 'abi', 'format', 'compiler'],
+    may: ['isa', 'btf', 'abi'],
     role: 'the ABI edge: koffi declarations, the bpf(2) and perf_event_open(2) calls, attr layouts, mmap',
   },
   {

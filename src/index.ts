@@ -2,7 +2,7 @@
 export * from '../isa/index.js';
 // Pinning: the bpffs mount at /sys/fs/bpf (mounted when missing).
 export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
-// BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD (issue 5).
+// BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD.
 export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file.js';
 export { BtfLoadError, KernelBtf } from './btf-object.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
@@ -45,8 +45,6 @@ export {
   kallsyms,
   kernelSymbol,
   kprobeBlacklist,
-  parseBlacklist,
-  parseKallsyms,
   syscallFunction,
   syscallPrefix,
 } from './kallsyms.js';
@@ -55,9 +53,8 @@ export {
   attachKretprobe,
   type KprobeOptions,
   kprobesUnavailable,
-  pmuInfo,
 } from './link/kprobe.js';
-// Attaching programs and reading their events (issue 7).
+// Attaching programs and reading their events.
 export { AttachError, type AttachFailure, type AttachMode, Link, type LinkKind } from './link/link.js';
 export {
   attachPerfEventAllCpus,
@@ -77,12 +74,10 @@ export {
   attachTracing,
   loadTracingProgram,
   type TracingKind,
-  tracingLoadOptions,
-  tracingTargetId,
 } from './link/tracing.js';
 export { attachUprobe, attachUretprobe, type UprobeOptions } from './link/uprobe.js';
-export { parseLdSoCache, resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
-// Kernel objects: bpf(2) through koffi (issue 4).
+export { resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
+// Kernel objects: bpf(2) through koffi.
 export {
   BpfMap,
   type FdRef,
@@ -99,12 +94,11 @@ export type { TracerMetricsOptions } from './metrics/tracer-families.js';
 export { attachBySection, NotAutoAttachable } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { linuxKernelVersion } from './object/kernel-config.js';
-// BPF objects: ELF + BTF from clang, CO-RE, loading (issue 6).
+// BPF objects: ELF + BTF from clang, CO-RE, loading.
 export {
   BpfObject,
   CoreRelocationError,
   type ExternSpec,
-  kernelBtf,
   LoadedObject,
   type MapSpec,
   type ObjectLoadOptions,
@@ -117,8 +111,8 @@ export {
   type Variables,
   type VariableValue,
 } from './object.js';
-export { cpuListNumbers, onlineCpus } from './online-cpus.js';
-// Probes written in TypeScript: the tracer, probe values, aggregations (issue 8).
+export { onlineCpus } from './online-cpus.js';
+// Probes written in TypeScript: the tracer, probe values, aggregations.
 export * from './probes/index.js';
 export {
   type InfoRecords,

@@ -83,9 +83,6 @@ export class CoreRelocationError extends Error {
   }
 }
 
-/** The running kernel's BTF, parsed once per process (the same object as vmlinuxBtf()). */
-export const kernelBtf: () => Btf = vmlinuxBtf;
-
 const NAME_CHARS = /[^A-Za-z0-9_.]/g;
 function kernelMapName(objectName: string, spec: MapSpec): string {
   if (spec.kind === 'data' || spec.kind === 'kconfig') {
@@ -353,7 +350,7 @@ function loadInto(spec: ObjectSpec, loaded: LoadedObject, opts: ObjectLoadOption
   const target = spec.programs.some(
     (p) => p.coreRelos.length > 0 || p.ksymRefs.length > 0 || p.def?.btfTarget,
   )
-    ? (opts.targetBtf ?? kernelBtf())
+    ? (opts.targetBtf ?? vmlinuxBtf())
     : undefined;
   for (const p of spec.programs) {
     if (opts.programs && !opts.programs(p)) continue;

@@ -167,7 +167,7 @@ function lookupMap(maps: MapResolver | undefined, name: string): number | undefi
 }
 
 /** Encodes instructions, patching map references into pseudo MAP_FD/MAP_VALUE lddws. */
-function assemble(
+function encodeWithMaps(
   instructions: readonly Instruction[],
   maps: MapResolver | undefined,
 ): { bytes: Uint8Array; slotToInsn: Int32Array } {
@@ -253,7 +253,7 @@ export class Program extends FdObject {
     let bytes: Uint8Array;
     let slotToInsn: Int32Array | undefined;
     const list = opts.instructions instanceof Uint8Array ? undefined : opts.instructions;
-    if (list) ({ bytes, slotToInsn } = assemble(list, opts.maps));
+    if (list) ({ bytes, slotToInsn } = encodeWithMaps(list, opts.maps));
     else {
       bytes = opts.instructions as Uint8Array;
       if (bytes.byteLength % 8 !== 0)

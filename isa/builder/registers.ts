@@ -31,8 +31,9 @@ const wide: Register[] = [];
 const narrow: Register32[] = [];
 for (let i = 0; i <= 10; i++) {
   const index = i as RegisterIndex;
-  const r = { index, bits: 64, toString: () => `r${i}` } as unknown as { w: Register32 } & Register;
-  const w = { index, bits: 32, r, toString: () => `w${i}` } as unknown as Register32;
+  // The brand exists only in the types: the one assertion that adds it is here.
+  const r = { index, bits: 64, toString: () => `r${i}` } as { -readonly [K in keyof Register]: Register[K] };
+  const w = { index, bits: 32, r, toString: () => `w${i}` } as Register32;
   r.w = w;
   wide.push(Object.freeze(r));
   narrow.push(Object.freeze(w));

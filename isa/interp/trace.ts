@@ -1,6 +1,9 @@
 // What one executed instruction did, for learners: the registers it changed and the memory it
 // wrote. Produced only when tracing is on; the fast path never builds these.
 
+import type { Instruction } from '../instruction.js';
+import { u64 } from './alu.js';
+
 export interface RegisterChange {
   readonly reg: number;
   /** Unsigned 64-bit values. */
@@ -77,4 +80,38 @@ export function formatTraceStep(step: TraceStep, width = 24): string {
 /** The registers a run starts with: `start: r1 = 0x100000000, r2 = 0x3, r10 = 0x200000200`. */
 export function formatInitialRegisters(regs: readonly RegisterValue[]): string {
   return `start: ${regs.map((r) => `r${r.reg} = ${hex(r.value)}`).join(', ')}`;
+}
+
+/** The two values a conditional jump compared (low halves for JMP32) and whether it jumped. */
+export function branchOf(
+  ins: Instruction,
+  wide: boolean,
+  srcReg: boolean,
+  op: string,
+  lo: Int32Array,
+  hi: Int32Array,
+): BranchTaken {
+  const left = wide ? u64(hi[ins.dst], lo[ins.dst]) : BigInt(lo[ins.dst] >>> 0);
+  const right = srcReg
+    ? wide
+      ? u64(hi[ins.src], lo[ins.src])
+      : BigInt(lo[ins.src] >>> 0)
+    : wide
+      ? BigInt.asUintN(64, BigInt(ins.imm))
+      : BigInt(ins.imm >>> 0);
+  const bits = wide ? 64 : 32;
+  const signed = op.startsWith('s');
+  const a = signed ? BigInt.asIntN(bits, left) : left;
+  const b = signed ? BigInt.asIntN(bits, right) : right;
+  // Evaluated from the values, not from where the pc went: `goto +0` lands in the same place either way.
+  const outcome: Record<string, boolean> = {
+    '==': a === b,
+    '!=': a !== b,
+    '>': a > b,
+    '>=': a >= b,
+    '<': a < b,
+    '<=': a <= b,
+    '&': (left & right) !== 0n,
+  };
+  return { taken: outcome[signed ? op.slice(1) : op] ?? false, left, right, op, wide };
 }

@@ -1,5 +1,4 @@
 // `tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]`
-import { parseArgs } from 'node:util';
 import {
   AssemblerError,
   assemble,
@@ -9,8 +8,9 @@ import {
   formatDiagnostic,
 } from '../../isa/index.js';
 import { writeProgramObject } from '../format/elf/program.js';
+import { command } from './command.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
-import { parseOptions, UsageError } from './usage.js';
+import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME] [--explain]
 
@@ -30,64 +30,70 @@ Assembles eBPF text (stdin when FILE is '-' or absent).
 Errors are printed as FILE:LINE:COL: message, exit status 1; warnings as FILE:LINE:COL: warning: …
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() => parse(argv));
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
+export const run = command({
+  help: HELP,
+  options: {
+    output: { type: 'string', short: 'o' },
+    dialect: { type: 'string' },
+    format: { type: 'string' },
+    section: { type: 'string' },
+    license: { type: 'string' },
+    map: { type: 'string', multiple: true },
+    explain: { type: 'boolean' },
+  },
+  async run(values, positionals) {
+    if (positionals.length > 1) throw new UsageError('expected at most one input file');
+    const dialect = values.dialect ?? 'llvm';
+    if (dialect !== 'llvm' && dialect !== 'ubpf')
+      throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
+    const format = values.format ?? 'raw';
+    if (format !== 'raw' && format !== 'hex' && format !== 'elf')
+      throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
+    if (values.map?.length && format !== 'elf') throw new UsageError('--map needs --format elf');
+    const { MapType } = await import('../sys/types.js');
+    const maps = (values.map ?? []).map((text) => parseMapOption(text, MapType));
+    const file = positionals[0];
+    const name = file === undefined || file === '-' ? '<stdin>' : file;
+    const text = readInput(file).toString('utf8');
+    let result: ReturnType<typeof assemble>;
+    try {
+      result = assemble(text, { dialect: dialect as Dialect, file: name });
+    } catch (e) {
+      if (!(e instanceof AssemblerError)) throw e;
+      process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+      return 1;
+    }
+    for (const w of result.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+    if (values.explain) {
+      writeOutput(values.output, `${explainProgram(result.instructions).join('\n')}\n`);
+      return 0;
+    }
+    const bytes = encode(result.instructions);
+    if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
+    else if (format === 'elf' && maps.length) {
+      const { writeObject } = await import('../format/object/writer.js');
+      const entry = [...result.labels].find(([, slot]) => slot === 0)?.[0] ?? 'prog';
+      writeOutput(
+        values.output,
+        writeObject({
+          programs: [{ name: entry, section: values.section ?? 'socket', instructions: result.instructions }],
+          maps,
+          license: values.license ?? 'GPL',
+        }),
+      );
+    } else if (format === 'elf') {
+      writeOutput(
+        values.output,
+        writeProgramObject(result.instructions, {
+          section: values.section,
+          labels: result.labels,
+          license: values.license,
+        }),
+      );
+    } else writeOutput(values.output, bytes);
     return 0;
-  }
-  if (positionals.length > 1) throw new UsageError('expected at most one input file');
-  const dialect = values.dialect ?? 'llvm';
-  if (dialect !== 'llvm' && dialect !== 'ubpf')
-    throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
-  const format = values.format ?? 'raw';
-  if (format !== 'raw' && format !== 'hex' && format !== 'elf')
-    throw new UsageError(`--format must be raw, hex or elf, not '${format}'`);
-  if (values.map?.length && format !== 'elf') throw new UsageError('--map needs --format elf');
-  const { MapType } = await import('../sys/types.js');
-  const maps = (values.map ?? []).map((text) => parseMapOption(text, MapType));
-  const file = positionals[0];
-  const name = file === undefined || file === '-' ? '<stdin>' : file;
-  const text = readInput(file).toString('utf8');
-  let result: ReturnType<typeof assemble>;
-  try {
-    result = assemble(text, { dialect: dialect as Dialect, file: name });
-  } catch (e) {
-    if (!(e instanceof AssemblerError)) throw e;
-    process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-    return 1;
-  }
-  for (const w of result.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
-  if (values.explain) {
-    writeOutput(values.output, `${explainProgram(result.instructions).join('\n')}\n`);
-    return 0;
-  }
-  const bytes = encode(result.instructions);
-  if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
-  else if (format === 'elf' && maps.length) {
-    const { writeObject } = await import('../format/object/writer.js');
-    const entry = [...result.labels].find(([, slot]) => slot === 0)?.[0] ?? 'prog';
-    writeOutput(
-      values.output,
-      writeObject({
-        programs: [{ name: entry, section: values.section ?? 'socket', instructions: result.instructions }],
-        maps,
-        license: values.license ?? 'GPL',
-      }),
-    );
-  } else if (format === 'elf') {
-    writeOutput(
-      values.output,
-      writeProgramObject(result.instructions, {
-        section: values.section,
-        labels: result.labels,
-        license: values.license,
-      }),
-    );
-  } else writeOutput(values.output, bytes);
-  return 0;
-}
+  },
+});
 
 function parseMapOption(text: string, mapTypes: Readonly<Record<string, number>>) {
   const m = /^([A-Za-z_][A-Za-z0-9_.]*)=([a-z_]+):(\d+):(\d+):(\d+)(?::(\d+|0x[0-9a-f]+))?$/i.exec(text);
@@ -113,21 +119,4 @@ function parseMapOption(text: string, mapTypes: Readonly<Record<string, number>>
     maxEntries: field(5, 'max entries', 1),
     flags: m[6] === undefined ? 0 : field(6, 'flags', 0),
   };
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      dialect: { type: 'string' },
-      format: { type: 'string' },
-      section: { type: 'string' },
-      license: { type: 'string' },
-      map: { type: 'string', multiple: true },
-      explain: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }

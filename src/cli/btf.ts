@@ -1,9 +1,9 @@
 // `tsbpf btf dump [--file PATH] [--base PATH] [--format c|raw|json] [TYPE…]` and `tsbpf btf show NAME`.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { Btf } from '../../btf/parse.js';
 import type { BtfType, StructType, UnionType } from '../../btf/types.js';
-import { parseOptions, UsageError } from './usage.js';
+import { command } from './command.js';
+import { UsageError } from './usage.js';
 
 const DEFAULT_FILE = '/sys/kernel/btf/vmlinux';
 
@@ -22,64 +22,53 @@ show   one type, resolved, with member offsets, sizes and bitfields (like pahole
   -h, --help    show this help
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() => parse(argv));
-  const { values, positionals } = parsed;
-  const [sub, ...names] = positionals;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (sub !== 'dump' && sub !== 'show')
-    throw new UsageError(
-      sub ? `unknown subcommand '${sub}' (dump or show)` : 'expected a subcommand: dump or show',
-    );
-  const format = values.format ?? 'raw';
-  if (format !== 'c' && format !== 'raw' && format !== 'json')
-    throw new UsageError(`--format must be c, raw or json, not '${format}'`);
-  if (sub === 'show' && names.length !== 1) throw new UsageError('show takes exactly one type name');
-  const btf = open(values.file ?? DEFAULT_FILE, values.base);
-  if (sub === 'show') {
-    process.stdout.write(await show(btf, names[0]));
-    return 0;
-  }
-  const ids: number[] = [];
-  for (const name of names) {
-    const found = btf.findAll(name).filter((t) => t.id >= btf.firstId);
-    if (found.length === 0) {
-      process.stderr.write(`tsbpf btf: no type named '${name}'\n`);
-      return 1;
+export const run = command({
+  help: HELP,
+  options: {
+    file: { type: 'string' },
+    base: { type: 'string' },
+    format: { type: 'string' },
+  },
+  async run(values, positionals) {
+    const [sub, ...names] = positionals;
+    if (sub !== 'dump' && sub !== 'show')
+      throw new UsageError(
+        sub ? `unknown subcommand '${sub}' (dump or show)` : 'expected a subcommand: dump or show',
+      );
+    const format = values.format ?? 'raw';
+    if (format !== 'c' && format !== 'raw' && format !== 'json')
+      throw new UsageError(`--format must be c, raw or json, not '${format}'`);
+    if (sub === 'show' && names.length !== 1) throw new UsageError('show takes exactly one type name');
+    const btf = open(values.file ?? DEFAULT_FILE, values.base);
+    if (sub === 'show') {
+      process.stdout.write(await show(btf, names[0]));
+      return 0;
     }
-    for (const t of found) ids.push(t.id);
-  }
-  const roots = names.length ? ids : undefined;
-  if (format === 'raw') {
-    const { formatRaw } = await import('../../btf/raw.js');
-    process.stdout.write(formatRaw(btf, roots));
-  } else if (format === 'c') {
-    const { dumpC } = await import('../../btf/cdump.js');
-    process.stdout.write(dumpC(btf, { roots }));
-  } else {
-    const out = (roots ?? [...btf.ids()]).map((id) => btf.type(id));
-    process.stdout.write(
-      `${JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1)}\n`,
-    );
-  }
-  return 0;
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      file: { type: 'string' },
-      base: { type: 'string' },
-      format: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+    const ids: number[] = [];
+    for (const name of names) {
+      const found = btf.findAll(name).filter((t) => t.id >= btf.firstId);
+      if (found.length === 0) {
+        process.stderr.write(`tsbpf btf: no type named '${name}'\n`);
+        return 1;
+      }
+      for (const t of found) ids.push(t.id);
+    }
+    const roots = names.length ? ids : undefined;
+    if (format === 'raw') {
+      const { formatRaw } = await import('../../btf/raw.js');
+      process.stdout.write(formatRaw(btf, roots));
+    } else if (format === 'c') {
+      const { dumpC } = await import('../../btf/cdump.js');
+      process.stdout.write(dumpC(btf, { roots }));
+    } else {
+      const out = (roots ?? [...btf.ids()]).map((id) => btf.type(id));
+      process.stdout.write(
+        `${JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1)}\n`,
+      );
+    }
+    return 0;
+  },
+});
 
 function open(file: string, basePath: string | undefined): Btf {
   let base: Btf | undefined;

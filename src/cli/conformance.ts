@@ -3,7 +3,6 @@
 // --kernel loads each program into this kernel (XDP + BPF_PROG_TEST_RUN, src/conformance-kernel.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   type ConformanceEngine,
   type ConformanceTest,
@@ -11,8 +10,9 @@ import {
   interpreterEngine,
   runConformance,
 } from '../../isa/index.js';
+import { command } from './command.js';
 import { parseConformanceFile } from './conformance-file.js';
-import { parseOptions, UsageError } from './usage.js';
+import { UsageError } from './usage.js';
 
 const DEFAULT_DIR = '/work/shared/conformance/tests';
 
@@ -40,51 +40,41 @@ async function kernelEngine(): Promise<ConformanceEngine> {
   };
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { kernel: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-}
-
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() => parse(argv));
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length > 1) throw new UsageError('expected at most one directory');
-  const dir = positionals[0] ?? (existsSync(DEFAULT_DIR) ? DEFAULT_DIR : undefined);
-  if (dir === undefined) throw new UsageError(`no DIR given and ${DEFAULT_DIR} does not exist`);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    process.stderr.write(`tsbpf conformance: ${dir} is not a directory\n`);
-    return 1;
-  }
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.data'))
-    .sort();
-  if (files.length === 0) {
-    process.stderr.write(`tsbpf conformance: no .data files in ${dir}\n`);
-    return 1;
-  }
-  const tests: ConformanceTest[] = [];
-  const unreadable: string[] = [];
-  for (const f of files) {
-    try {
-      const path = join(dir, f);
-      tests.push(parseConformanceFile(f, readFileSync(path, 'utf8'), path));
-    } catch (e) {
-      unreadable.push(`${f}: ${(e as Error).message}`);
+export const run = command({
+  help: HELP,
+  options: { kernel: { type: 'boolean' } },
+  async run(values, positionals) {
+    if (positionals.length > 1) throw new UsageError('expected at most one directory');
+    const dir = positionals[0] ?? (existsSync(DEFAULT_DIR) ? DEFAULT_DIR : undefined);
+    if (dir === undefined) throw new UsageError(`no DIR given and ${DEFAULT_DIR} does not exist`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      process.stderr.write(`tsbpf conformance: ${dir} is not a directory\n`);
+      return 1;
     }
-  }
-  const engine = values.kernel ? await kernelEngine() : interpreterEngine;
-  const report = runConformance(tests, engine);
-  for (const line of unreadable) process.stdout.write(`${line}\n`);
-  for (const r of report.results)
-    if (!r.passed) process.stdout.write(`${r.name}: expected ${r.expected}, got ${r.got}\n`);
-  const failed = report.failed + unreadable.length;
-  process.stdout.write(`${report.passed} passed, ${failed} failed\n`);
-  return failed === 0 ? 0 : 1;
-}
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.data'))
+      .sort();
+    if (files.length === 0) {
+      process.stderr.write(`tsbpf conformance: no .data files in ${dir}\n`);
+      return 1;
+    }
+    const tests: ConformanceTest[] = [];
+    const unreadable: string[] = [];
+    for (const f of files) {
+      try {
+        const path = join(dir, f);
+        tests.push(parseConformanceFile(f, readFileSync(path, 'utf8'), path));
+      } catch (e) {
+        unreadable.push(`${f}: ${(e as Error).message}`);
+      }
+    }
+    const engine = values.kernel ? await kernelEngine() : interpreterEngine;
+    const report = runConformance(tests, engine);
+    for (const line of unreadable) process.stdout.write(`${line}\n`);
+    for (const r of report.results)
+      if (!r.passed) process.stdout.write(`${r.name}: expected ${r.expected}, got ${r.got}\n`);
+    const failed = report.failed + unreadable.length;
+    process.stdout.write(`${report.passed} passed, ${failed} failed\n`);
+    return failed === 0 ? 0 : 1;
+  },
+});

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { parseOptions, UsageError } from './usage.js';
+import { command } from './command.js';
+import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf demo [--files N]
 
@@ -37,17 +37,14 @@ interface Exit {
   ret: number;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      options: { files: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export const run = command({
+  help: HELP,
+  options: { files: { type: 'string', short: 'n' } },
+  positionals: false,
+  run: demo,
+});
+
+async function demo(values: { files?: string }, _words: string[], argv: string[]): Promise<number> {
   const files = Number(values.files ?? 3);
   if (!Number.isInteger(files) || files < 1 || files > 1000)
     throw new UsageError(`--files: '${values.files}' is not 1..1000`);

@@ -1,6 +1,5 @@
 // `tsbpf features [--json]`: what this kernel supports, probed for real.
-import { parseArgs } from 'node:util';
-import { parseOptions } from './usage.js';
+import { command } from './command.js';
 
 const HELP = `usage: tsbpf features [--json]
 
@@ -11,36 +10,30 @@ uprobe PMUs, tracefs, BTF, bpffs, fentry, tp_btf, bpf_link, BPF cookies, batch m
 Exit status 1 (with one line on stderr) when bpf(2) itself is not usable, e.g. without root.
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
+export const run = command({
+  help: HELP,
+  options: { json: { type: 'boolean' } },
+  positionals: false,
+  async run(values) {
+    const { probeAll } = await import('../features.js');
+    const { PERMISSION_HINT } = await import('../sys/errno.js');
+    const features = probeAll();
+    const bpf = features[0];
+    if (bpf && !bpf.supported) {
+      const hint = bpf.detail === 'EPERM' || bpf.detail === 'EACCES' ? ` — ${PERMISSION_HINT}` : '';
+      process.stderr.write(`tsbpf features: bpf(2) is not usable here: ${bpf.detail}${hint}\n`);
+      return 1;
+    }
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(features, null, 2)}\n`);
+      return 0;
+    }
+    const gw = Math.max(...features.map((f) => f.group.length));
+    const nw = Math.max(...features.map((f) => f.name.length));
+    for (const f of features) {
+      const line = `${f.group.padEnd(gw)}  ${f.name.padEnd(nw)}  ${f.supported ? 'yes' : 'no '}  ${f.detail}`;
+      process.stdout.write(`${line.trimEnd()}\n`);
+    }
     return 0;
-  }
-  const { probeAll } = await import('../features.js');
-  const { PERMISSION_HINT } = await import('../sys/errno.js');
-  const features = probeAll();
-  const bpf = features[0];
-  if (bpf && !bpf.supported) {
-    const hint = bpf.detail === 'EPERM' || bpf.detail === 'EACCES' ? ` — ${PERMISSION_HINT}` : '';
-    process.stderr.write(`tsbpf features: bpf(2) is not usable here: ${bpf.detail}${hint}\n`);
-    return 1;
-  }
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(features, null, 2)}\n`);
-    return 0;
-  }
-  const gw = Math.max(...features.map((f) => f.group.length));
-  const nw = Math.max(...features.map((f) => f.name.length));
-  for (const f of features) {
-    const line = `${f.group.padEnd(gw)}  ${f.name.padEnd(nw)}  ${f.supported ? 'yes' : 'no '}  ${f.detail}`;
-    process.stdout.write(`${line.trimEnd()}\n`);
-  }
-  return 0;
-}
+  },
+});

@@ -1,19 +1,12 @@
 // `tsbpf hist FUNC`: a kernel function's latency as a log2 histogram. The entry probe stores the
 // time under the thread id, the return probe takes the difference and counts it in its bucket —
 // all in the kernel, as bcc's funclatency does; only the buckets are read.
-import { parseArgs } from 'node:util';
 import { probeKindOf } from '../probes/spec.js';
-import { checkMetricsAddress, METRICS_HELP, type RunningMetrics, serveMetrics } from './metrics-option.js';
-import {
-  COMMON_HELP,
-  COMMON_OPTIONS,
-  type CommonValues,
-  explainProbeFailure,
-  positiveNumber,
-  runSignal,
-  tracerOptions,
-} from './probe-common.js';
-import { parseOptions, UsageError } from './usage.js';
+import { command, type Parsed } from './command.js';
+import { checkMetricsAddress, METRICS_HELP } from './metrics-option.js';
+import { COMMON_HELP, COMMON_OPTIONS, positiveNumber } from './probe-common.js';
+import { clock, runSession, type SessionPlan } from './session.js';
+import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf hist FUNC [options]
        tsbpf hist syscalls:NAME[,NAME...] [options]
@@ -44,33 +37,45 @@ const UNITS = {
   ms: { div: 1_000_000, name: 'msecs' },
 };
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      options: {
-        ...COMMON_OPTIONS,
-        ns: { type: 'boolean' },
-        us: { type: 'boolean' },
-        ms: { type: 'boolean' },
-        by: { type: 'string', short: 'b' },
-        interval: { type: 'string', short: 'i' },
-        metrics: { type: 'string' },
-        value: { type: 'string', short: 'v' },
-        linear: { type: 'string', short: 'l' },
-      },
-      allowPositionals: true,
-    }),
-  );
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  // A probe spec (kind:...) or --value/--linear: a value's histogram; `syscalls:NAME` is latency.
-  const isProbe = (t: string) => t.includes(':') && probeKindOf(t.slice(0, t.indexOf(':'))) !== undefined;
-  if (positionals.some(isProbe) || values.value !== undefined || values.linear !== undefined)
-    return valueHistogram(values, positionals);
+type HistValues = Parsed<typeof OPTIONS>['values'];
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  ns: { type: 'boolean' },
+  us: { type: 'boolean' },
+  ms: { type: 'boolean' },
+  by: { type: 'string', short: 'b' },
+  interval: { type: 'string', short: 'i' },
+  metrics: { type: 'string' },
+  value: { type: 'string', short: 'v' },
+  linear: { type: 'string', short: 'l' },
+} as const;
+
+export const run = command({
+  help: HELP,
+  options: OPTIONS,
+  async run(values, positionals, argv) {
+    // A probe spec (kind:...) or --value/--linear: a value's histogram; `syscalls:NAME` is latency.
+    const isProbe = (t: string) => t.includes(':') && probeKindOf(t.slice(0, t.indexOf(':'))) !== undefined;
+    const ofValue = positionals.some(isProbe) || values.value !== undefined || values.linear !== undefined;
+    const { output, ...plan } = ofValue
+      ? await valueHistogram(values, positionals)
+      : await latency(values, positionals, argv);
+    const interval = positiveNumber('interval', values.interval);
+    // Prometheus histograms are cumulative: an interval's reset would read as a counter reset.
+    if (values.metrics && interval) throw new UsageError('hist: --metrics and --interval do not go together');
+    const report = await histogramReport({ ...output, json: values.json ?? false, interval });
+    return runSession({ command: 'hist', values, argv, interval, report, ...plan });
+  },
+});
+
+/** What a histogram command adds to the session: its probes, and how its histograms print. */
+type HistogramPlan = Pick<SessionPlan, 'probes' | 'attached' | 'metrics' | 'rewrite'> & {
+  output: HistogramOutput;
+};
+
+/** `hist FUNC` or `hist syscalls:NAME,...`: the time from entry to return, in the kernel. */
+async function latency(values: HistValues, positionals: string[], argv: string[]): Promise<HistogramPlan> {
   if (positionals.length !== 1)
     throw new UsageError('hist: name one kernel function (see tsbpf hist --help)');
   const fn = positionals[0] as string;
@@ -84,106 +89,59 @@ export async function run(argv: string[]): Promise<number> {
   if (values.by !== undefined && values.by !== 'comm')
     throw new UsageError(`--by: '${values.by}' is not supported (comm)`);
   const byComm = values.by === 'comm';
-  const interval = positiveNumber('interval', values.interval);
-  const duration = positiveNumber('duration', values.duration);
   checkMetricsAddress(values.metrics);
-  // Prometheus histograms are cumulative: an interval's reset would read as a counter reset.
-  if (values.metrics && interval) throw new UsageError('hist: --metrics and --interval do not go together');
-
-  const { Tracer } = await import('../probes/tracer.js');
-  const { formatHistogram } = await import('../probes/histogram-text.js');
-  const opts = tracerOptions(values, 'hist');
-  const tracer = new Tracer(opts);
-  const end = runSignal(duration, opts.pid);
-  let timer: NodeJS.Timeout | undefined;
-  let metrics: RunningMetrics | undefined;
-  try {
-    const enter = syscalls?.map((s) => `tracepoint:syscalls:sys_enter_${s}`) ?? [`kprobe:${fn}`];
-    const exit = syscalls?.map((s) => `tracepoint:syscalls:sys_exit_${s}`) ?? [`kretprobe:${fn}`];
-    for (const spec of enter)
-      tracer.probe(spec, (p) => {
-        p.map('start').set(p.tid(), p.ktime());
-      });
-    for (const spec of exit)
-      tracer.probe(spec, (p) => {
-        const start = p.map('start');
-        const delta = p.ktime().sub(start.get(p.tid()));
-        start.delete(p.tid());
-        p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
-        // The histogram's _sum for --metrics, in nanoseconds (exact; the buckets are in the unit).
-        if (values.metrics) p.sum('latency_ns', delta, byComm ? p.comm() : undefined);
-      });
-    await tracer.start();
-    end.started();
-    if (values.metrics) {
-      const { histFamilies } = await import('../metrics/cli-families.js');
-      metrics = await serveMetrics(values.metrics, 'hist', () => histFamilies(tracer, fn, unit.div, byComm));
-    }
-    const where = tracer.probes.map((p) => p.usedText).join(' + ');
-    process.stderr.write(
-      `tsbpf hist: timing ${fn} (${where})${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
-    );
-    const show = (final: boolean) => {
-      const agg = tracer.aggregation('latency');
-      const hists = agg.histograms();
-      if (values.json) {
-        process.stdout.write(
-          `${JSON.stringify({ function: fn, unit: unit.name, final, histograms: hists })}\n`,
-        );
-      } else {
-        if (interval) process.stdout.write(`\n${new Date().toTimeString().slice(0, 8)}\n`);
-        if (hists.length === 0) process.stdout.write(`no calls of ${fn} completed\n`);
-        for (const h of hists) {
-          if (byComm) process.stdout.write(`\ncomm = ${String(h.key)}\n`);
-          process.stdout.write(formatHistogram(h.buckets, unit.name));
-        }
-      }
-      if (!final) agg.clear();
-    };
-    if (interval) timer = setInterval(() => show(false), interval * 1000);
-    await tracer.run({ signal: end.signal });
-    tracer.stop(); // detached: the counts are final
-    const dropped = tracer.dropped();
-    if (dropped)
-      process.stderr.write(`tsbpf hist: ${dropped} updates missing: a map was full (10240 keys)\n`);
-    if (timer) clearInterval(timer);
-    show(true);
-    return 0;
-  } catch (err) {
+  const families = values.metrics ? (await import('../metrics/cli-families.js')).histFamilies : undefined;
+  return {
+    output: {
+      aggregation: 'latency',
+      head: { function: fn, unit: unit.name },
+      none: `no calls of ${fn} completed`,
+      label: unit.name,
+      key: byComm ? (key) => `comm = ${String(key)}` : undefined,
+    },
+    probes(tracer) {
+      const enter = syscalls?.map((s) => `tracepoint:syscalls:sys_enter_${s}`) ?? [`kprobe:${fn}`];
+      const exit = syscalls?.map((s) => `tracepoint:syscalls:sys_exit_${s}`) ?? [`kretprobe:${fn}`];
+      for (const spec of enter)
+        tracer.probe(spec, (p) => {
+          p.map('start').set(p.tid(), p.ktime());
+        });
+      for (const spec of exit)
+        tracer.probe(spec, (p) => {
+          const start = p.map('start');
+          const delta = p.ktime().sub(start.get(p.tid()));
+          start.delete(p.tid());
+          p.hist('latency', unit.div === 1 ? delta : delta.div(unit.div), byComm ? p.comm() : undefined);
+          // The histogram's _sum for --metrics, in nanoseconds (exact; the buckets are in the unit).
+          if (values.metrics) p.sum('latency_ns', delta, byComm ? p.comm() : undefined);
+        });
+    },
+    attached: (tracer) => `timing ${fn} (${tracer.probes.map((p) => p.usedText).join(' + ')})`,
+    metrics:
+      values.metrics && families
+        ? { address: values.metrics, families: (tracer) => families(tracer, fn, unit.div, byComm) }
+        : undefined,
     // Suggested probe points become a hist command: syscall tracepoints as syscalls:NAME,...
-    return explainProbeFailure(err, 'hist', (specs) => {
+    rewrite: (specs) => {
       const names = specs.map((s) => /^sys_(?:enter|exit)_(.+)$/.exec(s.event ?? '')?.[1]);
       if (specs.every((s) => s.kind !== 'tracepoint'))
         return argv.map((a) => (a === fn ? (specs[0]?.target as string) : a));
       if (names.some((n) => n === undefined)) return undefined;
       return [`syscalls:${[...new Set(names)].join(',')}`, ...argv.filter((a) => a !== fn)];
-    });
-  } finally {
-    if (timer) clearInterval(timer);
-    await metrics?.close();
-    end.dispose();
-    tracer.close();
-  }
+    },
+  };
 }
 
 /** The histogram of a value the probes see: `hist PROBE... --value V [--linear MIN,MAX,STEP] [--by K]`. */
-async function valueHistogram(
-  values: CommonValues & {
-    value?: string;
-    linear?: string;
-    by?: string;
-    interval?: string;
-    ns?: boolean;
-    us?: boolean;
-    ms?: boolean;
-  },
-  probes: string[],
-): Promise<number> {
+async function valueHistogram(values: HistValues, probes: string[]): Promise<HistogramPlan> {
   if (probes.length === 0) throw new UsageError('hist: name at least one probe (see tsbpf hist --help)');
   if (values.ns || values.us || values.ms)
     throw new UsageError(
       "hist: --ns/--us/--ms are for function latency; with --value the unit is the value's",
     );
+  // The exporter serves latency histograms only: an address that would serve nothing is refused.
+  if (values.metrics !== undefined)
+    throw new UsageError('--metrics serves latency histograms (not with probes, --value or --linear)');
   const { parseValueExpr, namerFor } = await import('./probe-values.js');
   const expr = parseValueExpr(values.value ?? 'ret', false);
   const byExpr = values.by === undefined ? undefined : parseValueExpr(values.by, false);
@@ -198,53 +156,62 @@ async function valueHistogram(
       );
     linear = { min, max, step };
   }
-  const interval = positiveNumber('interval', values.interval);
-  const duration = positiveNumber('duration', values.duration);
-  const { Tracer } = await import('../probes/tracer.js');
+  return {
+    output: {
+      aggregation: 'values',
+      head: { value: expr.text },
+      none: `no values of ${expr.text} yet`,
+      label: expr.text,
+      key: byExpr ? (key) => `${byExpr.text} = ${String(keyName ? keyName(key) : key)}` : undefined,
+    },
+    probes(tracer) {
+      for (const text of probes)
+        tracer.probe(text, (p) => {
+          const v = expr.make(p);
+          const key = byExpr?.make(p);
+          if (linear) p.lhist('values', v, linear, key);
+          else p.hist('values', v, key);
+        });
+    },
+    attached: () => `tracing ${probes.join(' ')}: histogram of ${expr.text}`,
+  };
+}
+
+/** How a command's histograms print. */
+interface HistogramOutput {
+  /** The aggregation holding them (one histogram per key). */
+  aggregation: string;
+  /** The JSON line's fields before `final` and `histograms`. */
+  head: Record<string, string>;
+  /** What is printed when there is no histogram yet. */
+  none: string;
+  /** The name of the bucketed values, over the buckets. */
+  label: string;
+  /** The line over a keyed histogram. */
+  key?: (key: unknown) => string;
+}
+
+/**
+ * Prints an aggregation's histograms (one per key, under a `key` line) or one JSON line of them,
+ * and empties it between intervals: each interval's histogram stands alone.
+ */
+async function histogramReport(
+  o: HistogramOutput & { json: boolean; interval: number | undefined },
+): Promise<SessionPlan['report']> {
   const { formatHistogram } = await import('../probes/histogram-text.js');
-  const opts = tracerOptions(values, 'hist');
-  const tracer = new Tracer(opts);
-  const end = runSignal(duration, opts.pid);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    for (const text of probes)
-      tracer.probe(text, (p) => {
-        const v = expr.make(p);
-        const key = byExpr?.make(p);
-        if (linear) p.lhist('values', v, linear, key);
-        else p.hist('values', v, key);
-      });
-    await tracer.start();
-    end.started();
-    process.stderr.write(
-      `tsbpf hist: tracing ${probes.join(' ')}: histogram of ${expr.text}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
-    );
-    const show = (final: boolean) => {
-      const agg = tracer.aggregation('values');
-      const hists = agg.histograms();
-      if (values.json) {
-        process.stdout.write(`${JSON.stringify({ value: expr.text, final, histograms: hists })}\n`);
-      } else {
-        if (interval) process.stdout.write(`\n${new Date().toTimeString().slice(0, 8)}\n`);
-        if (hists.length === 0) process.stdout.write(`no values of ${expr.text} yet\n`);
-        for (const h of hists) {
-          if (byExpr)
-            process.stdout.write(`\n${byExpr.text} = ${String(keyName ? keyName(h.key) : h.key)}\n`);
-          process.stdout.write(formatHistogram(h.buckets, expr.text));
-        }
+  return (tracer, final) => {
+    const agg = tracer.aggregation(o.aggregation);
+    const hists = agg.histograms();
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ ...o.head, final, histograms: hists })}\n`);
+    } else {
+      if (o.interval) process.stdout.write(`\n${clock()}\n`);
+      if (hists.length === 0) process.stdout.write(`${o.none}\n`);
+      for (const h of hists) {
+        if (o.key) process.stdout.write(`\n${o.key(h.key)}\n`);
+        process.stdout.write(formatHistogram(h.buckets, o.label));
       }
-      if (!final) agg.clear();
-    };
-    if (interval) timer = setInterval(() => show(false), interval * 1000);
-    await tracer.run({ signal: end.signal });
-    if (timer) clearInterval(timer);
-    show(true);
-    return 0;
-  } catch (err) {
-    return explainProbeFailure(err, 'hist');
-  } finally {
-    if (timer) clearInterval(timer);
-    end.dispose();
-    tracer.close();
-  }
+    }
+    if (!final) agg.clear();
+  };
 }

@@ -1,9 +1,8 @@
 // `tsbpf isa-demo`: the instruction set end to end. Assembles a small program from text, shows its bytes and
 // the disassembly, loads it into the running kernel with a map and runs it there.
-import { parseArgs } from 'node:util';
 import { assemble, disassemble, encode } from '../../isa/index.js';
+import { command } from './command.js';
 import { toHexLines } from './io.js';
-import { parseOptions } from './usage.js';
 
 const HELP = `usage: tsbpf isa-demo
 
@@ -35,14 +34,9 @@ out:
 
 const RUNS = 5;
 
-export async function run(argv: string[]): Promise<number> {
-  const help =
-    parseOptions(() => parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } })).values
-      .help ?? false;
-  if (help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export const run = command({ help: HELP, options: {}, positionals: false, run: isaDemo });
+
+async function isaDemo(): Promise<number> {
   const out = process.stdout;
   const { instructions } = assemble(SOURCE, { file: 'demo.s' });
   out.write(`== source (LLVM syntax)\n${SOURCE}\n`);

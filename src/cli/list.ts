@@ -1,7 +1,6 @@
 // `tsbpf list [PATTERN...]`: the probe points this kernel (or a binary) offers, as the other
 // commands take them, optionally with the arguments a probe can read.
-import { parseArgs } from 'node:util';
-import { parseOptions } from './usage.js';
+import { command } from './command.js';
 
 const HELP = `usage: tsbpf list [PATTERN...] [options]
 
@@ -21,43 +20,34 @@ examples:
   tsbpf list 'uprobe:/bin/bash:readline*'
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      options: {
-        verbose: { type: 'boolean', short: 'v' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-    }),
-  );
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const { listProbePoints } = await import('../probes/list.js');
-  const { points, notes } = listProbePoints(positionals, { verbose: values.verbose ?? false });
-  for (const note of notes) process.stderr.write(`tsbpf list: ${note}\n`);
-  if (points.length === 0) {
-    const what = positionals.length > 0 ? positionals.map((p) => `'${p}'`).join(' ') : 'anything';
-    process.stderr.write(`tsbpf list: no probe points match ${what}\n`);
-    return 1;
-  }
-  const lines: string[] = [];
-  for (const p of points) {
-    if (values.json) {
-      lines.push(JSON.stringify(p));
-      continue;
+export const run = command({
+  help: HELP,
+  options: {
+    verbose: { type: 'boolean', short: 'v' },
+    json: { type: 'boolean' },
+  },
+  async run(values, positionals) {
+    const { listProbePoints } = await import('../probes/list.js');
+    const { points, notes } = listProbePoints(positionals, { verbose: values.verbose ?? false });
+    for (const note of notes) process.stderr.write(`tsbpf list: ${note}\n`);
+    if (points.length === 0) {
+      const what = positionals.length > 0 ? positionals.map((p) => `'${p}'`).join(' ') : 'anything';
+      process.stderr.write(`tsbpf list: no probe points match ${what}\n`);
+      return 1;
     }
-    lines.push(p.probe);
-    for (const a of p.args ?? []) lines.push(`    ${a}`);
-    if (p.ret !== undefined) lines.push(`    ${p.ret}`); // named `ret`: what p.ret() reads
-    if (p.error !== undefined) lines.push(`    (arguments unknown: ${p.error})`);
-  }
-  lines.push('');
-  process.stdout.write(lines.join('\n'));
-  return 0;
-}
+    const lines: string[] = [];
+    for (const p of points) {
+      if (values.json) {
+        lines.push(JSON.stringify(p));
+        continue;
+      }
+      lines.push(p.probe);
+      for (const a of p.args ?? []) lines.push(`    ${a}`);
+      if (p.ret !== undefined) lines.push(`    ${p.ret}`); // named `ret`: what p.ret() reads
+      if (p.error !== undefined) lines.push(`    (arguments unknown: ${p.error})`);
+    }
+    lines.push('');
+    process.stdout.write(lines.join('\n'));
+    return 0;
+  },
+});

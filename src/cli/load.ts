@@ -2,13 +2,13 @@
 // loads an object, prints its programs and maps, attaches by section name and streams trace_pipe
 // and ring/perf buffer records (decoded through the object's BTF) until Ctrl-C (or --duration).
 import { closeSync, constants, mkdirSync, openSync, readSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Link } from '../link/link.js';
 import { attachBySection, NotAutoAttachable } from '../object/attach.js';
 import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
+import { command } from './command.js';
 import { openRecordReaders, type RecordDecoding, recordDecodings } from './load-records.js';
-import { stdoutClosed } from './stdout.js';
-import { parseOptions, UsageError } from './usage.js';
+import { runSignal } from './probe-common.js';
+import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--pin DIR] [--no-attach] [--duration SECONDS]
        tsbpf load OBJ.o --types
@@ -53,66 +53,72 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() => parse(argv));
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError('expected one object file');
-  const duration = values.duration === undefined ? undefined : Number(values.duration);
-  if (duration !== undefined && !(duration >= 0))
-    throw new UsageError(`--duration takes seconds, not '${values.duration}'`);
-  const sets = pairs(values.set, '--set');
-  const kconfig = Object.fromEntries(pairs(values.kconfig, '--kconfig'));
-  const records = new Map(pairs(values.record, '--record'));
+export const run = command({
+  help: HELP,
+  options: {
+    set: { type: 'string', multiple: true },
+    kconfig: { type: 'string', multiple: true },
+    record: { type: 'string', multiple: true },
+    types: { type: 'boolean' },
+    pin: { type: 'string' },
+    'no-attach': { type: 'boolean' },
+    duration: { type: 'string' },
+  },
+  async run(values, positionals) {
+    if (positionals.length !== 1) throw new UsageError('expected one object file');
+    const duration = values.duration === undefined ? undefined : Number(values.duration);
+    if (duration !== undefined && !(duration >= 0))
+      throw new UsageError(`--duration takes seconds, not '${values.duration}'`);
+    const sets = pairs(values.set, '--set');
+    const kconfig = Object.fromEntries(pairs(values.kconfig, '--kconfig'));
+    const records = new Map(pairs(values.record, '--record'));
 
-  const obj = BpfObject.open(positionals[0] as string);
-  if (values.types) {
-    process.stdout.write(obj.variablesTypeScript());
-    return 0;
-  }
-  const decodings = recordDecodings(obj.spec, records);
-  for (const [name, value] of sets) obj.set(name, parseValue(value));
-  using loaded = obj.load({
-    onProgramError: 'skip',
-    kconfig,
-    ...(values.pin ? { pinPath: values.pin } : {}),
-  });
-  const links: Link[] = [];
-  try {
-    const attached = new Map<string, string>();
-    if (!values['no-attach']) {
-      for (const [name, prog] of loaded.programs) {
-        const def = loaded.specs.get(name)?.def;
-        if (!def) continue;
-        try {
-          links.push(attachBySection(prog, def));
-          attached.set(name, 'attached');
-        } catch (err) {
-          attached.set(
-            name,
-            err instanceof NotAutoAttachable
-              ? 'not auto-attached'
-              : `attach failed: ${(err as Error).message.split('\n')[0]}`,
-          );
+    const obj = BpfObject.open(positionals[0] as string);
+    if (values.types) {
+      process.stdout.write(obj.variablesTypeScript());
+      return 0;
+    }
+    const decodings = recordDecodings(obj.spec, records);
+    for (const [name, value] of sets) obj.set(name, parseValue(value));
+    using loaded = obj.load({
+      onProgramError: 'skip',
+      kconfig,
+      ...(values.pin ? { pinPath: values.pin } : {}),
+    });
+    const links: Link[] = [];
+    try {
+      const attached = new Map<string, string>();
+      if (!values['no-attach']) {
+        for (const [name, prog] of loaded.programs) {
+          const def = loaded.specs.get(name)?.def;
+          if (!def) continue;
+          try {
+            links.push(attachBySection(prog, def));
+            attached.set(name, 'attached');
+          } catch (err) {
+            attached.set(
+              name,
+              err instanceof NotAutoAttachable
+                ? 'not auto-attached'
+                : `attach failed: ${(err as Error).message.split('\n')[0]}`,
+            );
+          }
         }
       }
+      printObject(loaded, attached);
+      if (values.pin) pinAll(loaded, values.pin);
+      if (loaded.programs.size === 0) {
+        process.stderr.write(`tsbpf load: no program of ${positionals[0]} could be loaded\n`);
+        return 1;
+      }
+      if (values['no-attach'] || links.length === 0) return 0;
+      await stream(loaded, decodings, duration);
+      return 0;
+    } finally {
+      for (const l of links) l.close();
     }
-    printObject(loaded, attached);
-    if (values.pin) pinAll(loaded, values.pin);
-    if (loaded.programs.size === 0) {
-      process.stderr.write(`tsbpf load: no program of ${positionals[0]} could be loaded\n`);
-      return 1;
-    }
-    if (values['no-attach'] || links.length === 0) return 0;
-    await stream(loaded, decodings, duration);
-    return 0;
-  } finally {
-    for (const l of links) l.close();
-  }
-}
+  },
+});
 
 function printObject(loaded: LoadedObject, attached: Map<string, string>): void {
   const rows = [['PROGRAM', 'SECTION', 'TYPE', 'ID', 'INSNS', 'VERIFIED', 'CO-RE', 'STATUS']];
@@ -188,51 +194,25 @@ async function stream(
   }
   const buf = Buffer.alloc(64 * 1024);
   process.stderr.write(`streaming${duration === undefined ? ' (Ctrl-C to stop)' : ` for ${duration} s`}…\n`);
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (pipe < 0) return;
-      for (;;) {
-        let n = 0;
-        try {
-          n = readSync(pipe, buf, 0, buf.length, null);
-        } catch {
-          break; // EAGAIN: nothing more now
-        }
-        if (n <= 0) break;
-        process.stdout.write(buf.subarray(0, n));
+  // Until Ctrl-C, SIGTERM, --duration or a closed stdout, as the tracing commands run.
+  const end = runSignal(duration);
+  end.started();
+  const timer = setInterval(() => {
+    if (pipe < 0) return;
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(pipe, buf, 0, buf.length, null);
+      } catch {
+        break; // EAGAIN: nothing more now
       }
-    }, 100);
-    let limit: NodeJS.Timeout | undefined;
-    const stop = () => {
-      clearInterval(timer);
-      clearTimeout(limit);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      stdoutClosed.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    stdoutClosed.addEventListener('abort', stop, { once: true });
-    if (duration !== undefined) limit = setTimeout(stop, duration * 1000);
-  });
+      if (n <= 0) break;
+      process.stdout.write(buf.subarray(0, n));
+    }
+  }, 100);
+  await new Promise((resolve) => end.signal.addEventListener('abort', resolve, { once: true }));
+  clearInterval(timer);
+  end.dispose();
   readers.close();
   if (pipe >= 0) closeSync(pipe);
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      set: { type: 'string', multiple: true },
-      kconfig: { type: 'string', multiple: true },
-      record: { type: 'string', multiple: true },
-      types: { type: 'boolean' },
-      pin: { type: 'string' },
-      'no-attach': { type: 'boolean' },
-      duration: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }

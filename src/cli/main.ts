@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The `tsbpf` command. Each subcommand lives in its own module and is imported only when used,
 // so that `tsbpf asm` never pays for koffi or BTF and start-up stays close to bare Node.
+import { type CommandRun, failureStatus } from './command.js';
 import { stdoutClosed, watchStdout } from './stdout.js';
-import { UsageError } from './usage.js';
 
-type CommandModule = { run(argv: string[]): Promise<number> };
+type CommandModule = { run: CommandRun };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   trace: {
@@ -81,14 +81,7 @@ async function main(argv: string[]): Promise<number> {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`tsbpf ${name}: ${err.message}\n`);
-      return 2;
-    }
-    const e = err as Error;
-    process.stderr.write(`tsbpf ${name}: ${e?.message ?? String(err)}\n`);
-    if (process.env.TSBPF_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-    return 1;
+    return failureStatus(name, err);
   }
 }
 

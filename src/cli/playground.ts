@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { parseOptions, UsageError } from './usage.js';
+import { command } from './command.js';
+import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf playground [--port P]
 
@@ -32,50 +32,45 @@ function packageRoot(): string {
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const port = Number(values.port ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--port must be a port number, not '${values.port}'`);
-  const root = packageRoot();
-  if (!existsSync(join(root, 'docs/playground/playground.js')))
-    throw new Error(`the page is not built: run 'npm run build:playground' in ${root}`);
+export const run = command({
+  help: HELP,
+  options: { port: { type: 'string' } },
+  positionals: false,
+  async run(values) {
+    const port = Number(values.port ?? 8080);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be a port number, not '${values.port}'`);
+    const root = packageRoot();
+    if (!existsSync(join(root, 'docs/playground/playground.js')))
+      throw new Error(`the page is not built: run 'npm run build:playground' in ${root}`);
 
-  // The kernel half (koffi) is loaded only here, and its absence is a message on the page.
-  let noKernel: string | undefined;
-  let load:
-    | ((req: import('../playground/kernel.js').LoadRequest) => import('../playground/kernel.js').LoadReply)
-    | undefined;
-  try {
-    const { probeBpf } = await import('../features.js');
-    const bpf = probeBpf();
-    if (bpf.supported) load = (await import('../playground/kernel.js')).loadAndRun;
-    else noKernel = `bpf(2) is not available here (${bpf.detail ?? 'unknown'}); run as root`;
-  } catch (e) {
-    noKernel = e instanceof Error ? e.message : String(e);
-  }
-  const { startPlayground } = await import('../playground/server.js');
-  const server = await startPlayground({ port, root, noKernel, load, release: release() });
-  const addr = server.address() as { port: number };
-  process.stdout.write(
-    `tsbpf playground: http://127.0.0.1:${addr.port}/ (kernel: ${noKernel === undefined ? 'yes' : `no, ${noKernel}`})\n`,
-  );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return 0;
-}
+    // The kernel half (koffi) is loaded only here, and its absence is a message on the page.
+    let noKernel: string | undefined;
+    let load:
+      | ((req: import('../playground/kernel.js').LoadRequest) => import('../playground/kernel.js').LoadReply)
+      | undefined;
+    try {
+      const { probeBpf } = await import('../features.js');
+      const bpf = probeBpf();
+      if (bpf.supported) load = (await import('../playground/kernel.js')).loadAndRun;
+      else noKernel = `bpf(2) is not available here (${bpf.detail ?? 'unknown'}); run as root`;
+    } catch (e) {
+      noKernel = e instanceof Error ? e.message : String(e);
+    }
+    const { startPlayground } = await import('../playground/server.js');
+    const server = await startPlayground({ port, root, noKernel, load, release: release() });
+    const addr = server.address() as { port: number };
+    process.stdout.write(
+      `tsbpf playground: http://127.0.0.1:${addr.port}/ (kernel: ${noKernel === undefined ? 'yes' : `no, ${noKernel}`})\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    return 0;
+  },
+});

@@ -12,7 +12,6 @@ export const COMMON_OPTIONS = {
   duration: { type: 'string', short: 'd' },
   json: { type: 'boolean' },
   'no-fallback': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const COMMON_HELP = `  -p, --pid PID        only this process; stops when it exits
@@ -81,6 +80,7 @@ export function runSignal(
   process.once('SIGTERM', stop);
   // A reader that went away (`| head`) ends the run instead of leaving it running.
   stdoutClosed.addEventListener('abort', stop, { once: true });
+  if (stdoutClosed.aborted) stop(); // gone already: an abort listener added now would never run
   let timer: NodeJS.Timeout | undefined;
   let watch: NodeJS.Timeout | undefined;
   return {

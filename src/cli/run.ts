@@ -1,7 +1,6 @@
 // `tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--strict] [--kernel] [--max-steps N]
 // [--format F]`: runs a program in the interpreter and prints r0; with --trace, one aligned line
 // per step; --strict stops where the kernel's verifier would; --kernel runs it in the kernel too.
-import { parseArgs } from 'node:util';
 import {
   AssemblerError,
   assemble,
@@ -17,9 +16,10 @@ import {
   slotCount,
 } from '../../isa/index.js';
 import { programSections, readElf } from '../format/elf/program.js';
+import { command } from './command.js';
 import { parseConformanceFile } from './conformance-file.js';
 import { fromHexText, readInput } from './io.js';
-import { parseOptions, UsageError } from './usage.js';
+import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf run FILE [--dialect llvm|ubpf] [--mem HEX] [--trace] [--strict] [--kernel] [--max-steps N] [--format F]
 
@@ -42,24 +42,6 @@ FILE is assembly text, a raw program (.bin/.raw), an ELF object (.o) or a confor
 A fault prints one line with the pc and the instruction and exits 1.
 `;
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dialect: { type: 'string' },
-      format: { type: 'string' },
-      section: { type: 'string' },
-      mem: { type: 'string' },
-      trace: { type: 'boolean' },
-      strict: { type: 'boolean' },
-      kernel: { type: 'boolean' },
-      'max-steps': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
 type Format = 'asm' | 'raw' | 'elf' | 'data';
 
 function formatOf(file: string, given: string | undefined): Format {
@@ -74,101 +56,108 @@ function formatOf(file: string, given: string | undefined): Format {
   return 'asm';
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() => parse(argv));
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError('expected one input file (see --help)');
-  const file = positionals[0];
-  const format = formatOf(file, values.format);
-  const dialect = values.dialect ?? (format === 'data' ? 'ubpf' : 'llvm');
-  if (dialect !== 'llvm' && dialect !== 'ubpf')
-    throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
-  let maxSteps: number | undefined;
-  if (values['max-steps'] !== undefined) {
-    maxSteps = Number(values['max-steps']);
-    if (!Number.isInteger(maxSteps) || maxSteps <= 0)
-      throw new UsageError(`--max-steps must be a positive integer, not '${values['max-steps']}'`);
-  }
-  const name = file === '-' ? '<stdin>' : file;
-  const input = readInput(file);
-  let program: Instruction[] | Uint8Array;
-  let mem = values.mem !== undefined ? fromHexText(values.mem, '--mem') : undefined;
-  try {
-    switch (format) {
-      case 'raw':
-        program = new Uint8Array(input);
-        break;
-      case 'elf': {
-        const sections = programSections(readElf(new Uint8Array(input)));
-        const chosen = values.section ? sections.find((s) => s.name === values.section) : sections[0];
-        if (!chosen) {
-          process.stderr.write(
-            `tsbpf run: ${name}: ${values.section ? `no section '${values.section}'` : 'no code section'}\n`,
-          );
-          return 1;
+export const run = command({
+  help: HELP,
+  options: {
+    dialect: { type: 'string' },
+    format: { type: 'string' },
+    section: { type: 'string' },
+    mem: { type: 'string' },
+    trace: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    kernel: { type: 'boolean' },
+    'max-steps': { type: 'string' },
+  },
+  async run(values, positionals) {
+    if (positionals.length !== 1) throw new UsageError('expected one input file (see --help)');
+    const file = positionals[0];
+    const format = formatOf(file, values.format);
+    const dialect = values.dialect ?? (format === 'data' ? 'ubpf' : 'llvm');
+    if (dialect !== 'llvm' && dialect !== 'ubpf')
+      throw new UsageError(`--dialect must be llvm or ubpf, not '${dialect}'`);
+    let maxSteps: number | undefined;
+    if (values['max-steps'] !== undefined) {
+      maxSteps = Number(values['max-steps']);
+      if (!Number.isInteger(maxSteps) || maxSteps <= 0)
+        throw new UsageError(`--max-steps must be a positive integer, not '${values['max-steps']}'`);
+    }
+    const name = file === '-' ? '<stdin>' : file;
+    const input = readInput(file);
+    let program: Instruction[] | Uint8Array;
+    let mem = values.mem !== undefined ? fromHexText(values.mem, '--mem') : undefined;
+    try {
+      switch (format) {
+        case 'raw':
+          program = new Uint8Array(input);
+          break;
+        case 'elf': {
+          const sections = programSections(readElf(new Uint8Array(input)));
+          const chosen = values.section ? sections.find((s) => s.name === values.section) : sections[0];
+          if (!chosen) {
+            process.stderr.write(
+              `tsbpf run: ${name}: ${values.section ? `no section '${values.section}'` : 'no code section'}\n`,
+            );
+            return 1;
+          }
+          program = decode(chosen.code);
+          break;
         }
-        program = decode(chosen.code);
-        break;
+        case 'data': {
+          const test = parseConformanceFile(name, input.toString('utf8'), file === '-' ? undefined : file);
+          program =
+            test.raw ?? assemble(test.asm ?? '', { dialect: dialect as Dialect, file: name }).instructions;
+          mem ??= test.mem;
+          break;
+        }
+        default: {
+          const assembled = assemble(input.toString('utf8'), { dialect: dialect as Dialect, file: name });
+          for (const w of assembled.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+          program = assembled.instructions;
+        }
       }
-      case 'data': {
-        const test = parseConformanceFile(name, input.toString('utf8'), file === '-' ? undefined : file);
-        program =
-          test.raw ?? assemble(test.asm ?? '', { dialect: dialect as Dialect, file: name }).instructions;
-        mem ??= test.mem;
-        break;
+    } catch (e) {
+      if (e instanceof AssemblerError) {
+        process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+        return 1;
       }
-      default: {
-        const assembled = assemble(input.toString('utf8'), { dialect: dialect as Dialect, file: name });
-        for (const w of assembled.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
-        program = assembled.instructions;
-      }
+      throw e;
     }
-  } catch (e) {
-    if (e instanceof AssemblerError) {
-      process.stderr.write(`${e.diagnostics.map(formatDiagnostic).join('\n')}\n`);
-      return 1;
-    }
-    throw e;
-  }
-  const interp = new Interpreter(program, { maxSteps, strict: values.strict });
-  let result: RunResult;
-  try {
-    if (values.trace) {
-      let width = 0;
-      for (let pc = 0; pc < interp.slots; pc++) width = Math.max(width, interp.textAt(pc).length);
-      const steps = interp.trace({ mem });
-      let next = steps.next();
-      while (!next.done) {
-        if (next.value.initial) process.stdout.write(`${formatInitialRegisters(next.value.initial)}\n`);
-        process.stdout.write(`${formatTraceStep(next.value, width)}\n`);
-        next = steps.next();
+    const interp = new Interpreter(program, { maxSteps, strict: values.strict });
+    let result: RunResult;
+    try {
+      if (values.trace) {
+        let width = 0;
+        for (let pc = 0; pc < interp.slots; pc++) width = Math.max(width, interp.textAt(pc).length);
+        const steps = interp.trace({ mem });
+        let next = steps.next();
+        while (!next.done) {
+          if (next.value.initial) process.stdout.write(`${formatInitialRegisters(next.value.initial)}\n`);
+          process.stdout.write(`${formatTraceStep(next.value, width)}\n`);
+          next = steps.next();
+        }
+        result = next.value;
+      } else result = interp.run({ mem });
+    } catch (e) {
+      if (e instanceof InterpreterFault) {
+        process.stderr.write(`tsbpf run: ${name}: ${e.message}${sourceOf(program, e.pc)}\n`);
+        return 1;
       }
-      result = next.value;
-    } else result = interp.run({ mem });
-  } catch (e) {
-    if (e instanceof InterpreterFault) {
-      process.stderr.write(`tsbpf run: ${name}: ${e.message}${sourceOf(program, e.pc)}\n`);
-      return 1;
+      throw e;
     }
-    throw e;
-  }
-  for (const line of result.output) process.stdout.write(`trace_printk: ${line}\n`);
-  if (values.kernel) {
-    const status = await sideBySide(result, program, mem, name);
+    for (const line of result.output) process.stdout.write(`trace_printk: ${line}\n`);
+    if (values.kernel) {
+      const status = await sideBySide(result, program, mem, name);
+      if (values.trace) process.stdout.write(`${result.steps} instructions\n`);
+      return status;
+    }
+    const signed = BigInt.asIntN(64, result.r0);
+    process.stdout.write(
+      `r0 = ${result.r0}${signed < 0n ? ` (${signed})` : ''} (0x${result.r0.toString(16)})\n`,
+    );
     if (values.trace) process.stdout.write(`${result.steps} instructions\n`);
-    return status;
-  }
-  const signed = BigInt.asIntN(64, result.r0);
-  process.stdout.write(
-    `r0 = ${result.r0}${signed < 0n ? ` (${signed})` : ''} (0x${result.r0.toString(16)})\n`,
-  );
-  if (values.trace) process.stdout.write(`${result.steps} instructions\n`);
-  return 0;
-}
+    return 0;
+  },
+});
 
 /** ` (at 3:1: r0 = r5)`: where the instruction at slot `pc` was written, when known. */
 function sourceOf(program: Instruction[] | Uint8Array, pc: number): string {

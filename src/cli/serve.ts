@@ -2,8 +2,8 @@
 // count, sum or latency histogram stays in a kernel map; a scrape reads the maps (no event ever
 // crosses to user space). SIGHUP reloads CONFIG; unchanged metrics keep their counts.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parseOptions, UsageError } from './usage.js';
+import { command } from './command.js';
+import { UsageError } from './usage.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:9435';
 
@@ -32,82 +32,75 @@ example CONFIG:
       aggregate: latency
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      options: {
-        listen: { type: 'string', short: 'l' },
-        'web.config.file': { type: 'string' },
-        'allow-labels': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError('serve: name one CONFIG file (see tsbpf serve --help)');
-  const file = positionals[0] as string;
-  const { parseListen } = await import('../metrics/server.js');
-  const listen = parseListen(values.listen ?? DEFAULT_LISTEN);
-  if (!listen) throw new UsageError(`--listen: '${values.listen}' is not HOST:PORT`);
-  const allowLabels = values['allow-labels']?.split(',').map((s) => s.trim());
-  const webFile = values['web.config.file'];
+export const run = command({
+  help: HELP,
+  options: {
+    listen: { type: 'string', short: 'l' },
+    'web.config.file': { type: 'string' },
+    'allow-labels': { type: 'string' },
+  },
+  async run(values, positionals) {
+    if (positionals.length !== 1)
+      throw new UsageError('serve: name one CONFIG file (see tsbpf serve --help)');
+    const file = positionals[0] as string;
+    const { parseListen } = await import('../metrics/server.js');
+    const listen = parseListen(values.listen ?? DEFAULT_LISTEN);
+    if (!listen) throw new UsageError(`--listen: '${values.listen}' is not HOST:PORT`);
+    const allowLabels = values['allow-labels']?.split(',').map((s) => s.trim());
+    const webFile = values['web.config.file'];
 
-  const { parseServeConfig } = await import('../metrics/config.js');
-  const { readWebConfig } = await import('../metrics/web-config.js');
-  const { Exporter } = await import('../metrics/exporter.js');
-  const { MetricsServer } = await import('../metrics/server.js');
-  const log = (line: string) => process.stderr.write(`tsbpf serve: ${line}\n`);
-  const load = () => parseServeConfig(file, readText(file), { allowLabels });
+    const { parseServeConfig } = await import('../metrics/config.js');
+    const { readWebConfig } = await import('../metrics/web-config.js');
+    const { Exporter } = await import('../metrics/exporter.js');
+    const { MetricsServer } = await import('../metrics/server.js');
+    const log = (line: string) => process.stderr.write(`tsbpf serve: ${line}\n`);
+    const load = () => parseServeConfig(file, readText(file), { allowLabels });
 
-  const config = load();
-  const web = webFile ? readWebConfig(webFile) : undefined;
-  await needBpf();
-  const exporter = new Exporter(log);
-  let server: import('../metrics/server.js').MetricsServer | undefined;
-  const ended = new AbortController();
-  const stop = () => ended.abort();
-  let reloading = Promise.resolve();
-  const reload = () => {
-    reloading = reloading.then(async () => {
-      try {
-        const next = load();
-        if (webFile) server?.setWebConfig(readWebConfig(webFile));
-        const r = await exporter.apply(next);
-        log(
-          `reloaded ${file}: ${r.kept.length} kept, ${r.started.length} started, ${r.stopped.length} removed, ${r.down.length} down`,
-        );
-      } catch (err) {
-        log(`reload failed, the running configuration stays: ${(err as Error).message}`);
-      }
-    });
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', reload);
-  try {
-    const r = await exporter.apply(config);
-    server = await MetricsServer.start({ listen, web, collect: () => exporter.families(), log });
-    log(
-      `serving ${r.started.length} of ${config.metrics.length} metrics at ${server.url}/metrics${r.down.length ? ` (down: ${r.down.join(', ')})` : ''}`,
-    );
-    await new Promise<void>((resolve) =>
-      ended.signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
-    await reloading;
-    return 0;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.off('SIGHUP', reload);
-    await server?.close();
-    exporter.close();
-  }
-}
+    const config = load();
+    const web = webFile ? readWebConfig(webFile) : undefined;
+    await needBpf();
+    const exporter = new Exporter(log);
+    let server: import('../metrics/server.js').MetricsServer | undefined;
+    const ended = new AbortController();
+    const stop = () => ended.abort();
+    let reloading = Promise.resolve();
+    const reload = () => {
+      reloading = reloading.then(async () => {
+        try {
+          const next = load();
+          if (webFile) server?.setWebConfig(readWebConfig(webFile));
+          const r = await exporter.apply(next);
+          log(
+            `reloaded ${file}: ${r.kept.length} kept, ${r.started.length} started, ${r.stopped.length} removed, ${r.down.length} down`,
+          );
+        } catch (err) {
+          log(`reload failed, the running configuration stays: ${(err as Error).message}`);
+        }
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGHUP', reload);
+    try {
+      const r = await exporter.apply(config);
+      server = await MetricsServer.start({ listen, web, collect: () => exporter.families(), log });
+      log(
+        `serving ${r.started.length} of ${config.metrics.length} metrics at ${server.url}/metrics${r.down.length ? ` (down: ${r.down.join(', ')})` : ''}`,
+      );
+      await new Promise<void>((resolve) =>
+        ended.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      await reloading;
+      return 0;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.off('SIGHUP', reload);
+      await server?.close();
+      exporter.close();
+    }
+  },
+});
 
 function readText(file: string): string {
   try {

@@ -1,20 +1,14 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
-import { parseArgs } from 'node:util';
+
 import type { Value } from '../compiler/value.js';
 import { probeKindOf } from '../probes/spec.js';
-import {
-  COMMON_HELP,
-  COMMON_OPTIONS,
-  explainProbeFailure,
-  positiveInteger,
-  positiveNumber,
-  replaceSpec,
-  runSignal,
-  tracerOptions,
-} from './probe-common.js';
-import { writeStdout } from './sync-out.js';
+import type { Probe, ProbeBody } from '../probes/tracer.js';
+import { command } from './command.js';
+import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
+import { runSession } from './session.js';
 import { plain, type RecordFormatter, recordFormatter } from './trace-format.js';
-import { parseOptions, UsageError } from './usage.js';
+import { LineBatch } from './trace-lines.js';
+import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf trace PROBE [PROBE...] [options]
 
@@ -53,125 +47,70 @@ examples:
   tsbpf trace tracepoint:syscalls:sys_exit_openat -F '%s %d %s' comm ret ret:errno
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(() =>
-    parseArgs({
-      args: argv,
-      options: {
-        ...COMMON_OPTIONS,
-        fields: { type: 'string', short: 'f' },
-        'max-events': { type: 'string', short: 'n' },
-        buffer: { type: 'string', short: 'b' },
-        format: { type: 'string', short: 'F' },
-      },
-      allowPositionals: true,
-    }),
-  );
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  // With --format, the words that are not probes are the values it prints.
-  const withFormat = values.format !== undefined;
-  const probes = positionals.filter((t) => !withFormat || isProbeText(t));
-  const valueTexts = positionals.filter((t) => withFormat && !isProbeText(t));
-  if (probes.length === 0) throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
-  const { compilePrintf } = await import('./printf.js');
-  const { parseValueExpr, namerFor, readable } = await import('./probe-values.js');
-  const printf = values.format === undefined ? undefined : compilePrintf(values.format);
-  if (printf && printf.arity !== valueTexts.length)
-    throw new UsageError(
-      `--format takes ${printf.arity} value${printf.arity === 1 ? '' : 's'}, ${valueTexts.length} given (${valueTexts.join(' ') || 'none'})`,
-    );
-  const exprs = valueTexts.map((t) => parseValueExpr(t));
-  const namers = await Promise.all(exprs.map((e) => namerFor(e.namer)));
-  const newline = values.format !== undefined && !/\\n$/.test(values.format) ? '\n' : '';
-  const maxEvents = positiveInteger('max-events', values['max-events']);
-  const bufferMiB = positiveNumber('buffer', values.buffer) ?? 8;
-  const ringBytes = bufferMiB * 2 ** 20;
-  if (!Number.isInteger(Math.log2(ringBytes)) || ringBytes < 4096 || bufferMiB > 1024)
-    throw new UsageError(`--buffer: '${values.buffer}' MiB is not a power of 2 from 1/256 to 1024`);
-  const duration = positiveNumber('duration', values.duration);
-  const picks = values.fields === undefined ? undefined : parseFields(values.fields);
-  const only = picks && [...picks.keys()];
-  const opts = tracerOptions(values, 'trace');
+export const run = command({
+  help: HELP,
+  options: {
+    ...COMMON_OPTIONS,
+    fields: { type: 'string', short: 'f' },
+    'max-events': { type: 'string', short: 'n' },
+    buffer: { type: 'string', short: 'b' },
+    format: { type: 'string', short: 'F' },
+  },
+  async run(values, positionals, argv) {
+    // With --format, the words that are not probes are the values it prints.
+    const withFormat = values.format !== undefined;
+    const probes = positionals.filter((t) => !withFormat || isProbeText(t));
+    const valueTexts = positionals.filter((t) => withFormat && !isProbeText(t));
+    if (probes.length === 0) throw new UsageError('trace: name at least one probe (see tsbpf trace --help)');
+    const { compilePrintf } = await import('./printf.js');
+    const { parseValueExpr, namerFor, readable } = await import('./probe-values.js');
+    const printf = values.format === undefined ? undefined : compilePrintf(values.format);
+    if (printf && printf.arity !== valueTexts.length)
+      throw new UsageError(
+        `--format takes ${printf.arity} value${printf.arity === 1 ? '' : 's'}, ${valueTexts.length} given (${valueTexts.join(' ') || 'none'})`,
+      );
+    const exprs = valueTexts.map((t) => parseValueExpr(t));
+    const namers = await Promise.all(exprs.map((e) => namerFor(e.namer)));
+    const newline = values.format !== undefined && !/\\n$/.test(values.format) ? '\n' : '';
+    const maxEvents = positiveInteger('max-events', values['max-events']);
+    // 8 MiB by default: a burst of a million getppid events arrives with nothing lost (4 MiB did
+    // too in bench/probes.ts); each MiB of ring costs two of resident memory.
+    const bufferMiB = positiveNumber('buffer', values.buffer) ?? 8;
+    const ringBytes = bufferMiB * 2 ** 20;
+    if (!Number.isInteger(Math.log2(ringBytes)) || ringBytes < 4096 || bufferMiB > 1024)
+      throw new UsageError(`--buffer: '${values.buffer}' MiB is not a power of 2 from 1/256 to 1024`);
+    const picks = values.fields === undefined ? undefined : parseFields(values.fields);
+    const only = picks && [...picks.keys()];
 
-  // Every event makes a few short-lived objects and strings; left alone, V8 grows its young
-  // generation to tens of MiB for them. Kept at its starting size, a young collection is more
-  // frequent but as cheap (almost nothing survives), and the trace's peak memory ~15 MB lower.
-  (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
-  const { Tracer } = await import('../probes/tracer.js');
-  // 8 MiB by default: a burst of a million getppid events arrives with nothing lost (4 MiB did
-  // too in bench/probes.ts); each MiB of ring costs two of resident memory.
-  const json = values.json ?? false;
-  let out = '';
-  // The kernel counts what it drops; a line marks the gap where the loss was seen.
-  const onLost = (n: number) => {
-    out += json ? `${JSON.stringify({ lost: n })}\n` : `Lost ${n} events\n`;
-  };
-  const tracer = new Tracer({ ...opts, ringbufBytes: ringBytes, onLost });
-  const end = runSignal(duration, opts.pid);
-  let events = 0;
-  /** Records that arrived after --max-events was reached: read, not printed. */
-  let over = 0;
-  // Lines are gathered and written once per delivered batch (or at 64 KiB): one write per
-  // wake-up instead of one per event, and a quiet stream still shows each line at once.
-  let pending = false;
-  let closed = false;
-  const flush = () => {
-    pending = false;
-    // A reader that went away (`| head`) ends the trace instead of leaving it running.
-    if (out && !closed && !writeStdout(out)) {
-      closed = true;
-      end.stop();
-    }
-    out = '';
-  };
-  const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
-  // Every argument name the probes have (and 'ret'): a --fields name none has is a mistake.
-  const seen = new Set<string>();
+    // Every event makes a few short-lived objects and strings; left alone, V8 grows its young
+    // generation to tens of MiB for them. Kept at its starting size, a young collection is more
+    // frequent but as cheap (almost nothing survives), and the trace's peak memory ~15 MB lower.
+    (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
+    const json = values.json ?? false;
+    const output = new LineBatch();
+    let events = 0;
+    /** Records that arrived after --max-events was reached: read, not printed. */
+    let over = 0;
+    const t0 = Number(process.hrtime.bigint()); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+    // Every argument name the probes have (and 'ret'): a --fields name none has is a mistake.
+    const seen = new Set<string>();
 
-  try {
-    for (const text of probes) {
-      if (printf) {
-        const probe = tracer.probe(text, (p) => {
-          const fields: Record<string, Value<unknown>> = {};
+    /** The record of one event: --format's values, or the probe's arguments and return value. */
+    const body =
+      (probe: () => Probe): ProbeBody<Record<string, unknown>> =>
+      (p) => {
+        const fields: Record<string, Value<unknown>> = {};
+        if (printf) {
           exprs.forEach((e, i) => {
             fields[`v${i}`] = e.make(p);
           });
           return p.emit(fields);
-        });
-        probe.on((e) => {
-          // After the limit (the final drain still delivers what was waiting): nothing more.
-          if (maxEvents !== undefined && events >= maxEvents) return false;
-          events++;
-          const r = e as Record<string, unknown>;
-          const vals = exprs.map((_, i) => {
-            const v = r[`v${i}`];
-            const name = namers[i];
-            return name ? name(v) : v;
-          });
-          out += json
-            ? `${JSON.stringify({ probe: text, values: Object.fromEntries(exprs.map((x, i) => [x.text, plain(vals[i])])) })}\n`
-            : printf(vals) + newline;
-          if (out.length > 65536) flush();
-          else if (!pending) {
-            pending = true;
-            setImmediate(flush);
-          }
-          if (maxEvents !== undefined && events >= maxEvents) {
-            end.stop();
-            return false;
-          }
-          return undefined;
-        });
-        continue;
-      }
-      const probe = tracer.probe(text, (p) => {
-        const fields: Record<string, Value<unknown>> = { time: p.ktime(), pid: p.pid(), comm: p.comm() };
+        }
+        fields.time = p.ktime();
+        fields.pid = p.pid();
+        fields.comm = p.comm();
         // Syscall tracepoints standing in for a kernel function: its arguments, read from records.
-        const standIn = p.kind === 'tracepoint' && probe.spec.kind !== 'tracepoint';
+        const standIn = p.kind === 'tracepoint' && probe().spec.kind !== 'tracepoint';
         const args = p.args();
         for (const a of args) seen.add(a.name);
         if (p.hasReturn) seen.add('ret');
@@ -198,16 +137,22 @@ export async function run(argv: string[]): Promise<number> {
         }
         if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = as(p.ret(), picks?.get('ret'));
         return p.emit(fields);
-      });
+      };
+
+    /** How one probe's records print: through --format, or as the probe's fields. */
+    const printer = (probe: Probe, text: string): ((r: Record<string, unknown>) => string) => {
+      if (printf)
+        return (r) => {
+          const vals = exprs.map((_, i) => {
+            const name = namers[i];
+            return name ? name(r[`v${i}`]) : r[`v${i}`];
+          });
+          return json
+            ? `${JSON.stringify({ probe: text, values: Object.fromEntries(exprs.map((x, i) => [x.text, plain(vals[i])])) })}\n`
+            : printf(vals) + newline;
+        };
       let format: RecordFormatter | undefined;
-      probe.on((e) => {
-        // Records already in the ring when the limit was reached are not printed (but counted).
-        if (maxEvents !== undefined && events >= maxEvents) {
-          over++;
-          return false;
-        }
-        events++;
-        const r = e as Record<string, unknown>;
+      return (r) => {
         // Built at the first record: by then the tracer knows which kind it attached.
         format ??= recordFormatter(
           r,
@@ -215,45 +160,62 @@ export async function run(argv: string[]): Promise<number> {
           t0,
           json,
         );
-        out += format(r);
-        if (out.length > 65536) flush();
-        else if (!pending) {
-          pending = true;
-          setImmediate(flush);
+        return format(r);
+      };
+    };
+
+    return runSession({
+      command: 'trace',
+      // The kernel counts what it drops; a line marks the gap where the loss was seen.
+      tracer: {
+        ringbufBytes: ringBytes,
+        onLost: (n) => output.add(json ? `${JSON.stringify({ lost: n })}\n` : `Lost ${n} events\n`),
+      },
+      values,
+      argv,
+      probes(tracer, stop) {
+        output.onClosed = stop;
+        for (const text of probes) {
+          const probe: Probe = tracer.probe(
+            text,
+            body(() => probe),
+          );
+          const print = printer(probe, text);
+          probe.on((e) => {
+            // Records already in the ring when the limit was reached are not printed (but counted);
+            // the final drain still delivers them.
+            if (maxEvents !== undefined && events >= maxEvents) {
+              over++;
+              return false;
+            }
+            events++;
+            output.add(print(e as Record<string, unknown>));
+            if (maxEvents !== undefined && events >= maxEvents) {
+              stop();
+              return false;
+            }
+            return undefined;
+          });
         }
-        if (maxEvents !== undefined && events >= maxEvents) {
-          end.stop();
-          return false;
-        }
-        return undefined;
-      });
-    }
-    await tracer.start();
-    const unknown = only?.filter((name) => !seen.has(name)) ?? [];
-    if (unknown.length > 0)
-      throw new UsageError(
-        `--fields: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of ${positionals.join(' ')} (fields: ${[...seen].join(', ') || 'none'})`,
-      );
-    end.started();
-    const n = tracer.probes.length;
-    process.stderr.write(
-      `tsbpf trace: tracing ${n} probe${n === 1 ? '' : 's'}${duration ? ` for ${duration}s` : ''}; Ctrl-C to end\n`,
-    );
-    await tracer.run({ signal: end.signal });
-    tracer.stop(); // detached, and every record left in the ring read: the figures are final
-    flush();
-    process.stderr.write(
-      `${summary(events, tracer.lostPerCpu())}${over ? `, ${over} past --max-events` : ''}\n`,
-    );
-    return 0;
-  } catch (err) {
-    flush();
-    return explainProbeFailure(err, 'trace', replaceSpec(argv));
-  } finally {
-    end.dispose();
-    tracer.close();
-  }
-}
+      },
+      attached(tracer) {
+        const unknown = only?.filter((name) => !seen.has(name)) ?? [];
+        if (unknown.length > 0)
+          throw new UsageError(
+            `--fields: ${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of ${positionals.join(' ')} (fields: ${[...seen].join(', ') || 'none'})`,
+          );
+        const n = tracer.probes.length;
+        return `tracing ${n} probe${n === 1 ? '' : 's'}`;
+      },
+      report(tracer) {
+        process.stderr.write(
+          `${summary(events, tracer.lostPerCpu())}${over ? `, ${over} past --max-events` : ''}\n`,
+        );
+      },
+      flush: () => output.flush(),
+    });
+  },
+});
 
 /** Probes are TYPE:TARGET, BEGIN or END; other words are --format's values. */
 function isProbeText(text: string): boolean {

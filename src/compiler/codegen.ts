@@ -12,7 +12,7 @@ import {
   R10,
   type Register,
   W0,
-} from '../../isa/builder.js';
+} from '../../isa/builder/index.js';
 import { type IntSize, NEGATIVE_BUCKET } from './types.js';
 import type { Cond, KeyPart, Node, StrNode } from './value.js';
 

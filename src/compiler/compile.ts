@@ -2,7 +2,7 @@
 // action in the order the body called it; `return 0`. Emits compute every value before they
 // reserve ring buffer space (a map miss or filter may still end the probe, and a reservation must
 // never be left open), then fill the record in place and submit it.
-import { type Builder, program, R0, R1, R2, R3, R4, R6, R9, R10 } from '../../isa/builder.js';
+import { type Builder, program, R0, R1, R2, R3, R4, R6, R9, R10 } from '../../isa/builder/index.js';
 import type { Instruction } from '../../isa/instruction.js';
 import type { Action, EmitSite } from './actions.js';
 import { CodeGen, mapRef } from './codegen.js';

@@ -3,7 +3,7 @@
 // same value may be used twice and nothing unused costs an instruction.
 import { findMember, resolveType, sizeOf } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
-import type { CompareOp } from '../../isa/builder.js';
+import type { CompareOp } from '../../isa/builder/index.js';
 import { didYouMean, nearestNames } from './nearest.js';
 import { OBJECT_DEFAULT_MAX, OBJECT_LIMIT, objectType } from './object-type.js';
 import {

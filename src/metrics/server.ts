@@ -2,7 +2,7 @@
 // the request), /healthz, and a short index. TLS and basic auth come from a web config file.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import type { MetricFamily } from './family.js';
@@ -32,14 +32,14 @@ export interface MetricsServerOptions {
 }
 
 export class MetricsServer implements AsyncDisposable {
-  readonly #server: Server;
+  readonly #server: Server | TlsServer;
   #web: WebConfig;
   readonly #collect: () => MetricFamily[];
   readonly #log: (line: string) => void;
   /** sha256(user:password) of credentials already checked against their bcrypt hash. */
   readonly #verified = new Map<string, Buffer>();
 
-  private constructor(server: Server, opts: MetricsServerOptions) {
+  private constructor(server: Server | TlsServer, opts: MetricsServerOptions) {
     this.#server = server;
     this.#web = opts.web ?? {};
     this.#collect = opts.collect;
@@ -104,7 +104,7 @@ export class MetricsServer implements AsyncDisposable {
   setWebConfig(web: WebConfig): void {
     const tls = web.tls;
     if (tls && 'setSecureContext' in this.#server)
-      (this.#server as unknown as { setSecureContext(o: object): void }).setSecureContext({
+      this.#server.setSecureContext({
         cert: tls.cert,
         key: tls.key,
         ca: tls.ca,

@@ -4,8 +4,8 @@
 //   core.read(b, R6, R1, 'struct filename', 'name');            // R6 = filename->name
 //   core.read(b, R6, R0, 'struct task_struct', 'real_parent.tgid'); // follows the pointer
 import type { Builder, Register } from '../../isa/index.js';
+import { vmlinuxBtf } from '../btf-file.js';
 import { type CoreReadOptions, emitCoreRead } from '../compiler/core-read.js';
-import { kernelBtf } from '../object.js';
 
 export type { CoreReadOptions };
 
@@ -18,7 +18,7 @@ export function coreRead(
   path: string,
   opts: CoreReadOptions = {},
 ): Builder {
-  return emitCoreRead(opts.btf ?? kernelBtf(), b, dst, src, root, path, opts.mode);
+  return emitCoreRead(opts.btf ?? vmlinuxBtf(), b, dst, src, root, path, opts.mode);
 }
 
 /** The builder's CO-RE helpers. */

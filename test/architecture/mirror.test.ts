@@ -1,5 +1,5 @@
 // Tests mirror the source tree: a folder of tests under test/ is named after what it covers — a
-// source folder (test/link ↔ src/link, test/format/object ↔ src/format/object, test/builder ↔
+// source folder (test/link ↔ src/link, test/format/object ↔ src/format/object, test/isa/builder ↔
 // isa/builder) or a file of src/, isa/ or btf/ with its tests (test/map ↔ src/map.ts). The few
 // suites that cover the whole project rather than one part are listed here with the reason.
 import { existsSync, readdirSync, statSync } from 'node:fs';

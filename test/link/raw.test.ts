@@ -8,9 +8,10 @@ import {
   attachTpBtf,
   kprobesUnavailable,
   loadTracingProgram,
-  tracingLoadOptions,
 } from 'tsbpf';
 import { expect, it } from 'vitest';
+// Internal: the load options of a tracing program, tested here by path.
+import { tracingLoadOptions } from '../../src/link/tracing.js';
 import { kernelDescribe, missing } from '../support/kernel.js';
 import { openFds } from './fds.js';
 import { countingProgram, NR_GETPPID } from './programs.js';

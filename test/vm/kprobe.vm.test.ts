@@ -14,9 +14,9 @@ import {
   kprobeBlacklist,
   ownProbes,
   tracefsRoot,
-  tracingLoadOptions,
 } from 'tsbpf';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tracingLoadOptions } from '../../src/link/tracing.js';
 import { distBuilt, holdProbe, killAndWait } from '../link/probe-owner.js';
 import { countingProgram } from '../link/programs.js';
 

@@ -3,7 +3,7 @@
 
 import { AssemblerError, assemble, classify, encode } from 'tsbpf/isa';
 import { describe, expect, it } from 'vitest';
-import { loadConformance, rawBytes } from './conformance-data.js';
+import { loadConformance, rawBytes } from '../conformance-data.js';
 
 const tests = loadConformance('tests');
 const negative = loadConformance('negative');

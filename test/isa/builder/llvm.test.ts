@@ -6,7 +6,7 @@ import { decode, encode, formatInstruction } from 'tsbpf/isa';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, programs } from './programs.js';
 
-const tsv = readFileSync(new URL('../fixtures/builder/llvm19-programs.tsv', import.meta.url), 'utf8');
+const tsv = readFileSync(new URL('../../fixtures/builder/llvm19-programs.tsv', import.meta.url), 'utf8');
 const goldens = new Map(
   tsv
     .split('\n')

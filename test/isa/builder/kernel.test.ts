@@ -3,7 +3,7 @@
 // builder call in this file; and the helper table agrees with the kernel's own helper names.
 import { BpfMap, codecs, HELPERS, Program, program, R0, R1, R2, R3, R6, R7, R10, VerifierError } from 'tsbpf';
 import { expect, it } from 'vitest';
-import { kernelDescribe } from '../support/kernel.js';
+import { kernelDescribe } from '../../support/kernel.js';
 
 const THIS_FILE = new URL(import.meta.url).pathname;
 

@@ -5,8 +5,8 @@
 // rejects: out-of-range shift immediates, division by a zero immediate, backward jumps.
 import { type Instruction, Interpreter } from 'tsbpf/isa';
 import { expect, it } from 'vitest';
-import { runOnKernel } from '../../src/conformance-kernel.js';
-import { kernelDescribe } from '../support/kernel.js';
+import { runOnKernel } from '../../../src/conformance-kernel.js';
+import { kernelDescribe } from '../../support/kernel.js';
 
 const SEED = Number(process.env.TSBPF_DIFF_SEED ?? 0x5eed);
 const PROGRAMS = 300;

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AluOps, generateIsaDoc, JmpOps } from 'tsbpf/isa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TUTORIAL_MEM, TUTORIAL_PROGRAM } from '../../isa/docs.js';
-import { run } from '../../src/cli/run.js';
+import { TUTORIAL_MEM, TUTORIAL_PROGRAM } from '../../../isa/docs.js';
+import { run } from '../../../src/cli/run.js';
 
 afterEach(() => vi.restoreAllMocks());
-const doc = readFileSync(new URL('../../docs/isa.md', import.meta.url), 'utf8');
+const doc = readFileSync(new URL('../../../docs/isa.md', import.meta.url), 'utf8');
 
 describe('docs/isa.md', () => {
   it('is in sync with isa/docs.ts (regenerate with npm run docs)', () => {

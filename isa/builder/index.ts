@@ -1,9 +1,9 @@
 // tsbpf/isa program builder: typed registers, labels, subprograms, helper calls by name and
 // late-bound map references. The guide is docs/builder.md.
-export { type AtomicName, Builder, type CompareOp, program } from './builder/builder.js';
-export { BuilderError } from './builder/errors.js';
-export type { LoadSize, Operand, StoreSize } from './builder/operands.js';
-export type { BuilderOptions } from './builder/program.js';
+export { type AtomicName, Builder, type CompareOp, program } from './builder.js';
+export { BuilderError } from './errors.js';
+export type { LoadSize, Operand, StoreSize } from './operands.js';
+export type { BuilderOptions } from './program.js';
 export {
   type AnyRegister,
   FP,
@@ -34,5 +34,5 @@ export {
   W8,
   W9,
   W10,
-} from './builder/registers.js';
-export type { BuildResult } from './builder/resolve.js';
+} from './registers.js';
+export type { BuildResult } from './resolve.js';

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Btf, dumpC, fieldPath } from '../btf/index.js';
+import { openKernelBtf } from '../src/btf-file.js';
 import { type Stat, stat } from './support/stats.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -99,8 +100,10 @@ function report(name: string, ours: Stat, floor: Stat, unit: string): void {
 }
 
 /** The measured work; returns the path offsets (checked against C's). */
-function openAndResolve(): { btf: Btf; offsets: number[] } {
-  const btf = Btf.parse(readFileSync(VMLINUX));
+function openAndResolve(saved = false): { btf: Btf; offsets: number[] } {
+  // saved: as the tracer opens the kernel's BTF, with the index saved per kernel build.
+  const bytes = readFileSync(VMLINUX);
+  const btf = saved ? openKernelBtf(bytes) : Btf.parse(bytes);
   for (const name of TYPES)
     if (btf.findId(name, 'struct') === undefined) throw new Error(`no struct ${name}`);
   return { btf, offsets: PATHS.map((p) => fieldPath(btf, p).offset) };
@@ -109,7 +112,7 @@ function openAndResolve(): { btf: Btf; offsets: number[] } {
 // Child mode: one cold measurement in a fresh process.
 if (process.argv[2] === '--cold-resolve') {
   const t0 = performance.now();
-  openAndResolve();
+  openAndResolve(process.argv[3] === 'saved');
   console.log(performance.now() - t0);
   process.exit(0);
 }
@@ -145,13 +148,26 @@ try {
     Number(new RegExp(`^path ${p.replace(/\./g, '\\.')} (-?\\d+)$`, 'm').exec(cOut)?.[1]),
   );
 
-  // Cold: fresh processes, one run each.
+  // Cold: fresh processes, one run each; with the saved index (in a cache folder of this run's,
+  // written by the untimed first run) and without, in turn.
   const cold: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--cold-resolve'], {
-      encoding: 'utf8',
-    });
-    cold.push(Number(out.trim()));
+  const coldSaved: number[] = [];
+  const cacheEnv = { ...process.env, XDG_CACHE_HOME: dir };
+  const coldRun = (saved: boolean) =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), '--cold-resolve', saved ? 'saved' : ''],
+        {
+          encoding: 'utf8',
+          env: cacheEnv,
+        },
+      ).trim(),
+    );
+  coldRun(true);
+  for (let i = 0; i < 7; i++) {
+    cold.push(coldRun(false));
+    coldSaved.push(coldRun(true));
   }
   // Warm: repetitions in this process.
   const warm: number[] = [];
@@ -164,6 +180,12 @@ try {
   if (offsets.join() !== cOffsets.join())
     throw new Error(`field offsets differ from C: ours ${offsets} vs C ${cOffsets}`);
   report('open+index+resolve 50 types + 20 paths, cold (fresh process)', stat(cold), cStat, 'ms');
+  report(
+    'open+index+resolve 50 types + 20 paths, cold, saved index (as the tracer opens it)',
+    stat(coldSaved),
+    cStat,
+    'ms',
+  );
   report('open+index+resolve 50 types + 20 paths, warm', stat(warm), cStat, 'ms');
 
   // Retained heap: what a kept Btf costs after a full GC (JS heap + the file buffer).

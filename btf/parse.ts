@@ -1,6 +1,7 @@
 // Raw BTF → a lazily decoded type table. Opening makes one pass over the type section that records
 // each record's offset and checks its bounds; a type is decoded on first use and cached; names are
 // hashed into an index (built on the first lookup by name) so that finding a type never scans.
+// Both indexes can be saved and given back for the same blob (savedIndex(), ParseOptions.index).
 import { BtfError } from './error.js';
 import {
   extraBytes,
@@ -13,6 +14,7 @@ import {
   kindNumber,
   MAX_KIND,
 } from './kinds.js';
+import { NameIndex, type NameSource } from './name-index.js';
 import type { BtfType, Enum64Value, EnumValue, Linkage, Member, Param, VarSecinfo } from './types.js';
 import { VOID } from './types.js';
 
@@ -23,9 +25,26 @@ const LINKAGES: readonly Linkage[] = ['static', 'global', 'extern'];
 export interface ParseOptions {
   /** For split BTF (kernel modules): the BTF this one extends; ids and strings continue after it. */
   base?: Btf;
+  /**
+   * The indexes savedIndex() returned for this same blob (base BTF only): opening then skips the
+   * pass over every record and every name. Their shape and a sample of records are checked
+   * (BtfError when they do not fit); that they belong to this blob is the caller's to know.
+   */
+  index?: BtfIndex;
 }
 
-export class Btf {
+/** What opening a blob computes, to keep between processes (see ParseOptions.index). */
+export interface BtfIndex {
+  /** Word offset of each type record in the type section. */
+  readonly offsets: Uint32Array;
+  /** The name hash table. */
+  readonly names: Uint32Array;
+}
+
+/** Records checked when a saved index is given: spread evenly, each must end where the next starts. */
+const SAMPLED_RECORDS = 2048;
+
+export class Btf implements NameSource {
   readonly base: Btf | undefined;
   /** The first type id defined in this blob (1, or the base's typeCount for split BTF). */
   readonly firstId: number;
@@ -48,7 +67,7 @@ export class Btf {
   private names: NameIndex | undefined;
   private text: string | undefined;
 
-  private constructor(bytes: Uint8Array, base: Btf | undefined) {
+  private constructor(bytes: Uint8Array, base: Btf | undefined, index: BtfIndex | undefined) {
     this.bytes = bytes;
     this.base = base;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -91,13 +110,23 @@ export class Btf {
       if (strLen === 0 || bytes[this.strStart] !== 0)
         throw new BtfError('string section must start with an empty string', this.strStart);
     }
-    this.offsets = this.indexTypes(this.strBase + strLen);
+    const saved = index && !base ? index : undefined;
+    if (index && base) throw new BtfError('a saved index is for base BTF only', 0);
+    this.offsets = saved
+      ? this.checkOffsets(saved.offsets, this.strBase + strLen)
+      : this.indexTypes(this.strBase + strLen);
     this.typeCount = this.firstId + this.offsets.length;
     this.cache = new Array(this.offsets.length);
+    if (saved) this.names = NameIndex.adopt(this, saved.names);
   }
 
   static parse(bytes: Uint8Array, options: ParseOptions = {}): Btf {
-    return new Btf(bytes, options.base);
+    return new Btf(bytes, options.base, options.index);
+  }
+
+  /** The record offsets and the name index, to save and give back as ParseOptions.index. */
+  savedIndex(): BtfIndex {
+    return { offsets: this.offsets, names: this.nameIndex().table };
   }
 
   /** Total string bytes addressable from this BTF (base strings included). */
@@ -140,6 +169,42 @@ export class Btf {
       at = next;
     }
     return offsets.slice(0, n);
+  }
+
+  /** A saved record index, checked: it starts at 0, ends at the section's end, samples chain. */
+  private checkOffsets(offsets: Uint32Array, strLimit: number): Uint32Array {
+    const w = this.words;
+    const n = offsets.length;
+    const bad = (why: string) => new BtfError(`saved index does not fit this BTF: ${why}`, this.typeStart);
+    if (n === 0) {
+      if (w.length !== 0) throw bad('no records');
+      return offsets;
+    }
+    if (offsets[0] !== 0) throw bad('first record not at 0');
+    const step = Math.max(1, Math.floor(n / SAMPLED_RECORDS));
+    for (let k = 0; ; k++) {
+      const i = Math.min(n - 1, k * step); // …and always the last record
+      const at = offsets[i];
+      if (at + 3 > w.length) throw bad(`record ${i} past the end`);
+      const info = w[at + 1];
+      const kind = (info >>> 24) & 0x1f;
+      if (kind === 0 || kind > MAX_KIND || w[at] >= strLimit) throw bad(`record ${i} is not a type`);
+      const next = at + 3 + FIXED_WORDS[kind] + VLEN_WORDS[kind] * (info & 0xffff);
+      if (next !== (i + 1 < n ? offsets[i + 1] : w.length))
+        throw bad(`record ${i} does not end where the next starts`);
+      if (i === n - 1) break;
+    }
+    return offsets;
+  }
+
+  /** Local types (ids firstId…typeCount-1): for the name index. */
+  get localCount(): number {
+    return this.offsets.length;
+  }
+
+  /** The name offset of local type `i` (id firstId + i): for the name index. */
+  nameOffsetAt(i: number): number {
+    return this.words[this.offsets[i]];
   }
 
   /** The byte offset of type `id`'s record in its blob (for error messages). */
@@ -439,11 +504,7 @@ export class Btf {
   }
 
   private nameIndex(): NameIndex {
-    if (!this.names) {
-      const nameOffsets = new Uint32Array(this.offsets.length);
-      for (let i = 0; i < this.offsets.length; i++) nameOffsets[i] = this.words[this.offsets[i]];
-      this.names = new NameIndex(this, nameOffsets);
-    }
+    this.names ??= NameIndex.build(this);
     return this.names;
   }
 
@@ -474,69 +535,4 @@ function sectionWords(bytes: Uint8Array, start: number, end: number, le: boolean
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) out[i] = dv.getUint32(i * 4, le);
   return out;
-}
-const utf8enc = new TextEncoder();
-
-function fnv1a(b: Uint8Array, start: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; b[i] !== 0; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h >>> 0;
-}
-
-/** Open-addressing hash of type names (by their bytes, no JS strings made), insertion-ordered per name. */
-class NameIndex {
-  /** Pairs [hash, local index + 1] side by side (one cache line per probe); index 0 = empty. */
-  private readonly table: Uint32Array;
-  private readonly mask: number;
-
-  constructor(
-    private readonly btf: Btf,
-    private readonly nameOffsets: Uint32Array,
-  ) {
-    let cap = 16;
-    while (cap < nameOffsets.length * 2) cap *= 2;
-    this.table = new Uint32Array(cap * 2);
-    this.mask = cap - 1;
-    const b = btf.bytes;
-    const strBase = btf.ownStringBase;
-    const shift = btf.localStringStart(0);
-    const { table, mask } = this;
-    const baseNamed: number[] = [];
-    for (let i = 0; i < nameOffsets.length; i++) {
-      const off = nameOffsets[i];
-      if (off === 0) continue;
-      if (off < strBase) {
-        baseNamed.push(i); // a name in the base's string table (rare in split BTF)
-        continue;
-      }
-      let h = 0x811c9dc5;
-      for (let j = shift + off; b[j] !== 0; j++) h = Math.imul(h ^ b[j], 0x01000193);
-      h >>>= 0;
-      let s = h & mask;
-      while (table[2 * s + 1] !== 0) s = (s + 1) & mask;
-      table[2 * s] = h;
-      table[2 * s + 1] = i + 1;
-    }
-    this.baseNamed = baseNamed;
-  }
-  /** Types whose names live in the base's string table (split BTF may reuse them). */
-  private readonly baseNamed: number[];
-
-  /** Calls `visit(id)` for each type named `name` until it returns true. */
-  forEach(name: string, visit: (id: number) => boolean): void {
-    const q = utf8enc.encode(`${name}\0`);
-    const h = fnv1a(q, 0);
-    const bytes = this.btf.bytes;
-    const first = this.btf.firstId;
-    const { table, mask } = this;
-    for (let s = h & mask; table[2 * s + 1] !== 0; s = (s + 1) & mask) {
-      if (table[2 * s] !== h) continue;
-      const i = table[2 * s + 1] - 1;
-      const at = this.btf.localStringStart(this.nameOffsets[i]);
-      let j = 0;
-      while (j < q.length && bytes[at + j] === q[j]) j++;
-      if (j === q.length && visit(first + i)) return;
-    }
-    for (const i of this.baseNamed) if (this.btf.nameOf(first + i) === name && visit(first + i)) return;
-  }
 }

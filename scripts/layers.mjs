@@ -59,18 +59,25 @@ export const LAYERS = [
     role: "the playground's browser page",
   },
   {
+    name: 'timing',
+    paths: ['src/timing.ts'],
+    pure: false,
+    may: [],
+    role: 'start-up phase timing (TSBPF_TIMING=1, tsbpf --timing): lines on stderr, from every layer that runs a phase, the edge included',
+  },
+  {
     name: 'sys',
     paths: ['src/sys/'],
     pure: false,
     koffi: true,
-    may: ['isa', 'btf', 'abi'],
+    may: ['isa', 'btf', 'abi', 'timing'],
     role: 'the ABI edge: koffi declarations, the bpf(2) and perf_event_open(2) calls, attr layouts, mmap',
   },
   {
     name: 'os',
     paths: ['src/'],
     pure: false,
-    may: ['isa', 'btf', 'abi', 'format', 'compiler', 'sys'],
+    may: ['isa', 'btf', 'abi', 'format', 'compiler', 'sys', 'timing'],
     role: 'kernel objects and everything that touches files, processes and the kernel: maps, programs, the object loader, links, events, probes, metrics, the CLI',
   },
 ];

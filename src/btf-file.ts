@@ -1,7 +1,10 @@
 // Reading BTF from files: the kernel's own (/sys/kernel/btf/vmlinux, and modules' split BTF on
 // top of it) or any raw BTF blob. Parsing itself is pure (btf/); this only does the I/O.
 import { readFileSync } from 'node:fs';
+import { BtfError } from '../btf/error.js';
 import { Btf } from '../btf/parse.js';
+import { loadBtfIndex, saveBtfIndex } from './btf-cache.js';
+import { timed } from './timing.js';
 
 export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
@@ -9,8 +12,24 @@ let kernel: Btf | undefined;
 
 /** The running kernel's BTF, read once per process and shared. */
 export function vmlinuxBtf(): Btf {
-  kernel ??= Btf.parse(readFileSync(VMLINUX_BTF_PATH));
+  kernel ??= timed('BTF open+index (vmlinux)', () => openKernelBtf(readFileSync(VMLINUX_BTF_PATH)));
   return kernel;
+}
+
+/** Opens the kernel's BTF with its saved index (src/btf-cache.ts) when there is a fitting one. */
+export function openKernelBtf(bytes: Uint8Array): Btf {
+  const index = loadBtfIndex(bytes);
+  if (index) {
+    try {
+      return Btf.parse(bytes, { index });
+    } catch (err) {
+      if (!(err instanceof BtfError)) throw err;
+      // Not this blob's after all: index it again and save over it.
+    }
+  }
+  const btf = Btf.parse(bytes);
+  saveBtfIndex(bytes, btf.savedIndex());
+  return btf;
 }
 
 /**
@@ -31,10 +50,13 @@ export function vmlinuxTypeId(name: string, kind: 'func' | 'typedef'): number | 
 export function moduleBtf(module: string): Btf {
   if (!/^[A-Za-z0-9_-]+$/.test(module) || module === 'vmlinux')
     throw new Error(`bad module name '${module}'`);
-  return Btf.parse(readFileSync(`/sys/kernel/btf/${module}`), { base: vmlinuxBtf() });
+  const base = vmlinuxBtf();
+  return timed(`BTF open+index (${module})`, () =>
+    Btf.parse(readFileSync(`/sys/kernel/btf/${module}`), { base }),
+  );
 }
 
 /** A raw BTF file (e.g. an extracted .BTF section); `base` for split BTF. */
 export function readBtfFile(path: string, base?: Btf): Btf {
-  return Btf.parse(readFileSync(path), { base });
+  return timed('BTF open+index', () => Btf.parse(readFileSync(path), { base }));
 }

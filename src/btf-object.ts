@@ -3,8 +3,8 @@
 // loads again with the kernel's BTF verifier log and reports its words.
 
 import { FdObject } from './fd.js';
-import { BtfLoad } from './sys/attr.js';
-import { bpf, bpfTry, Cmd, putPointer } from './sys/bpf.js';
+import { encodeBtfLoad } from './sys/attrs/btf.js';
+import { bpf, bpfTry, Cmd } from './sys/bpf.js';
 import { BpfError, Errno } from './sys/errno.js';
 
 const LOG_START = 64 * 1024;
@@ -37,24 +37,17 @@ export class KernelBtf extends FdObject {
   /** BPF_BTF_LOAD of a raw BTF blob (e.g. BtfBuilder.encode()). */
   static load(bytes: Uint8Array): KernelBtf {
     const blob = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const attr = Buffer.alloc(BtfLoad.SIZE);
-    putPointer(attr, BtfLoad.btf, blob);
-    attr.writeUInt32LE(blob.byteLength, BtfLoad.btf_size);
+    const attr = encodeBtfLoad({ btf: blob });
     try {
-      return new KernelBtf(bpf(Cmd.BTF_LOAD, attr, BtfLoad.SIZE, `(${blob.byteLength} bytes)`), bytes);
+      return new KernelBtf(bpf(Cmd.BTF_LOAD, attr, attr.byteLength, `(${blob.byteLength} bytes)`), bytes);
     } catch (e) {
       if (!(e instanceof BpfError) || e.errno === Errno.EPERM) throw e;
     }
     // Again with the log, growing the buffer while the kernel says it was too small.
     for (let size = LOG_START; ; size *= 4) {
       const log = Buffer.alloc(size);
-      attr.fill(0);
-      putPointer(attr, BtfLoad.btf, blob);
-      attr.writeUInt32LE(blob.byteLength, BtfLoad.btf_size);
-      putPointer(attr, BtfLoad.btf_log_buf, log);
-      attr.writeUInt32LE(size, BtfLoad.btf_log_size);
-      attr.writeUInt32LE(1, BtfLoad.btf_log_level);
-      const r = bpfTry(Cmd.BTF_LOAD, attr, BtfLoad.SIZE);
+      const withLog = encodeBtfLoad({ btf: blob, log: { level: 1, buf: log } });
+      const r = bpfTry(Cmd.BTF_LOAD, withLog, withLog.byteLength);
       if (r >= 0) return new KernelBtf(r, bytes); // loaded this time (a transient failure)
       const errno = -r;
       if (errno === Errno.ENOSPC && size < LOG_MAX) continue;

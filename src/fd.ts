@@ -2,16 +2,18 @@
 // event) extends FdObject: `fd`, an idempotent `close()`, `[Symbol.dispose]` for `using`, and a
 // FinalizationRegistry that closes an fd whose owner was garbage-collected without close(),
 // with a one-time warning (a leak is a bug in the caller, but it must not exhaust fds).
-import { close as closeFd } from './sys/libc.js';
+// Closing goes through the syscall funnel the object was made under (a test's fake owns its fds).
+import { funnel, type SyscallFunnel } from './sys/funnel.js';
 
 interface Held {
   fd: number;
   kind: string;
+  funnel: SyscallFunnel;
 }
 
 let warned = false;
 const registry = new FinalizationRegistry<Held>((held) => {
-  closeFd(held.fd);
+  held.funnel.close(held.fd);
   if (!warned) {
     warned = true;
     process.emitWarning(
@@ -23,7 +25,7 @@ const registry = new FinalizationRegistry<Held>((held) => {
 
 /** Closes a raw fd we own (for error paths before an FdObject exists). */
 export function closeRawFd(fd: number): void {
-  if (fd >= 0) closeFd(fd);
+  if (fd >= 0) funnel().close(fd);
 }
 
 /** A kernel object reached through a file descriptor this process owns. */
@@ -33,7 +35,7 @@ export abstract class FdObject {
 
   protected constructor(fd: number, kind: string) {
     this.#fd = fd;
-    this.#held = { fd, kind };
+    this.#held = { fd, kind, funnel: funnel() };
     registry.register(this, this.#held, this.#held);
   }
 
@@ -55,7 +57,7 @@ export abstract class FdObject {
   close(): void {
     if (this.#fd < 0) return;
     registry.unregister(this.#held);
-    closeFd(this.#fd);
+    this.#held.funnel.close(this.#fd);
     this.#fd = -1;
   }
 

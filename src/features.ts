@@ -2,13 +2,17 @@
 // type, load a program calling each helper we use, look for PMUs, tracefs and BTF. Each probe
 // runs at most once per process (results are cached), and every fd a probe opens is closed.
 import { existsSync, readFileSync } from 'node:fs';
+import { Builder, R0 } from '../isa/builder/index.js';
+import { encode, type Instruction } from '../isa/instruction.js';
 import { vmlinuxTypeId } from './btf-file.js';
 import { closeRawFd } from './fd.js';
-import { LinkCreate, MapBatch, MapCreate, ProgLoad } from './sys/attr.js';
-import { bpfTry, Cmd, cString, putPointer } from './sys/bpf.js';
+import { encodeLinkCreate } from './sys/attrs/link.js';
+import { encodeMapBatch, encodeMapCreate } from './sys/attrs/map.js';
+import { encodeProgLoad } from './sys/attrs/prog.js';
+import { cString } from './sys/attrs/writer.js';
+import { bpfTry, Cmd } from './sys/bpf.js';
 import { Errno, errnoName } from './sys/errno.js';
 import { getpagesize } from './sys/libc.js';
-import { raiseMemlockOnce } from './sys/memlock.js';
 import { AttachType, MapFlags, MapType, ProgramType } from './sys/types.js';
 
 export interface Feature {
@@ -52,23 +56,23 @@ function tryMap(
   inner = 0,
   extra = 0,
 ): number {
-  raiseMemlockOnce();
-  const attr = Buffer.alloc(MapCreate.SIZE);
-  attr.writeUInt32LE(type, MapCreate.map_type);
-  attr.writeUInt32LE(key, MapCreate.key_size);
-  attr.writeUInt32LE(value, MapCreate.value_size);
-  attr.writeUInt32LE(max, MapCreate.max_entries);
-  attr.writeUInt32LE(flags, MapCreate.map_flags);
-  attr.writeUInt32LE(inner, MapCreate.inner_map_fd);
-  attr.writeBigUInt64LE(BigInt(extra), MapCreate.map_extra);
-  const fd = bpfTry(Cmd.MAP_CREATE, attr, MapCreate.SIZE);
+  const attr = encodeMapCreate({
+    type,
+    keySize: key,
+    valueSize: value,
+    maxEntries: max,
+    flags,
+    innerMapFd: inner,
+    mapExtra: extra,
+  });
+  const fd = bpfTry(Cmd.MAP_CREATE, attr, attr.byteLength);
   if (fd >= 0) closeRawFd(fd);
   return fd >= 0 ? 0 : fd;
 }
 
 interface LoadProbe {
   type: number;
-  insns: number[][]; // [code, dst, src, off, imm]
+  insns: readonly Instruction[];
   attachType?: number;
   attachBtfId?: number;
   withLog?: boolean;
@@ -76,38 +80,28 @@ interface LoadProbe {
 
 /** Loads a tiny program; returns 0 or -errno, and the log when asked for. */
 function tryLoad(p: LoadProbe): { r: number; log: string } {
-  raiseMemlockOnce();
-  const bytes = Buffer.alloc(p.insns.length * 8);
-  p.insns.forEach(([code, dst, src, off, imm], i) => {
-    bytes.writeUInt8(code as number, i * 8);
-    bytes.writeUInt8(((src as number) << 4) | (dst as number), i * 8 + 1);
-    bytes.writeInt16LE(off as number, i * 8 + 2);
-    bytes.writeInt32LE(imm as number, i * 8 + 4);
-  });
-  const license = cString('GPL');
   const log = p.withLog ? Buffer.alloc(4096) : null;
-  const attr = Buffer.alloc(ProgLoad.SIZE);
-  attr.writeUInt32LE(p.type, ProgLoad.prog_type);
-  attr.writeUInt32LE(p.insns.length, ProgLoad.insn_cnt);
-  putPointer(attr, ProgLoad.insns, bytes);
-  putPointer(attr, ProgLoad.license, license);
-  if (log) {
-    attr.writeUInt32LE(1, ProgLoad.log_level);
-    attr.writeUInt32LE(log.byteLength, ProgLoad.log_size);
-    putPointer(attr, ProgLoad.log_buf, log);
-  }
-  attr.writeUInt32LE(p.attachType ?? 0, ProgLoad.expected_attach_type);
-  attr.writeUInt32LE(p.attachBtfId ?? 0, ProgLoad.attach_btf_id);
-  const fd = bpfTry(Cmd.PROG_LOAD, attr, ProgLoad.SIZE);
+  const attr = encodeProgLoad({
+    type: p.type,
+    insns: encode(p.insns),
+    license: cString('GPL'),
+    expectedAttachType: p.attachType,
+    attachBtfId: p.attachBtfId,
+    ...(log ? { log: { level: 1, buf: log } } : {}),
+  });
+  const fd = bpfTry(Cmd.PROG_LOAD, attr, attr.byteLength);
   if (fd >= 0) closeRawFd(fd);
   const text = log ? log.toString('utf8', 0, Math.max(0, log.indexOf(0))) : '';
   return { r: fd >= 0 ? 0 : fd, log: text };
 }
 
-const RET0 = [
-  [0xb7, 0, 0, 0, 0], // r0 = 0
-  [0x95, 0, 0, 0, 0], // exit
-];
+/** r0 = 0; exit. */
+const RET0 = new Builder().ret(0).build().instructions;
+
+/** A call of helper `id`, then r0 = 0; exit (the helper's arguments are whatever r1-r5 hold). */
+function callHelper(id: number): Instruction[] {
+  return new Builder().call(id).mov(R0, 0).exit().build().instructions;
+}
 
 /** bpf(2) works at all: an array map can be created. */
 export function probeBpf(): Feature {
@@ -168,12 +162,8 @@ export function probeMapType(name: string): Feature {
     const [k, v, max, flags, needsInner] = shape;
     let inner = -1;
     if (needsInner) {
-      const attr = Buffer.alloc(MapCreate.SIZE);
-      attr.writeUInt32LE(MapType.array, MapCreate.map_type);
-      attr.writeUInt32LE(4, MapCreate.key_size);
-      attr.writeUInt32LE(4, MapCreate.value_size);
-      attr.writeUInt32LE(1, MapCreate.max_entries);
-      inner = bpfTry(Cmd.MAP_CREATE, attr, MapCreate.SIZE);
+      const attr = encodeMapCreate({ type: MapType.array, keySize: 4, valueSize: 4, maxEntries: 1 });
+      inner = bpfTry(Cmd.MAP_CREATE, attr, attr.byteLength);
       if (inner < 0) return { supported: false, detail: `inner map: ${errnoDetail(-inner)}` };
     }
     try {
@@ -268,7 +258,7 @@ export function probeHelper(name: string): Feature {
     if (!entry) return { supported: false, detail: 'not in the probed list' };
     const [id, progType] = entry;
     const type = (ProgramType as Record<string, number>)[progType] as number;
-    const { r, log } = tryLoad({ type, insns: [[0x85, 0, 0, 0, id], ...RET0], withLog: true });
+    const { r, log } = tryLoad({ type, insns: callHelper(id), withLog: true });
     if (r === 0) return { supported: true, detail: `in ${progType}` };
     // Unknown or disallowed helpers are rejected by name; anything else is our argument setup.
     if (/invalid func|unknown func|program of this type cannot use helper/.test(log)) {
@@ -378,9 +368,9 @@ export function probeAll(): Feature[] {
   if (!bpfOk.supported) return out; // every other probe would say the same thing
   out.push(
     memo('attach', 'bpf_link', () => {
-      const attr = Buffer.alloc(LinkCreate.SIZE);
-      attr.writeInt32LE(-1, LinkCreate.prog_fd);
-      const r = bpfTry(Cmd.LINK_CREATE, attr, LinkCreate.SIZE);
+      // An invalid prog fd: EBADF from a kernel that knows the command, EINVAL from one that does not.
+      const attr = encodeLinkCreate({ progFd: -1, attachType: 0 });
+      const r = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
       return r === -Errno.EBADF ? { supported: true } : { supported: false, detail: errnoDetail(-r) };
     }),
   );
@@ -393,9 +383,8 @@ export function probeAll(): Feature[] {
   );
   out.push(
     memo('map', 'batch ops', () => {
-      const attr = Buffer.alloc(MapBatch.SIZE);
-      attr.writeInt32LE(-1, MapBatch.map_fd);
-      const r = bpfTry(Cmd.MAP_LOOKUP_BATCH, attr, MapBatch.SIZE);
+      const attr = encodeMapBatch({ mapFd: -1, count: 0 });
+      const r = bpfTry(Cmd.MAP_LOOKUP_BATCH, attr, attr.byteLength);
       return r === -Errno.EBADF ? { supported: true } : { supported: false, detail: errnoDetail(-r) };
     }),
   );

@@ -1,5 +1,21 @@
 // tsbpf: the kernel side (maps, programs, links, events) and file formats, plus the pure cores.
-export * from '../isa/index.js';
+// Of the instruction set, what kernel programs are made of (instructions, the builder, helpers,
+// the disassembler for verifier logs); the assembler, interpreter, conformance runner and ISA
+// explainer are in 'tsbpf/isa', so that importing the package does not load them.
+export * from '../isa/builder/index.js';
+export * from '../isa/classify.js';
+export {
+  type DisassembleOptions,
+  disassemble,
+  type FormatOptions,
+  formatInstruction,
+} from '../isa/disassembler.js';
+export * from '../isa/errors.js';
+export * from '../isa/groups.js';
+export * from '../isa/helper-info.js';
+export * from '../isa/instruction.js';
+export * from '../isa/opcodes.js';
+export * from '../isa/validity.js';
 // Pinning: the bpffs mount at /sys/fs/bpf (mounted when missing).
 export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
 // BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD.
@@ -7,7 +23,7 @@ export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file
 export { BtfLoadError, KernelBtf } from './btf-object.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
-export { possibleCpus } from './cpus.js';
+export { onlineCpus, possibleCpus } from './cpus.js';
 export type { EventCodec, EventDecoder } from './events/decode.js';
 export { type PerfBufOptions, PerfBufReader, type PerfEventArrayMap } from './events/perfbuf.js';
 export { EventReader, type RecordCallback, type SubscribeOptions } from './events/reader.js';
@@ -55,7 +71,14 @@ export {
   kprobesUnavailable,
 } from './link/kprobe.js';
 // Attaching programs and reading their events.
-export { AttachError, type AttachFailure, type AttachMode, Link, type LinkKind } from './link/link.js';
+export {
+  AttachError,
+  type AttachFailure,
+  type AttachMode,
+  Link,
+  type LinkInfo,
+  type LinkKind,
+} from './link/link.js';
 export {
   attachPerfEventAllCpus,
   attachPerfEventProgram,
@@ -111,7 +134,6 @@ export {
   type Variables,
   type VariableValue,
 } from './object.js';
-export { onlineCpus } from './online-cpus.js';
 // Probes written in TypeScript: the tracer, probe values, aggregations.
 export * from './probes/index.js';
 export {

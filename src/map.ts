@@ -2,28 +2,23 @@
 // iteration, batch ops, queue/stack/bloom ops, freeze, pin, info, open by id or path.
 // Element ops are the hot path: each map keeps its attr and key/value scratch buffers with their
 // addresses written once, so a lookup is one encode, one syscall and one decode.
-import { preparePinPath } from './bpffs.js';
 import { type Codec, codecOf, perCpu, u32, type ValueSpec } from './codec.js';
 import { possibleCpus } from './cpus.js';
-import { closeRawFd, FdObject } from './fd.js';
-import { MapBatch, MapCreate, MapElem, MapInfo as MapInfoLayout, OBJ_NAME_LEN } from './sys/attr.js';
+import { FdObject } from './fd.js';
+import { MAP_OBJECTS, objectIds, openObjectById, openPinnedObject, pinObject } from './kernel-object.js';
+import { type MapInfo, readMapInfo } from './sys/attrs/info.js';
 import {
-  bpf,
-  bpfTry,
-  Cmd,
-  commandName,
-  fdById,
-  getName,
-  hintFor,
-  infoByFd,
-  nextId,
-  objGet,
-  objPin,
-  putName,
-  putPointer,
-} from './sys/bpf.js';
-import { BpfError, Errno } from './sys/errno.js';
-import { addressOf, lastErrno, NR_BPF, sysBpfAt } from './sys/libc.js';
+  batchCount,
+  encodeMapBatch,
+  encodeMapCreate,
+  encodeMapElem,
+  encodeMapFreeze,
+  MapElemAttrs,
+} from './sys/attrs/map.js';
+import { checkObjectName } from './sys/attrs/writer.js';
+import { bpf, bpfError, bpfTry, Cmd } from './sys/bpf.js';
+import { Errno } from './sys/errno.js';
+import { funnel } from './sys/funnel.js';
 import { MapFlags, MapType, type MapTypeName, mapTypeName, resolveEnum, UpdateFlags } from './sys/types.js';
 
 const PERCPU = new Set<number>([
@@ -104,22 +99,7 @@ export interface MapOptions<K = Uint8Array, V = Uint8Array> {
   btf?: { fd: number; keyTypeId?: number; valueTypeId?: number; vmlinuxValueTypeId?: number };
 }
 
-/** What the kernel says about a map (BPF_OBJ_GET_INFO_BY_FD). */
-export interface MapInfo {
-  type: number;
-  typeName: string;
-  id: number;
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-  flags: number;
-  name: string;
-  ifindex: number;
-  btfId: number;
-  btfKeyTypeId: number;
-  btfValueTypeId: number;
-  mapExtra: bigint;
-}
+export type { MapInfo };
 
 /** Codecs for an existing map when opening it by id or path. */
 export interface OpenOptions<K, V> {
@@ -131,14 +111,6 @@ export interface OpenOptions<K, V> {
    * any other; a mismatch is a TypeError, so the map's type is what its values say.
    */
   perCpu?: boolean;
-}
-
-const NAME_RE = /^[A-Za-z0-9_.]*$/;
-
-function checkName(name: string): void {
-  if (name.length >= OBJ_NAME_LEN || !NAME_RE.test(name)) {
-    throw new TypeError(`bad map name '${name}': at most 15 characters of [A-Za-z0-9_.]`);
-  }
 }
 
 /** A scratch Buffer of at least one byte (so its address is real and stable). */
@@ -161,15 +133,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   /** Scratch: key, next key, value (user-facing size: all CPUs for per-CPU maps). */
   readonly #kbuf: Buffer;
   readonly #vbuf: Buffer;
-  /** Prepared attrs: lookup/update/delete point at kbuf/vbuf; keyless ones at NULL/vbuf. */
-  readonly #elem: Buffer;
-  readonly #keyless: Buffer;
-  /** DELETE_ELEM's last field is `key`: value and flags must be zero. */
-  readonly #del: Buffer;
-  readonly #elemAt: number;
-  readonly #delAt: number;
-  readonly #keylessAt: number;
-  #elemFlags = 0;
+  /** Prepared element attrs pointing at kbuf/vbuf (the hot path: one syscall by address). */
+  readonly #attrs: MapElemAttrs;
 
   private constructor(
     fd: number,
@@ -192,18 +157,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.#value = value;
     this.#kbuf = scratch(key.size);
     this.#vbuf = scratch(value.size);
-    this.#elem = Buffer.alloc(MapElem.SIZE);
-    this.#elem.writeUInt32LE(fd, MapElem.map_fd);
-    this.#elem.writeBigUInt64LE(addressOf(this.#kbuf), MapElem.key);
-    this.#elem.writeBigUInt64LE(addressOf(this.#vbuf), MapElem.value);
-    this.#del = Buffer.alloc(MapElem.SIZE);
-    this.#elem.copy(this.#del, 0, 0, MapElem.value);
-    this.#keyless = Buffer.alloc(MapElem.SIZE);
-    this.#keyless.writeUInt32LE(fd, MapElem.map_fd);
-    this.#keyless.writeBigUInt64LE(addressOf(this.#vbuf), MapElem.value);
-    this.#elemAt = Number(addressOf(this.#elem));
-    this.#delAt = Number(addressOf(this.#del));
-    this.#keylessAt = Number(addressOf(this.#keyless));
+    this.#attrs = new MapElemAttrs(funnel(), fd, this.#kbuf, this.#vbuf);
   }
 
   protected describe(): string {
@@ -224,7 +178,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   static create<K, V>(opts: MapOptions<K, V>): BpfMap<K, V> | BpfMap<K, V[]> {
     const type = resolveEnum('map type', MapType, opts.type);
     const name = opts.name ?? '';
-    checkName(name);
+    checkObjectName('map', name);
     const keyCodec = codecOf<K>(opts.key ?? (KEYLESS.has(type) ? 0 : (u32 as unknown as ValueSpec<K>)));
     const valueCodec = codecOf<V>(
       opts.value ??
@@ -237,32 +191,26 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     let flags = opts.flags ?? 0;
     if (opts.numaNode !== undefined) flags |= MapFlags.NUMA_NODE;
 
-    const attr = Buffer.alloc(MapCreate.SIZE);
-    attr.writeUInt32LE(type, MapCreate.map_type);
-    attr.writeUInt32LE(keyCodec.size, MapCreate.key_size);
-    attr.writeUInt32LE(valueCodec.size, MapCreate.value_size);
-    attr.writeUInt32LE(opts.maxEntries, MapCreate.max_entries);
-    attr.writeUInt32LE(flags >>> 0, MapCreate.map_flags);
-    if (opts.innerMap !== undefined) {
-      attr.writeUInt32LE(
-        typeof opts.innerMap === 'number' ? opts.innerMap : opts.innerMap.fd,
-        MapCreate.inner_map_fd,
-      );
-    }
-    attr.writeUInt32LE(opts.numaNode ?? 0, MapCreate.numa_node);
-    putName(attr, MapCreate.map_name, name);
-    attr.writeUInt32LE(opts.ifindex ?? 0, MapCreate.map_ifindex);
-    if (opts.btf) {
-      attr.writeUInt32LE(opts.btf.fd, MapCreate.btf_fd);
-      attr.writeUInt32LE(opts.btf.keyTypeId ?? 0, MapCreate.btf_key_type_id);
-      attr.writeUInt32LE(opts.btf.valueTypeId ?? 0, MapCreate.btf_value_type_id);
-      attr.writeUInt32LE(opts.btf.vmlinuxValueTypeId ?? 0, MapCreate.btf_vmlinux_value_type_id);
-    }
-    attr.writeBigUInt64LE(BigInt(opts.mapExtra ?? 0), MapCreate.map_extra);
+    const attr = encodeMapCreate({
+      type,
+      keySize: keyCodec.size,
+      valueSize: valueCodec.size,
+      maxEntries: opts.maxEntries,
+      flags,
+      innerMapFd: typeof opts.innerMap === 'object' ? opts.innerMap.fd : opts.innerMap,
+      numaNode: opts.numaNode,
+      name,
+      ifindex: opts.ifindex,
+      btfFd: opts.btf?.fd,
+      btfKeyTypeId: opts.btf?.keyTypeId,
+      btfValueTypeId: opts.btf?.valueTypeId,
+      btfVmlinuxValueTypeId: opts.btf?.vmlinuxValueTypeId,
+      mapExtra: opts.mapExtra,
+    });
     const fd = bpf(
       Cmd.MAP_CREATE,
       attr,
-      MapCreate.SIZE,
+      attr.byteLength,
       `${mapTypeName(type)} map${name ? ` '${name}'` : ''}`,
     );
     const info = {
@@ -281,29 +229,22 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
 
   /** Wraps an fd we own (from OBJ_GET or GET_FD_BY_ID), reading the map's shape from the kernel. */
   static #adopt<K, V>(fd: number, opts: OpenOptions<K, V>): BpfMap<K, V> {
-    try {
-      const info = readMapInfo(fd);
-      const key = codecOf<K>(opts.key ?? (info.keySize as ValueSpec<K>));
-      const value = codecOf<V>(opts.value ?? (info.valueSize as ValueSpec<V>));
-      if (key.size !== info.keySize || value.size !== info.valueSize) {
-        throw new TypeError(
-          `map '${info.name}' has key/value sizes ${info.keySize}/${info.valueSize}, the codecs given have ${key.size}/${value.size}`,
-        );
-      }
-      if (PERCPU.has(info.type) !== (opts.perCpu ?? false))
-        throw new TypeError(
-          PERCPU.has(info.type)
-            ? `map '${info.name}' is a ${mapTypeName(info.type)}: open it with { perCpu: true } (its values are one per CPU)`
-            : `map '${info.name}' is a ${mapTypeName(info.type)}, not a per-CPU map: open it without perCpu`,
-        );
-      const userValue = PERCPU.has(info.type)
-        ? (perCpu(value, possibleCpus()) as unknown as Codec<V>)
-        : value;
-      return new BpfMap<K, V>(fd, info, key, userValue);
-    } catch (err) {
-      closeRawFd(fd);
-      throw err;
+    const info = readMapInfo(fd);
+    const key = codecOf<K>(opts.key ?? (info.keySize as ValueSpec<K>));
+    const value = codecOf<V>(opts.value ?? (info.valueSize as ValueSpec<V>));
+    if (key.size !== info.keySize || value.size !== info.valueSize) {
+      throw new TypeError(
+        `map '${info.name}' has key/value sizes ${info.keySize}/${info.valueSize}, the codecs given have ${key.size}/${value.size}`,
+      );
     }
+    if (PERCPU.has(info.type) !== (opts.perCpu ?? false))
+      throw new TypeError(
+        PERCPU.has(info.type)
+          ? `map '${info.name}' is a ${mapTypeName(info.type)}: open it with { perCpu: true } (its values are one per CPU)`
+          : `map '${info.name}' is a ${mapTypeName(info.type)}, not a per-CPU map: open it without perCpu`,
+      );
+    const userValue = PERCPU.has(info.type) ? (perCpu(value, possibleCpus()) as unknown as Codec<V>) : value;
+    return new BpfMap<K, V>(fd, info, key, userValue);
   }
 
   /** Opens a map pinned at a bpffs path (a per-CPU one with `{ perCpu: true }`). */
@@ -320,7 +261,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     opts: OpenOptions<K, V>,
   ): BpfMap<K, V> | BpfMap<K, V[]>;
   static openPinned<K, V>(path: string, opts: OpenOptions<K, V> = {}): BpfMap<K, V> | BpfMap<K, V[]> {
-    return BpfMap.#adopt(objGet(path), opts);
+    return openPinnedObject(path, (fd) => BpfMap.#adopt<K, V>(fd, opts));
   }
 
   /** Opens a map by its kernel id (a per-CPU one with `{ perCpu: true }`). */
@@ -337,23 +278,16 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     opts: OpenOptions<K, V>,
   ): BpfMap<K, V> | BpfMap<K, V[]>;
   static fromId<K, V>(id: number, opts: OpenOptions<K, V> = {}): BpfMap<K, V> | BpfMap<K, V[]> {
-    return BpfMap.#adopt(fdById(Cmd.MAP_GET_FD_BY_ID, id), opts);
+    return openObjectById(MAP_OBJECTS, id, (fd) => BpfMap.#adopt<K, V>(fd, opts));
   }
 
   /** Ids of all maps loaded in the kernel. */
-  static *ids(): Generator<number> {
-    for (let id = nextId(Cmd.MAP_GET_NEXT_ID, 0); id !== undefined; id = nextId(Cmd.MAP_GET_NEXT_ID, id))
-      yield id;
+  static ids(): Generator<number> {
+    return objectIds(MAP_OBJECTS);
   }
 
   #fail(cmd: number, errno: number): never {
-    throw new BpfError(commandName(cmd), errno, hintFor(cmd, errno), `map '${this.name}'`);
-  }
-
-  /** One element command on a prepared attr (by address); 0 or the errno. */
-  #call(cmd: number, attrAddress: number): number {
-    const r = sysBpfAt(NR_BPF, cmd, attrAddress, MapElem.SIZE);
-    return r < 0 ? lastErrno() : 0;
+    throw bpfError(cmd, errno, `map '${this.name}'`);
   }
 
   #checkOpen(): void {
@@ -364,9 +298,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   get(key: K, flags = 0): V | undefined {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
-    if (flags !== this.#elemFlags) this.#setFlags(flags);
-    const e = this.#call(Cmd.MAP_LOOKUP_ELEM, this.#elemAt);
-    if (e !== 0) {
+    const e = -this.#attrs.elem(Cmd.MAP_LOOKUP_ELEM, flags);
+    if (e > 0) {
       if (e === Errno.ENOENT) return undefined;
       this.#fail(Cmd.MAP_LOOKUP_ELEM, e);
     }
@@ -383,9 +316,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
     this.#value.encode(value, this.#vbuf, 0);
-    if (flags !== this.#elemFlags) this.#setFlags(flags);
-    const e = this.#call(Cmd.MAP_UPDATE_ELEM, this.#elemAt);
-    if (e !== 0) this.#fail(Cmd.MAP_UPDATE_ELEM, e);
+    const e = -this.#attrs.elem(Cmd.MAP_UPDATE_ELEM, flags);
+    if (e > 0) this.#fail(Cmd.MAP_UPDATE_ELEM, e);
     return this;
   }
 
@@ -393,8 +325,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   delete(key: K): boolean {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
-    const e = this.#call(Cmd.MAP_DELETE_ELEM, this.#delAt);
-    if (e === 0) return true;
+    const e = -this.#attrs.delete(Cmd.MAP_DELETE_ELEM);
+    if (e <= 0) return true;
     if (e === Errno.ENOENT) return false;
     this.#fail(Cmd.MAP_DELETE_ELEM, e);
   }
@@ -403,22 +335,17 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
   lookupAndDelete(key: K): V | undefined {
     this.#checkOpen();
     this.#key.encode(key, this.#kbuf, 0);
-    if (this.#elemFlags !== 0) this.#setFlags(0);
-    const e = this.#call(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, this.#elemAt);
+    const e = -this.#attrs.elem(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, 0);
     if (e === Errno.ENOENT) return undefined;
-    if (e !== 0) this.#fail(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, e);
+    if (e > 0) this.#fail(Cmd.MAP_LOOKUP_AND_DELETE_ELEM, e);
     return this.#value.decode(this.#vbuf, 0);
   }
 
-  #setFlags(flags: number): void {
-    this.#elem.writeBigUInt64LE(BigInt(flags), MapElem.flags);
-    this.#elemFlags = flags;
-  }
-
+  /** A keyless element command (queue/stack/bloom); 0 or the errno. */
   #keylessOp(cmd: number, flags: number): number {
     this.#checkOpen();
-    this.#keyless.writeBigUInt64LE(BigInt(flags), MapElem.flags);
-    return this.#call(cmd, this.#keylessAt);
+    const r = this.#attrs.keyless(cmd, flags);
+    return r < 0 ? -r : 0;
   }
 
   /** Queue/stack: adds a value; bloom filter: adds a member. */
@@ -459,14 +386,13 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     const size = this.#key.size;
     const cur = scratch(size);
     const next = scratch(size);
-    const attr = Buffer.alloc(MapElem.SIZE);
-    attr.writeUInt32LE(this.fd, MapElem.map_fd);
-    putPointer(attr, MapElem.next_key, next);
+    // The first call has no key (the kernel answers the first key); the rest ask after `cur`.
+    let attr = encodeMapElem({ mapFd: this.fd, value: next });
     for (let first = true; ; first = false) {
-      const r = bpfTry(Cmd.MAP_GET_NEXT_KEY, attr, MapElem.SIZE);
+      const r = bpfTry(Cmd.MAP_GET_NEXT_KEY, attr, attr.byteLength);
       if (r === -Errno.ENOENT) return;
       if (r < 0) this.#fail(Cmd.MAP_GET_NEXT_KEY, -r);
-      if (first) putPointer(attr, MapElem.key, cur);
+      if (first) attr = encodeMapElem({ mapFd: this.fd, key: cur, value: next });
       next.copy(cur, 0, 0, size);
       yield this.#key.decode(cur, 0);
     }
@@ -501,19 +427,23 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     const outTok = Buffer.alloc(tokenSize);
     let keys = Buffer.alloc(chunk * this.#key.size || 8);
     let values = Buffer.alloc(chunk * this.#value.size || 8);
-    const attr = Buffer.alloc(MapBatch.SIZE);
+    let attr: Buffer | undefined;
     let total = 0;
     for (let first = true; ; ) {
-      attr.fill(0);
-      if (!first) putPointer(attr, MapBatch.in_batch, inTok);
-      putPointer(attr, MapBatch.out_batch, outTok);
-      putPointer(attr, MapBatch.keys, keys);
-      putPointer(attr, MapBatch.values, values);
-      attr.writeUInt32LE(chunk, MapBatch.count);
-      attr.writeUInt32LE(this.fd, MapBatch.map_fd);
-      attr.writeBigUInt64LE(BigInt(opts.elemFlags ?? 0), MapBatch.elem_flags);
-      const r = bpfTry(cmd, attr, MapBatch.SIZE);
-      const count = attr.readUInt32LE(MapBatch.count);
+      attr = encodeMapBatch(
+        {
+          mapFd: this.fd,
+          inBatch: first ? null : inTok,
+          outBatch: outTok,
+          keys,
+          values,
+          count: chunk,
+          elemFlags: opts.elemFlags,
+        },
+        attr,
+      );
+      const r = bpfTry(cmd, attr, attr.byteLength);
+      const count = batchCount(attr);
       if (r < 0 && r !== -Errno.ENOENT) {
         // A hash bucket larger than the chunk: grow and retry from the same position.
         if (r === -Errno.ENOSPC && count === 0 && chunk < 1 << 24) {
@@ -572,15 +502,10 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
       this.#key.encode(k, keys, i * ks);
       this.#value.encode(v, values, i * vs);
     });
-    const attr = Buffer.alloc(MapBatch.SIZE);
-    putPointer(attr, MapBatch.keys, keys);
-    putPointer(attr, MapBatch.values, values);
-    attr.writeUInt32LE(list.length, MapBatch.count);
-    attr.writeUInt32LE(this.fd, MapBatch.map_fd);
-    attr.writeBigUInt64LE(BigInt(flags), MapBatch.elem_flags);
-    const r = bpfTry(Cmd.MAP_UPDATE_BATCH, attr, MapBatch.SIZE);
+    const attr = encodeMapBatch({ mapFd: this.fd, keys, values, count: list.length, elemFlags: flags });
+    const r = bpfTry(Cmd.MAP_UPDATE_BATCH, attr, attr.byteLength);
     if (r < 0) this.#fail(Cmd.MAP_UPDATE_BATCH, -r);
-    return attr.readUInt32LE(MapBatch.count);
+    return batchCount(attr);
   }
 
   /** Deletes many keys in one BPF_MAP_DELETE_BATCH call; returns how many were deleted. */
@@ -591,52 +516,25 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> extends FdObject {
     const ks = this.#key.size;
     const keys = Buffer.alloc(list.length * ks || 8);
     for (const [i, k] of list.entries()) this.#key.encode(k, keys, i * ks);
-    const attr = Buffer.alloc(MapBatch.SIZE);
-    putPointer(attr, MapBatch.keys, keys);
-    attr.writeUInt32LE(list.length, MapBatch.count);
-    attr.writeUInt32LE(this.fd, MapBatch.map_fd);
-    const r = bpfTry(Cmd.MAP_DELETE_BATCH, attr, MapBatch.SIZE);
+    const attr = encodeMapBatch({ mapFd: this.fd, keys, count: list.length });
+    const r = bpfTry(Cmd.MAP_DELETE_BATCH, attr, attr.byteLength);
     if (r < 0 && r !== -Errno.ENOENT) this.#fail(Cmd.MAP_DELETE_BATCH, -r);
-    return attr.readUInt32LE(MapBatch.count);
+    return batchCount(attr);
   }
 
   /** Makes the map read-only for user space (BPF_MAP_FREEZE); programs may still write. */
   freeze(): void {
-    const attr = Buffer.alloc(MapElem.SIZE);
-    attr.writeUInt32LE(this.fd, MapElem.map_fd);
-    bpf(Cmd.MAP_FREEZE, attr, 4, `map '${this.name}'`);
+    const attr = encodeMapFreeze(this.fd);
+    bpf(Cmd.MAP_FREEZE, attr, attr.byteLength, `map '${this.name}'`);
   }
 
   /** Pins the map at a bpffs path (mounting /sys/fs/bpf and making directories as needed). */
   pin(path: string): void {
-    preparePinPath(path);
-    objPin(this.fd, path);
+    pinObject(this.fd, path);
   }
 
   /** The kernel's view of this map. */
   info(): MapInfo {
     return readMapInfo(this.fd);
   }
-}
-
-function readMapInfo(fd: number): MapInfo {
-  const b = Buffer.alloc(MapInfoLayout.SIZE);
-  infoByFd(fd, b);
-  const L = MapInfoLayout;
-  const type = b.readUInt32LE(L.type);
-  return {
-    type,
-    typeName: mapTypeName(type),
-    id: b.readUInt32LE(L.id),
-    keySize: b.readUInt32LE(L.key_size),
-    valueSize: b.readUInt32LE(L.value_size),
-    maxEntries: b.readUInt32LE(L.max_entries),
-    flags: b.readUInt32LE(L.map_flags),
-    name: getName(b, L.name, OBJ_NAME_LEN),
-    ifindex: b.readUInt32LE(L.ifindex),
-    btfId: b.readUInt32LE(L.btf_id),
-    btfKeyTypeId: b.readUInt32LE(L.btf_key_type_id),
-    btfValueTypeId: b.readUInt32LE(L.btf_value_type_id),
-    mapExtra: b.readBigUInt64LE(L.map_extra),
-  };
 }

@@ -11,7 +11,7 @@ import { resolveType } from '../btf/layout.js';
 import { didYouMean } from '../btf/nearest.js';
 import type { Btf } from '../btf/parse.js';
 import { type BtfValue, btfValueCodec } from '../btf/value.js';
-import { type Instruction, slotCount } from '../isa/index.js';
+import { type Instruction, slotCount } from '../isa/instruction.js';
 import { vmlinuxBtf } from './btf-file.js';
 import { KernelBtf } from './btf-object.js';
 import { possibleCpus } from './cpus.js';

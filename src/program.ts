@@ -1,25 +1,18 @@
 // BPF programs: load (late-bound map references resolved to fds, verifier log only on failure),
 // test-run, info, pin, open by id or path.
 import { encode, type Instruction, LDDW, slotCount } from '../isa/instruction.js';
-import { preparePinPath } from './bpffs.js';
-import { closeRawFd, FdObject } from './fd.js';
-import { OBJ_NAME_LEN, ProgInfo as ProgInfoLayout, ProgLoad, TestRun } from './sys/attr.js';
+import { FdObject } from './fd.js';
+import { objectIds, openObjectById, openPinnedObject, PROGRAM_OBJECTS, pinObject } from './kernel-object.js';
+import { type ProgramInfo, readProgInfo } from './sys/attrs/info.js';
 import {
-  bpf,
-  bpfTry,
-  Cmd,
-  commandName,
-  cString,
-  fdById,
-  getName,
-  hintFor,
-  infoByFd,
-  nextId,
-  objGet,
-  objPin,
-  putName,
-  putPointer,
-} from './sys/bpf.js';
+  decodeTestRun,
+  encodeProgLoad,
+  encodeTestRun,
+  progLoadLogTrueSize,
+  setProgLoadLog,
+} from './sys/attrs/prog.js';
+import { checkObjectName, cString } from './sys/attrs/writer.js';
+import { bpf, bpfError, bpfTry, Cmd } from './sys/bpf.js';
 import { BpfError, Errno } from './sys/errno.js';
 import {
   AttachType,
@@ -29,6 +22,7 @@ import {
   programTypeName,
   resolveEnum,
 } from './sys/types.js';
+import { phaseEnd } from './timing.js';
 import { type ProgramSource, VerifierError } from './verifier.js';
 
 /** lddw src_reg values for map references (BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE). */
@@ -118,30 +112,10 @@ export interface TestRunResult {
   ctx: Buffer;
 }
 
-export interface ProgramInfo {
-  type: number;
-  typeName: string;
-  id: number;
-  name: string;
-  /** The kernel's 8-byte tag (hash of the instructions), hex. */
-  tag: string;
-  xlatedSize: number;
-  jitedSize: number;
-  verifiedInsns: number;
-  /** Need bpf stats enabled (sysctl kernel.bpf_stats_enabled=1) to count. */
-  runTimeNs: bigint;
-  runCount: bigint;
-  recursionMisses: bigint;
-  mapIds: number[];
-  btfId: number;
-  loadTime: bigint;
-  createdByUid: number;
-  attachBtfId: number;
-  attachBtfObjId: number;
-}
+export type { ProgramInfo };
 
-const NAME_RE = /^[A-Za-z0-9_.]*$/;
-const loadAttr = Buffer.alloc(ProgLoad.SIZE);
+/** One PROG_LOAD attr reused for every load (load is synchronous): a fresh Buffer costs microseconds. */
+let loadAttr: Buffer | undefined;
 const licenses = new Map<string, Buffer>();
 function licenseString(text: string): Buffer {
   let b = licenses.get(text);
@@ -247,9 +221,7 @@ export class Program extends FdObject {
   static load(opts: LoadOptions): Program {
     const type = resolveEnum('program type', ProgramType, opts.type);
     const name = opts.name ?? '';
-    if (name.length >= OBJ_NAME_LEN || !NAME_RE.test(name)) {
-      throw new TypeError(`bad program name '${name}': at most 15 characters of [A-Za-z0-9_.]`);
-    }
+    checkObjectName('program', name);
     let bytes: Uint8Array;
     let slotToInsn: Int32Array | undefined;
     const list = opts.instructions instanceof Uint8Array ? undefined : opts.instructions;
@@ -262,51 +234,38 @@ export class Program extends FdObject {
     if (bytes.byteLength === 0) throw new RangeError('a program needs at least one instruction');
 
     const license = licenseString(opts.license ?? 'GPL');
-    // One attr reused for every load (load is synchronous): a fresh Buffer costs microseconds.
-    const attr = loadAttr;
-    attr.fill(0);
-    attr.writeUInt32LE(type, ProgLoad.prog_type);
-    attr.writeUInt32LE(bytes.byteLength / 8, ProgLoad.insn_cnt);
-    putPointer(attr, ProgLoad.insns, bytes);
-    putPointer(attr, ProgLoad.license, license);
-    attr.writeUInt32LE(opts.kernelVersion ?? 0, ProgLoad.kern_version);
-    attr.writeUInt32LE((opts.progFlags ?? 0) >>> 0, ProgLoad.prog_flags);
-    putName(attr, ProgLoad.prog_name, name);
-    attr.writeUInt32LE(opts.ifindex ?? 0, ProgLoad.prog_ifindex);
-    if (opts.expectedAttachType !== undefined) {
-      attr.writeUInt32LE(
-        resolveEnum('attach type', AttachType, opts.expectedAttachType),
-        ProgLoad.expected_attach_type,
-      );
-    }
-    attr.writeUInt32LE(opts.progBtfFd ?? 0, ProgLoad.prog_btf_fd);
-    const keep: Uint8Array[] = [bytes, license];
-    if (opts.funcInfo) {
-      attr.writeUInt32LE(opts.funcInfo.recSize, ProgLoad.func_info_rec_size);
-      putPointer(attr, ProgLoad.func_info, opts.funcInfo.records);
-      attr.writeUInt32LE(opts.funcInfo.records.byteLength / opts.funcInfo.recSize, ProgLoad.func_info_cnt);
-    }
-    if (opts.lineInfo) {
-      attr.writeUInt32LE(opts.lineInfo.recSize, ProgLoad.line_info_rec_size);
-      putPointer(attr, ProgLoad.line_info, opts.lineInfo.records);
-      attr.writeUInt32LE(opts.lineInfo.records.byteLength / opts.lineInfo.recSize, ProgLoad.line_info_cnt);
-    }
-    attr.writeUInt32LE(opts.attachBtfId ?? 0, ProgLoad.attach_btf_id);
-    attr.writeUInt32LE(opts.attachProgFd ?? opts.attachBtfObjFd ?? 0, ProgLoad.attach_prog_fd);
-    if (opts.fdArray && opts.fdArray.length > 0) {
-      const fds = Buffer.alloc(opts.fdArray.length * 4);
-      for (const [i, fd] of opts.fdArray.entries()) fds.writeInt32LE(fd, i * 4);
-      putPointer(attr, ProgLoad.fd_array, fds);
-      keep.push(fds);
-    }
+    const attr = encodeProgLoad(
+      {
+        type,
+        insns: bytes,
+        license,
+        kernVersion: opts.kernelVersion,
+        progFlags: opts.progFlags,
+        name,
+        ifindex: opts.ifindex,
+        expectedAttachType:
+          opts.expectedAttachType === undefined
+            ? undefined
+            : resolveEnum('attach type', AttachType, opts.expectedAttachType),
+        progBtfFd: opts.progBtfFd,
+        funcInfo: opts.funcInfo,
+        lineInfo: opts.lineInfo,
+        attachBtfId: opts.attachBtfId,
+        attachProgFd: opts.attachProgFd ?? opts.attachBtfObjFd,
+        fdArray: opts.fdArray,
+      },
+      loadAttr,
+    );
+    loadAttr = attr;
 
     const what = `${programTypeName(type)} program${name ? ` '${name}'` : ''}`;
+    const loadStart = performance.now();
     let fd = -1;
     if (opts.logLevel)
       fd = Program.#loadWithLog(attr, opts.logLevel, what, list, slotToInsn, bytes, opts.onLog);
     else {
       try {
-        fd = bpf(Cmd.PROG_LOAD, attr, ProgLoad.SIZE, what);
+        fd = bpf(Cmd.PROG_LOAD, attr, attr.byteLength, what);
       } catch (err) {
         // E2BIG is also the verifier's "program is too large" (complexity limit): the log tells
         // it from an attr this kernel does not know, which leaves the log empty.
@@ -314,7 +273,7 @@ export class Program extends FdObject {
         fd = Program.#loadWithLog(attr, 1, what, list, slotToInsn, bytes, opts.onLog, err.errno);
       }
     }
-    void keep;
+    phaseEnd(`program load ${name || programTypeName(type)}`, loadStart);
     return new Program(fd, type, name);
   }
 
@@ -335,11 +294,8 @@ export class Program extends FdObject {
     let size = LOG_START;
     for (;;) {
       const log = Buffer.alloc(size);
-      attr.writeUInt32LE(level, ProgLoad.log_level);
-      attr.writeUInt32LE(size, ProgLoad.log_size);
-      putPointer(attr, ProgLoad.log_buf, log);
-      attr.writeUInt32LE(0, ProgLoad.log_true_size);
-      const r = bpfTry(Cmd.PROG_LOAD, attr, ProgLoad.SIZE);
+      setProgLoadLog(attr, level, log);
+      const r = bpfTry(Cmd.PROG_LOAD, attr, attr.byteLength);
       if (r >= 0) {
         if (onLog) {
           const end = log.indexOf(0);
@@ -348,7 +304,7 @@ export class Program extends FdObject {
         return r;
       }
       let errno = -r;
-      const trueSize = attr.readUInt32LE(ProgLoad.log_true_size);
+      const trueSize = progLoadLogTrueSize(attr);
       // Over the complexity limit the log is as long as the million steps walked; a kernel that
       // reports the size it needed (6.4+) keeps the log's end, where the verifier says why.
       const tail = errno === Errno.ENOSPC && firstErrno === Errno.E2BIG && trueSize > size;
@@ -360,8 +316,7 @@ export class Program extends FdObject {
       }
       const end = log.indexOf(0);
       const text = log.toString('utf8', 0, end < 0 ? log.byteLength : end);
-      if (text.trim() === '')
-        throw new BpfError(commandName(Cmd.PROG_LOAD), errno, hintFor(Cmd.PROG_LOAD, errno), what);
+      if (text.trim() === '') throw bpfError(Cmd.PROG_LOAD, errno, what);
       throw new VerifierError(
         what,
         errno,
@@ -373,29 +328,23 @@ export class Program extends FdObject {
   }
 
   static #adopt(fd: number): Program {
-    try {
-      const info = readProgInfo(fd, false);
-      return new Program(fd, info.type, info.name);
-    } catch (err) {
-      closeRawFd(fd);
-      throw err;
-    }
+    const info = readProgInfo(fd, false);
+    return new Program(fd, info.type, info.name);
   }
 
   /** Opens a program pinned at a bpffs path. */
   static openPinned(path: string): Program {
-    return Program.#adopt(objGet(path));
+    return openPinnedObject(path, (fd) => Program.#adopt(fd));
   }
 
   /** Opens a program by its kernel id. */
   static fromId(id: number): Program {
-    return Program.#adopt(fdById(Cmd.PROG_GET_FD_BY_ID, id));
+    return openObjectById(PROGRAM_OBJECTS, id, (fd) => Program.#adopt(fd));
   }
 
   /** Ids of all programs loaded in the kernel. */
-  static *ids(): Generator<number> {
-    for (let id = nextId(Cmd.PROG_GET_NEXT_ID, 0); id !== undefined; id = nextId(Cmd.PROG_GET_NEXT_ID, id))
-      yield id;
+  static ids(): Generator<number> {
+    return objectIds(PROGRAM_OBJECTS);
   }
 
   /** Runs the program once or `repeat` times on the given input (BPF_PROG_TEST_RUN). */
@@ -404,34 +353,28 @@ export class Program extends FdObject {
     const ctx = opts.ctx;
     const dataOut = Buffer.alloc(opts.dataSizeOut ?? (data ? data.byteLength + 256 : 0));
     const ctxOut = Buffer.alloc(opts.ctxSizeOut ?? (ctx ? ctx.byteLength : 0));
-    const attr = Buffer.alloc(TestRun.SIZE);
-    attr.writeUInt32LE(this.fd, TestRun.prog_fd);
-    if (data) {
-      attr.writeUInt32LE(data.byteLength, TestRun.data_size_in);
-      putPointer(attr, TestRun.data_in, data);
-    }
-    attr.writeUInt32LE(dataOut.byteLength, TestRun.data_size_out);
-    putPointer(attr, TestRun.data_out, dataOut.byteLength ? dataOut : null);
-    attr.writeUInt32LE(opts.repeat ?? 0, TestRun.repeat);
-    if (ctx) {
-      attr.writeUInt32LE(ctx.byteLength, TestRun.ctx_size_in);
-      putPointer(attr, TestRun.ctx_in, ctx);
-    }
-    attr.writeUInt32LE(ctxOut.byteLength, TestRun.ctx_size_out);
-    putPointer(attr, TestRun.ctx_out, ctxOut.byteLength ? ctxOut : null);
-    attr.writeUInt32LE(opts.flags ?? 0, TestRun.flags);
-    attr.writeUInt32LE(opts.cpu ?? 0, TestRun.cpu);
-    attr.writeUInt32LE(opts.batchSize ?? 0, TestRun.batch_size);
+    const attr = encodeTestRun({
+      progFd: this.fd,
+      dataIn: data,
+      dataOut,
+      repeat: opts.repeat,
+      ctxIn: ctx,
+      ctxOut,
+      flags: opts.flags,
+      cpu: opts.cpu,
+      batchSize: opts.batchSize,
+    });
     try {
-      bpf(Cmd.PROG_TEST_RUN, attr, TestRun.SIZE, `program '${this.name}'`);
+      bpf(Cmd.PROG_TEST_RUN, attr, attr.byteLength, `program '${this.name}'`);
     } catch (err) {
       throw testRunHint(err, this.typeName, data?.byteLength ?? 0);
     }
+    const out = decodeTestRun(attr);
     return {
-      retval: attr.readUInt32LE(TestRun.retval),
-      duration: attr.readUInt32LE(TestRun.duration),
-      data: dataOut.subarray(0, attr.readUInt32LE(TestRun.data_size_out)),
-      ctx: ctxOut.subarray(0, attr.readUInt32LE(TestRun.ctx_size_out)),
+      retval: out.retval,
+      duration: out.duration,
+      data: dataOut.subarray(0, out.dataSizeOut),
+      ctx: ctxOut.subarray(0, out.ctxSizeOut),
     };
   }
 
@@ -442,8 +385,7 @@ export class Program extends FdObject {
 
   /** Pins the program at a bpffs path (mounting /sys/fs/bpf and making directories as needed). */
   pin(path: string): void {
-    preparePinPath(path);
-    objPin(this.fd, path);
+    pinObject(this.fd, path);
   }
 }
 
@@ -459,41 +401,4 @@ function testRunHint(err: unknown, type: string, bytes: number): unknown {
     `a ${type} program needs at least ${min} bytes of data (an Ethernet header); got ${bytes}`,
     'test run',
   );
-}
-
-function readProgInfo(fd: number, withMaps: boolean): ProgramInfo {
-  const L = ProgInfoLayout;
-  let b = Buffer.alloc(L.SIZE);
-  infoByFd(fd, b);
-  const nMaps = b.readUInt32LE(L.nr_map_ids);
-  const mapIds: number[] = [];
-  if (withMaps && nMaps > 0) {
-    const ids = Buffer.alloc(nMaps * 4);
-    b = Buffer.alloc(L.SIZE);
-    b.writeUInt32LE(nMaps, L.nr_map_ids);
-    putPointer(b, L.map_ids, ids);
-    infoByFd(fd, b);
-    const n = Math.min(nMaps, b.readUInt32LE(L.nr_map_ids));
-    for (let i = 0; i < n; i++) mapIds.push(ids.readUInt32LE(i * 4));
-  }
-  const type = b.readUInt32LE(L.type);
-  return {
-    type,
-    typeName: programTypeName(type),
-    id: b.readUInt32LE(L.id),
-    name: getName(b, L.name, OBJ_NAME_LEN),
-    tag: b.toString('hex', L.tag, L.tag + 8),
-    xlatedSize: b.readUInt32LE(L.xlated_prog_len),
-    jitedSize: b.readUInt32LE(L.jited_prog_len),
-    verifiedInsns: b.readUInt32LE(L.verified_insns),
-    runTimeNs: b.readBigUInt64LE(L.run_time_ns),
-    runCount: b.readBigUInt64LE(L.run_cnt),
-    recursionMisses: b.readBigUInt64LE(L.recursion_misses),
-    mapIds,
-    btfId: b.readUInt32LE(L.btf_id),
-    loadTime: b.readBigUInt64LE(L.load_time),
-    createdByUid: b.readUInt32LE(L.created_by_uid),
-    attachBtfId: b.readUInt32LE(L.attach_btf_id),
-    attachBtfObjId: b.readUInt32LE(L.attach_btf_obj_id),
-  };
 }

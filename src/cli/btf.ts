@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Btf } from '../../btf/parse.js';
 import type { BtfType, StructType, UnionType } from '../../btf/types.js';
+import { timed } from '../timing.js';
 import { command } from './command.js';
 import { UsageError } from './usage.js';
 
@@ -59,7 +60,7 @@ export const run = command({
       process.stdout.write(formatRaw(btf, roots));
     } else if (format === 'c') {
       const { dumpC } = await import('../../btf/cdump.js');
-      process.stdout.write(dumpC(btf, { roots }));
+      process.stdout.write(timed('C dump', () => dumpC(btf, { roots })));
     } else {
       const out = (roots ?? [...btf.ids()]).map((id) => btf.type(id));
       process.stdout.write(
@@ -72,10 +73,10 @@ export const run = command({
 
 function open(file: string, basePath: string | undefined): Btf {
   let base: Btf | undefined;
-  if (basePath) base = Btf.parse(readFileSync(basePath));
+  if (basePath) base = timed('BTF open+index (base)', () => Btf.parse(readFileSync(basePath)));
   else if (file.startsWith('/sys/kernel/btf/') && file !== DEFAULT_FILE)
-    base = Btf.parse(readFileSync(DEFAULT_FILE));
-  return Btf.parse(readFileSync(file), { base });
+    base = timed('BTF open+index (vmlinux)', () => Btf.parse(readFileSync(DEFAULT_FILE)));
+  return timed('BTF open+index', () => Btf.parse(readFileSync(file), { base }));
 }
 
 async function show(btf: Btf, name: string): Promise<string> {

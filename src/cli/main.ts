@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `tsbpf` command. Each subcommand lives in its own module and is imported only when used,
 // so that `tsbpf asm` never pays for koffi or BTF and start-up stays close to bare Node.
+import { enableTiming, sinceBootstrap, timedAsync } from '../timing.js';
 import { type CommandRun, failureStatus } from './command.js';
 import { stdoutClosed, watchStdout } from './stdout.js';
 
@@ -60,10 +61,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
-  return `usage: tsbpf <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'tsbpf <command> --help' for a command's options.\n`;
+  return `usage: tsbpf <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'tsbpf <command> --help' for a command's options.\n--timing (first) or TSBPF_TIMING=1: the time of each start-up phase on stderr.\n`;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  // --timing (or TSBPF_TIMING=1): each start-up phase's time on stderr (docs/troubleshooting.md).
+  const argv = args[0] === '--timing' ? args.slice(1) : args;
+  if (argv !== args) enableTiming();
+  sinceBootstrap('CLI entry modules');
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
@@ -78,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const mod = await command.load();
+    const mod = await timedAsync(`${name} command modules`, command.load);
     return await mod.run(rest);
   } catch (err) {
     return failureStatus(name, err);

@@ -2,8 +2,10 @@
 // Ctrl-C, the --pid's exit or the reader's end, print at each --interval and once at the end, and
 // say what the kernel could not keep. The final figures are read after the probes are detached
 // and the ring drained, so nothing counted in the kernel is left out of them.
+
 import type { MetricFamily } from '../metrics/family.js';
 import type { Tracer, TracerOptions } from '../probes/tracer.js';
+import { timedAsync } from '../timing.js';
 import { type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   type CommandRewrite,
@@ -47,7 +49,7 @@ export async function runSession(plan: SessionPlan): Promise<number> {
   const { command } = plan;
   const duration = positiveNumber('duration', plan.values.duration);
   const options = { ...tracerOptions(plan.values, command), ...plan.tracer };
-  const { Tracer } = await import('../probes/tracer.js');
+  const { Tracer } = await timedAsync('probe modules', () => import('../probes/tracer.js'));
   const tracer = new Tracer(options);
   // --duration counts from the moment the probes are attached, not from the start of the process.
   const end = runSignal(duration, options.pid);

@@ -7,7 +7,7 @@
 //   core.read(b, R6, R0, 'struct task_struct', 'real_parent.tgid'); // follows the pointer
 import { fieldPath } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
-import { type Builder, R1, R2, R3, R10, type Register } from '../../isa/index.js';
+import { type Builder, R1, R2, R3, R10, type Register } from '../../isa/builder/index.js';
 
 export interface CoreReadOptions {
   /** Target BTF (core.read's default: /sys/kernel/btf/vmlinux). */

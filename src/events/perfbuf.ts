@@ -4,10 +4,11 @@
 // {u32 type, u16 misc, u16 size}; PERF_RECORD_SAMPLE carries {u32 size, raw bytes},
 // PERF_RECORD_LOST {u64 id, u64 lost}. A record that wraps the ring's end is copied once into a
 // scratch buffer; every other record is handed over zero-copy.
+
+import { onlineCpus } from '../cpus.js';
 import { closeRawFd } from '../fd.js';
-import { onlineCpus } from '../online-cpus.js';
-import { MapElem } from '../sys/attr.js';
-import { bpf, Cmd, putPointer } from '../sys/bpf.js';
+import { encodeMapElem } from '../sys/attrs/map.js';
+import { bpf, Cmd } from '../sys/bpf.js';
 import { SysError } from '../sys/errno.js';
 import { getpagesize } from '../sys/libc.js';
 import { type Mapping, mapShared, PROT_READ, PROT_WRITE, unmap } from '../sys/mmap.js';
@@ -270,13 +271,10 @@ function closeRing(r: Ring): void {
 }
 
 function setElement(mapFd: number, key: number, value: number): void {
-  const attr = Buffer.alloc(MapElem.SIZE);
   const k = Buffer.alloc(4);
   const v = Buffer.alloc(4);
   k.writeUInt32LE(key);
   v.writeUInt32LE(value);
-  attr.writeUInt32LE(mapFd, MapElem.map_fd);
-  putPointer(attr, MapElem.key, k);
-  putPointer(attr, MapElem.value, v);
-  bpf(Cmd.MAP_UPDATE_ELEM, attr, MapElem.SIZE, `perf event array slot ${key}`);
+  const attr = encodeMapElem({ mapFd, key: k, value: v });
+  bpf(Cmd.MAP_UPDATE_ELEM, attr, attr.byteLength, `perf event array slot ${key}`);
 }

@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { kernelSymbol, kprobeBlacklist, syscallFunction, syscallPrefix } from '../kallsyms.js';
 import { Errno, SysError } from '../sys/errno.js';
-import { addressOf } from '../sys/libc.js';
 import { perfAttr } from '../sys/perf.js';
 import { tracefsPath } from '../tracefs.js';
 import { AttachError, type Link } from './link.js';
@@ -153,13 +152,12 @@ export function attachKprobe(prog: { fd: number }, name: string, opts: KprobeOpt
     const attr = perfAttr({
       type: pmu.type,
       config: retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n,
-      config1: addressOf(func),
+      config1String: func,
       config2: BigInt(offset),
       samplePeriod: 1n,
       wakeupEvents: 1,
     });
     const fd = openPerfEvent(attr, -1, 0, kind, target, explainOpen(fn));
-    void func; // the kernel copied the name during perf_event_open
     return attachPerfEvent(prog, fd, kind, target, attach);
   }
 

@@ -1,6 +1,10 @@
 // Link: one attachment of a program to a hook. Closing it detaches the program; whatever else the
 // attachment holds (a perf event fd, a tracefs probe definition) is released right after.
 import { FdObject } from '../fd.js';
+import { LINK_OBJECTS, objectIds, pinObject } from '../kernel-object.js';
+import { type LinkInfo, readLinkInfo } from '../sys/attrs/info.js';
+
+export type { LinkInfo };
 
 export type LinkKind =
   | 'kprobe'
@@ -45,6 +49,32 @@ export class Link extends FdObject {
 
   protected describe(): string {
     return `${this.kind} link to '${this.target}'`;
+  }
+
+  /** Ids of all BPF links in the kernel. */
+  static ids(): Generator<number> {
+    return objectIds(LINK_OBJECTS);
+  }
+
+  /** The kernel's view of this link: its type, id and the program's id. */
+  info(): LinkInfo {
+    return readLinkInfo(this.#bpfLinkFd('info'));
+  }
+
+  /**
+   * Pins the link at a bpffs path (mounting /sys/fs/bpf and making directories as needed): the
+   * attachment then outlives close() and this process, until the pin is removed.
+   */
+  pin(path: string): void {
+    pinObject(this.#bpfLinkFd('pin'), path);
+  }
+
+  #bpfLinkFd(what: string): number {
+    if (this.mode === 'ioctl')
+      throw new TypeError(
+        `${this.describe()}: ${what} needs a BPF link; this one is a perf event ioctl attachment`,
+      );
+    return this.fd;
   }
 
   /** Detaches the program and releases the probe. Safe to call more than once. */

@@ -2,7 +2,7 @@
 // counters): open the event, then attach the program with BPF_LINK_CREATE (BPF_PERF_EVENT, 5.15+)
 // or, on older kernels or on request, PERF_EVENT_IOC_SET_BPF + ENABLE.
 import { closeRawFd, FdObject } from '../fd.js';
-import { LinkCreate } from '../sys/attr.js';
+import { encodeLinkCreate } from '../sys/attrs/link.js';
 import { bpfTry, Cmd, commandName, hintFor } from '../sys/bpf.js';
 import { BpfError, Errno, errnoName } from '../sys/errno.js';
 import { PerfIoctl, perfEventOpenTry, perfIoctlTry } from '../sys/perf.js';
@@ -93,12 +93,13 @@ export function attachPerfEvent(
   let handedOver = false; // once a Link owns the event fd, its close() releases everything
   try {
     if (mode !== 'ioctl' && perfLinks !== false) {
-      const attr = Buffer.alloc(LinkCreate.SIZE);
-      attr.writeUInt32LE(prog.fd, LinkCreate.prog_fd);
-      attr.writeUInt32LE(eventFd, LinkCreate.target_fd);
-      attr.writeUInt32LE(AttachType.perf_event, LinkCreate.attach_type);
-      attr.writeBigUInt64LE(opts.cookie ?? 0n, LinkCreate.perf_event_bpf_cookie);
-      const fd = bpfTry(Cmd.LINK_CREATE, attr, LinkCreate.SIZE);
+      const attr = encodeLinkCreate({
+        progFd: prog.fd,
+        targetFd: eventFd,
+        attachType: AttachType.perf_event,
+        perfEventCookie: opts.cookie,
+      });
+      const fd = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
       if (fd >= 0) {
         perfLinks = true;
         // The link holds the program; the event stays open under the link (closed after it).

@@ -1,8 +1,8 @@
 // Perf events: software and hardware counters, counting or sampling. Attach a perf_event program
 // to a sampling event on each CPU, or read a counter's value.
 import { readSync } from 'node:fs';
+import { onlineCpus } from '../cpus.js';
 import { FdObject } from '../fd.js';
-import { onlineCpus } from '../online-cpus.js';
 import { PerfFlag, PerfHardware, PerfSoftware, PerfType, perfAttr } from '../sys/perf.js';
 import { AttachError, type Link } from './link.js';
 import { attachPerfEvent, openPerfEvent, type PerfAttachMode } from './perf-event.js';

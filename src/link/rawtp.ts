@@ -1,7 +1,7 @@
 // Raw tracepoints: BPF_RAW_TRACEPOINT_OPEN with the tracepoint's name (no tracefs, no perf
 // event); the returned fd is the link.
-import { RawTracepointOpen } from '../sys/attr.js';
-import { bpfTry, Cmd, cString, putPointer } from '../sys/bpf.js';
+import { encodeRawTracepointOpen } from '../sys/attrs/link.js';
+import { bpfTry, Cmd } from '../sys/bpf.js';
 import { Errno, errnoName } from '../sys/errno.js';
 import { AttachError, Link, type LinkKind } from './link.js';
 
@@ -12,12 +12,8 @@ export function rawTracepointOpen(
   kind: LinkKind,
   target: string,
 ): Link {
-  const attr = Buffer.alloc(RawTracepointOpen.SIZE);
-  const text = name === null ? null : cString(name);
-  putPointer(attr, RawTracepointOpen.name, text);
-  attr.writeUInt32LE(prog.fd, RawTracepointOpen.prog_fd);
-  const fd = bpfTry(Cmd.RAW_TRACEPOINT_OPEN, attr, RawTracepointOpen.SIZE);
-  void text;
+  const attr = encodeRawTracepointOpen({ name, progFd: prog.fd });
+  const fd = bpfTry(Cmd.RAW_TRACEPOINT_OPEN, attr, attr.byteLength);
   if (fd >= 0) return new Link(fd, kind, target, 'raw_tracepoint', false);
   const errno = -fd;
   const what = `BPF_RAW_TRACEPOINT_OPEN for ${kind} '${target}'`;

@@ -3,7 +3,7 @@
 // vmlinux BTF id; attaching is BPF_LINK_CREATE (RAW_TRACEPOINT_OPEN on kernels before 5.8).
 import { vmlinuxTypeId } from '../btf-file.js';
 import { type LoadOptions, Program } from '../program.js';
-import { LinkCreate } from '../sys/attr.js';
+import { encodeLinkCreate } from '../sys/attrs/link.js';
 import { bpfTry, Cmd } from '../sys/bpf.js';
 import { BpfError, Errno, errnoName } from '../sys/errno.js';
 import { AttachType, type AttachTypeName } from '../sys/types.js';
@@ -67,10 +67,8 @@ export function loadTracingProgram(
 
 /** Attaches a loaded tracing program (tp_btf/fentry/fexit) to the target it was loaded for. */
 export function attachTracing(prog: { fd: number }, kind: TracingKind, name: string): Link {
-  const attr = Buffer.alloc(LinkCreate.SIZE);
-  attr.writeUInt32LE(prog.fd, LinkCreate.prog_fd);
-  attr.writeUInt32LE(AttachType[ATTACH[kind]], LinkCreate.attach_type);
-  const fd = bpfTry(Cmd.LINK_CREATE, attr, LinkCreate.SIZE);
+  const attr = encodeLinkCreate({ progFd: prog.fd, attachType: AttachType[ATTACH[kind]] });
+  const fd = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
   if (fd >= 0) return new Link(fd, kind, name, 'link', false);
   if (-fd === Errno.EINVAL) return rawTracepointOpen(prog, null, kind, name); // before 5.8
   const errno = -fd;

@@ -3,7 +3,6 @@
 // file offset from the binary's ELF symbol tables; a pid limits the probe to one process.
 import { readFileSync } from 'node:fs';
 import { Errno, SysError } from '../sys/errno.js';
-import { addressOf } from '../sys/libc.js';
 import { perfAttr } from '../sys/perf.js';
 import { pmuInfo } from './kprobe.js';
 import { AttachError, type Link } from './link.js';
@@ -60,7 +59,7 @@ export function attachUprobe(prog: { fd: number }, binary: string, opts: UprobeO
     const attr = perfAttr({
       type: pmu.type,
       config,
-      config1: addressOf(file),
+      config1String: file,
       config2: BigInt(offset),
       samplePeriod: 1n,
       wakeupEvents: 1,

@@ -21,6 +21,7 @@ import { type PromRegistryLike, registerPromClient } from '../metrics/prom-clien
 import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
 import type { Program } from '../program.js';
 import { BpfError, Errno } from '../sys/errno.js';
+import { timed, timedAsync, timingEnabled, timingMark } from '../timing.js';
 import { TracepointNotFoundError, tracepointFormat } from '../tracefs.js';
 import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
@@ -408,22 +409,26 @@ export class Tracer implements Disposable {
       throw err;
     }
     const once = spec.kind === 'begin' || spec.kind === 'end';
-    const instructions = compileProbe({
-      actions: ctx.actions,
-      // BEGIN and END run in this process: the pid and comm filters are for traced events.
-      filters: once ? [] : [...this.#filters(), ...filters],
-      keyless: (m) => this.#uses.get(m)?.key.length === 0,
-      inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
-    });
-    this.#ensureMaps();
+    const instructions = timed(`program build ${formatProbeSpec(spec)}`, () =>
+      compileProbe({
+        actions: ctx.actions,
+        // BEGIN and END run in this process: the pid and comm filters are for traced events.
+        filters: once ? [] : [...this.#filters(), ...filters],
+        keyless: (m) => this.#uses.get(m)?.key.length === 0,
+        inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
+      }),
+    );
+    timed('maps create', () => this.#ensureMaps());
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
     try {
-      const { program, link } = await loadAndAttach(spec, {
-        instructions,
-        maps: (m: string) => this.#maps.get(m),
-        name,
-        pid: this.#opts.pid,
-      });
+      const { program, link } = await timedAsync(`attach ${formatProbeSpec(spec)}`, () =>
+        loadAndAttach(spec, {
+          instructions,
+          maps: (m: string) => this.#maps.get(m),
+          name,
+          pid: this.#opts.pid,
+        }),
+      );
       probe.attachments.push({ program, link });
       probe.attached.push(spec);
       return undefined;
@@ -566,9 +571,18 @@ export class Tracer implements Disposable {
         return go;
       },
     };
-    this.#reader = RingBufReader.open(ring as unknown as { fd: number; maxEntries: number }, {
-      decode: codec,
-    });
+    if (timingEnabled()) {
+      // The first record marks the end of start-up; the wrapper exists only while timing.
+      const decode = codec.decode;
+      codec.decode = (view, offset) => {
+        codec.decode = decode;
+        timingMark('first event');
+        return decode(view, offset);
+      };
+    }
+    this.#reader = timed('ring buffer mmap', () =>
+      RingBufReader.open(ring as unknown as { fd: number; maxEntries: number }, { decode: codec }),
+    );
   }
 
   /**

@@ -126,7 +126,7 @@ export const BtfLoad = {
 
 /** BPF_LINK_CREATE's common head; the per-attach-type union starts at `target_btf_id`. */
 export const LinkCreate = {
-  SIZE: 64,
+  SIZE: 24, // through the perf_event cookie / target_btf_id slot (the union members we set)
   prog_fd: 0,
   target_fd: 4,
   attach_type: 8,
@@ -181,6 +181,14 @@ export const ProgInfo = {
   verified_insns: 216,
   attach_btf_obj_id: 220,
   attach_btf_id: 224,
+} as const;
+
+/** struct bpf_link_info (the common head). */
+export const LinkInfo = {
+  SIZE: 16,
+  type: 0,
+  id: 4,
+  prog_id: 8,
 } as const;
 
 /** Kernel object names (maps, programs) are at most 15 characters of [A-Za-z0-9_.]. */

@@ -1,10 +1,19 @@
-// bpf(2): the command table, one generic call that turns failures into BpfError with a hint, and
-// small helpers for writing attrs. Attr layouts are in ./attr.ts.
+// bpf(2): the command table, one generic call (through the syscall funnel, ./funnel.ts) that turns
+// failures into BpfError with a hint, and the commands every object kind shares (pin, get, ids,
+// info). Attr layouts are in ./attr.ts, their encoders in ./attrs/.
 import { release as osReleaseName } from 'node:os';
-import { GetId, InfoByFd, ObjPin } from './attr.js';
+import {
+  encodeGetFdById,
+  encodeGetNextId,
+  encodeInfoByFd,
+  encodeObjGet,
+  encodeObjPin,
+  infoLenOf,
+  nextIdOf,
+} from './attrs/obj.js';
 import { BpfError, Errno, PERMISSION_HINT } from './errno.js';
-import { addressOf, lastErrno, NR_BPF, sysBpf } from './libc.js';
-import { raiseMemlockOnce } from './memlock.js';
+import { funnel } from './funnel.js';
+import { NR_BPF } from './libc.js';
 
 /** enum bpf_cmd. */
 export const Cmd = Object.freeze({
@@ -59,29 +68,28 @@ export function commandName(cmd: number): string {
 const CHARGED = new Set<number>([Cmd.MAP_CREATE, Cmd.PROG_LOAD, Cmd.BTF_LOAD]);
 
 /**
- * bpf(cmd, attr, size) without throwing: the result (>= 0) or -errno. For hot paths that treat
- * some errnos (ENOENT) as ordinary answers.
+ * bpf(cmd, attr, size) without throwing, through the syscall funnel: the result (>= 0) or -errno.
+ * For callers that treat some errnos (ENOENT) as ordinary answers.
  */
 export function bpfTry(cmd: number, attr: Uint8Array, size: number): number {
-  const r = sysBpf(NR_BPF, cmd, attr, size);
-  return r < 0 ? -lastErrno() : r;
+  return funnel().bpf(cmd, attr, size);
 }
 
 /**
- * bpf(cmd, attr, size): the result (an fd for creating commands, else 0). Throws BpfError with a
- * hint on failure; `what` names the object (`map 'counts'`) for the message.
+ * bpf(cmd, attr, size) through the syscall funnel: the result (an fd for creating commands, else
+ * 0). Throws BpfError with a hint on failure; `what` names the object (`map 'counts'`).
  */
 export function bpf(cmd: number, attr: Uint8Array, size: number, what?: string): number {
-  if (NR_BPF < 0)
-    throw new BpfError(commandName(cmd), Errno.ENOSYS, `bpf(2) is not supported on ${process.arch}`);
-  if (CHARGED.has(cmd)) raiseMemlockOnce();
-  for (;;) {
-    const r = sysBpf(NR_BPF, cmd, attr, size);
-    if (r >= 0) return r;
-    const errno = lastErrno();
-    if (errno === Errno.EINTR || (errno === Errno.EAGAIN && cmd === Cmd.PROG_LOAD)) continue;
-    throw new BpfError(commandName(cmd), errno, hintFor(cmd, errno), what);
-  }
+  const r = funnel().bpf(cmd, attr, size);
+  if (r >= 0) return r;
+  throw bpfError(cmd, -r, what);
+}
+
+/** The BpfError for `errno` from `cmd`, with its hint. */
+export function bpfError(cmd: number, errno: number, what?: string): BpfError {
+  if (errno === Errno.ENOSYS && NR_BPF < 0)
+    return new BpfError(commandName(cmd), errno, `bpf(2) is not supported on ${process.arch}`, what);
+  return new BpfError(commandName(cmd), errno, hintFor(cmd, errno), what);
 }
 
 /** The likely cause of a bpf(2) failure, in words a user can act on. */
@@ -150,69 +158,38 @@ function osRelease(): string {
   return release;
 }
 
-/** Writes a pointer to `buf` (or 0 for null) as a u64 at `offset` of `attr`. */
-export function putPointer(attr: Buffer, offset: number, buf: Uint8Array | null): void {
-  attr.writeBigUInt64LE(buf && buf.byteLength > 0 ? addressOf(buf) : 0n, offset);
-}
-
-/** Writes an object name (<= 15 chars, NUL-terminated) at `offset`. */
-export function putName(attr: Buffer, offset: number, name: string): void {
-  attr.write(name, offset, 15, 'latin1');
-}
-
-/** Reads a NUL-terminated name of at most `len` bytes. */
-export function getName(buf: Buffer, offset: number, len: number): string {
-  const end = buf.indexOf(0, offset);
-  return buf.toString('latin1', offset, end < 0 || end > offset + len ? offset + len : end);
-}
-
-/** A NUL-terminated C string in a Buffer (keep it alive while the kernel reads it). */
-export function cString(text: string): Buffer {
-  return Buffer.from(`${text}\0`, 'utf8');
-}
+export { cString, getName } from './attrs/writer.js';
 
 /** BPF_OBJ_PIN: pins any BPF object fd at a bpffs path. */
 export function objPin(fd: number, path: string): void {
-  const attr = Buffer.alloc(ObjPin.SIZE);
-  const name = cString(path);
-  putPointer(attr, ObjPin.pathname, name);
-  attr.writeUInt32LE(fd, ObjPin.bpf_fd);
-  bpf(Cmd.OBJ_PIN, attr, ObjPin.SIZE, `'${path}'`);
+  const attr = encodeObjPin({ fd, path });
+  bpf(Cmd.OBJ_PIN, attr, attr.byteLength, `'${path}'`);
 }
 
 /** BPF_OBJ_GET: opens a pinned object; returns a new fd. */
 export function objGet(path: string, fileFlags = 0): number {
-  const attr = Buffer.alloc(ObjPin.SIZE);
-  const name = cString(path);
-  putPointer(attr, ObjPin.pathname, name);
-  attr.writeUInt32LE(fileFlags, ObjPin.file_flags);
-  return bpf(Cmd.OBJ_GET, attr, ObjPin.SIZE, `'${path}'`);
+  const attr = encodeObjGet({ path, fileFlags });
+  return bpf(Cmd.OBJ_GET, attr, attr.byteLength, `'${path}'`);
 }
 
 /** *_GET_FD_BY_ID (MAP, PROG, BTF, LINK): a new fd for a kernel object id. */
 export function fdById(cmd: number, id: number, openFlags = 0): number {
-  const attr = Buffer.alloc(GetId.SIZE);
-  attr.writeUInt32LE(id, GetId.id);
-  attr.writeUInt32LE(openFlags, GetId.open_flags);
-  return bpf(cmd, attr, GetId.SIZE, `id ${id}`);
+  const attr = encodeGetFdById({ id, openFlags });
+  return bpf(cmd, attr, attr.byteLength, `id ${id}`);
 }
 
 /** *_GET_NEXT_ID: the id after `start` (0 for the first), or undefined at the end. */
 export function nextId(cmd: number, start: number): number | undefined {
-  const attr = Buffer.alloc(GetId.SIZE);
-  attr.writeUInt32LE(start, GetId.start_id);
-  const r = bpfTry(cmd, attr, GetId.SIZE);
+  const attr = encodeGetNextId(start);
+  const r = bpfTry(cmd, attr, attr.byteLength);
   if (r === -Errno.ENOENT) return undefined;
-  if (r < 0) throw new BpfError(commandName(cmd), -r, hintFor(cmd, -r));
-  return attr.readUInt32LE(GetId.next_id);
+  if (r < 0) throw bpfError(cmd, -r);
+  return nextIdOf(attr);
 }
 
 /** BPF_OBJ_GET_INFO_BY_FD into `info` (zeroed by the caller); returns the length the kernel filled. */
 export function infoByFd(fd: number, info: Buffer): number {
-  const attr = Buffer.alloc(InfoByFd.SIZE);
-  attr.writeUInt32LE(fd, InfoByFd.bpf_fd);
-  attr.writeUInt32LE(info.byteLength, InfoByFd.info_len);
-  putPointer(attr, InfoByFd.info, info);
-  bpf(Cmd.OBJ_GET_INFO_BY_FD, attr, InfoByFd.SIZE, `fd ${fd}`);
-  return attr.readUInt32LE(InfoByFd.info_len);
+  const attr = encodeInfoByFd({ fd, info });
+  bpf(Cmd.OBJ_GET_INFO_BY_FD, attr, attr.byteLength, `fd ${fd}`);
+  return infoLenOf(attr);
 }

@@ -1,7 +1,7 @@
 // The one place koffi functions are declared. Every declaration is fixed-arity (no variadic
 // calls through the FFI: they are slower and ABI-fragile), and every caller reads errno with
 // `lastErrno()` immediately after a failing call, before anything else can clobber it.
-import koffi from 'koffi';
+import koffi from './koffi.js';
 
 const libc = koffi.load('libc.so.6');
 

@@ -1,8 +1,9 @@
 // Shared memory with the kernel (ring buffers) and readiness on Node's own event loop.
 // mmap/munmap are declared in ./libc.ts; the poll handle is koffi's libuv uv_poll_t, so a reader
 // sleeps in the loop's epoll like any socket: no busy polling, no thread per reader.
-import koffi from 'koffi';
+
 import { SysError } from './errno.js';
+import koffi from './koffi.js';
 import { lastErrno, MAP_FAILED, mmap, munmap, viewOf } from './libc.js';
 
 export const PROT_READ = 1;

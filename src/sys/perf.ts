@@ -1,7 +1,8 @@
 // perf_event_open(2): struct perf_event_attr's layout, the perf ioctls, and the header of the
 // perf_event_mmap_page. Offsets from include/uapi/linux/perf_event.h.
+import { keepAlive } from './attrs/writer.js';
 import { SysError } from './errno.js';
-import { ioctlInt, lastErrno, NR_PERF_EVENT_OPEN, sysPerfEventOpen } from './libc.js';
+import { addressOf, ioctlInt, lastErrno, NR_PERF_EVENT_OPEN, sysPerfEventOpen } from './libc.js';
 
 /** struct perf_event_attr up to PERF_ATTR_SIZE_VER5 (112 bytes, Linux 4.1+). */
 export const PerfAttr = {
@@ -99,8 +100,11 @@ export interface PerfEventSpec {
   /** OR of PerfFlag bits. */
   flags?: bigint;
   wakeupEvents?: number;
-  /** Buffers the kernel must read through config1/config2 pointers: kept alive across the call. */
-  keepAlive?: readonly Uint8Array[];
+  /**
+   * A NUL-terminated string the kernel reads through config1 (kprobe_func, uprobe_path): its
+   * address goes into config1 and it stays alive as long as the attr.
+   */
+  config1String?: Uint8Array;
 }
 
 /** Encodes a perf_event_attr (zero tail, exact size). */
@@ -119,7 +123,10 @@ export function perfAttr(spec: PerfEventSpec): Buffer {
   a.writeBigUInt64LE(spec.sampleType ?? 0n, PerfAttr.sample_type);
   a.writeBigUInt64LE(flags, PerfAttr.flags);
   a.writeUInt32LE(spec.wakeupEvents ?? 0, PerfAttr.wakeup_events);
-  a.writeBigUInt64LE(spec.config1 ?? 0n, PerfAttr.config1);
+  if (spec.config1String) {
+    a.writeBigUInt64LE(addressOf(spec.config1String), PerfAttr.config1);
+    keepAlive(a, spec.config1String);
+  } else a.writeBigUInt64LE(spec.config1 ?? 0n, PerfAttr.config1);
   a.writeBigUInt64LE(spec.config2 ?? 0n, PerfAttr.config2);
   return a;
 }

@@ -4,22 +4,21 @@
 // on accept/reject for every form of test/isa/forms.ts, except the cases listed below with why;
 // where our tools refuse a form they say so in the same words. (Spelling mistakes that are not
 // encodings, like `w3 += r4`, are in teacher-defects.test.ts.)
+
 import {
   AssemblerError,
-  assemble,
   BpfMap,
   BuilderError,
   codecs,
   encode,
   formatInstruction,
   type Instruction,
-  Interpreter,
-  InterpreterFault,
   instructionProblem,
   Program,
   program,
   VerifierError,
 } from 'tsbpf';
+import { assemble, Interpreter, InterpreterFault } from 'tsbpf/isa';
 import { expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
 import { allForms, type Form } from './forms.js';

@@ -4,7 +4,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assemble, Interpreter, InterpreterFault, Program, VerifierError } from 'tsbpf';
+import { Program, VerifierError } from 'tsbpf';
+import { assemble, Interpreter, InterpreterFault } from 'tsbpf/isa';
 import { afterEach, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/run.js';
 import { kernelDescribe } from '../support/kernel.js';

@@ -6,7 +6,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assemble, BpfError, Program, VerifierError } from 'tsbpf';
+import { BpfError, Program, VerifierError } from 'tsbpf';
+import { assemble } from 'tsbpf/isa';
 import { afterAll, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
 

@@ -1,15 +1,7 @@
 // Programs against the real kernel: load, BPF_PROG_TEST_RUN, late-bound maps, verifier errors.
 import { rmSync } from 'node:fs';
-import {
-  assemble,
-  BpfError,
-  BpfMap,
-  codecs,
-  encode,
-  Program,
-  UnresolvedReferenceError,
-  VerifierError,
-} from 'tsbpf';
+import { BpfError, BpfMap, codecs, encode, Program, UnresolvedReferenceError, VerifierError } from 'tsbpf';
+import { assemble } from 'tsbpf/isa';
 import { afterAll, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
 

@@ -2,7 +2,7 @@
 // writes and `tsbpf disasm --format elf` reads. Labels become symbols; map references become
 // R_BPF_64_64 relocations against undefined symbols, as clang emits them before libbpf links maps.
 
-import { encode, type Instruction, slotCount } from '../../../isa/index.js';
+import { encode, type Instruction, slotCount } from '../../../isa/instruction.js';
 import { readElf } from './reader.js';
 import { ELF, type ElfFile } from './types.js';
 import { type ElfWriteRelocation, type ElfWriteSymbol, writeElf } from './writer.js';

@@ -1,7 +1,7 @@
 // Linking one program out of an object: its function's instructions, then every subprogram it
 // calls (bpf-to-bpf calls and callback references), each appended once, call offsets rewritten
 // for the new layout; map and global-data relocations become late-bound references by name.
-import { decode, type Instruction, LDDW, slotCount } from '../../../isa/index.js';
+import { decode, type Instruction, LDDW, slotCount } from '../../../isa/instruction.js';
 import { ELF, ElfError, type ElfFile, type ElfRelocation, type ElfSection } from '../elf/types.js';
 
 const CALL = 0x85;

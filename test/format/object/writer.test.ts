@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  assemble,
   attachTracepoint,
   BpfMap,
   BpfObject,
@@ -20,6 +19,7 @@ import {
   R10,
   writeObject,
 } from 'tsbpf';
+import { assemble } from 'tsbpf/isa';
 import { describe, expect, it } from 'vitest';
 import { kernelDescribe } from '../../support/kernel.js';
 import { bpftoolPath } from '../../support/object-fixtures.js';

@@ -1,0 +1,76 @@
+// Start-up of the package: a fresh node that imports 'tsbpf' and loads a 2-instruction program,
+// against bare `node -e 0`, the two run in turn (pairs) in the same run. Also: how many modules the
+// import loads, and the same through src/program.js alone (what the import cannot go below).
+// Run: node dist/bench/startup.js (after npm run build; needs root for BPF_PROG_LOAD).
+// Lines: `name: ours X, floor Y, ratio Z` (minimum over runs [median in brackets]).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encode } from '../isa/instruction.js';
+import { now, stat } from './support/stats.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'tsbpf-startbench-'));
+const RUNS = 15;
+/** issue 17: import 'tsbpf' + a 2-instruction load within 25 ms of bare node. */
+const GOAL_MS = 25;
+
+const f = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
+/** Signed: a difference. */
+const d = (x: number) => `${x >= 0 ? '+' : ''}${f(x)}`;
+try {
+  const prog = Buffer.from(
+    encode([
+      { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 },
+      { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 },
+    ]),
+  ).toString('base64');
+  const script = (entry: string, file: string) => {
+    const path = join(dir, file);
+    writeFileSync(
+      path,
+      `import { Program } from ${JSON.stringify(entry)};\nProgram.load({ type: 'socket_filter', instructions: Buffer.from('${prog}', 'base64') }).close();\n`,
+    );
+    return path;
+  };
+  const viaIndex = script(join(here, '../src/index.js'), 'via-index.mjs');
+  const viaProgram = script(join(here, '../src/program.js'), 'via-program.mjs');
+  const run = (args: string[]) => {
+    const t0 = now();
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed`);
+    return (now() - t0) / 1e6;
+  };
+  run(['-e', '0']);
+  run([viaIndex]);
+  const bare: number[] = [];
+  const index: number[] = [];
+  const program: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    bare.push(run(['-e', '0']));
+    index.push(run([viaIndex]));
+    program.push(run([viaProgram]));
+  }
+  const over = (xs: number[]) => stat(xs.map((x, i) => x - (bare[i] as number)));
+  const b = stat(bare);
+  const i = stat(index);
+  const p = stat(program);
+  const oi = over(index);
+  const op = over(program);
+  console.log(
+    `import 'tsbpf' + load 2 insns, whole process: ours ${f(i.min)} ms [median ${f(i.median)}], floor node -e 0 ${f(b.min)} ms [median ${f(b.median)}], ratio ${(i.min / b.min).toFixed(2)} (min) ${(i.median / b.median).toFixed(2)} (median)`,
+  );
+  console.log(
+    `import 'tsbpf' + load 2 insns, over bare node (pairs): ours ${d(oi.min)} ms [median ${d(oi.median)}], floor ${GOAL_MS} ms (the goal), ratio ${(oi.min / GOAL_MS).toFixed(2)} (min) ${(oi.median / GOAL_MS).toFixed(2)} (median)`,
+  );
+  console.log(
+    `import src/program.js + load 2 insns, over bare node (pairs): ours ${d(op.min)} ms [median ${d(op.median)}], floor ${GOAL_MS} ms (the goal), ratio ${(op.min / GOAL_MS).toFixed(2)} (min) ${(op.median / GOAL_MS).toFixed(2)} (median)`,
+  );
+  console.log(
+    `# program.js alone is koffi + the bpf(2) edge: what the package import cannot go below (p.min ${f(p.min)} ms)`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

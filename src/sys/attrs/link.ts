@@ -1,0 +1,39 @@
+// Attr encoders for attaching: BPF_LINK_CREATE (the common head plus the per-attach-type union
+// members we use) and BPF_RAW_TRACEPOINT_OPEN. perf_event_attr's encoder is perfAttr in ../perf.ts.
+import { LinkCreate, RawTracepointOpen } from '../attr.js';
+import { AttrWriter, cString } from './writer.js';
+
+export interface LinkCreateAttr {
+  progFd: number;
+  /** The hook: a perf event fd, cgroup fd, ifindex, … (0 for tracing programs). */
+  targetFd?: number;
+  /** enum bpf_attach_type. */
+  attachType: number;
+  flags?: number;
+  /** perf_event links: the value bpf_get_attach_cookie returns. */
+  perfEventCookie?: bigint;
+  /** Tracing links to a BTF id of a target program/module (target_btf_id). */
+  targetBtfId?: number;
+}
+
+/** BPF_LINK_CREATE. */
+export function encodeLinkCreate(a: LinkCreateAttr): Buffer {
+  if (a.perfEventCookie !== undefined && a.targetBtfId !== undefined)
+    throw new TypeError('LINK_CREATE: perfEventCookie and targetBtfId share a slot; give one');
+  return new AttrWriter(LinkCreate.SIZE)
+    .u32(LinkCreate.prog_fd, a.progFd)
+    .u32(LinkCreate.target_fd, a.targetFd)
+    .u32(LinkCreate.attach_type, a.attachType)
+    .u32(LinkCreate.flags, a.flags)
+    .u64(LinkCreate.perf_event_bpf_cookie, a.perfEventCookie)
+    .u32(LinkCreate.target_btf_id, a.targetBtfId)
+    .done();
+}
+
+/** BPF_RAW_TRACEPOINT_OPEN: `name` null for BTF programs (tp_btf/fentry/fexit on old kernels). */
+export function encodeRawTracepointOpen(a: { name: string | null; progFd: number }): Buffer {
+  return new AttrWriter(RawTracepointOpen.SIZE)
+    .ptr(RawTracepointOpen.name, a.name === null ? null : cString(a.name))
+    .u32(RawTracepointOpen.prog_fd, a.progFd)
+    .done();
+}

@@ -1,14 +1,17 @@
 // examples/tools/: bcc's most used tools as short TypeScript files, each run as a user runs it
 // (the built file) beside bpftrace 0.17 doing the same over one workload, and compared. Tools on
 // kprobes (vfsstat, capable) need a kernel with kprobes: the VM suite.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errno, syscallNames } from 'tsbpf';
 import { expect, it } from 'vitest';
 import { bpftrace, haveBpftrace, privateCommand } from './support/bpftrace.js';
 import { type ChildRun, runChild } from './support/child.js';
+import { bpftraceHist, closeHistograms, ourHist, total } from './support/histograms.js';
 import { kernelDescribe } from './support/kernel.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -203,14 +206,54 @@ kernelDescribe('examples/tools beside bpftrace', ['tracepoints', 'ringbuf', 'btf
     if (theirs) expect(rows).toEqual(mine(theirs.stdout.split('\n').map(words)));
   });
 
-  it('runqlat and biolatency: histograms in microseconds from the sched and block tracepoints', async () => {
-    const r = await tool('runqlat', [], () => {
-      for (let i = 0; i < 20; i++) spawnSync('true');
-    });
-    expect(r.stdout).toMatch(/usecs\s+: count\s+distribution/);
-    const counts = [...r.stdout.matchAll(/: (\d+)\s+\|/g)].map((m) => Number(m[1]));
-    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    const b = await tool('biolatency', [], () => {});
-    expect(b.code, b.stderr).toBe(0);
+  it('runqlat --comm: the same log2 buckets and counts as bpftrace runqlat.bt over one workload', async () => {
+    const sleeper = privateCommand('sleep');
+    const c = sleeper.comm;
+    const { ours, theirs } = await beside(
+      'runqlat',
+      ['--comm', c],
+      `tracepoint:sched:sched_wakeup,tracepoint:sched:sched_wakeup_new /args->comm == "${c}"/ { @q[args->pid] = nsecs; }
+tracepoint:sched:sched_switch { if (args->prev_state == 0 && args->prev_pid != 0 && args->prev_comm == "${c}") { @q[args->prev_pid] = nsecs; } if (args->next_comm == "${c}") { $t = @q[args->next_pid]; if ($t) { @usecs = hist((nsecs - $t) / 1000); } delete(@q[args->next_pid]); } }`,
+      () => {
+        for (let i = 0; i < 40; i++) spawnSync(sleeper.path, ['0.002']);
+      },
+    );
+    const mine = ourHist(ours.stdout);
+    // Each sleep waits for a CPU at least once after its timer fires.
+    expect(total(mine)).toBeGreaterThanOrEqual(40);
+    if (theirs) closeHistograms(mine, bpftraceHist(theirs.stdout));
+  });
+
+  it('biolatency --disk: the same log2 buckets and counts as bpftrace over direct I/O on a loop device', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-bio-'));
+    const file = join(dir, 'disk');
+    execFileSync('truncate', ['-s', '16M', file]);
+    const loop = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
+    try {
+      const disk = loop.replace('/dev/', '');
+      const [major, minor] = readFileSync(`/sys/block/${disk}/dev`, 'utf8').trim().split(':').map(Number);
+      const dev = ((major as number) << 20) | (minor as number);
+      const { ours, theirs } = await beside(
+        'biolatency',
+        ['--disk', disk],
+        `tracepoint:block:block_rq_issue /args->dev == ${dev}/ { @s[args->dev, args->sector] = nsecs; }
+tracepoint:block:block_rq_complete /@s[args->dev, args->sector]/ { @usecs = hist((nsecs - @s[args->dev, args->sector]) / 1000); delete(@s[args->dev, args->sector]); }`,
+        () => {
+          // 64 writes and 64 reads of 4 KiB, past the page cache: one request each.
+          execFileSync('dd', ['if=/dev/zero', `of=${loop}`, 'bs=4k', 'count=64', 'oflag=direct'], {
+            stdio: 'ignore',
+          });
+          execFileSync('dd', [`if=${loop}`, 'of=/dev/null', 'bs=4k', 'count=64', 'iflag=direct'], {
+            stdio: 'ignore',
+          });
+        },
+      );
+      const mine = ourHist(ours.stdout);
+      expect(total(mine)).toBeGreaterThanOrEqual(128);
+      if (theirs) closeHistograms(mine, bpftraceHist(theirs.stdout));
+    } finally {
+      execFileSync('losetup', ['-d', loop]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

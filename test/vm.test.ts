@@ -3,7 +3,7 @@
 // test/vm/**/*.vm.test.ts there with vitest's JSON reporter, and declares one host test per
 // guest test so the guest's results count in this run's summary. Skipped (with the reason)
 // where the VM cannot run; under TSBPF_REQUIRE_KERNEL=1 that is a failure instead.
-// TSBPF_VM=0 skips it on purpose (it takes ~2-3 minutes).
+// TSBPF_VM=0 skips it on purpose (it takes several minutes under TCG).
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ function runVm(): Promise<{ code: number | null; stdout: string; stderr: string 
   return new Promise((resolve) => {
     const child = spawn('test/vm/run-in-vm.sh', ['bash', '-c', inner], {
       cwd: root,
-      env: { ...process.env, VM_TIMEOUT: process.env.VM_TIMEOUT ?? '900' },
+      env: { ...process.env, VM_TIMEOUT: process.env.VM_TIMEOUT ?? '1800' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,16 +1,22 @@
 // vfsstat: VFS calls per second — read, write, fsync, open, create — counted in the kernel on
 // kprobes (bcc's vfsstat, bpftrace's vfsstat.bt): one line per interval, then the counts reset.
 //
-//   sudo node dist/examples/tools/vfsstat.js [--duration SEC] [--interval SEC]
+//   sudo node dist/examples/tools/vfsstat.js [--duration SEC] [--interval SEC] [--comm NAME]
+//
+// --comm NAME: only calls made by tasks with this command name.
 import { parseArgs } from 'node:util';
 import { Tracer } from 'tsbpf';
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string', short: 'd' }, interval: { type: 'string', short: 'i' } },
+  options: {
+    duration: { type: 'string', short: 'd' },
+    interval: { type: 'string', short: 'i' },
+    comm: { type: 'string', short: 'c' },
+  },
 });
 const FUNCS = ['vfs_read', 'vfs_write', 'vfs_fsync', 'vfs_open', 'vfs_create'];
 
-using tracer = new Tracer({ onFallback: (m) => console.error(`note: ${m}`) });
+using tracer = new Tracer({ comm: values.comm, onFallback: (m) => console.error(`note: ${m}`) });
 for (const [i, fn] of FUNCS.entries()) tracer.probe(`kprobe:${fn}`, (p) => void p.count(`f${i}`));
 
 const line = () => {

@@ -1,6 +1,7 @@
 // printf formats as bpftrace (and C) write them, for `tsbpf trace --format`: %d %i %u %x %X %o
 // %s %c %p %%, with flags (- 0 + space), a width, a precision, and length modifiers (h, l, ll, z)
 // that are accepted and ignored (values arrive already sized). Escapes \n \t \\ \" in the format.
+import { text } from './trace-format.js';
 import { UsageError } from './usage.js';
 
 type Piece =
@@ -79,7 +80,13 @@ function convert(p: Exclude<Piece, string>, v: unknown): string {
   let sign = '';
   switch (p.conv) {
     case 's':
-      body = Array.isArray(v) ? v.join(' ') : typeof v === 'bigint' ? `0x${v.toString(16)}` : String(v);
+      body = Array.isArray(v)
+        ? v.join(' ')
+        : typeof v === 'bigint'
+          ? `0x${v.toString(16)}`
+          : typeof v === 'object' && v !== null
+            ? text(v) // a whole struct, as bpftrace's print() shows one
+            : String(v);
       if (p.precision !== undefined) body = body.slice(0, p.precision);
       return pad(body, p);
     case 'c':

@@ -1,7 +1,7 @@
 // The values a command line names, as bpftrace writes them: builtins (pid, tid, uid, gid, comm,
 // cpu, cgroup, nsecs, retval/ret, curtask), arguments (args.filename, args->filename, arg.NAME, a
 // bare NAME, arg0), paths into them (args.argv[1], curtask->real_parent->tgid), functions (str(),
-// ntop(), join()), and a type or name suffix (ret:s32, sig:signal, ret:errno, id:syscall,
+// ntop(), join()), whole structs (*X, *(struct T *)X), and a type or name suffix (ret:s32, sig:signal, ret:errno, id:syscall,
 // cap:cap). Shared by trace --format, count --by/--sum and hist --value.
 
 import type { Value } from '../compiler/value.js';
@@ -73,6 +73,10 @@ export function parseValueExpr(text: string, bare = true): ValueExpr {
         `'${text}': ':${suffix}' is not one of ${[...CASTS, ...NAMERS].map((c) => `:${c}`).join(' ')}`,
       );
   }
+  // `*X` (bpftrace's struct dereference): the whole struct X points at, printed as an object;
+  // `*(struct T *)X` reads X as a pointer to T first (a tracepoint's untyped user pointer).
+  const deref = /^\*\s*(?:\(\s*((?:struct|union)\s+\w+)\s*\*\s*\)\s*)?(.+)$/.exec(body);
+  if (deref) body = (deref[2] as string).trim();
   const fn = /^(str|ntop|join)\((.*)\)$/.exec(body);
   const inner = fn ? (fn[2] as string) : body;
   const path = inner.replace(/->/g, '.');
@@ -87,6 +91,11 @@ export function parseValueExpr(text: string, bare = true): ValueExpr {
     );
   const make = (p: ProbeContext): Value<unknown> => {
     let v = base(p, path);
+    if (deref) {
+      const cast = deref[1];
+      if (cast) v = v.as(cast, { user: v.type.kind === 'ptr' && v.type.user });
+      return v.object();
+    }
     if (fn?.[1] === 'str') v = v.string();
     else if (fn?.[1] === 'ntop') v = v.ntop();
     else if (fn?.[1] === 'join') v = v.strings();

@@ -60,16 +60,25 @@ function jsonFormatter(args: string[], hasRet: boolean, probe: string, t0: numbe
   };
 }
 
-/** Pointers (bigint) as hex, strings quoted, numbers as they are, arrays as [a,b,c]. */
-function text(v: unknown): string {
+/**
+ * Pointers (bigint) as hex, strings quoted, numbers as they are, arrays as [a,b,c], whole structs
+ * as bpftrace prints them: `{ .sin_family = 2, .sin_addr = { .s_addr = 16777343 } }`.
+ */
+export function text(v: unknown): string {
   if (typeof v === 'bigint') return `0x${v.toString(16)}`;
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(text).join(',')}]`;
+  if (typeof v === 'object' && v !== null)
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `.${k} = ${text(x)}`)
+      .join(', ')} }`;
   return String(v);
 }
 
-/** JSON has no bigint: pointers become hex strings (also inside arrays). */
-function plain(v: unknown): unknown {
+/** JSON has no bigint: pointers become hex strings (also inside arrays and structs). */
+export function plain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   return typeof v === 'bigint' ? `0x${v.toString(16)}` : v;
 }

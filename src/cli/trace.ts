@@ -6,7 +6,7 @@ import type { Probe, ProbeBody } from '../probes/tracer.js';
 import { command } from './command.js';
 import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
 import { runSession } from './session.js';
-import { type RecordFormatter, recordFormatter } from './trace-format.js';
+import { plain, type RecordFormatter, recordFormatter } from './trace-format.js';
 import { LineBatch } from './trace-lines.js';
 import { UsageError } from './usage.js';
 
@@ -20,12 +20,14 @@ the return value for return probes.
          BEGIN, END: once at the start and at the end, in tsbpf's own process
   A kprobe falls back to fentry, then to the syscall's tracepoint, saying so on stderr.
   -f, --fields A,B     only these arguments (names as 'tsbpf list' shows them); NAME:TYPE reads
-                       an argument as TYPE: str (a C string), s8..s64, u8..u64 — for untyped
+                       an argument as TYPE: str (a C string), s8..s64, u8..u64, struct
+                       (the whole struct a pointer points at, as an object) — for untyped
                        uprobe registers: --fields arg0:str,ret:s32
   -F, --format FMT     print each event with a printf format instead, its values named after
                        the probes: --format '%-6d %-16s %s\n' pid comm args.filename
                        (values: pid tid uid gid comm cpu cgroup nsecs ret curtask->FIELD...,
-                       args.NAME or NAME, str(X) ntop(X) join(X), X:s32 X:str X:errno X:signal
+                       args.NAME or NAME, str(X) ntop(X) join(X), *X or
+                       *(struct T *)X (the whole struct), X:s32 X:str X:errno X:signal
                        X:syscall X:cap); a line ends with a newline unless the format has \n
   -n, --max-events N   stop after N events
   -b, --buffer MIB     the ring buffer's size in MiB, a power of 2 (default 8; down to 1/256,
@@ -115,6 +117,10 @@ export const run = command({
         for (const a of args) {
           if (only && !only.includes(a.name)) continue;
           let v: Value<unknown> = a.value;
+          if (picks?.get(a.name) === 'struct') {
+            fields[`a_${a.name}`] = v.object(); // the whole struct it points at
+            continue;
+          }
           if (v.type.kind === 'ptr') {
             const to = v.pointee();
             const named = readable(v);
@@ -142,7 +148,7 @@ export const run = command({
             return name ? name(r[`v${i}`]) : r[`v${i}`];
           });
           return json
-            ? `${JSON.stringify({ probe: text, values: Object.fromEntries(exprs.map((x, i) => [x.text, plainValue(vals[i])])) })}\n`
+            ? `${JSON.stringify({ probe: text, values: Object.fromEntries(exprs.map((x, i) => [x.text, plain(vals[i])])) })}\n`
             : printf(vals) + newline;
         };
       let format: RecordFormatter | undefined;
@@ -217,12 +223,6 @@ function isProbeText(text: string): boolean {
   return text === 'BEGIN' || text === 'END' || (colon > 0 && probeKindOf(text.slice(0, colon)) !== undefined);
 }
 
-/** JSON has no bigint. */
-function plainValue(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(plainValue);
-  return typeof v === 'bigint' ? `0x${v.toString(16)}` : v;
-}
-
 /** Byte arrays of 4 or 16 named like addresses (saddr, daddr_v6): printed as ntop() would. */
 function isAddress(name: string, t: { elem: { kind: string; size?: number }; length: number }): boolean {
   return (
@@ -237,7 +237,7 @@ export function summary(events: number, lostPerCpu: readonly number[]): string {
   return `${events} events, ${lost} lost${lost ? ` (${where.join(', ')})` : ''}`;
 }
 
-const CASTS = ['str', 's8', 's16', 's32', 's64', 'u8', 'u16', 'u32', 'u64'] as const;
+const CASTS = ['str', 's8', 's16', 's32', 's64', 'u8', 'u16', 'u32', 'u64', 'struct'] as const;
 type Cast = (typeof CASTS)[number];
 
 /** `a,b:str,ret:s32` → name → cast (undefined: as typed). */
@@ -257,5 +257,6 @@ function parseFields(text: string): Map<string, Cast | undefined> {
 
 function as(v: Value<unknown>, cast: Cast | undefined): Value<unknown> {
   if (cast === undefined) return v;
+  if (cast === 'struct') return v.object();
   return cast === 'str' ? v.string() : v[cast]();
 }

@@ -11,7 +11,11 @@ export type Action =
   | { op: 'set'; map: string; key: KeyPart[]; value: Node }
   | { op: 'delete'; map: string; key: KeyPart[] }
   /** Computes `node` here and keeps it for later uses (`{ op: 'var', id }`). */
-  | { op: 'let'; id: number; node: Node };
+  | { op: 'let'; id: number; node: Node }
+  /** `p.loop()`: the body's actions once per iteration, unrolled. */
+  | { op: 'loop'; id: number; iterations: Action[][] }
+  /** Leaves loop `loop` (break) or goes on to its next iteration (continue) when `cond` holds. */
+  | { op: 'break' | 'continue'; loop: number; cond: Cond };
 
 /** One `emit()` call: its record layout and the values to fill it with. */
 export interface EmitSite {

@@ -13,7 +13,7 @@ import {
   type Register,
   W0,
 } from '../../isa/builder/index.js';
-import type { IntSize } from './types.js';
+import { type IntSize, NEGATIVE_BUCKET } from './types.js';
 import type { Cond, KeyPart, Node, StrNode } from './value.js';
 
 const LOAD = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' } as const;
@@ -130,7 +130,7 @@ export class CodeGen {
         return;
       case 'log2':
         this.scalar(node.a);
-        this.#log2();
+        this.#log2(node.signed ?? false);
         return;
       case 'linear':
         this.#linear(node);
@@ -172,11 +172,16 @@ export class CodeGen {
     b[op](R0, R1);
   }
 
-  /** R0 = v ? 1 + floor(log2 v) : 0, by halving the search window (no loop for the verifier). */
-  #log2(): void {
+  /**
+   * R0 = v ? 1 + floor(log2 v) : 0, by halving the search window (no loop for the verifier); a
+   * negative `signed` value: NEGATIVE_BUCKET.
+   */
+  #log2(signed: boolean): void {
     const b = this.b;
     const done = b.newLabel('log2_done');
-    b.mov(R1, R0).mov(R0, 0).jeq(R1, 0, done).mov(R0, 1);
+    b.mov(R1, R0).mov(R0, 0).jeq(R1, 0, done);
+    if (signed) b.mov(R0, NEGATIVE_BUCKET).jslt(R1, 0, done);
+    b.mov(R0, 1);
     for (const s of [32, 16, 8, 4, 2, 1]) {
       const skip = b.newLabel('log2');
       b.mov(R2, R1).rsh(R2, s).jeq(R2, 0, skip).mov(R1, R2).add(R0, s).label(skip);

@@ -34,14 +34,41 @@ export function compileProbe(input: CompileInput): Instruction[] {
   const g = new CodeGen(b, 'probe_exit');
   b.mov(R6, R1);
   for (const f of input.filters) g.branch(f, g.exitLabel, false);
-  for (const a of input.actions) compileAction(g, a, input);
+  const loops = new Map<number, { end: string; next: string }>();
+  for (const a of input.actions) compileAction(g, a, input, loops);
   b.label(g.exitLabel).mov(R0, 0).exit();
   return b.build().instructions;
 }
 
-function compileAction(g: CodeGen, a: Action, input: CompileInput): void {
+/** `loops`: the labels of each loop being compiled (its end, its current iteration's end). */
+function compileAction(
+  g: CodeGen,
+  a: Action,
+  input: CompileInput,
+  loops: Map<number, { end: string; next: string }>,
+): void {
   const b = g.b;
   switch (a.op) {
+    case 'loop': {
+      // Unrolled: straight-line copies of the body, which every verifier accepts.
+      const end = b.newLabel('loop_end');
+      for (const actions of a.iterations) {
+        const next = b.newLabel('loop_next');
+        loops.set(a.id, { end, next });
+        for (const x of actions) compileAction(g, x, input, loops);
+        b.label(next);
+      }
+      loops.delete(a.id);
+      b.label(end);
+      return;
+    }
+    case 'break':
+    case 'continue': {
+      const at = loops.get(a.loop);
+      if (!at) throw new Error(`internal: ${a.op} outside its loop`);
+      g.branch(a.cond, a.op === 'break' ? at.end : at.next, true);
+      return;
+    }
     case 'filter':
       g.branch(a.cond, g.exitLabel, false);
       return;

@@ -2,6 +2,7 @@
 // the emitted values, and a decoder generated for that layout. Decoding is the hot path of every
 // tracer (millions of records a second), so each layout gets straight-line code: no loop over
 // fields, no per-field closure, integers read as two u32 halves rather than through BigInt.
+import { decodeObject } from './object-type.js';
 import { elemSize, type IntType, type PtrType, type ValueType, valueSize } from './types.js';
 
 export interface RecordField {
@@ -34,6 +35,8 @@ function alignOf(t: ValueType): number {
       return 4;
     case 'array':
       return elemSize(t.elem);
+    case 'object':
+      return 1; // copied as bytes, read through a DataView
     default:
       return valueSize(t);
   }
@@ -99,6 +102,8 @@ function readExpr(f: RecordField): string {
       return `inet(bytes, ${o}, ${t.size})`;
     case 'strs':
       return `strs(bytes, view, ${o}, ${t.count}, ${t.size})`;
+    case 'object':
+      return `obj(view, bytes, ${o}, types[${JSON.stringify(f.name)}])`;
     case 'array': {
       // Unrolled: arrays in records are short (6 syscall arguments, 16 address bytes).
       const size = elemSize(t.elem);
@@ -152,11 +157,17 @@ function stringList(bytes: Uint8Array, view: DataView, o: number, max: number, s
 export function recordDecoder<T>(layout: RecordLayout): RecordDecoder<T> {
   const props = layout.fields.map((f) => `${JSON.stringify(f.name)}: ${readExpr(f)}`).join(', ');
   // Field names are JSON-quoted and types come from our own table: nothing user-written is code.
+  // Whole structs decode through their shapes, looked up by field name.
+  const types = Object.fromEntries(
+    layout.fields.filter((f) => f.type.kind === 'object').map((f) => [f.name, f.type]),
+  );
   const make = new Function(
     'str',
     'inet',
     'strs',
+    'obj',
+    'types',
     `return function decode(view, bytes, o) { return { ${props} }; };`,
   );
-  return make(cString, inetText, stringList) as RecordDecoder<T>;
+  return make(cString, inetText, stringList, decodeObject, types) as RecordDecoder<T>;
 }

@@ -3,6 +3,7 @@
 // `size` bytes. Also the mapping from BTF types and tracepoint field declarations to these.
 import { resolveType, sizeOf } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
+import type { ObjectType } from './object-type.js';
 
 export type IntSize = 1 | 2 | 4 | 8;
 
@@ -43,7 +44,7 @@ export interface StrsType {
   count: number;
   size: number;
 }
-export type ValueType = IntType | PtrType | StrType | ArrayType | InetType | StrsType;
+export type ValueType = IntType | PtrType | StrType | ArrayType | InetType | StrsType | ObjectType;
 
 /** The bytes a value of `t` takes in a record. */
 export function valueSize(t: ValueType): number {
@@ -60,8 +61,13 @@ export function valueSize(t: ValueType): number {
       return t.size;
     case 'strs':
       return 4 + t.count * t.size;
+    case 'object':
+      return t.size;
   }
 }
+
+/** The log2 histogram's bucket for negative values of a signed value (bpftrace's `(..., 0)`). */
+export const NEGATIVE_BUCKET = 65;
 
 export const elemSize = (t: IntType | PtrType): IntSize => (t.kind === 'ptr' ? 8 : t.size);
 
@@ -171,4 +177,6 @@ export type Decoded<T extends ValueType> = T extends StrType | InetType
       ? string[]
       : T extends ArrayType
         ? (number | bigint)[]
-        : number;
+        : T extends ObjectType
+          ? Record<string, unknown>
+          : number;

@@ -5,6 +5,7 @@ import { findMember, resolveType, sizeOf } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { CompareOp } from '../../isa/builder/index.js';
 import { didYouMean, nearestNames } from './nearest.js';
+import { OBJECT_DEFAULT_MAX, OBJECT_LIMIT, objectType } from './object-type.js';
 import {
   btfValueType,
   type Decoded,
@@ -33,8 +34,11 @@ export type Node =
   | { op: 'read'; addr: Node; size: IntSize; signed: boolean; user: boolean }
   /** Truncated to `size` bytes and zero- or sign-extended back to 64 bits. */
   | { op: 'cast'; a: Node; size: IntSize; signed: boolean }
-  /** 0 for 0, else 1 + floor(log2(a)): the log2 histogram's bucket. */
-  | { op: 'log2'; a: Node }
+  /**
+   * 0 for 0, else 1 + floor(log2(a)): the log2 histogram's bucket; with `signed`, a negative value
+   * goes to NEGATIVE_BUCKET (bpftrace's `(..., 0)`) rather than reading as a huge unsigned one.
+   */
+  | { op: 'log2'; a: Node; signed?: boolean }
   /** min(max((a - min) / step, -1), n) + 1: a linear histogram's bucket (0: under, n + 1: over). */
   | { op: 'linear'; a: Node; min: number; step: number; n: number }
   /** A value computed earlier and kept in the stack slot at `off` (from R10). */
@@ -84,7 +88,7 @@ export type PtrValue = Value<bigint> & { readonly kind: 'ptr'; readonly type: Pt
 /** A string (a char array or a read char pointer): decodes as `string`. */
 export type StrValue = Value<string> & { readonly kind: 'str'; readonly type: StrType };
 /** A struct (or union) seen through a pointer: reach its members with `.field()`. */
-export type StructValue = Value<never> & { readonly kind: 'struct' };
+export type StructValue = Value<Record<string, unknown>> & { readonly kind: 'struct' };
 
 /** A condition for `p.filter()`; combine with `and`, `or`, `not`. */
 export class Condition {
@@ -144,7 +148,7 @@ export class Value<T = number> {
   }
 
   /** What the value is: an integer, a pointer, a string or a struct (narrows to IntValue, PtrValue…). */
-  get kind(): 'int' | 'ptr' | 'str' | 'struct' | 'array' | 'inet' | 'strs' {
+  get kind(): 'int' | 'ptr' | 'str' | 'struct' | 'array' | 'inet' | 'strs' | 'object' {
     return this.type.kind;
   }
 
@@ -157,6 +161,7 @@ export class Value<T = number> {
       array: `an array (read one element: .at(i) or [i])`,
       inet: 'an address',
       strs: 'a list of strings',
+      object: 'a whole struct',
     };
     throw new TypeError(
       `${what}: '${this.label}' is ${names[this.type.kind] ?? this.type.kind}, not a number`,
@@ -240,6 +245,35 @@ export class Value<T = number> {
       { kind: 'array', elem: t, length },
       undefined,
       { op: 'bytes', addr: this.node as Node, user, size },
+      this.label,
+    );
+  }
+
+  /**
+   * The whole struct (or union) this value is or points at, copied into the record and decoded to
+   * a nested object: `p.emit({ addr: p.arg('uservaddr').as('sockaddr_in', { user: true }).object() })`.
+   * Members by name, nested structs as objects, arrays as arrays, char arrays as strings,
+   * pointers as bigint. At most `max` bytes (default 1024, up to 16384): larger structs are
+   * refused rather than filling every record. `emit` does this for a struct on its own.
+   */
+  object(opts: { max?: number } = {}): Value<Record<string, unknown>> {
+    const max = opts.max ?? OBJECT_DEFAULT_MAX;
+    if (!Number.isInteger(max) || max < 1 || max > OBJECT_LIMIT)
+      throw new RangeError(`object(): max ${max} is not in 1..${OBJECT_LIMIT}`);
+    let v: Value<unknown> = this;
+    if (v.type.kind === 'object') return v as Value<Record<string, unknown>>;
+    if (v.type.kind === 'ptr' && v.type.to !== 0) v = v.at(0);
+    const t = v.type;
+    if (t.kind !== 'struct')
+      throw new TypeError(
+        `object(): '${this.label}' is not a struct or a pointer to one${this.type.kind === 'ptr' ? " (its type is unknown: .as('struct NAME') first)" : ''}`,
+      );
+    const type = objectType(this.env.btf(), t.id, max, this.label);
+    return new Value(
+      this.env,
+      type,
+      undefined,
+      { op: 'bytes', addr: v.node as Node, user: t.user, size: type.size },
       this.label,
     );
   }

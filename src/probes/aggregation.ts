@@ -5,6 +5,7 @@
 import { bytes, u32, u64n } from '../codec.js';
 import { keyLayout } from '../compiler/codegen.js';
 import { fieldSize, type RecordDecoder, recordDecoder } from '../compiler/record.js';
+import { NEGATIVE_BUCKET } from '../compiler/types.js';
 import { BpfMap } from '../map.js';
 import type { MapUse } from './context.js';
 
@@ -193,10 +194,14 @@ function unwrapKey(parts: unknown[]): unknown {
   return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts;
 }
 
-/** Bucket k ≥ 1 holds [2^(k-1), 2^k - 1]; bucket 0 holds 0. Every bucket up to the highest used. */
+/**
+ * Bucket k ≥ 1 holds [2^(k-1), 2^k - 1]; bucket 0 holds 0. Every bucket up to the highest used,
+ * after the negative values' bucket (-Infinity to -1) when there were some.
+ */
 function log2Buckets(counts: Map<number, number>): Bucket[] {
-  const top = Math.max(0, ...counts.keys());
-  const out: Bucket[] = [];
+  const negative = counts.get(NEGATIVE_BUCKET);
+  const top = Math.max(0, ...[...counts.keys()].filter((k) => k !== NEGATIVE_BUCKET));
+  const out: Bucket[] = negative ? [{ low: Number.NEGATIVE_INFINITY, high: -1, count: negative }] : [];
   for (let k = 0; k <= top; k++) {
     const low = k === 0 ? 0 : 2 ** (k - 1);
     const high = k === 0 ? 0 : 2 ** k - 1;

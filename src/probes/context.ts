@@ -53,6 +53,17 @@ export type Amount = Value<unknown> | number;
 
 export type AggregationKind = 'count' | 'sum' | 'hist' | 'lhist' | 'store' | 'stacks';
 
+/** The most iterations `p.loop()` unrolls: the verifier checks every copy of the body. */
+export const LOOP_MAX = 256;
+
+/** Given to each iteration of `p.loop()`'s body. */
+export interface LoopControl {
+  /** Ends the loop here when `cond` holds: no later iteration runs. */
+  breakIf(cond: Condition): void;
+  /** Skips the rest of this iteration when `cond` holds. */
+  continueIf(cond: Condition): void;
+}
+
 /** A map a probe uses, declared by its first use; later uses must agree. */
 export interface MapUse {
   name: string;
@@ -107,6 +118,10 @@ export class ProbeContext<M = NoMaps> {
   readonly #env: ValueEnv;
   readonly #args: ProbeArgs;
   readonly #host: ProbeHost;
+  /** Ids of `let` values and of loops; loops whose body is being built. */
+  #vars = 0;
+  #loops = 0;
+  readonly #open = new Set<number>();
 
   /** @internal */
   constructor(
@@ -257,6 +272,39 @@ export class ProbeContext<M = NoMaps> {
     );
   }
 
+  /**
+   * A bounded loop: `body(i, loop)` for i = 0 … n-1 (n at most 256), each iteration's values and
+   * actions in the program in turn — unrolled, so any kernel's verifier accepts it and `i` is a
+   * constant (`argv.at(i)`). `loop.breakIf(cond)` leaves the loop, `loop.continueIf(cond)` skips to
+   * the next i. The body is repeated n times: keep it small (the 512-byte stack is shared).
+   *
+   *   p.loop(8, (i, loop) => { const a = argv.at(i); loop.breakIf(a.eq(0)); p.emit({ i: p.constant(i), arg: a.string() }); });
+   */
+  loop(n: number, body: (i: number, loop: LoopControl) => void): this {
+    if (!Number.isInteger(n) || n < 1 || n > LOOP_MAX)
+      throw new RangeError(`loop(${n}): the count must be an integer in 1..${LOOP_MAX}`);
+    const id = this.#loops++;
+    const control = (op: 'break' | 'continue') => (cond: Condition) => {
+      if (!(cond instanceof Condition)) throw new TypeError(`loop: ${op}If() takes a condition (x.eq(0), …)`);
+      if (!this.#open.has(id)) throw new TypeError(`loop: ${op}If() called after its loop ended`);
+      this.actions.push({ op, loop: id, cond: cond.cond });
+    };
+    const loop: LoopControl = { breakIf: control('break'), continueIf: control('continue') };
+    const iterations: Action[][] = [];
+    this.#open.add(id);
+    try {
+      for (let i = 0; i < n; i++) {
+        const start = this.actions.length;
+        body(i, loop);
+        iterations.push(this.actions.splice(start));
+      }
+    } finally {
+      this.#open.delete(id);
+    }
+    this.actions.push({ op: 'loop', id, iterations });
+    return this;
+  }
+
   /** Ends the probe here for events where `cond` is false. */
   filter(cond: Condition): this {
     this.actions.push({ op: 'filter', cond: cond.cond });
@@ -266,8 +314,8 @@ export class ProbeContext<M = NoMaps> {
   /** Sends a record to user space; listeners get it as an object of decoded fields. */
   emit<F extends Record<string, Value<unknown>>>(fields: F): Emit<Emitted<F>> {
     const list = Object.entries(fields).map(([name, value]) => {
-      if (value.type.kind === 'struct')
-        throw new TypeError(`emit: '${name}' is a struct; emit one of its fields`);
+      // A struct goes whole (up to object()'s default size limit), decoded to a nested object.
+      if (value.type.kind === 'struct') return { name, value: value.object() as Value<unknown> };
       return { name, value };
     });
     const site = this.#host.newSite(list);
@@ -324,7 +372,9 @@ export class ProbeContext<M = NoMaps> {
     value: Value<unknown>,
     key?: K,
   ): ProbeContext<WithMap<M, N, K>> {
-    const bucket: Node = { op: 'log2', a: value.scalar(`hist('${name}')`) };
+    const a = value.scalar(`hist('${name}')`);
+    // Signed values: negatives get their own bucket, as bpftrace's (..., 0).
+    const bucket: Node = { op: 'log2', a, signed: value.type.kind === 'int' && value.type.signed };
     this.#add('hist', name, key, 1, undefined, bucket);
     return this as ProbeContext<WithMap<M, N, K>>;
   }
@@ -373,7 +423,7 @@ export class ProbeContext<M = NoMaps> {
       get: (key) => {
         // Read now, so a later set() or delete() of the same key does not change what was read.
         const parts = use(key, `map('${name}').get`);
-        const id = this.actions.length;
+        const id = this.#vars++;
         this.actions.push({
           op: 'let',
           id,

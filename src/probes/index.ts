@@ -19,6 +19,8 @@ export {
   type Emitted,
   type KeyInput,
   type KeyOf,
+  LOOP_MAX,
+  type LoopControl,
   type NoMaps,
   ProbeContext,
   type WithMap,

@@ -696,9 +696,9 @@ export class Tracer implements Disposable {
   }
 }
 
-/** A histogram holds an entry per label set and bucket: log2 has 65 (0, 1..64), lhist n + 2. */
+/** A histogram holds an entry per label set and bucket: log2 has 66 (negative, 0, 1..64), lhist n + 2. */
 function cappedEntries(use: MapUse, labelSets: number): number {
-  if (use.kind === 'hist') return labelSets * 65;
+  if (use.kind === 'hist') return labelSets * 66;
   if (use.kind === 'lhist' && use.linear) {
     const { min, max, step } = use.linear;
     return labelSets * (Math.ceil((max - min) / step) + 2);

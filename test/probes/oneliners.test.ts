@@ -28,7 +28,7 @@ function ddReads(sizes: number[]): string {
   return dd.comm;
 }
 
-/** bpftrace's hist() text (`[4K, 8K)  3 |@@@ |`) as lower bound → count. */
+/** bpftrace's hist() text (`[4K, 8K)  3 |@@@ |`) as lower bound → count; `(..., 0)` is -Infinity. */
 function bpftraceHist(text: string): Map<number, number> {
   const unit = (s: string) => {
     const m = /^(-?\d+)([KMGT]?)$/.exec(s.trim()) as RegExpExecArray;
@@ -37,6 +37,8 @@ function bpftraceHist(text: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const m of text.matchAll(/^\[([^,\]]+)(?:, [^)]+\))?\]?\s+(\d+) \|/gm))
     if (Number(m[2]) > 0) out.set(unit(m[1] as string), Number(m[2]));
+  const negative = /^\(\.\.\., 0\)\s+(\d+) \|/m.exec(text);
+  if (negative && Number(negative[1]) > 0) out.set(Number.NEGATIVE_INFINITY, Number(negative[1]));
   return out;
 }
 
@@ -85,6 +87,44 @@ kernelDescribe('bpftrace one-liners on the command line', ['tracepoints', 'ringb
     );
     // Each dd reads its block once: 1, 5 (in [4, 8)), 100 ([64, 128)), 3000, 70000.
     for (const low of [1, 4, 64, 2048, 65536]) expect(buckets.get(low)).toBeGreaterThanOrEqual(1);
+    if (theirs) expect(buckets).toEqual(bpftraceHist(theirs.stdout));
+  });
+
+  it('hist --value ret with negative values: the (..., 0) bucket and the others as bpftrace', async () => {
+    const cat = privateCommand('cat');
+    let theirs: ChildRun | undefined;
+    // 3 runs: each opens 3 missing files (-ENOENT) and one that exists (a small fd).
+    const workload = () => {
+      for (let i = 0; i < 3; i++)
+        spawnSync(cat.path, [
+          `/nonexistent-${process.pid}-a`,
+          `/nonexistent-${process.pid}-b`,
+          '/dev/null',
+          `/nonexistent-${process.pid}-c`,
+        ]);
+    };
+    const ours = await tsbpf(
+      ['hist', 'tracepoint:syscalls:sys_exit_openat', '--value', 'ret', '--comm', cat.comm, '--json'],
+      async () => {
+        if (haveBpftrace())
+          theirs = await bpftrace(
+            `tracepoint:syscalls:sys_exit_openat /comm == "${cat.comm}"/ { @ = hist(args->ret); }`,
+            workload,
+          );
+        else workload();
+      },
+    );
+    expect(ours.code, ours.stderr).toBe(0);
+    const hist = JSON.parse(ours.stdout.trim().split('\n').at(-1) as string).histograms[0];
+    const buckets = new Map<number, number>(
+      hist.buckets
+        .filter((b: { count: number }) => b.count > 0)
+        .map((b: { low: number | null; count: number }) => [b.low ?? Number.NEGATIVE_INFINITY, b.count]),
+    );
+    // JSON has no -Infinity: the negative bucket's low bound is null, its high -1.
+    expect(hist.buckets[0]).toMatchObject({ low: null, high: -1 });
+    // The 9 failed opens, and the dynamic loader's own misses while it searches for libraries.
+    expect(buckets.get(Number.NEGATIVE_INFINITY)).toBeGreaterThanOrEqual(9);
     if (theirs) expect(buckets).toEqual(bpftraceHist(theirs.stdout));
   });
 

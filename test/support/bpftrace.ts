@@ -33,7 +33,8 @@ export function bpftrace(program: string, during: () => unknown): Promise<ChildR
     });
     let stdout = '';
     let stderr = '';
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // Inside the emulated guest (IN_VM=1) bpftrace takes tens of seconds to start.
+    const kill = setTimeout(() => child.kill('SIGKILL'), process.env.IN_VM === '1' ? 240_000 : 60_000);
     child.stdout.on('data', (d) => {
       stdout += d;
     });

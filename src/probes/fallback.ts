@@ -2,10 +2,12 @@
 // fentry → (for a syscall's function) the tracepoints of every syscall that reaches it; kretprobe
 // → fexit → their exit tracepoints; and fentry/fexit the other way round. Each step that fails leaves its reason, so
 // the user reads one line saying what was used instead, what it covers, and why.
+
 import { readdirSync } from 'node:fs';
 import { type SyscallRoute, syscallRoutes } from '../compiler/syscall-routes.js';
 import { kindOf } from '../link/kinds/index.js';
 import { asKind } from '../link/kinds/kind.js';
+import { syscallTracepoint } from '../link/kinds/tracepoint.js';
 import { tracefsPath } from '../tracefs.js';
 import type { ProbeKind, ProbeSpec } from './spec.js';
 
@@ -47,16 +49,7 @@ export interface FallbackStep {
 function syscallStep(fn: string, phase: 'enter' | 'exit'): FallbackStep[] {
   const routes = syscallRoutes(fn, syscallsWithTracepoints());
   if (!routes || routes.length === 0) return [];
-  const specs = routes.map((r): ProbeSpec => {
-    const event = `sys_${phase}_${r.syscall}`;
-    return {
-      kind: 'tracepoint',
-      target: `syscalls:${event}`,
-      category: 'syscalls',
-      event,
-      text: `tracepoint:syscalls:${event}`,
-    };
-  });
+  const specs = routes.map((r) => syscallTracepoint(`sys_${phase}_${r.syscall}`));
   return [{ specs, standIn: { function: fn, routes } }];
 }
 

@@ -6,10 +6,8 @@ import { defineKind, type Kind } from './kind.js';
 
 type Impl = typeof import('../tracepoint.js') & Pick<typeof import('../../tracefs.js'), 'tracepointFormat'>;
 
-/** sys_enter_X → sys_exit_X. */
-function syscallExit(spec: ProbeSpec): ProbeSpec | undefined {
-  if (spec.category !== 'syscalls' || !spec.event?.startsWith('sys_enter_')) return undefined;
-  const event = `sys_exit_${spec.event.slice('sys_enter_'.length)}`;
+/** The spec of syscall tracepoint `event` (`sys_enter_openat`). */
+export function syscallTracepoint(event: string): ProbeSpec {
   return {
     kind: 'tracepoint',
     target: `syscalls:${event}`,
@@ -17,6 +15,12 @@ function syscallExit(spec: ProbeSpec): ProbeSpec | undefined {
     event,
     text: `tracepoint:syscalls:${event}`,
   };
+}
+
+/** sys_enter_X → sys_exit_X. */
+function syscallExit(spec: ProbeSpec): ProbeSpec | undefined {
+  if (spec.category !== 'syscalls' || !spec.event?.startsWith('sys_enter_')) return undefined;
+  return syscallTracepoint(`sys_exit_${spec.event.slice('sys_enter_'.length)}`);
 }
 
 export const tracepoint: Kind<'tracepoint'> = defineKind<'tracepoint', Impl>({

@@ -6,6 +6,7 @@ import { Builder, R0 } from '../isa/builder/index.js';
 import { encode, type Instruction } from '../isa/instruction.js';
 import { vmlinuxTypeId } from './btf-file.js';
 import { closeRawFd } from './fd.js';
+import { findBtfTarget } from './link/btf-target.js';
 import { encodeLinkCreate } from './sys/attrs/link.js';
 import { encodeMapBatch, encodeMapCreate } from './sys/attrs/map.js';
 import { encodeProgLoad } from './sys/attrs/prog.js';
@@ -188,13 +189,13 @@ function loadShape(name: string): Omit<LoadProbe, 'insns'> | string {
     case 'netfilter':
       return { type, attachType: AttachType.netfilter };
     case 'tracing': {
-      const id = vmlinuxTypeId('btf_trace_sched_switch', 'typedef');
+      const id = findBtfTarget(vmlinuxTypeId, 'tp_btf', 'sched_switch');
       return id === undefined
         ? 'no vmlinux BTF'
         : { type, attachType: AttachType.trace_raw_tp, attachBtfId: id };
     }
     case 'lsm': {
-      const id = vmlinuxTypeId('bpf_lsm_file_open', 'func');
+      const id = findBtfTarget(vmlinuxTypeId, 'func', 'bpf_lsm_file_open');
       return id === undefined
         ? 'no bpf_lsm_file_open in vmlinux BTF'
         : { type, attachType: AttachType.lsm_mac, attachBtfId: id };
@@ -288,7 +289,9 @@ function filesystems(): string {
 /** fentry/fexit programs load here (a tracing program against a vmlinux function). */
 export function probeFentry(): Feature {
   return memo('attach', 'fentry', () => {
-    const id = vmlinuxTypeId('bpf_fentry_test1', 'func') ?? vmlinuxTypeId('do_sys_openat2', 'func');
+    const id =
+      findBtfTarget(vmlinuxTypeId, 'func', 'bpf_fentry_test1') ??
+      findBtfTarget(vmlinuxTypeId, 'func', 'do_sys_openat2');
     if (id === undefined) return { supported: false, detail: 'no target function in vmlinux BTF' };
     const { r } = tryLoad({
       type: ProgramType.tracing,
@@ -303,7 +306,7 @@ export function probeFentry(): Feature {
 /** tp_btf programs load here. */
 export function probeTpBtf(): Feature {
   return memo('attach', 'tp_btf', () => {
-    const id = vmlinuxTypeId('btf_trace_sched_switch', 'typedef');
+    const id = findBtfTarget(vmlinuxTypeId, 'tp_btf', 'sched_switch');
     if (id === undefined) return { supported: false, detail: 'no btf_trace_sched_switch in vmlinux BTF' };
     const { r } = tryLoad({
       type: ProgramType.tracing,

@@ -316,17 +316,23 @@ export abstract class LineAssembler {
     return this.L.flag[this.p - 1] === 1;
   }
 
+  /** Consumes an optional '+' or '-'; true after a '-'. */
+  private sign(): boolean {
+    if (this.isOp(OP_MINUS)) {
+      this.p++;
+      return true;
+    }
+    if (this.isOp(OP_PLUS)) this.p++;
+    return false;
+  }
+
   /** Optional sign then a number; returns [value, isHex, tokenIndex]. Exact to 2^53. */
   protected signedNumber(what: string): { value: number; hex: boolean; t: number; big: boolean } {
     // One reused result object: this runs for most lines, and callers read it at once.
     const n = this.num;
     const L = this.L;
     const t0 = this.p;
-    let neg = false;
-    if (this.isOp(OP_MINUS)) {
-      neg = true;
-      this.p++;
-    } else if (this.isOp(OP_PLUS)) this.p++;
+    const neg = this.sign();
     if (L.kind[this.p] !== Tok.Num) throw this.expected(what);
     const t = this.p++;
     const v = L.value[t];
@@ -361,11 +367,7 @@ export abstract class LineAssembler {
   protected imm64(what = 'a 64-bit immediate'): bigint {
     const L = this.L;
     const t0 = this.p;
-    let neg = false;
-    if (this.isOp(OP_MINUS)) {
-      neg = true;
-      this.p++;
-    } else if (this.isOp(OP_PLUS)) this.p++;
+    const neg = this.sign();
     if (L.kind[this.p] !== Tok.Num) throw this.expected(what);
     const t = this.p++;
     const hex = L.flag[t] === 1;

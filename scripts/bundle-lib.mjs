@@ -9,9 +9,10 @@
 // a chunk boundary at each one: those become static namespace imports here (the code is loaded
 // either way), so the main entry is a handful of files. Targets outside the main entry's static
 // graph (the probe-point suggester, the metrics server's bcrypt) stay lazy chunks.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { build } from 'esbuild';
+import { dynamicExternal, eagerImports } from './eager-imports.mjs';
 
 const root = new URL('../', import.meta.url).pathname;
 const dist = `${root}dist/`;
@@ -28,24 +29,13 @@ const common = {
   external,
   logLevel: 'warning',
 };
-const DYNAMIC = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
-
 // Pass 1: the main entry's static module graph (dynamic imports left out as external).
 const graph = await build({
   ...common,
   entryPoints: [entryPoints.index],
   write: false,
   metafile: true,
-  plugins: [
-    {
-      name: 'dynamic-external',
-      setup(b) {
-        b.onResolve({ filter: /.*/ }, (args) =>
-          args.kind === 'dynamic-import' ? { external: true } : undefined,
-        );
-      },
-    },
-  ],
+  plugins: [dynamicExternal],
 });
 const eager = new Set(Object.keys(graph.metafile.inputs).map((p) => resolve(root, p)));
 
@@ -58,29 +48,7 @@ const result = await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   metafile: true,
-  plugins: [
-    {
-      name: 'eager-dynamic-imports',
-      setup(b) {
-        b.onLoad({ filter: /\.js$/ }, (args) => {
-          const text = readFileSync(args.path, 'utf8');
-          if (!eager.has(args.path) || !text.includes('import(')) return undefined;
-          const imports = [];
-          const contents = text.replace(DYNAMIC, (whole, _q, spec) => {
-            if (!eager.has(resolve(dirname(args.path), spec))) return whole;
-            const name = `__eager${imports.length}`;
-            imports.push(`import * as ${name} from ${JSON.stringify(spec)};`);
-            return `Promise.resolve(${name})`;
-          });
-          return {
-            contents: `${imports.join('\n')}\n${contents}`,
-            loader: 'js',
-            resolveDir: dirname(args.path),
-          };
-        });
-      },
-    },
-  ],
+  plugins: [eagerImports((importer, target) => eager.has(importer) && eager.has(target))],
 });
 
 // Which source modules each output file holds: lets a test check what `import 'tsbpf'` loads.

@@ -100,6 +100,8 @@ export {
 } from './link/tracing.js';
 export { attachUprobe, attachUretprobe, type UprobeOptions } from './link/uprobe.js';
 export { resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
+export { attachUsdt, type UsdtOptions, usdtProbes } from './link/usdt.js';
+export type { UsdtArg, UsdtLocation, UsdtProbe } from './format/usdt.js';
 // Kernel objects: bpf(2) through koffi.
 export {
   BpfMap,

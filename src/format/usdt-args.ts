@@ -32,18 +32,24 @@ export interface RegisterPart {
   shift: 0 | 8;
 }
 
+/** Where a USDT argument lives when the probe fires. */
 export type UsdtLocation =
+  /** A register, or the low (or %ah-style second) bits of one. */
   | { kind: 'register'; register: RegisterPart }
   /** Memory at base + index * scale + offset (either register may be absent). */
   | { kind: 'memory'; base?: X86Register; index?: X86Register; scale: 1 | 2 | 4 | 8; offset: bigint }
   /** Memory at a symbol's address plus `offset` (`sym+4(%rip)`). */
   | { kind: 'symbol'; symbol: string; offset: bigint }
+  /** An immediate (`$5`). */
   | { kind: 'constant'; value: bigint }
+  /** An operand this reader does not know, and why: reading the argument says so. */
   | { kind: 'unsupported'; why: string };
 
+/** One argument of a USDT probe: its size, its sign, where it lives. */
 export interface UsdtArg {
   /** Bytes the value has: 1, 2, 4 or 8. */
   size: 1 | 2 | 4 | 8;
+  /** The spec's size was negative: the value is sign-extended. */
   signed: boolean;
   location: UsdtLocation;
   /** The spec as written (`-4@%eax`). */
@@ -118,7 +124,9 @@ export function parseOperand(text: string): UsdtLocation {
   const unsupported = (why: string): UsdtLocation => ({ kind: 'unsupported', why });
   if (op.startsWith('$')) {
     const value = integer(op.slice(1));
-    return value === undefined ? unsupported(`constant '${op}' is not an integer`) : { kind: 'constant', value };
+    return value === undefined
+      ? unsupported(`constant '${op}' is not an integer`)
+      : { kind: 'constant', value };
   }
   if (op.startsWith('%')) {
     if (op.includes(':')) return unsupported(`segment-relative operand '${op}'`);
@@ -152,11 +160,13 @@ export function parseOperand(text: string): UsdtLocation {
     index = r.reg;
     if (parts.length === 3) {
       const s = Number(parts[2]);
-      if (s !== 1 && s !== 2 && s !== 4 && s !== 8) return unsupported(`scale '${parts[2]}' is not 1, 2, 4 or 8`);
+      if (s !== 1 && s !== 2 && s !== 4 && s !== 8)
+        return unsupported(`scale '${parts[2]}' is not 1, 2, 4 or 8`);
       scale = s;
     }
   }
-  if (base === undefined && index === undefined) return unsupported(`memory operand '${op}' names no register`);
+  if (base === undefined && index === undefined)
+    return unsupported(`memory operand '${op}' names no register`);
   if (base === 'rip' && index === undefined) {
     // disp(%rip) without a symbol: the address is relative to the next instruction, unknown here.
     return unsupported(`'${op}' is relative to the next instruction`);
@@ -171,7 +181,12 @@ export function parseUsdtArg(text: string): UsdtArg {
   const n = Number(m[1]);
   const size = Math.abs(n);
   if (size !== 1 && size !== 2 && size !== 4 && size !== 8)
-    return { size: 8, signed: n < 0, location: { kind: 'unsupported', why: `size ${m[1]} is not ±1, 2, 4 or 8` }, text };
+    return {
+      size: 8,
+      signed: n < 0,
+      location: { kind: 'unsupported', why: `size ${m[1]} is not ±1, 2, 4 or 8` },
+      text,
+    };
   return { size, signed: n < 0, location: parseOperand(m[2] as string), text };
 }
 

@@ -7,12 +7,13 @@
 import { ELF, ElfError, type ElfFile, type ElfSection } from './elf/types.js';
 import { parseUsdtArgs, type UsdtArg } from './usdt-args.js';
 
-export type { UsdtArg, UsdtLocation, X86Register } from './usdt-args.js';
+export type { RegisterPart, UsdtArg, UsdtLocation, X86Register } from './usdt-args.js';
 export { parseUsdtArg, parseUsdtArgs } from './usdt-args.js';
 
 const SHT_NOTE = 7;
 const NT_STAPSDT = 3;
 
+/** One probe site of a file's `.note.stapsdt`. */
 export interface UsdtProbe {
   provider: string;
   name: string;
@@ -50,7 +51,8 @@ export function fileOffsetOf(elf: ElfFile, address: bigint): number | undefined 
 
 function cString(data: Uint8Array, at: number, end: number, where: number, what: string): [string, number] {
   const nul = data.indexOf(0, at);
-  if (nul < 0 || nul >= end) throw new ElfError(`stapsdt note: the ${what} is not NUL-terminated`, where + at);
+  if (nul < 0 || nul >= end)
+    throw new ElfError(`stapsdt note: the ${what} is not NUL-terminated`, where + at);
   return [new TextDecoder().decode(data.subarray(at, nul)), nul + 1];
 }
 
@@ -79,7 +81,8 @@ export function parseUsdtNotes(elf: ElfFile): UsdtProbe[] {
       if (descAt + descsz > data.byteLength)
         throw new ElfError(`note of ${descsz} bytes runs past ${sec.name}`, sec.offset + at);
       const owner = new TextDecoder().decode(data.subarray(nameAt, nameAt + Math.max(0, namesz - 1)));
-      if (type === NT_STAPSDT && owner === 'stapsdt') out.push(readProbe(elf, data, view, descAt, descsz, sec, baseSection));
+      if (type === NT_STAPSDT && owner === 'stapsdt')
+        out.push(readProbe(elf, data, view, descAt, descsz, sec, baseSection));
       at = next;
     }
   }

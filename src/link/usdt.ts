@@ -56,7 +56,10 @@ export function usdtProbes(binary: string): UsdtProbe[] {
 
 /** A shell-style glob as an anchored RegExp (`*`, `?`, `[…]`). */
 function glob(pattern: string): RegExp {
-  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`);
 }
 
@@ -74,8 +77,12 @@ function resolveSymbols(elf: ElfFile, site: UsdtProbe): UsdtArg[] {
     if (a.location.kind !== 'symbol') return a;
     const { symbol, offset } = a.location;
     const sym = elf.symbols.find((s) => s.name === symbol && s.shndx !== 0);
-    if (!sym) return { ...a, location: { kind: 'unsupported', why: `no symbol '${symbol}' in the file's .symtab` } };
-    return { ...a, location: { kind: 'memory', base: 'rip', scale: 1, offset: sym.value + offset - site.address } };
+    if (!sym)
+      return { ...a, location: { kind: 'unsupported', why: `no symbol '${symbol}' in the file's .symtab` } };
+    return {
+      ...a,
+      location: { kind: 'memory', base: 'rip', scale: 1, offset: sym.value + offset - site.address },
+    };
   });
 }
 
@@ -108,6 +115,7 @@ export function usdtGroups(binary: string, target: string): UsdtGroup[] {
   return [...groups.values()];
 }
 
+/** How attachUsdt attaches. */
 export interface UsdtOptions {
   /** Only this process (default: every process that maps the binary, now or later). */
   pid?: number;
@@ -118,7 +126,12 @@ export interface UsdtOptions {
  * Attaches a kprobe-type program to every site of `binary` that `target` names; the Link closes
  * them all. Sites of the n-th argument layout (usdtGroups) carry cookie n when there are several.
  */
-export function attachUsdt(prog: { fd: number }, binary: string, target: string, opts: UsdtOptions = {}): Link {
+export function attachUsdt(
+  prog: { fd: number },
+  binary: string,
+  target: string,
+  opts: UsdtOptions = {},
+): Link {
   const path = resolveBinary(binary);
   const groups = usdtGroups(path, target);
   const links: Link[] = [];
@@ -126,7 +139,11 @@ export function attachUsdt(prog: { fd: number }, binary: string, target: string,
     groups.forEach((g, i) => {
       for (const site of g.sites) {
         if (site.error)
-          throw new AttachError('not-traceable', `${path}:${site.provider}:${site.name}`, `usdt ${site.provider}:${site.name}: ${site.error}`);
+          throw new AttachError(
+            'not-traceable',
+            `${path}:${site.provider}:${site.name}`,
+            `usdt ${site.provider}:${site.name}: ${site.error}`,
+          );
         links.push(
           attachUprobe(prog, path, {
             offset: site.fileOffset,

@@ -55,7 +55,8 @@ export function usdtArgNode(btf: Btf, a: UsdtArg): Node | { error: string } {
       return { op: 'const', value: constant(loc.value, a.size, a.signed) };
     case 'register': {
       let node = regNode(btf, loc.register.reg);
-      if (loc.register.shift) node = { op: 'alu', alu: 'rsh', a: node, b: { op: 'const', value: 8n }, signed: false };
+      if (loc.register.shift)
+        node = { op: 'alu', alu: 'rsh', a: node, b: { op: 'const', value: 8n }, signed: false };
       const size = Math.min(a.size, loc.register.bits / 8) as IntSize;
       return size === 8 ? node : { op: 'cast', a: node, size, signed: a.signed };
     }
@@ -65,7 +66,9 @@ export function usdtArgNode(btf: Btf, a: UsdtArg): Node | { error: string } {
       if (loc.index) {
         const idx = regNode(btf, loc.index);
         const scaled: Node =
-          loc.scale === 1 ? idx : { op: 'alu', alu: 'mul', a: idx, b: { op: 'const', value: BigInt(loc.scale) }, signed: false };
+          loc.scale === 1
+            ? idx
+            : { op: 'alu', alu: 'mul', a: idx, b: { op: 'const', value: BigInt(loc.scale) }, signed: false };
         addr = add(addr, scaled);
       }
       return { op: 'read', addr, size: a.size, signed: a.signed, user: true };
@@ -94,7 +97,9 @@ export function usdtProbeArgs(btf: Btf, layouts: readonly (readonly UsdtArg[])[]
     const type = same ? intType(first.size, first.signed, name) : present.some((a) => a.signed) ? S64 : U64;
     const specs = [...new Set(present.map((a) => a.text))].join(' | ');
     const decl = `${typeName(type.size, type.signed)} ${name} (${specs})`;
-    const nodes = layouts.map((l) => (l[i] === undefined ? ({ op: 'const', value: 0n } as Node) : usdtArgNode(btf, l[i] as UsdtArg)));
+    const nodes = layouts.map((l) =>
+      l[i] === undefined ? ({ op: 'const', value: 0n } as Node) : usdtArgNode(btf, l[i] as UsdtArg),
+    );
     const failed = nodes.find((n): n is { error: string } => 'error' in n);
     if (failed) {
       args.push({ name, type, btfType: 0, decl, error: `usdt ${name}: ${failed.error}` });
@@ -103,7 +108,11 @@ export function usdtProbeArgs(btf: Btf, layouts: readonly (readonly UsdtArg[])[]
     const node: Node =
       nodes.length === 1
         ? (nodes[0] as Node)
-        : { op: 'select', on: { op: 'cookie' }, cases: nodes.map((n, c) => ({ value: BigInt(c), node: n as Node })) };
+        : {
+            op: 'select',
+            on: { op: 'cookie' },
+            cases: nodes.map((n, c) => ({ value: BigInt(c), node: n as Node })),
+          };
     args.push({ name, type, node, btfType: 0, decl });
   }
   return { args };

@@ -12,22 +12,66 @@ import { usdtFixtures, usdtFixturesMissing } from '../support/usdt-fixture.js';
 
 describe('USDT argument specs', () => {
   it.each([
-    ['-4@%eax', { size: 4, signed: true, location: { kind: 'register', register: { reg: 'rax', bits: 32, shift: 0 } } }],
-    ['8@%rdi', { size: 8, signed: false, location: { kind: 'register', register: { reg: 'rdi', bits: 64, shift: 0 } } }],
-    ['-1@%ah', { size: 1, signed: true, location: { kind: 'register', register: { reg: 'rax', bits: 8, shift: 8 } } }],
-    ['1@%sil', { size: 1, signed: false, location: { kind: 'register', register: { reg: 'rsi', bits: 8, shift: 0 } } }],
-    ['2@%r9w', { size: 2, signed: false, location: { kind: 'register', register: { reg: 'r9', bits: 16, shift: 0 } } }],
-    ['-4@%r12d', { size: 4, signed: true, location: { kind: 'register', register: { reg: 'r12', bits: 32, shift: 0 } } }],
-    ['8@-16(%rbp)', { size: 8, signed: false, location: { kind: 'memory', base: 'rbp', scale: 1, offset: -16n } }],
-    ['-4@112(%rsp)', { size: 4, signed: true, location: { kind: 'memory', base: 'rsp', scale: 1, offset: 112n } }],
+    [
+      '-4@%eax',
+      { size: 4, signed: true, location: { kind: 'register', register: { reg: 'rax', bits: 32, shift: 0 } } },
+    ],
+    [
+      '8@%rdi',
+      {
+        size: 8,
+        signed: false,
+        location: { kind: 'register', register: { reg: 'rdi', bits: 64, shift: 0 } },
+      },
+    ],
+    [
+      '-1@%ah',
+      { size: 1, signed: true, location: { kind: 'register', register: { reg: 'rax', bits: 8, shift: 8 } } },
+    ],
+    [
+      '1@%sil',
+      { size: 1, signed: false, location: { kind: 'register', register: { reg: 'rsi', bits: 8, shift: 0 } } },
+    ],
+    [
+      '2@%r9w',
+      { size: 2, signed: false, location: { kind: 'register', register: { reg: 'r9', bits: 16, shift: 0 } } },
+    ],
+    [
+      '-4@%r12d',
+      { size: 4, signed: true, location: { kind: 'register', register: { reg: 'r12', bits: 32, shift: 0 } } },
+    ],
+    [
+      '8@-16(%rbp)',
+      { size: 8, signed: false, location: { kind: 'memory', base: 'rbp', scale: 1, offset: -16n } },
+    ],
+    [
+      '-4@112(%rsp)',
+      { size: 4, signed: true, location: { kind: 'memory', base: 'rsp', scale: 1, offset: 112n } },
+    ],
     ['8@(%rax)', { size: 8, signed: false, location: { kind: 'memory', base: 'rax', scale: 1, offset: 0n } }],
-    ['8@0x10(%rax,%rdx,8)', { size: 8, signed: false, location: { kind: 'memory', base: 'rax', index: 'rdx', scale: 8, offset: 16n } }],
-    ['4@-8(,%rcx,4)', { size: 4, signed: false, location: { kind: 'memory', index: 'rcx', scale: 4, offset: -8n } }],
+    [
+      '8@0x10(%rax,%rdx,8)',
+      {
+        size: 8,
+        signed: false,
+        location: { kind: 'memory', base: 'rax', index: 'rdx', scale: 8, offset: 16n },
+      },
+    ],
+    [
+      '4@-8(,%rcx,4)',
+      { size: 4, signed: false, location: { kind: 'memory', index: 'rcx', scale: 4, offset: -8n } },
+    ],
     ['4@$5', { size: 4, signed: false, location: { kind: 'constant', value: 5n } }],
     ['-8@$-123456789012', { size: 8, signed: true, location: { kind: 'constant', value: -123456789012n } }],
     ['-8@sym(%rip)', { size: 8, signed: true, location: { kind: 'symbol', symbol: 'sym', offset: 0n } }],
-    ['4@counts+8(%rip)', { size: 4, signed: false, location: { kind: 'symbol', symbol: 'counts', offset: 8n } }],
-    ['%rbx', { size: 8, signed: true, location: { kind: 'register', register: { reg: 'rbx', bits: 64, shift: 0 } } }],
+    [
+      '4@counts+8(%rip)',
+      { size: 4, signed: false, location: { kind: 'symbol', symbol: 'counts', offset: 8n } },
+    ],
+    [
+      '%rbx',
+      { size: 8, signed: true, location: { kind: 'register', register: { reg: 'rbx', bits: 64, shift: 0 } } },
+    ],
   ])('%s', (text, want) => {
     expect(parseUsdtArg(text)).toEqual({ ...want, text });
   });
@@ -46,7 +90,10 @@ describe('USDT argument specs', () => {
 
   it('splits a probe argument text into its specs, base-index operands included', () => {
     expect(parseUsdtArgs('8@%rdx 8@-80(%rbx)').map((a) => a.text)).toEqual(['8@%rdx', '8@-80(%rbx)']);
-    expect(parseUsdtArgs('8@(%rax, %rdx, 8) -4@$1').map((a) => a.text)).toEqual(['8@(%rax, %rdx, 8)', '-4@$1']);
+    expect(parseUsdtArgs('8@(%rax, %rdx, 8) -4@$1').map((a) => a.text)).toEqual([
+      '8@(%rax, %rdx, 8)',
+      '-4@$1',
+    ]);
     expect(parseUsdtArgs('')).toEqual([]);
   });
 });
@@ -68,17 +115,20 @@ function readelfNotes(path: string) {
 /** A vaddr → file offset through readelf -S's section table (the oracle's view of the mapping). */
 function readelfFileOffset(path: string, address: bigint): number {
   const text = execFileSync('readelf', ['-SW', path], { encoding: 'latin1' });
-  for (const m of text.matchAll(/\]\s+\S+\s+(PROGBITS|NOBITS)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+(\S*A\S*)/g)) {
+  for (const m of text.matchAll(
+    /\]\s+\S+\s+(PROGBITS|NOBITS)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+(\S*A\S*)/g,
+  )) {
     if (m[1] !== 'PROGBITS') continue;
     const addr = BigInt(`0x${m[2]}`);
     const size = BigInt(`0x${m[4]}`);
-    if (addr <= address && address < addr + size) return Number(address - addr) + Number.parseInt(m[3] as string, 16);
+    if (addr <= address && address < addr + size)
+      return Number(address - addr) + Number.parseInt(m[3] as string, 16);
   }
   throw new Error(`readelf: 0x${address.toString(16)} is in no PROGBITS section of ${path}`);
 }
 
-const LIBSTDCXX = ['/usr/lib/x86_64-linux-gnu/libstdc++.so.6', '/lib/x86_64-linux-gnu/libstdc++.so.6'].find((p) =>
-  existsSync(p),
+const LIBSTDCXX = ['/usr/lib/x86_64-linux-gnu/libstdc++.so.6', '/lib/x86_64-linux-gnu/libstdc++.so.6'].find(
+  (p) => existsSync(p),
 );
 const PYTHON = existsSync('/usr/bin/python3.11') ? '/usr/bin/python3.11' : undefined;
 
@@ -99,7 +149,13 @@ describe('USDT notes against readelf -n', () => {
       const oracle = readelfNotes(file);
       expect(oracle.length).toBeGreaterThan(0);
       expect(
-        probes.map((p) => ({ provider: p.provider, name: p.name, address: p.address, semaphore: p.semaphore, argText: p.argText })),
+        probes.map((p) => ({
+          provider: p.provider,
+          name: p.name,
+          address: p.address,
+          semaphore: p.semaphore,
+          argText: p.argText,
+        })),
       ).toEqual(oracle);
       for (const p of probes) {
         expect(p.error).toBeUndefined();
@@ -128,8 +184,12 @@ describe('USDT notes against readelf -n', () => {
     }
     const after = parseUsdtNotes(readElf(bytes));
     expect(after.map((p) => p.address)).toEqual(before.map((p) => p.address + delta));
-    expect(after.map((p) => p.semaphore)).toEqual(before.map((p) => (p.semaphore === 0n ? 0n : p.semaphore + delta)));
-    expect(after.map((p) => [p.fileOffset, p.semaphoreOffset])).toEqual(before.map((p) => [p.fileOffset, p.semaphoreOffset]));
+    expect(after.map((p) => p.semaphore)).toEqual(
+      before.map((p) => (p.semaphore === 0n ? 0n : p.semaphore + delta)),
+    );
+    expect(after.map((p) => [p.fileOffset, p.semaphoreOffset])).toEqual(
+      before.map((p) => [p.fileOffset, p.semaphoreOffset]),
+    );
   });
 
   it('a truncated note is an ElfError with its offset, not a crash', (ctx) => {
@@ -138,7 +198,10 @@ describe('USDT notes against readelf -n', () => {
     const note = elf.sections.find((s) => s.name === '.note.stapsdt');
     if (!note) throw new Error('libstdc++ has no .note.stapsdt');
     for (const cut of [5, 20, note.data.byteLength - 3]) {
-      const short = { ...elf, sections: elf.sections.map((s) => (s === note ? { ...s, data: s.data.subarray(0, cut) } : s)) };
+      const short = {
+        ...elf,
+        sections: elf.sections.map((s) => (s === note ? { ...s, data: s.data.subarray(0, cut) } : s)),
+      };
       expect(() => parseUsdtNotes(short)).toThrow(ElfError);
     }
   });

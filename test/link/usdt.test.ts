@@ -19,11 +19,12 @@ const PYTHON = '/usr/bin/python3.11';
 
 function usdtDescribe(name: string, body: () => void): void {
   const missing = usdtFixturesMissing();
-  if (missing === undefined) return kernelDescribe(name, ['uprobes', 'ringbuf', 'btf'], body);
-  describe(name, () => {
-    if (process.env.CI) it('needs the USDT fixtures', () => expect.fail(missing));
-    else it.skip(`skipped: ${missing}`, () => {});
-  });
+  if (missing === undefined) kernelDescribe(name, ['uprobes', 'ringbuf', 'btf'], body);
+  else
+    describe(name, () => {
+      if (process.env.CI) it('needs the USDT fixtures', () => expect.fail(missing));
+      else it.skip(`skipped: ${missing}`, () => {});
+    });
 }
 
 usdtDescribe('USDT probes', () => {
@@ -74,11 +75,11 @@ usdtDescribe('USDT probes', () => {
       ).on((e) => {
         got.globals = e;
       });
-      t.probe(`usdt:${fixture}:tsbpf:consts`, (p) => p.emit({ a: p.arg(0), b: p.arg(1), c: p.arg('arg2'), d: p.arg(3) })).on(
-        (e) => {
-          got.consts = e;
-        },
-      );
+      t.probe(`usdt:${fixture}:tsbpf:consts`, (p) =>
+        p.emit({ a: p.arg(0), b: p.arg(1), c: p.arg('arg2'), d: p.arg(3) }),
+      ).on((e) => {
+        got.consts = e;
+      });
       await t.start();
       runFixture(fixture, ['0']);
       t.drain();
@@ -98,7 +99,9 @@ usdtDescribe('USDT probes', () => {
     const seen: number[] = [];
     {
       using t = new Tracer();
-      t.probe(`usdt:${fixture}:tsbpf:guarded`, (p) => p.emit({ v: p.arg(0) })).on((e) => seen.push(e.v));
+      t.probe(`usdt:${fixture}:tsbpf:guarded`, (p) => p.emit({ v: p.arg(0).s32() })).on((e) =>
+        seen.push(e.v),
+      );
       await t.start();
       expect(runFixture(fixture, ['0'])).toBe('guarded enabled\n');
       t.drain();
@@ -151,7 +154,13 @@ usdtDescribe('USDT probes', () => {
     await t.start();
     expect(await run.go()).toBe(`caught ${N}\n`);
     expect(await other.go()).toBe('caught 3\n');
-    const by = (name: string) => new Map(t.aggregation(name).entries().map((e) => [e.key, e.value]));
+    const by = (name: string) =>
+      new Map(
+        t
+          .aggregation(name)
+          .entries()
+          .map((e) => [e.key, e.value]),
+      );
     expect(by('throw').get(run.pid)).toBe(N);
     expect(by('catch').get(run.pid)).toBe(N);
     expect(by('throw').get(other.pid)).toBe(3);
@@ -188,7 +197,7 @@ usdtDescribe('USDT probes', () => {
       const calls: { file: string; fn: string; line: number }[] = [];
       t.probe(`usdt:${PYTHON}:python:function__entry`, (p) => {
         p.filter(p.arg(1).string().eq('tsbpf_marked'));
-        return p.emit({ file: p.arg(0).string(), fn: p.arg(1).string(), line: p.arg(2) });
+        return p.emit({ file: p.arg(0).string(), fn: p.arg(1).string(), line: p.arg(2).s32() });
       }).on((e) => calls.push(e));
       await t.start();
       execFileSync(PYTHON, [script]);
@@ -201,7 +210,9 @@ usdtDescribe('USDT probes', () => {
 
   it('lists the probes of a library, a program and the fixture as bpftrace -l does', () => {
     if (!haveBpftrace()) return;
-    const targets = [fixture, PYTHON, '/usr/lib/x86_64-linux-gnu/libstdc++.so.6'].filter((p) => existsSync(p));
+    const targets = [fixture, PYTHON, '/usr/lib/x86_64-linux-gnu/libstdc++.so.6'].filter((p) =>
+      existsSync(p),
+    );
     for (const path of targets) {
       // Quoted: bpftrace's lexer reads `++` in a bare path as an operator.
       const oracle = execFileSync(BPFTRACE as string, ['-l', `usdt:"${path}":*`], { encoding: 'latin1' })
@@ -214,6 +225,8 @@ usdtDescribe('USDT probes', () => {
     // -v: the argument specs beside their types.
     const [throwPoint] = listProbePoints(['usdt:libstdc++.so.6:libstdcxx:throw'], { verbose: true }).points;
     const notes = usdtProbes('libstdc++.so.6').find((p) => p.name === 'throw');
-    expect(throwPoint?.args).toEqual(notes?.args.map((a, i) => `${a.signed ? 's' : 'u'}${a.size * 8} arg${i} (${a.text})`));
+    expect(throwPoint?.args).toEqual(
+      notes?.args.map((a, i) => `${a.signed ? 's' : 'u'}${a.size * 8} arg${i} (${a.text})`),
+    );
   });
 });

@@ -42,7 +42,10 @@ export function runFixture(path: string, args: string[]): string {
 }
 
 /** Starts a fixture with --wait: its pid once it has printed it; `go()` lets it run and gives its stdout. */
-export async function startWaiting(path: string, args: string[]): Promise<{ pid: number; go(): Promise<string> }> {
+export async function startWaiting(
+  path: string,
+  args: string[],
+): Promise<{ pid: number; go(): Promise<string> }> {
   const child = spawn(path, ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const exited = new Promise<void>((resolve, reject) => {

@@ -89,7 +89,9 @@ try {
   baseTimes.push(...runs()); // before and after: drift of the machine shows in both
   const base = stat(baseTimes);
   const o = perEvent(ours, base);
-  console.log(`# fixture firing ${M} probes, no tracer: ${f(base.min / 1e6)} ms [median ${f(base.median / 1e6)}]`);
+  console.log(
+    `# fixture firing ${M} probes, no tracer: ${f(base.min / 1e6)} ms [median ${f(base.median / 1e6)}]`,
+  );
   if (peer) {
     const p = perEvent(peer, base);
     console.log(

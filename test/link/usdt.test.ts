@@ -130,7 +130,7 @@ usdtDescribe('USDT probes', () => {
       p.count('ticks');
       p.sum('tick_sum', p.arg(0));
     });
-    // Six probes, six argument layouts: arg0 is read through the attachment's cookie.
+    // Seven probes, eight sites, eight argument layouts: arg0 is read through the attachment's cookie.
     t.probe(`usdt:${fixture}:tsbpf:*`, (p) => {
       p.count('all');
       p.sum('arg0_sum', p.arg(0));
@@ -139,9 +139,21 @@ usdtDescribe('USDT probes', () => {
     runFixture(fixture, [String(N)]);
     expect(t.aggregation('ticks').total()).toBe(N);
     expect(t.aggregation('tick_sum').total()).toBe((N * (N - 1)) / 2);
-    expect(t.aggregation('all').total()).toBe(N + 5);
-    // typed -5, stack -5, globals -123456, consts -7, guarded 42, and the ticks.
-    expect(t.aggregation('arg0_sum').total()).toBe(-5 - 5 - 123456 - 7 + 42 + (N * (N - 1)) / 2);
+    expect(t.aggregation('all').total()).toBe(N + 7);
+    // typed -5, stack -5, twice -123456 twice, globals -123456, consts -7, guarded 42, the ticks.
+    expect(t.aggregation('arg0_sum').total()).toBe(-5 - 5 - 3 * 123456 - 7 + 42 + (N * (N - 1)) / 2);
+  });
+
+  it('attaches every site of a probe, each read with its own argument layout', async () => {
+    const sites = usdtProbes(fixture).filter((p) => p.name === 'twice');
+    expect(sites.map((s) => s.argText).sort()).toEqual(['-4@%eax', '-4@-12(%rbp)']);
+    using t = new Tracer();
+    const seen: number[] = [];
+    t.probe(`usdt:${fixture}:tsbpf:twice`, (p) => p.emit({ v: p.arg(0).s32() })).on((e) => seen.push(e.v));
+    await t.start();
+    runFixture(fixture, ['0']);
+    t.drain();
+    expect(seen).toEqual([-123456, -123456]);
   });
 
   it('sees exactly N libstdcxx:throw and catch events of a C++ program that throws N times', async () => {

@@ -1,6 +1,7 @@
 // USDT probes through the CLI as a user runs it (the built tsbpf in a child process): trace's
-// typed arguments, count's exact total of a probe fired N times, list -v's argument specs, and a
-// probe name the binary does not have as a one-line error naming the ones it has.
+// typed arguments, count's exact total of a probe fired N times, hist's buckets of an argument,
+// list -v's argument specs, and a probe name the binary does not have as a one-line error naming
+// the ones it has.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,33 @@ else
       expect(r.code, r.stderr).toBe(0);
       const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
       expect(last.rows).toEqual([{ probe: `usdt:${fixture}:tsbpf:tick`, count: N }]);
+    });
+
+    it('hist --value arg0: the loop indexes the probe passed, bucket by bucket', async () => {
+      const r = await cli(
+        [
+          'hist',
+          `usdt:${fixture}:tsbpf:tick`,
+          '--value',
+          'arg0',
+          '--linear',
+          '0,100,25',
+          '--duration',
+          '1.5',
+          '--json',
+        ],
+        () => runFixture(fixture, ['100']),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const last = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+      expect(last.histograms[0].buckets.map((b: { low: number; count: number }) => [b.low, b.count])).toEqual(
+        [
+          [0, 25],
+          [25, 25],
+          [50, 25],
+          [75, 25],
+        ],
+      );
     });
 
     it('list -v shows each argument with its type and spec', () => {

@@ -125,7 +125,8 @@ usdtDescribe('USDT probes', () => {
 
   it('counts a probe fired N times, and a wildcard over all of them with per-site argument layouts', async () => {
     const N = 1000;
-    using t = new Tracer();
+    const fds = kernelObjectFds();
+    using t = new Tracer(); // closed below, and again (a no-op) at the end of the block
     t.probe(`usdt:${fixture}:tsbpf:tick`, (p) => {
       p.count('ticks');
       p.sum('tick_sum', p.arg(0));
@@ -142,6 +143,10 @@ usdtDescribe('USDT probes', () => {
     expect(t.aggregation('all').total()).toBe(N + 7);
     // typed -5, stack -5, twice -123456 twice, globals -123456, consts -7, guarded 42, the ticks.
     expect(t.aggregation('arg0_sum').total()).toBe(-5 - 5 - 3 * 123456 - 7 + 42 + (N * (N - 1)) / 2);
+    // One link per probe closes the uprobes of all its sites.
+    t.close();
+    expect(kernelObjectFds()).toEqual(fds);
+    expect(runFixture(fixture, ['0'])).toBe('guarded disabled\n');
   });
 
   it('attaches every site of a probe, each read with its own argument layout', async () => {

@@ -4,13 +4,13 @@
 // since). Native frames come from the ELF symbols of the mapped file (cached per build id), JIT
 // frames from the process's perf map, and what nothing names prints as module+offset.
 
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { demangle } from '../format/symbols/demangle.js';
 import { type Frame, frameText } from '../format/symbols/frame.js';
 import { jsFrameName } from '../format/symbols/perf-map.js';
 import { findMapping, type Mapping, parseProcMaps } from '../format/symbols/proc-maps.js';
 import { kernelTextSymbol } from '../kallsyms.js';
-import { BinaryCache, type BinaryCacheOptions } from './binaries.js';
+import { type Binary, BinaryCache, type BinaryCacheOptions } from './binaries.js';
 import { PerfMapReader } from './perf-map.js';
 
 export interface UserSymbolizerOptions extends BinaryCacheOptions {
@@ -34,6 +34,8 @@ export class ProcessSymbols {
   /** False once the process was found gone: its captured maps are then final. */
   alive = true;
   readonly perfMap: PerfMapReader;
+  /** True once the perf map was read after the process ended: nothing more can come. */
+  perfMapFinal = false;
   advised = false;
 
   constructor(pid: number, perfMapDir: string) {
@@ -63,6 +65,12 @@ export class ProcessSymbols {
     return true;
   }
 
+  /** Whether the process still runs (a cheap check: its /proc entry). */
+  checkAlive(): boolean {
+    if (this.alive && !existsSync(`/proc/${this.pid}/exe`)) this.alive = false;
+    return this.alive;
+  }
+
   /** Whether this looks like a Node (V8) process: JS frames need its perf map. */
   get isNode(): boolean {
     return this.exe !== undefined && /(^|\/)(node|nodejs|node\d+)$/.test(this.exe);
@@ -84,6 +92,11 @@ export class UserSymbolizer {
   readonly #demangle: boolean;
   readonly #advise: (message: string) => void;
   readonly #notes = new Set<string>();
+  /** Names as printed (demangled), by the name in the symbol table or perf map. */
+  readonly #names = new Map<string, string>();
+  readonly #jsNames = new Map<string, { name: string; js: boolean }>();
+  /** Each mapping's binary, so a frame costs no path lookup once its mapping was seen. */
+  readonly #byMapping = new WeakMap<Mapping, Binary | null>();
 
   constructor(opts: UserSymbolizerOptions = {}) {
     this.binaries = new BinaryCache(opts);
@@ -130,12 +143,18 @@ export class UserSymbolizer {
       }
       // Anonymous memory (or none known): JIT code, named by the perf map if there is one.
       let hit = proc.perfMap.lookup(n);
-      if (!hit && !perfRefreshed) {
+      if (!hit && !perfRefreshed && !proc.perfMapFinal) {
         perfRefreshed = true;
+        // Once the process is gone its perf map no longer grows: one last read, then no more.
+        if (!proc.checkAlive()) proc.perfMapFinal = true;
         if (proc.perfMap.refresh()) hit = proc.perfMap.lookup(n);
       }
       if (hit) {
-        const js = jsFrameName(hit.name);
+        let js = this.#jsNames.get(hit.name);
+        if (!js) {
+          js = jsFrameName(hit.name);
+          this.#jsNames.set(hit.name, js);
+        }
         out.push({
           address,
           symbol: js.name,
@@ -176,7 +195,11 @@ export class UserSymbolizer {
   #native(address: bigint, n: number, m: Mapping): Frame {
     const fileOffset = n - m.start + m.offset;
     const frame: Frame = { address, module: m.path, moduleOffset: BigInt(fileOffset), kind: 'unknown' };
-    const bin = this.binaries.get(m.path, `${m.dev}:${m.inode}`);
+    let bin = this.#byMapping.get(m);
+    if (bin === undefined) {
+      bin = this.binaries.get(m.path, `${m.dev}:${m.inode}`);
+      this.#byMapping.set(m, bin);
+    }
     if (!bin) return frame;
     if (bin.note && !this.#notes.has(bin.note)) {
       this.#notes.add(bin.note);
@@ -185,7 +208,12 @@ export class UserSymbolizer {
     const vaddr = bin.image.addressOfOffset(fileOffset);
     const hit = vaddr === undefined ? undefined : bin.symbols.lookup(vaddr);
     if (!hit) return frame;
-    frame.symbol = this.#demangle ? (demangle(hit.name) ?? hit.name) : hit.name;
+    let name = this.#names.get(hit.name);
+    if (name === undefined) {
+      name = this.#demangle ? (demangle(hit.name) ?? hit.name) : hit.name;
+      this.#names.set(hit.name, name);
+    }
+    frame.symbol = name;
     frame.offset = BigInt(hit.offset);
     frame.kind = 'native';
     return frame;

@@ -6,7 +6,9 @@
 // again with everything cached. Printed: total ms and ns per frame for each, and their ratio.
 // Run: node dist/bench/symbolize.js (after npm run build; needs root for the uprobe).
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tracer, UserSymbolizer } from '../src/index.js';
 import { now, stat } from './support/stats.js';
@@ -27,10 +29,12 @@ async function record(): Promise<{ pid: number; stacks: bigint[][]; symbolizers:
   const seen: { pid: number; stack: number }[] = [];
   probe.on((e) => seen.push(e));
   await tracer.start();
+  // --perf-basic-prof also writes a V8 log into the working directory: a scratch one.
+  const cwd = mkdtempSync(join(tmpdir(), 'tsbpf-bench-symbolize-'));
   const child = spawn(
     process.execPath,
     ['--perf-basic-prof', '--interpreted-frames-native-stack', SCRIPT, String(STACKS / 2)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    { cwd, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const pid = child.pid as number;
   await new Promise<void>((r) => child.stdout.once('data', () => r()));
@@ -42,6 +46,7 @@ async function record(): Promise<{ pid: number; stacks: bigint[][]; symbolizers:
   const exited = new Promise((r) => child.on('exit', r));
   child.stdin.write('go\n');
   await exited;
+  rmSync(cwd, { recursive: true, force: true });
   tracer.drain();
   const stacks = seen
     .filter((e) => e.pid === pid)
@@ -70,7 +75,9 @@ try {
   }
   const c = stat(cold);
   const w = stat(warm);
-  console.log(`# ${stacks.length} stacks, ${frames} frames (${((named / frames) * 100).toFixed(1)}% named), min of ${REPS}; shared, noisy 2-core machine`);
+  console.log(
+    `# ${stacks.length} stacks, ${frames} frames (${((named / frames) * 100).toFixed(1)}% named), min of ${REPS}; shared, noisy 2-core machine`,
+  );
   console.log(
     `symbolize ${stacks.length} stacks (ms): ours cold ${(c.min / 1e6).toFixed(1)}, floor warm ${(w.min / 1e6).toFixed(1)}, ratio ${(c.min / w.min).toFixed(1)}`,
   );

@@ -5,7 +5,9 @@
 // frames (demangled) from node's ELF symbols. Without the perf map, the advice to add the flags
 // is given once.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Frame, Tracer, UserSymbolizer } from 'tsbpf';
 import { expect, it } from 'vitest';
@@ -27,7 +29,10 @@ async function joinStacks(
   const seen: { pid: number; stack: number }[] = [];
   probe.on((e) => seen.push(e));
   await tracer.start();
+  // --perf-basic-prof also writes a V8 log into the working directory: a scratch one.
+  const cwd = mkdtempSync(join(tmpdir(), 'tsbpf-js-stack-'));
   const child = spawn(process.execPath, [...flags, SCRIPT, String(calls)], {
+    cwd,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const pid = child.pid as number;
@@ -45,6 +50,7 @@ async function joinStacks(
   } finally {
     child.kill();
     rmSync(`/tmp/perf-${pid}.map`, { force: true });
+    rmSync(cwd, { recursive: true, force: true });
   }
 }
 

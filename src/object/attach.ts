@@ -28,7 +28,7 @@ export interface SectionAttachOptions {
 }
 
 export function attachBySection(prog: Program, def: SectionInfo, options: SectionAttachOptions = {}): Link {
-  const kind = kindForSection(def.attach);
+  const kind = kindForSection(def.attach, def.programType);
   if (!kind?.descriptor.attachSection)
     throw new NotAutoAttachable(
       `'${def.section}' programs (${def.programType}) need a target given by hand (an interface, cgroup or socket)`,

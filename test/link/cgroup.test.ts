@@ -16,7 +16,7 @@ const bpftool = bpftoolPath();
 /** A cgroup_skb program adding 1 and skb->len to stats[0] (packets, bytes); returns `verdict`. */
 function skbCounter(verdict = 1): {
   prog: Program;
-  stats: BpfMap;
+  stats: { close(): void };
   read(): { packets: bigint; bytes: bigint };
   close(): void;
 } {

@@ -120,7 +120,7 @@ export const run = command({
           const def = loaded.specs.get(name)?.def;
           if (!def) continue;
           try {
-            const link = attachBySection(prog, def, targets);
+            const link = await attachBySection(prog, def, targets);
             links.push(link);
             attached.set(name, values.pin ? pinLink(link, `${values.pin}/links/${name}`) : 'attached');
           } catch (err) {

@@ -22,8 +22,9 @@ export class TestCgroup {
   /** Its id as BPF helpers see it (the directory's inode number). */
   readonly id: bigint;
 
-  constructor(tag: string) {
-    const mount = cgroup2Mount();
+  /** A new cgroup under the cgroup2 mount, or under `parent` (a test cgroup's path). */
+  constructor(tag: string, parent?: string) {
+    const mount = parent ?? cgroup2Mount();
     if (!mount) throw new Error('cgroup v2 is not mounted');
     this.path = join(mount, `tsbpf-test-${tag}-${process.pid}-${++made}`);
     mkdirSync(this.path);

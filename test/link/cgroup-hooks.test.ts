@@ -1,7 +1,8 @@
 // Each cgroup hook family on the real kernel, with a child process moved into a test cgroup doing
-// the real thing: socket creation denied (EPERM in the child) and releases counted; connect4 and
-// sendmsg4 rewriting the destination port (the connection and the datagram land on the rewritten
-// port); a sysctl write denied; opening /dev/null denied (no mknod needed); get/setsockopt
+// the real thing: socket creation denied (EPERM in the child) and releases counted; connect4,
+// connect6 and sendmsg4 rewriting the destination port (the connection and the datagram land on
+// the rewritten port); bind4 denying a port; recvmsg4 rewriting the source a receiver sees; a
+// sysctl write denied; opening /dev/null denied (no mknod needed); get/setsockopt
 // intercepted; sockops seeing the TCP handshake of both ends.
 
 import { createSocket } from 'node:dgram';
@@ -180,6 +181,85 @@ kernelDescribe('cgroup hooks with a process in a test cgroup', ['cgroup2'], () =
       );
       expect(run.out, run.stderr).toEqual({ sent: true });
       expect(await got).toBe('datagram');
+      expect(decoyHits).toBe(0);
+      expect(p.count(0)).toBe(1n);
+    } finally {
+      decoy.close();
+      real.close();
+    }
+  });
+
+  it('bind4 denies one port (EPERM), recvmsg4 rewrites the source a receiver sees, connect6 rewrites on ::1', async () => {
+    const DENIED = 47123;
+    using bind = load(
+      'cgroup_sock_addr',
+      'cgroup_inet4_bind',
+      `
+      r0 = 1
+      r2 = *(u32 *)(r1 + 24)
+      if r2 != ${htons(DENIED)} goto out
+      r0 = 0
+    out:
+      exit`,
+    );
+    using recv = load(
+      'cgroup_sock_addr',
+      'cgroup_udp4_recvmsg',
+      `
+      r2 = ${htons(4242)}
+      *(u32 *)(r1 + 24) = r2
+      r0 = 1
+      exit`,
+    );
+    using _b = attachCgroup(bind.prog, cg.path, { attachType: 'cgroup_inet4_bind' });
+    using _r = attachCgroup(recv.prog, cg.path, { attachType: 'cgroup_udp4_recvmsg' });
+    const run = await cg.run(
+      `
+      const dgram = require('dgram');
+      const denied = dgram.createSocket('udp4');
+      denied.on('error', (e) => {
+        denied.close();
+        const rx = dgram.createSocket('udp4');
+        rx.on('message', (m, from) => { rx.close(); console.log(JSON.stringify({ bind: e.code, from: from.port })); });
+        rx.bind(0, '127.0.0.1', () => {
+          const tx = dgram.createSocket('udp4');
+          tx.send('x', rx.address().port, '127.0.0.1', () => tx.close());
+        });
+      });
+      denied.bind(Number(process.env.PORT), '127.0.0.1');`,
+      { PORT: String(DENIED) },
+    );
+    expect(run.out, run.stderr).toEqual({ bind: 'EPERM', from: 4242 });
+
+    const decoy = createServer((s) => s.destroy());
+    const real = createServer((s) => s.end());
+    let decoyHits = 0;
+    decoy.on('connection', () => decoyHits++);
+    const listen6 = (server: Server) =>
+      new Promise<number>((resolve) =>
+        server.listen(0, '::1', () => resolve((server.address() as { port: number }).port)),
+      );
+    try {
+      const [asked, rewritten] = [await listen6(decoy), await listen6(real)];
+      using p = load(
+        'cgroup_sock_addr',
+        'cgroup_inet6_connect',
+        `
+        r2 = *(u32 *)(r1 + 24)
+        if r2 != ${htons(asked)} goto out
+        r2 = ${htons(rewritten)}
+        *(u32 *)(r1 + 24) = r2
+        r2 = 0
+        ${COUNT_R2(1)}`,
+      );
+      using _link = attachCgroup(p.prog, cg.path, { attachType: 'cgroup_inet6_connect' });
+      const c6 = await cg.run(
+        `
+        const s = require('net').connect(Number(process.env.PORT), '::1', () => { console.log(JSON.stringify({ port: s.remotePort })); s.destroy(); });
+        s.on('error', (e) => console.log(JSON.stringify({ error: e.code })));`,
+        { PORT: String(asked) },
+      );
+      expect(c6.out, c6.stderr).toEqual({ port: rewritten });
       expect(decoyHits).toBe(0);
       expect(p.count(0)).toBe(1n);
     } finally {

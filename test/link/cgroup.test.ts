@@ -7,6 +7,9 @@ import { closeSync, openSync } from 'node:fs';
 import { AttachError, attachCgroup, BpfMap, Program, resolveCgroup } from 'tsbpf';
 import { assemble } from 'tsbpf/isa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Cmd, commandName } from '../../src/sys/bpf.js';
+import { Errno } from '../../src/sys/errno.js';
+import { funnel, type SyscallFunnel, withSyscallFunnel } from '../../src/sys/funnel.js';
 import { TestCgroup } from '../support/cgroup.js';
 import { kernelDescribe } from '../support/kernel.js';
 import { bpftoolPath } from '../support/object-fixtures.js';
@@ -104,7 +107,7 @@ kernelDescribe('cgroup attach: skb ingress/egress, link and BPF_PROG_ATTACH', ['
     }
   });
 
-  it('falls back to BPF_PROG_ATTACH with ALLOW_MULTI; close() detaches it (bpftool sees both)', async () => {
+  it("mode 'prog_attach': BPF_PROG_ATTACH with ALLOW_MULTI; close() detaches it (bpftool sees both)", async () => {
     const c = skbCounter();
     try {
       const link = attachCgroup(c.prog, cg.path, { attachType: 'cgroup_inet_egress', mode: 'prog_attach' });
@@ -122,6 +125,37 @@ kernelDescribe('cgroup attach: skb ingress/egress, link and BPF_PROG_ATTACH', ['
       const after = await cg.run(UDP_SELF, { COUNT: '2', SIZE: '10' });
       expect(after.out).toEqual({ got: 2 });
       expect(c.read().packets).toBe(3n); // detached: nothing more counted
+    } finally {
+      c.close();
+    }
+  });
+
+  it('on a kernel without cgroup links (LINK_CREATE: EINVAL) falls back by itself, and detaches on close', async () => {
+    const c = skbCounter();
+    const real = funnel();
+    const seen: string[] = [];
+    // The real kernel, except that BPF_LINK_CREATE answers as kernels before 5.7 do.
+    const old: SyscallFunnel = {
+      ...real,
+      bpf(cmd, attr, size) {
+        if (cmd === Cmd.LINK_CREATE || cmd === Cmd.PROG_ATTACH || cmd === Cmd.PROG_DETACH) {
+          const flags = Buffer.from(attr.buffer, attr.byteOffset, size).readUInt32LE(12);
+          seen.push(`${commandName(cmd)}${cmd === Cmd.PROG_ATTACH ? ` flags=${flags}` : ''}`);
+        }
+        return cmd === Cmd.LINK_CREATE ? -Errno.EINVAL : real.bpf(cmd, attr, size);
+      },
+    };
+    try {
+      const link = withSyscallFunnel(old, () =>
+        attachCgroup(c.prog, cg.path, { attachType: 'cgroup_inet_egress' }),
+      );
+      expect(link.mode).toBe('prog_attach');
+      const run = await cg.run(UDP_SELF, { COUNT: '2', SIZE: '1' });
+      expect(run.out, run.stderr).toEqual({ got: 2 });
+      expect(c.read()).toEqual({ packets: 2n, bytes: 2n * BigInt(IP_UDP + 1) });
+      withSyscallFunnel(old, () => link.close());
+      expect(seen).toEqual(['BPF_LINK_CREATE', 'BPF_PROG_ATTACH flags=2', 'BPF_PROG_DETACH']);
+      if (bpftool) expect(cg.attached(bpftool)).toEqual([]);
     } finally {
       c.close();
     }

@@ -21,6 +21,7 @@ export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
 // BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD.
 export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file.js';
 export { BtfLoadError, KernelBtf } from './btf-object.js';
+export { cgroup2Mount, cgroup2Mounts, cgroupId, resolveCgroup } from './cgroup.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
 export { onlineCpus, possibleCpus } from './cpus.js';
@@ -66,6 +67,15 @@ export {
   syscallPrefix,
 } from './kallsyms.js';
 export {
+  attachCgroup,
+  CGROUP_HOOKS,
+  type CgroupAttachOptions,
+  type CgroupHook,
+  type CgroupProgramType,
+  type CgroupTarget,
+} from './link/cgroup.js';
+export type { XdpMode } from './link/kinds/kind.js';
+export {
   attachKprobe,
   attachKretprobe,
   type KprobeOptions,
@@ -89,6 +99,7 @@ export {
   type PerfEventOptions,
 } from './link/perf-counters.js';
 export { attachRawTracepoint } from './link/raw-tracepoint.js';
+export { attachSocketFilter, type SocketTarget, socketFd } from './link/socket-filter.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';
 export {
@@ -116,7 +127,7 @@ export type { MetricFamily, Sample } from './metrics/family.js';
 export { type OtelMeterLike, openTelemetryHistograms, openTelemetryMetrics } from './metrics/otel.js';
 export type { PromRegistryLike } from './metrics/prom-client.js';
 export type { TracerMetricsOptions } from './metrics/tracer-families.js';
-export { attachBySection, NotAutoAttachable } from './object/attach.js';
+export { attachBySection, NotAutoAttachable, type SectionAttachOptions } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { linuxKernelVersion } from './object/kernel-config.js';
 // BPF objects: ELF + BTF from clang, CO-RE, loading.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { TestCgroup } from './support/cgroup.js';
 import { runChild } from './support/child.js';
 import { kernelDescribe } from './support/kernel.js';
 
@@ -153,3 +154,47 @@ kernelDescribe('examples', ['tracepoints', 'uprobes', 'ringbuf', 'test_run', 'bt
     }
   });
 });
+
+kernelDescribe('examples: cgroup-meter', ['cgroup2'], () => {
+  it('cgroup-meter: the packets and bytes each cgroup below --cgroup sent, exactly', async () => {
+    const top = new TestCgroup('meter');
+    const a = new TestCgroup('a', top.path);
+    const b = new TestCgroup('b', top.path);
+    const send = (count: number, size: number) => `
+      const s = require('dgram').createSocket('udp4');
+      let left = ${count};
+      for (let i = 0; i < ${count}; i++)
+        s.send(Buffer.alloc(${size}), 9, '127.0.0.1', () => { if (--left === 0) { s.close(); console.log('{}'); } });`;
+    try {
+      const run = await node('cgroup-meter', ['--cgroup', top.path], {
+        ready: /metering bytes sent per cgroup/,
+        stop: true,
+        during: async () => {
+          expect((await a.run(send(3, 100))).code).toBe(0);
+          expect((await b.run(send(2, 10))).code).toBe(0);
+        },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const mount = cgroupMountOf(top.path);
+      const rows = run.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/));
+      // IPv4 + UDP headers (28 bytes) on each datagram.
+      expect(rows).toEqual([
+        [a.path.slice(mount.length), '3', String(3 * 128)],
+        [b.path.slice(mount.length), '2', String(2 * 38)],
+      ]);
+    } finally {
+      a.remove();
+      b.remove();
+      top.remove();
+    }
+  });
+});
+
+/** The cgroup2 mount a test cgroup is under. */
+function cgroupMountOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
+}

@@ -16,10 +16,28 @@ export type LinkKind =
   | 'tp_btf'
   | 'fentry'
   | 'fexit'
-  | 'perf_event';
+  | 'perf_event'
+  | 'cgroup_skb'
+  | 'cgroup_sock'
+  | 'cgroup_sock_addr'
+  | 'cgroup_sockopt'
+  | 'cgroup_sysctl'
+  | 'cgroup_device'
+  | 'sock_ops'
+  | 'socket_filter';
 
-/** How the program is attached: a BPF link, PERF_EVENT_IOC_SET_BPF, or BPF_RAW_TRACEPOINT_OPEN. */
-export type AttachMode = 'link' | 'ioctl' | 'raw_tracepoint';
+/**
+ * How the program is attached: a BPF link, PERF_EVENT_IOC_SET_BPF, BPF_RAW_TRACEPOINT_OPEN,
+ * BPF_PROG_ATTACH (cgroups on kernels before BPF links; closing detaches), or SO_ATTACH_BPF on a
+ * socket. Only 'link' and 'raw_tracepoint' attachments are BPF links (info, pin).
+ */
+export type AttachMode = 'link' | 'ioctl' | 'raw_tracepoint' | 'prog_attach' | 'socket';
+
+const NOT_LINK: Record<Exclude<AttachMode, 'link' | 'raw_tracepoint'>, string> = {
+  ioctl: 'a perf event ioctl attachment',
+  prog_attach: 'a BPF_PROG_ATTACH attachment',
+  socket: 'a socket filter (SO_ATTACH_BPF)',
+};
 
 export class Link extends FdObject {
   readonly kind: LinkKind;
@@ -70,10 +88,8 @@ export class Link extends FdObject {
   }
 
   #bpfLinkFd(what: string): number {
-    if (this.mode === 'ioctl')
-      throw new TypeError(
-        `${this.describe()}: ${what} needs a BPF link; this one is a perf event ioctl attachment`,
-      );
+    if (this.mode !== 'link' && this.mode !== 'raw_tracepoint')
+      throw new TypeError(`${this.describe()}: ${what} needs a BPF link; this one is ${NOT_LINK[this.mode]}`);
     return this.fd;
   }
 
@@ -97,6 +113,8 @@ export type AttachFailure =
   | 'not-traceable'
   /** Not allowed: needs root/CAP_PERFMON, or this kernel refuses it even to root. */
   | 'permission'
+  /** The program cannot run there: its type (or the hook it was loaded for) is another one. */
+  | 'mismatch'
   /** Anything else the kernel said no to (the errno is in the message). */
   | 'kernel';
 

@@ -5,7 +5,7 @@
 // reported as such.
 import type { SectionInfo } from '../format/object/sections.js';
 import { kindForSection } from '../link/kinds/index.js';
-import type { SectionTarget } from '../link/kinds/kind.js';
+import type { SectionTarget, XdpMode } from '../link/kinds/kind.js';
 import type { Link } from '../link/link.js';
 import type { Program } from '../program.js';
 
@@ -14,16 +14,36 @@ export class NotAutoAttachable extends Error {
   override name = 'NotAutoAttachable';
 }
 
+/** The targets a section cannot name itself, given by the caller (or `tsbpf load`'s flags). */
+export interface SectionAttachOptions {
+  /** The network interface, by name or index, for xdp/ and tc/ sections (`--iface`). */
+  iface?: string | number;
+  /** How xdp/ sections attach (`--xdp-mode`); default: the kernel picks. */
+  xdpMode?: XdpMode;
+  /** The cgroup v2 directory for cgroup_skb/, cgroup/, sockops sections (`--cgroup`). */
+  cgroup?: string;
+}
+
 /**
- * Attaches `prog` where its section name says. Async because the kind's attach code is imported
- * on first use: importing the package loads no attach code.
+ * Attaches `prog` where its section name says, to the interface or cgroup in `options` where the
+ * section needs one. Async because the kind's attach code is imported on first use: importing the
+ * package loads no attach code.
  */
-export async function attachBySection(prog: Program, def: SectionInfo): Promise<Link> {
-  const kind = kindForSection(def.attach);
+export async function attachBySection(
+  prog: Program,
+  def: SectionInfo,
+  options: SectionAttachOptions = {},
+): Promise<Link> {
+  const kind = kindForSection(def.attach, def.programType);
   if (!kind?.descriptor.attachSection)
     throw new NotAutoAttachable(
       `'${def.section}' programs (${def.programType}) need a target given by hand (an interface, cgroup or socket)`,
     );
+  const given = (value: string | number | undefined, flag: string, what: string): string => {
+    if (value === undefined || value === '')
+      throw new NotAutoAttachable(`section '${def.section}' needs ${what}: give ${flag}`);
+    return String(value);
+  };
   const target: SectionTarget = {
     need: (what) => {
       if (!def.target) throw new NotAutoAttachable(`section '${def.section}' names no ${what} to attach to`);
@@ -32,6 +52,9 @@ export async function attachBySection(prog: Program, def: SectionInfo): Promise<
     malformed: (shape) => {
       throw new NotAutoAttachable(`section '${def.section}' is not ${shape}`);
     },
+    iface: () => given(options.iface, '--iface', 'a network interface'),
+    xdpMode: () => options.xdpMode,
+    cgroup: () => given(options.cgroup, '--cgroup', 'a cgroup v2 directory'),
   };
   await kind.ready();
   return kind.attachSection(prog, def, target);

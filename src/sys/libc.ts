@@ -108,3 +108,19 @@ export function addressOf(buf: Uint8Array): bigint {
 export function viewOf(address: bigint, length: number): ArrayBuffer {
   return koffi.view(address, length);
 }
+
+/** setsockopt(2) with the option value in a buffer (SO_ATTACH_BPF takes the program fd as an int). */
+export const setsockopt: (
+  fd: number,
+  level: number,
+  name: number,
+  value: Uint8Array | null,
+  len: number,
+) => number = libc.func(
+  'int setsockopt(int fd, int level, int optname, const void *optval, unsigned int optlen)',
+);
+
+/** fcntl(2) with an integer argument (F_DUPFD_CLOEXEC). */
+export const fcntlInt: (fd: number, cmd: number, arg: number) => number = libc.func(
+  'int fcntl(int fd, int cmd, int arg)',
+);

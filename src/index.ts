@@ -101,6 +101,14 @@ export {
 } from './link/tracing.js';
 export { attachUprobe, attachUretprobe, type UprobeOptions } from './link/uprobe.js';
 export { resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
+export {
+  attachXdp,
+  detachXdp,
+  type XdpAttached,
+  XdpLink,
+  type XdpOptions,
+  xdpAttached,
+} from './link/xdp.js';
 // Kernel objects: bpf(2) through koffi.
 export {
   BpfMap,
@@ -115,6 +123,7 @@ export type { MetricFamily, Sample } from './metrics/family.js';
 export { type OtelMeterLike, openTelemetryHistograms, openTelemetryMetrics } from './metrics/otel.js';
 export type { PromRegistryLike } from './metrics/prom-client.js';
 export type { TracerMetricsOptions } from './metrics/tracer-families.js';
+export { enterNetns, type NetnsScope } from './net/netns.js';
 export { attachBySection, NotAutoAttachable, type SectionAttachOptions } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { linuxKernelVersion } from './object/kernel-config.js';
@@ -148,6 +157,7 @@ export {
   UnresolvedReferenceError,
 } from './program.js';
 export { BpfError, Errno, errnoName, SysError } from './sys/errno.js';
+export { NetlinkError } from './sys/netlink.js';
 export {
   AttachType,
   type AttachTypeName,

@@ -16,10 +16,16 @@ export type LinkKind =
   | 'tp_btf'
   | 'fentry'
   | 'fexit'
-  | 'perf_event';
+  | 'perf_event'
+  | 'xdp'
+  | 'tcx'
+  | 'tc';
 
-/** How the program is attached: a BPF link, PERF_EVENT_IOC_SET_BPF, or BPF_RAW_TRACEPOINT_OPEN. */
-export type AttachMode = 'link' | 'ioctl' | 'raw_tracepoint';
+/**
+ * How the program is attached: a BPF link, PERF_EVENT_IOC_SET_BPF, BPF_RAW_TRACEPOINT_OPEN, or a
+ * netlink request (XDP, legacy tc: the link's fd is then its netlink socket, and close() detaches).
+ */
+export type AttachMode = 'link' | 'ioctl' | 'raw_tracepoint' | 'netlink';
 
 export class Link extends FdObject {
   readonly kind: LinkKind;
@@ -70,9 +76,9 @@ export class Link extends FdObject {
   }
 
   #bpfLinkFd(what: string): number {
-    if (this.mode === 'ioctl')
+    if (this.mode === 'ioctl' || this.mode === 'netlink')
       throw new TypeError(
-        `${this.describe()}: ${what} needs a BPF link; this one is a perf event ioctl attachment`,
+        `${this.describe()}: ${what} needs a BPF link; this one is a ${this.mode === 'ioctl' ? 'perf event ioctl' : 'netlink'} attachment`,
       );
     return this.fd;
   }
@@ -97,6 +103,10 @@ export type AttachFailure =
   | 'not-traceable'
   /** Not allowed: needs root/CAP_PERFMON, or this kernel refuses it even to root. */
   | 'permission'
+  /** The hook already has a program and replacing it was not asked for (XDP). */
+  | 'busy'
+  /** The program's type does not fit the hook (a kprobe program on an interface). */
+  | 'wrong-program-type'
   /** Anything else the kernel said no to (the errno is in the message). */
   | 'kernel';
 

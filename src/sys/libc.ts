@@ -92,7 +92,7 @@ export const mount: (
   'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
 );
 
-/** socket(2), bind(2), sendto(2), recvfrom(2), setsockopt(2): the netlink socket (sys/netlink.ts). */
+/** socket(2), bind(2), sendto(2), recvfrom(2): the netlink socket (sys/netlink.ts). */
 export const socket: (domain: number, type: number, protocol: number) => number = libc.func(
   'int socket(int domain, int type, int protocol)',
 );
@@ -117,9 +117,6 @@ export const recvfrom: (
   addr: Uint8Array | null,
   addrLen: Uint8Array | null,
 ) => number = libc.func('long recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *addrlen)');
-export const setsockopt: (fd: number, level: number, name: number, value: Uint8Array, len: number) => number =
-  libc.func('int setsockopt(int fd, int level, int optname, void *optval, uint32_t optlen)');
-
 /** if_nametoindex(3): 0 when no interface has that name (in the calling thread's network namespace). */
 export const ifNameToIndex: (name: string) => number = libc.func(
   'unsigned int if_nametoindex(const char *name)',
@@ -144,3 +141,19 @@ export function addressOf(buf: Uint8Array): bigint {
 export function viewOf(address: bigint, length: number): ArrayBuffer {
   return koffi.view(address, length);
 }
+
+/** setsockopt(2) with the option value in a buffer (SO_ATTACH_BPF takes the program fd as an int). */
+export const setsockopt: (
+  fd: number,
+  level: number,
+  name: number,
+  value: Uint8Array | null,
+  len: number,
+) => number = libc.func(
+  'int setsockopt(int fd, int level, int optname, const void *optval, unsigned int optlen)',
+);
+
+/** fcntl(2) with an integer argument (F_DUPFD_CLOEXEC). */
+export const fcntlInt: (fd: number, cmd: number, arg: number) => number = libc.func(
+  'int fcntl(int fd, int cmd, int arg)',
+);

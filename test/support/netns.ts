@@ -53,6 +53,8 @@ export interface BurstResult {
 }
 
 let serial = 0;
+/** How long udpBurst waits for its end marker before failing (a guard against hangs, not a timing). */
+const MARKER_WAIT_MS = 10_000;
 
 function ip(args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -181,7 +183,19 @@ async function udpBurst(pair: VethPair, opts: BurstOptions): Promise<BurstResult
     const payload = Buffer.alloc(opts.size ?? 16, 0x61);
     for (let i = 0; i < opts.count; i++) await sendOne(sender, payload, opts.port, pair.addr[to]);
     await sendOne(sender, Buffer.from('end'), markerPort, pair.addr[to]);
-    await markerSeen;
+    // A marker that never comes means the program under test dropped it: fail, don't hang.
+    let timer: NodeJS.Timeout | undefined;
+    const lost = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`udpBurst: the end marker to port ${markerPort} never arrived (dropped?)`)),
+        MARKER_WAIT_MS,
+      );
+    });
+    try {
+      await Promise.race([markerSeen, lost]);
+    } finally {
+      clearTimeout(timer);
+    }
     // Every counted packet is now in the receiver's socket queue or was dropped, but the marker's
     // 'message' may be handled before the receiver's reads: turn the event loop (a poll with no
     // wait reads up to 32 datagrams a socket) until a full turn, poll included, reads nothing.

@@ -10,6 +10,7 @@ import { rawTracepoint } from './raw-tracepoint.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
+import { xdp } from './xdp.js';
 
 /** The kinds a probe spec can name (`kprobe:do_unlinkat`, `BEGIN`). */
 export const PROBE_KINDS = [
@@ -26,7 +27,7 @@ export const PROBE_KINDS = [
 ] as const;
 
 /** The kinds only an object's sections (or the attach API) use. */
-export const OBJECT_KINDS = [rawTracepoint, perfEvent] as const;
+export const OBJECT_KINDS = [rawTracepoint, perfEvent, xdp] as const;
 
 export const KINDS: readonly Kind[] = [...PROBE_KINDS, ...OBJECT_KINDS];
 

@@ -89,7 +89,8 @@ export class RouteSocket {
    * NLMSG_DONE, for a dump); a refusal throws NetlinkError naming `what`.
    */
   request(req: NetlinkRequest, what: string): NetlinkMessage[] {
-    const seq = (this.#seq = (this.#seq + 1) >>> 0);
+    this.#seq = (this.#seq + 1) >>> 0;
+    const seq = this.#seq;
     const dump = (req.flags & NLM_F.DUMP) === NLM_F.DUMP;
     const flags = NLM_F.REQUEST | (dump ? 0 : NLM_F.ACK);
     const bytes = withFlags(req.bytes(seq), req.flags | flags);
@@ -105,7 +106,6 @@ export class RouteSocket {
           throw new NetlinkError(what, errno, text);
         }
         replies.push(msg);
-        if (!dump && !(msg.flags & NLM_F.MULTI) && !(flags & NLM_F.ACK)) return replies;
       }
     }
   }

@@ -89,6 +89,7 @@ export {
   type PerfEventOptions,
 } from './link/perf-counters.js';
 export { attachRawTracepoint } from './link/raw-tracepoint.js';
+export { attachTc, type TcDirection, TcFilterLink, type TcOptions } from './link/tc.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';
 export {

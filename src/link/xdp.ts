@@ -122,7 +122,7 @@ const REASONS: Record<string, AttachFailure> = {
 
 function failure(errno: number, target: string, what: string, extack?: string): AttachError {
   const name = errnoName(errno);
-  const reason = REASONS[name] ?? 'kernel';
+  const reason = extack && /not support/i.test(extack) ? 'unsupported' : (REASONS[name] ?? 'kernel');
   const why =
     extack ??
     (reason === 'busy'
@@ -135,8 +135,16 @@ function failure(errno: number, target: string, what: string, extack?: string): 
   return new AttachError(reason, target, `${what}: ${name}${why ? `: ${why}` : ''}`, errno);
 }
 
-function netlinkFailure(err: unknown, target: string): unknown {
+function netlinkFailure(err: unknown, target: string, mode?: XdpMode): unknown {
   if (!(err instanceof NetlinkError)) return err;
+  // hw mode says only EINVAL when the device cannot offload or the program was not loaded for it.
+  if (mode === 'hw' && err.errno === Errno.EINVAL && !err.extack)
+    return new AttachError(
+      'unsupported',
+      target,
+      `xdp on '${target}' in hw mode: EINVAL: the device does not support offload of this program (it must be loaded for this device, on a NIC that offloads XDP)`,
+      err.errno,
+    );
   return failure(err.errno, target, `xdp on '${target}' over netlink`, err.extack);
 }
 
@@ -168,7 +176,7 @@ export function attachXdp(prog: Program, iface: Iface, opts: XdpOptions = {}): X
   } catch (err) {
     closeRawFd(progFd);
     sock.close();
-    throw netlinkFailure(err, target);
+    throw netlinkFailure(err, target, opts.mode);
   }
 }
 

@@ -7,6 +7,7 @@ import { kprobe, kretprobe } from './kprobe.js';
 import { begin, end } from './once.js';
 import { perfEvent } from './perf-event.js';
 import { rawTracepoint } from './raw-tracepoint.js';
+import { tc } from './tc.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
@@ -27,7 +28,7 @@ export const PROBE_KINDS = [
 ] as const;
 
 /** The kinds only an object's sections (or the attach API) use. */
-export const OBJECT_KINDS = [rawTracepoint, perfEvent, xdp] as const;
+export const OBJECT_KINDS = [rawTracepoint, perfEvent, xdp, tc] as const;
 
 export const KINDS: readonly Kind[] = [...PROBE_KINDS, ...OBJECT_KINDS];
 

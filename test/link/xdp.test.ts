@@ -4,7 +4,15 @@
 // Covered: the BPF link and netlink paths in each mode veth has (skb, drv), atomic replace, the
 // query of what is attached (its oracle: `ip link` output), section auto-attach, and bad input
 // (unknown interface, wrong program type, already attached, hw mode) leaving nothing attached.
-import { AttachError, attachBySection, attachXdp, detachXdp, sectionInfo, xdpAttached } from 'tsbpf';
+import {
+  AttachError,
+  attachBySection,
+  attachXdp,
+  detachXdp,
+  type SectionInfo,
+  sectionInfo,
+  xdpAttached,
+} from 'tsbpf';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
 import { makeVethPair, type VethPair } from '../support/netns.js';
@@ -107,7 +115,7 @@ kernelDescribe('XDP on a veth, real packets', ['prog_load'], () => {
 
   it('auto-attaches an xdp section to the interface given', async () => {
     using _ = pair.enter('b');
-    using link = attachBySection(drop.prog, sectionInfo('xdp'), { iface: pair.ifname.b, xdpMode: 'drv' });
+    using link = attachBySection(drop.prog, sectionInfo('xdp') as SectionInfo, { iface: pair.ifname.b, xdpMode: 'drv' });
     expect(link.kind).toBe('xdp');
     expect(attached()).toMatchObject({ mode: 'drv', progId: drop.prog.info().id });
     expect(await pair.udpBurst({ port: PORT, count: N })).toEqual({ sent: N, received: 0 });

@@ -115,7 +115,10 @@ kernelDescribe('XDP on a veth, real packets', ['prog_load'], () => {
 
   it('auto-attaches an xdp section to the interface given', async () => {
     using _ = pair.enter('b');
-    using link = attachBySection(drop.prog, sectionInfo('xdp') as SectionInfo, { iface: pair.ifname.b, xdpMode: 'drv' });
+    using link = attachBySection(drop.prog, sectionInfo('xdp') as SectionInfo, {
+      iface: pair.ifname.b,
+      xdpMode: 'drv',
+    });
     expect(link.kind).toBe('xdp');
     expect(attached()).toMatchObject({ mode: 'drv', progId: drop.prog.info().id });
     expect(await pair.udpBurst({ port: PORT, count: N })).toEqual({ sent: N, received: 0 });

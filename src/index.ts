@@ -21,6 +21,7 @@ export { BPFFS_ROOT, ensureBpffs } from './bpffs.js';
 // BTF: files (vmlinux, modules' split BTF) and BPF_BTF_LOAD.
 export { moduleBtf, readBtfFile, VMLINUX_BTF_PATH, vmlinuxBtf } from './btf-file.js';
 export { BtfLoadError, KernelBtf } from './btf-object.js';
+export { cgroup2Mount, cgroup2Mounts, cgroupId, resolveCgroup } from './cgroup.js';
 export type { BinarySchema, Codec, LpmKey, ValueSpec } from './codec.js';
 export * as codecs from './codec.js';
 export { onlineCpus, possibleCpus } from './cpus.js';
@@ -64,6 +65,14 @@ export {
   syscallFunction,
   syscallPrefix,
 } from './kallsyms.js';
+export {
+  attachCgroup,
+  CGROUP_HOOKS,
+  type CgroupAttachOptions,
+  type CgroupHook,
+  type CgroupProgramType,
+  type CgroupTarget,
+} from './link/cgroup.js';
 export type { XdpMode } from './link/kinds/kind.js';
 export {
   attachKprobe,
@@ -89,6 +98,7 @@ export {
   type PerfEventOptions,
 } from './link/perf-counters.js';
 export { attachRawTracepoint } from './link/raw-tracepoint.js';
+export { attachSocketFilter, type SocketTarget, socketFd } from './link/socket-filter.js';
 export { attachTc, type TcDirection, TcFilterLink, type TcOptions } from './link/tc.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';

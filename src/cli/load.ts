@@ -1,35 +1,50 @@
-// `tsbpf load OBJ.o [--set NAME=VALUE…] [--record MAP=STRUCT…] [--pin DIR] [--no-attach] [--duration S]`:
-// loads an object, prints its programs and maps, attaches by section name and streams trace_pipe
-// and ring/perf buffer records (decoded through the object's BTF) until Ctrl-C (or --duration).
+// `tsbpf load OBJ.o [--set NAME=VALUE…] [--record MAP=STRUCT…] [--iface IF] [--xdp-mode M]
+// [--cgroup PATH] [--pin DIR] [--no-attach] [--duration S]`: loads an object, prints its programs and
+// maps, attaches every section (xdp/tc to --iface, cgroup sections to --cgroup, tracing sections to
+// what their names say) and streams trace_pipe and ring/perf buffer records (decoded through the
+// object's BTF) until Ctrl-C (or --duration). With --pin the attachments outlive the command.
 import { closeSync, constants, mkdirSync, openSync, readSync } from 'node:fs';
+import { resolveCgroup } from '../cgroup.js';
+import type { XdpMode } from '../link/kinds/kind.js';
 import type { Link } from '../link/link.js';
-import { attachBySection, NotAutoAttachable } from '../object/attach.js';
+import { attachBySection, NotAutoAttachable, type SectionAttachOptions } from '../object/attach.js';
 import { BpfObject, type LoadedObject, type VariableValue } from '../object.js';
 import { command } from './command.js';
 import { openRecordReaders, type RecordDecoding, recordDecodings } from './load-records.js';
 import { runSignal } from './probe-common.js';
 import { UsageError } from './usage.js';
 
-const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--pin DIR] [--no-attach] [--duration SECONDS]
+const HELP = `usage: tsbpf load OBJ.o [--set NAME=VALUE]... [--record MAP=STRUCT]... [--iface IF] [--xdp-mode MODE]
+                  [--cgroup PATH] [--pin DIR] [--no-attach] [--duration SECONDS]
        tsbpf load OBJ.o --types
 
 Loads every program and map of a BPF object (as clang -target bpf -g writes it), applying CO-RE
 relocations against this kernel's BTF, and prints them. Then attaches each program by its section
-name (kprobe/, tracepoint/, raw_tp/, tp_btf/, fentry/, uprobe/ …) and prints bpf_printk output
-(trace_pipe) and ringbuf and perf buffer records until Ctrl-C. Records print as struct fields
-(pid=42 comm="bash") when their type is known: the struct of the object's BTF whose size the
-programs pass to bpf_ringbuf_reserve/_output or bpf_perf_event_output, or --record.
+name (kprobe/, tracepoint/, raw_tp/, tp_btf/, fentry/, uprobe/ …; xdp and tc/ingress|egress to
+--iface; cgroup_skb/, cgroup/, sockops to --cgroup) and prints bpf_printk output (trace_pipe) and
+ringbuf and perf buffer records until Ctrl-C. A section whose target was not given gets one line
+naming the option. Records print as struct fields (pid=42 comm="bash") when their type is known: the
+struct of the object's BTF whose size the programs pass to bpf_ringbuf_reserve/_output or
+bpf_perf_event_output, or --record.
   --set NAME=VALUE     set a global variable before load (e.g. a const volatile knob):
                        integers (42, -1, 0x10), true/false, or a string
   --kconfig KEY=VALUE  override a .kconfig value (CONFIG_HZ=100)
   --record MAP=STRUCT  print MAP's records as STRUCT (a struct in the object's BTF)
   --types              print a TypeScript interface of the object's global variables (for
                        BpfObject.load<T>(), typing loaded.variables) and exit; loads nothing
-  --pin DIR            pin programs at DIR/<program> and maps at DIR/maps/<map> (bpffs)
+  --iface IF           the network interface (name or index) xdp and tc sections attach to
+  --xdp-mode MODE      skb, drv or hw (default: the kernel picks)
+  --cgroup PATH        the cgroup v2 directory cgroup sections attach to (absolute, or relative
+                       to the cgroup2 mount)
+  --pin DIR            pin programs at DIR/<program>, maps at DIR/maps/<map> and attachments at
+                       DIR/links/<program> (bpffs): they stay attached after tsbpf exits, until
+                       the pins are removed
   --no-attach          load and print, then exit
   --duration SECONDS   stream for this long, then exit (default: until Ctrl-C)
   -h, --help           show this help
 `;
+
+const XDP_MODES: readonly XdpMode[] = ['skb', 'drv', 'hw'];
 
 function parseValue(text: string): VariableValue {
   if (/^-?\d+$/.test(text)) return BigInt(text);
@@ -60,6 +75,9 @@ export const run = command({
     kconfig: { type: 'string', multiple: true },
     record: { type: 'string', multiple: true },
     types: { type: 'boolean' },
+    iface: { type: 'string' },
+    'xdp-mode': { type: 'string' },
+    cgroup: { type: 'string' },
     pin: { type: 'string' },
     'no-attach': { type: 'boolean' },
     duration: { type: 'string' },
@@ -72,6 +90,15 @@ export const run = command({
     const sets = pairs(values.set, '--set');
     const kconfig = Object.fromEntries(pairs(values.kconfig, '--kconfig'));
     const records = new Map(pairs(values.record, '--record'));
+    const xdpMode = values['xdp-mode'];
+    if (xdpMode !== undefined && !XDP_MODES.includes(xdpMode as XdpMode))
+      throw new UsageError(`--xdp-mode takes ${XDP_MODES.join(', ')}, not '${xdpMode}'`);
+    const targets: SectionAttachOptions = {
+      ...(values.iface !== undefined ? { iface: values.iface } : {}),
+      ...(xdpMode !== undefined ? { xdpMode: xdpMode as XdpMode } : {}),
+      // A cgroup that is not there is one error before anything loads, not one per section.
+      ...(values.cgroup !== undefined ? { cgroup: resolveCgroup(values.cgroup) } : {}),
+    };
 
     const obj = BpfObject.open(positionals[0] as string);
     if (values.types) {
@@ -93,14 +120,21 @@ export const run = command({
           const def = loaded.specs.get(name)?.def;
           if (!def) continue;
           try {
-            links.push(await attachBySection(prog, def));
-            attached.set(name, 'attached');
+            const link = await attachBySection(prog, def, targets);
+            links.push(link);
+            attached.set(name, values.pin ? pinLink(link, `${values.pin}/links/${name}`) : 'attached');
           } catch (err) {
+            const message = (err as Error).message.split('\n')[0] as string;
+            const flag = err instanceof NotAutoAttachable ? /give (--[a-z-]+)/.exec(message)?.[1] : undefined;
+            // A target the command line did not give: one line saying which option gives it.
+            if (flag) process.stderr.write(`tsbpf load: ${message}\n`);
             attached.set(
               name,
-              err instanceof NotAutoAttachable
-                ? 'not auto-attached'
-                : `attach failed: ${(err as Error).message.split('\n')[0]}`,
+              flag
+                ? `not attached: needs ${flag}`
+                : err instanceof NotAutoAttachable
+                  ? 'not auto-attached'
+                  : `attach failed: ${message}`,
             );
           }
         }
@@ -155,6 +189,16 @@ function printObject(loaded: LoadedObject, attached: Map<string, string>): void 
     ]);
   }
   process.stdout.write(`${table(maps)}\n`);
+}
+
+/** Pins an attachment so it outlives the command; the status to print. */
+function pinLink(link: Link, path: string): string {
+  try {
+    link.pin(path);
+    return 'attached, pinned';
+  } catch (err) {
+    return `attached, not pinned: ${(err as Error).message.split('\n')[0]}`;
+  }
 }
 
 function pinAll(loaded: LoadedObject, dir: string): void {

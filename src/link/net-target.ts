@@ -32,7 +32,7 @@ export function ifindexOf(iface: Iface, kind: LinkKind): number {
   return index;
 }
 
-/** Throws AttachError 'wrong-program-type' unless `prog` is of type `want`. */
+/** Throws AttachError 'mismatch' unless `prog` is of type `want`. */
 export function checkProgramType(
   prog: { type: number; name: string },
   want: ProgramTypeName,
@@ -42,7 +42,7 @@ export function checkProgramType(
   if (prog.type === ProgramType[want]) return;
   const have = Object.entries(ProgramType).find(([, v]) => v === prog.type)?.[0] ?? `type ${prog.type}`;
   throw new AttachError(
-    'wrong-program-type',
+    'mismatch',
     target,
     `${kind} on '${target}': program '${prog.name}' is a ${have} program; this hook takes ${want} programs`,
   );

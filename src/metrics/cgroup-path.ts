@@ -1,8 +1,9 @@
 // cgroup v2 ids (what bpf_get_current_cgroup_id returns: the cgroup directory's inode number) to
 // paths, for a readable `cgroup` label. The tree is walked again at most every few seconds when
 // an id is not known yet; an id that still has no directory (a cgroup gone since) stays a number.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroup2Mount } from '../cgroup.js';
 
 const RESCAN_MS = 5000;
 
@@ -45,15 +46,4 @@ export class CgroupPaths {
   }
 }
 
-/** Where the cgroup v2 hierarchy is mounted, or undefined. */
-export function cgroup2Mount(): string | undefined {
-  try {
-    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      const f = line.split(' ');
-      if (f[2] === 'cgroup2' && f[1]) return f[1];
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
+export { cgroup2Mount };

@@ -135,6 +135,16 @@ export const LinkCreate = {
   perf_event_bpf_cookie: 16,
 } as const;
 
+/** BPF_PROG_ATTACH and BPF_PROG_DETACH (the pre-6.6 fields: replace, not relative ordering). */
+export const ProgAttach = {
+  SIZE: 20, // through replace_bpf_fd
+  target_fd: 0,
+  attach_bpf_fd: 4,
+  attach_type: 8,
+  attach_flags: 12,
+  replace_bpf_fd: 16,
+} as const;
+
 export const RawTracepointOpen = {
   SIZE: 16,
   name: 0,

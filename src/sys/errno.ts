@@ -36,6 +36,7 @@ const NAMES: Record<number, string> = {
   40: 'ELOOP',
   61: 'ENODATA',
   75: 'EOVERFLOW',
+  88: 'ENOTSOCK',
   95: 'EOPNOTSUPP',
   110: 'ETIMEDOUT',
   114: 'EALREADY',
@@ -73,6 +74,7 @@ const DESCRIPTIONS: Record<string, string> = {
   ENOTTY: 'inappropriate ioctl',
   EROFS: 'read-only file system',
   EOVERFLOW: 'value too large',
+  ENOTSOCK: 'not a socket',
 };
 
 /** Linux errno numbers by name, e.g. `Errno.ENOENT === 2`. */

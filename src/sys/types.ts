@@ -211,3 +211,10 @@ export const ProgramFlags = Object.freeze({
   TEST_REG_INVARIANTS: 1 << 7,
   TOKEN_FD: 1 << 16,
 });
+
+/** BPF_PROG_ATTACH flags (BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI, BPF_F_REPLACE). */
+export const ProgAttachFlags = Object.freeze({
+  ALLOW_OVERRIDE: 1 << 0,
+  ALLOW_MULTI: 1 << 1,
+  REPLACE: 1 << 2,
+});

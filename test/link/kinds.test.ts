@@ -103,9 +103,23 @@ describe('the attach-kind registry', () => {
     expect(ret('kretprobe:vfs_read')).toBeUndefined();
   });
 
-  it('claims each libbpf section kind at most once, and the traceable ones all', () => {
-    const claimed = KINDS.flatMap((k) => k.descriptor.sections ?? []);
+  it('claims each libbpf section kind at most once per program type, and the traceable ones all', () => {
+    const claimed = KINDS.flatMap((k) =>
+      (k.descriptor.sections ?? []).map((s) => `${s} ${k.descriptor.programType}`),
+    );
     expect(new Set(claimed).size).toBe(claimed.length);
+    // The cgroup section kind is shared: each cgroup program type's kind takes its own sections.
+    for (const section of [
+      'cgroup_skb/egress',
+      'cgroup/connect4',
+      'cgroup/sock_create',
+      'sockops',
+      'cgroup/dev',
+    ]) {
+      const def = sectionInfo(section);
+      expect(kindForSection(def?.attach as never, def?.programType)?.name, section).toBe(def?.programType);
+    }
+    expect(kindForSection('cgroup')).toBeUndefined();
     for (const s of [
       'kprobe',
       'kretprobe',
@@ -134,6 +148,10 @@ describe('the attach-kind registry', () => {
     await expect(attach('tracepoint/noslash')).rejects.toThrow(/is not tracepoint\/GROUP\/NAME/);
     await expect(attach('xdp')).rejects.toThrow(/need a target given by hand/);
     await expect(attach('perf_event')).rejects.toThrow(NotAutoAttachable);
+    await expect(attach('cgroup_skb/egress')).rejects.toThrow(
+      new NotAutoAttachable("section 'cgroup_skb/egress' needs a cgroup v2 directory: give --cgroup"),
+    );
+    await expect(attach('cgroup/connect4')).rejects.toThrow(/give --cgroup/);
   });
 
   it('keeps descriptor files light: only type imports, attach code behind import()', () => {

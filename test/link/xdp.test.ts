@@ -115,7 +115,7 @@ kernelDescribe('XDP on a veth, real packets', ['prog_load'], () => {
 
   it('auto-attaches an xdp section to the interface given', async () => {
     using _ = pair.enter('b');
-    using link = attachBySection(drop.prog, sectionInfo('xdp') as SectionInfo, {
+    using link = await attachBySection(drop.prog, sectionInfo('xdp') as SectionInfo, {
       iface: pair.ifname.b,
       xdpMode: 'drv',
     });
@@ -139,7 +139,7 @@ kernelDescribe('XDP on a veth, real packets', ['prog_load'], () => {
     expect(reason(() => attachXdp(drop.prog, 999_999))).toBe('not-found');
     const cls = udpPortProgram('sched_cls', PORT, 0);
     try {
-      expect(reason(() => attachXdp(cls.prog, pair.ifname.b))).toBe('wrong-program-type');
+      expect(reason(() => attachXdp(cls.prog, pair.ifname.b))).toBe('mismatch');
     } finally {
       cls.close();
     }

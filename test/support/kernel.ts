@@ -12,7 +12,7 @@
 //
 // Probes are real (they create a map, load a program, look at sysfs) and cached per process.
 import { existsSync, readFileSync } from 'node:fs';
-import { Program, probeAll, probeBpf, probeMapType, probeProgramType } from 'tsbpf';
+import { cgroup2Mount, Program, probeAll, probeBpf, probeMapType, probeProgramType } from 'tsbpf';
 import { describe, it } from 'vitest';
 
 export type Capability =
@@ -27,6 +27,7 @@ export type Capability =
   | 'ringbuf'
   | 'btf'
   | 'bpffs'
+  | 'cgroup2'
   | 'kprobes'
   | 'fentry';
 
@@ -43,6 +44,7 @@ export const EXPECTED_ON_HOST: ReadonlySet<Capability> = new Set<Capability>([
   'ringbuf',
   'btf',
   'bpffs',
+  'cgroup2',
 ]);
 
 export const requireKernel = (): boolean => process.env.TSBPF_REQUIRE_KERNEL === '1';
@@ -55,6 +57,10 @@ function probe(cap: Capability): string | null {
   if (cap === 'kprobes')
     return existsSync('/sys/bus/event_source/devices/kprobe') ? null : 'no kprobe PMU (CONFIG_KPROBES unset)';
   if (cap === 'uprobes') return existsSync('/sys/bus/event_source/devices/uprobe') ? null : 'no uprobe PMU';
+  if (cap === 'cgroup2') {
+    if (!cgroup2Mount()) return 'cgroup v2 is not mounted';
+    if (process.getuid?.() !== 0) return 'making test cgroups needs root';
+  }
   if (cap === 'bpffs') return /\tbpf$/m.test(readFileSync('/proc/filesystems', 'latin1')) ? null : 'no bpffs';
   if (cap === 'tracepoints') {
     if (!/\ttracefs$/m.test(readFileSync('/proc/filesystems', 'latin1'))) return 'no tracefs';

@@ -44,6 +44,7 @@ const LAYOUTS: Layout[] = [
     alias: { perf_event_bpf_cookie: 'perf_event.bpf_cookie' },
     trimmed: true,
   },
+  { name: 'ProgAttach', fields: A.ProgAttach, type: ATTR, prefix: '', trimmed: true },
   {
     name: 'RawTracepointOpen',
     fields: A.RawTracepointOpen,

@@ -2,11 +2,22 @@
 // listings and object auto-attach look a kind up here and ask it; none of them names a kind. The
 // order is the order of help texts and of a bare `tsbpf list` pattern's results.
 import type { AttachKind as SectionAttach } from '../../format/object/sections.js';
+import type { ProgramTypeName } from '../../sys/types.js';
+import {
+  cgroupDevice,
+  cgroupSkb,
+  cgroupSock,
+  cgroupSockAddr,
+  cgroupSockopt,
+  cgroupSysctl,
+  sockOps,
+} from './cgroup.js';
 import type { Kind } from './kind.js';
 import { kprobe, kretprobe } from './kprobe.js';
 import { begin, end } from './once.js';
 import { perfEvent } from './perf-event.js';
 import { rawTracepoint } from './raw-tracepoint.js';
+import { socketFilter } from './socket-filter.js';
 import { tc } from './tc.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
@@ -27,8 +38,19 @@ export const PROBE_KINDS = [
   end,
 ] as const;
 
+/** The cgroup kinds, one per program type that runs in a cgroup. */
+const CGROUP_KINDS = [
+  cgroupSkb,
+  cgroupSock,
+  cgroupSockAddr,
+  cgroupSockopt,
+  cgroupSysctl,
+  cgroupDevice,
+  sockOps,
+] as const;
+
 /** The kinds only an object's sections (or the attach API) use. */
-export const OBJECT_KINDS = [rawTracepoint, perfEvent, xdp, tc] as const;
+export const OBJECT_KINDS = [rawTracepoint, perfEvent, ...CGROUP_KINDS, socketFilter, xdp, tc] as const;
 
 export const KINDS: readonly Kind[] = [...PROBE_KINDS, ...OBJECT_KINDS];
 
@@ -64,9 +86,14 @@ export function kindByWord(word: string): Kind | undefined {
   return (PROBE_KINDS as readonly Kind[]).find((k) => k.descriptor.word === word);
 }
 
-/** The kind that auto-attaches a libbpf section kind, or undefined. */
-export function kindForSection(attach: SectionAttach): Kind | undefined {
-  return KINDS.find((k) => k.descriptor.sections?.includes(attach));
+/**
+ * The kind that auto-attaches a libbpf section kind, or undefined. Where several kinds share a
+ * section kind (`cgroup`: one kind per cgroup program type), the one of the section's program type.
+ */
+export function kindForSection(attach: SectionAttach, programType?: ProgramTypeName): Kind | undefined {
+  const claims = KINDS.filter((k) => k.descriptor.sections?.includes(attach));
+  if (claims.length <= 1) return claims[0];
+  return claims.find((k) => k.descriptor.programType === programType);
 }
 
 /** Imports every kind's attach code (for the synchronous listing and object auto-attach). */

@@ -1,6 +1,6 @@
 // Attr encoders for attaching: BPF_LINK_CREATE (the common head plus the per-attach-type union
-// members we use) and BPF_RAW_TRACEPOINT_OPEN. perf_event_attr's encoder is perfAttr in ../perf.ts.
-import { LinkCreate, RawTracepointOpen } from '../attr.js';
+// members we use), BPF_PROG_ATTACH/DETACH and BPF_RAW_TRACEPOINT_OPEN. perf_event_attr's encoder is perfAttr in ../perf.ts.
+import { LinkCreate, ProgAttach, RawTracepointOpen } from '../attr.js';
 import { AttrWriter, cString } from './writer.js';
 
 export interface LinkCreateAttr {
@@ -35,5 +35,29 @@ export function encodeRawTracepointOpen(a: { name: string | null; progFd: number
   return new AttrWriter(RawTracepointOpen.SIZE)
     .ptr(RawTracepointOpen.name, a.name === null ? null : cString(a.name))
     .u32(RawTracepointOpen.prog_fd, a.progFd)
+    .done();
+}
+
+export interface ProgAttachAttr {
+  /** The hook: a cgroup fd, a map fd (sockmap), a netns fd. */
+  targetFd: number;
+  /** The program (PROG_DETACH: 0 detaches the only one of a non-multi hook). */
+  progFd: number;
+  /** enum bpf_attach_type. */
+  attachType: number;
+  /** BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI, BPF_F_REPLACE. */
+  flags?: number;
+  /** With BPF_F_REPLACE: the program to replace. */
+  replaceFd?: number;
+}
+
+/** BPF_PROG_ATTACH, and BPF_PROG_DETACH (same layout; flags and replaceFd unset). */
+export function encodeProgAttach(a: ProgAttachAttr): Buffer {
+  return new AttrWriter(ProgAttach.SIZE)
+    .u32(ProgAttach.target_fd, a.targetFd)
+    .u32(ProgAttach.attach_bpf_fd, a.progFd)
+    .u32(ProgAttach.attach_type, a.attachType)
+    .u32(ProgAttach.attach_flags, a.flags)
+    .u32(ProgAttach.replace_bpf_fd, a.replaceFd)
     .done();
 }

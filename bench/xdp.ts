@@ -17,7 +17,12 @@ const REPS = 9;
 const PAIRS = 200; // attach+detach pairs per repetition
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-xdpbench-'));
 const floorBin = join(dir, 'xdp_floor');
-execFileSync('gcc', ['-O2', '-o', floorBin, fileURLToPath(new URL('../../bench/c/xdp_floor.c', import.meta.url))]);
+execFileSync('gcc', [
+  '-O2',
+  '-o',
+  floorBin,
+  fileURLToPath(new URL('../../bench/c/xdp_floor.c', import.meta.url)),
+]);
 
 const ns = `tsbpf-bench-${process.pid}`;
 const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
@@ -43,16 +48,19 @@ function line(name: string, unit: string, ours: number[], floors: number[], high
   );
 }
 
-const prog = (type: 'xdp' | 'sched_cls') => Program.load({ type, instructions: assemble('r0 = 2\nexit').instructions });
+const prog = (type: 'xdp' | 'sched_cls') =>
+  Program.load({ type, instructions: assemble('r0 = 2\nexit').instructions });
 
 execFileSync('ip', ['netns', 'add', ns]);
 try {
   execFileSync('ip', ['-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'v0', 'up']);
   execFileSync('ip', ['-n', ns, 'link', 'set', 'v1', 'up']);
-  const ifindex = (JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'link', 'show', 'v0'], { encoding: 'utf8' })) as {
-    ifindex: number;
-  }[])[0]?.ifindex as number;
+  const ifindex = (
+    JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'link', 'show', 'v0'], { encoding: 'utf8' })) as {
+      ifindex: number;
+    }[]
+  )[0]?.ifindex as number;
 
   for (const kind of ['xdp', 'tcx'] as const) {
     using p = prog(kind === 'xdp' ? 'xdp' : 'sched_cls');

@@ -168,7 +168,7 @@ export function attrString(v: DataView): string {
 
 /** What an NLMSG_ERROR says: errno (0 for an ack) and the kernel's extended-ack text, if any. */
 export function parseError(msg: NetlinkMessage): { errno: number; text: string | undefined } {
-  const errno = -msg.payload.getInt32(0, true);
+  const errno = -msg.payload.getInt32(0, true) || 0; // an ack is 0, not -0
   if (!(msg.flags & NLM_F.ACK_TLVS)) return { errno, text: undefined };
   // The original request's header follows, with its payload unless the ack was capped.
   const origLen = msg.payload.getUint32(4, true);

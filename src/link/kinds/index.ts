@@ -22,6 +22,7 @@ import { tc } from './tc.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
+import { usdt } from './usdt.js';
 import { xdp } from './xdp.js';
 
 /** The kinds a probe spec can name (`kprobe:do_unlinkat`, `BEGIN`). */
@@ -34,6 +35,7 @@ export const PROBE_KINDS = [
   tpBtf,
   uprobe,
   uretprobe,
+  usdt,
   begin,
   end,
 ] as const;

@@ -100,6 +100,7 @@ export {
 } from './link/perf-counters.js';
 export { attachRawTracepoint } from './link/raw-tracepoint.js';
 export { attachSocketFilter, type SocketTarget, socketFd } from './link/socket-filter.js';
+export { attachTc, type TcDirection, TcFilterLink, type TcOptions } from './link/tc.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';
 export {
@@ -113,6 +114,14 @@ export {
 export { attachUprobe, attachUretprobe, type UprobeOptions } from './link/uprobe.js';
 export { resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
 export { attachUsdt, type UsdtOptions, usdtProbes } from './link/usdt.js';
+export {
+  attachXdp,
+  detachXdp,
+  type XdpAttached,
+  XdpLink,
+  type XdpOptions,
+  xdpAttached,
+} from './link/xdp.js';
 // Kernel objects: bpf(2) through koffi.
 export {
   BpfMap,
@@ -127,6 +136,7 @@ export type { MetricFamily, Sample } from './metrics/family.js';
 export { type OtelMeterLike, openTelemetryHistograms, openTelemetryMetrics } from './metrics/otel.js';
 export type { PromRegistryLike } from './metrics/prom-client.js';
 export type { TracerMetricsOptions } from './metrics/tracer-families.js';
+export { enterNetns, type NetnsScope } from './net/netns.js';
 export { attachBySection, NotAutoAttachable, type SectionAttachOptions } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { linuxKernelVersion } from './object/kernel-config.js';
@@ -174,6 +184,7 @@ export {
   type UserSymbolizerOptions,
 } from './symbols/index.js';
 export { BpfError, Errno, errnoName, SysError } from './sys/errno.js';
+export { NetlinkError } from './sys/netlink.js';
 export {
   AttachType,
   type AttachTypeName,

@@ -10,8 +10,14 @@ import { AttachError, Link, type LinkKind } from './link.js';
  * BPF_LINK_CREATE of `progFd` on `targetFd` (a perf event fd, or 0 for a BTF-named target):
  * the link fd, or -errno (each caller explains the errnos it knows).
  */
-export function linkCreateTry(progFd: number, targetFd: number, attachType: number, cookie?: bigint): number {
-  const attr = encodeLinkCreate({ progFd, targetFd, attachType, perfEventCookie: cookie });
+export function linkCreateTry(
+  progFd: number,
+  targetFd: number,
+  attachType: number,
+  cookie?: bigint,
+  flags?: number,
+): number {
+  const attr = encodeLinkCreate({ progFd, targetFd, attachType, perfEventCookie: cookie, flags });
   return bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
 }
 

@@ -24,19 +24,24 @@ export type LinkKind =
   | 'cgroup_sysctl'
   | 'cgroup_device'
   | 'sock_ops'
-  | 'socket_filter';
+  | 'socket_filter'
+  | 'xdp'
+  | 'tcx'
+  | 'tc';
 
 /**
  * How the program is attached: a BPF link, PERF_EVENT_IOC_SET_BPF, BPF_RAW_TRACEPOINT_OPEN,
- * BPF_PROG_ATTACH (cgroups on kernels before BPF links; closing detaches), or SO_ATTACH_BPF on a
- * socket. Only 'link' and 'raw_tracepoint' attachments are BPF links (info, pin).
+ * BPF_PROG_ATTACH (cgroups on kernels before BPF links; closing detaches), SO_ATTACH_BPF on a
+ * socket, or a netlink request (XDP, legacy tc: the link's fd is then its netlink socket, and
+ * close() detaches). Only 'link' and 'raw_tracepoint' attachments are BPF links (info, pin).
  */
-export type AttachMode = 'link' | 'ioctl' | 'raw_tracepoint' | 'prog_attach' | 'socket';
+export type AttachMode = 'link' | 'ioctl' | 'raw_tracepoint' | 'prog_attach' | 'socket' | 'netlink';
 
 const NOT_LINK: Record<Exclude<AttachMode, 'link' | 'raw_tracepoint'>, string> = {
   ioctl: 'a perf event ioctl attachment',
   prog_attach: 'a BPF_PROG_ATTACH attachment',
   socket: 'a socket filter (SO_ATTACH_BPF)',
+  netlink: 'a netlink attachment (XDP or tc over rtnetlink)',
 };
 
 export class Link extends FdObject {
@@ -113,6 +118,8 @@ export type AttachFailure =
   | 'not-traceable'
   /** Not allowed: needs root/CAP_PERFMON, or this kernel refuses it even to root. */
   | 'permission'
+  /** The hook already has a program and replacing it was not asked for (XDP, tcx). */
+  | 'busy'
   /** The program cannot run there: its type (or the hook it was loaded for) is another one. */
   | 'mismatch'
   /** Anything else the kernel said no to (the errno is in the message). */

@@ -145,7 +145,8 @@ describe('the attach-kind registry', () => {
       expect(kindForSection(s)?.descriptor.attachSection, s).toBeDefined();
     for (const s of ['fentry', 'fexit', 'uprobe', 'uretprobe'] as const)
       expect(kindForSection(s)?.name).toBe(s);
-    expect(kindForSection('xdp')).toBeUndefined();
+    expect(kindForSection('xdp')?.name).toBe('xdp');
+    expect(kindForSection('tc')?.name).toBe('tc');
   });
 
   it('says why a section cannot be auto-attached, before touching the program', async () => {
@@ -159,7 +160,8 @@ describe('the attach-kind registry', () => {
       /section 'uprobe\/nocolon' is not uprobe\/BINARY:SYMBOL/,
     );
     await expect(attach('tracepoint/noslash')).rejects.toThrow(/is not tracepoint\/GROUP\/NAME/);
-    await expect(attach('xdp')).rejects.toThrow(/need a target given by hand/);
+    await expect(attach('xdp')).rejects.toThrow(/section 'xdp' needs a network interface: give --iface/);
+    await expect(attach('tc')).rejects.toThrow(/section 'tc' is not tc\/ingress, tc\/egress/);
     await expect(attach('perf_event')).rejects.toThrow(NotAutoAttachable);
     await expect(attach('cgroup_skb/egress')).rejects.toThrow(
       new NotAutoAttachable("section 'cgroup_skb/egress' needs a cgroup v2 directory: give --cgroup"),

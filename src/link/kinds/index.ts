@@ -18,10 +18,12 @@ import { begin, end } from './once.js';
 import { perfEvent } from './perf-event.js';
 import { rawTracepoint } from './raw-tracepoint.js';
 import { socketFilter } from './socket-filter.js';
+import { tc } from './tc.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
 import { usdt } from './usdt.js';
+import { xdp } from './xdp.js';
 
 /** The kinds a probe spec can name (`kprobe:do_unlinkat`, `BEGIN`). */
 export const PROBE_KINDS = [
@@ -50,7 +52,7 @@ const CGROUP_KINDS = [
 ] as const;
 
 /** The kinds only an object's sections (or the attach API) use. */
-export const OBJECT_KINDS = [rawTracepoint, perfEvent, ...CGROUP_KINDS, socketFilter] as const;
+export const OBJECT_KINDS = [rawTracepoint, perfEvent, ...CGROUP_KINDS, socketFilter, xdp, tc] as const;
 
 export const KINDS: readonly Kind[] = [...PROBE_KINDS, ...OBJECT_KINDS];
 

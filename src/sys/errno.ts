@@ -35,6 +35,7 @@ const NAMES: Record<number, string> = {
   39: 'ENOTEMPTY',
   40: 'ELOOP',
   61: 'ENODATA',
+  67: 'ENOLINK',
   75: 'EOVERFLOW',
   95: 'EOPNOTSUPP',
   110: 'ETIMEDOUT',
@@ -73,6 +74,7 @@ const DESCRIPTIONS: Record<string, string> = {
   ENOTTY: 'inappropriate ioctl',
   EROFS: 'read-only file system',
   EOVERFLOW: 'value too large',
+  ENOLINK: 'link has been severed',
 };
 
 /** Linux errno numbers by name, e.g. `Errno.ENOENT === 2`. */

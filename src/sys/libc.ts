@@ -108,3 +108,9 @@ export function addressOf(buf: Uint8Array): bigint {
 export function viewOf(address: bigint, length: number): ArrayBuffer {
   return koffi.view(address, length);
 }
+
+/** fcntl(2) with an int argument (F_DUPFD_CLOEXEC: a close-on-exec duplicate of an fd). */
+export const fcntlInt: (fd: number, cmd: number, arg: number) => number = libc.func(
+  'int fcntl(int fd, int cmd, int arg)',
+);
+export const F_DUPFD_CLOEXEC = 1030;

@@ -78,7 +78,16 @@ export {
   Link,
   type LinkInfo,
   type LinkKind,
+  type ProgramRef,
 } from './link/link.js';
+export {
+  attachNetfilter,
+  type NetfilterOptions,
+  NF_FAMILY,
+  NF_HOOK,
+  NF_IP_DEFRAG,
+} from './link/netfilter.js';
+export { attachFlowDissector, attachSkLookup, type NetnsRef, OWN_NETNS } from './link/netns.js';
 export { type PerfAttachMode, PerfEvent } from './link/perf-attach.js';
 export {
   attachPerfEventAllCpus,
@@ -88,6 +97,7 @@ export {
   type PerfEventOptions,
 } from './link/perf-counters.js';
 export { attachRawTracepoint } from './link/raw-tracepoint.js';
+export { attachSkMsg, attachSockmap, type SockmapAttachType } from './link/sockmap.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';
 export {
@@ -146,6 +156,7 @@ export {
   type TestRunResult,
   UnresolvedReferenceError,
 } from './program.js';
+export { type NodeSocket, socketFd } from './socket-fd.js';
 export { BpfError, Errno, errnoName, SysError } from './sys/errno.js';
 export {
   AttachType,

@@ -2,11 +2,15 @@
 // listings and object auto-attach look a kind up here and ask it; none of them names a kind. The
 // order is the order of help texts and of a bare `tsbpf list` pattern's results.
 import type { AttachKind as SectionAttach } from '../../format/object/sections.js';
+import { flowDissector } from './flow-dissector.js';
 import type { Kind } from './kind.js';
 import { kprobe, kretprobe } from './kprobe.js';
+import { netfilter } from './netfilter.js';
 import { begin, end } from './once.js';
 import { perfEvent } from './perf-event.js';
 import { rawTracepoint } from './raw-tracepoint.js';
+import { skLookup } from './sk-lookup.js';
+import { skMsg, skSkb } from './sockmap.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
@@ -26,7 +30,15 @@ export const PROBE_KINDS = [
 ] as const;
 
 /** The kinds only an object's sections (or the attach API) use. */
-export const OBJECT_KINDS = [rawTracepoint, perfEvent] as const;
+export const OBJECT_KINDS = [
+  rawTracepoint,
+  perfEvent,
+  skLookup,
+  skMsg,
+  skSkb,
+  flowDissector,
+  netfilter,
+] as const;
 
 export const KINDS: readonly Kind[] = [...PROBE_KINDS, ...OBJECT_KINDS];
 

@@ -64,6 +64,7 @@ export {
   syscallFunction,
   syscallPrefix,
 } from './kallsyms.js';
+export type { XdpMode } from './link/kinds/kind.js';
 export {
   attachKprobe,
   attachKretprobe,
@@ -124,7 +125,7 @@ export type { MetricFamily, Sample } from './metrics/family.js';
 export { type OtelMeterLike, openTelemetryHistograms, openTelemetryMetrics } from './metrics/otel.js';
 export type { PromRegistryLike } from './metrics/prom-client.js';
 export type { TracerMetricsOptions } from './metrics/tracer-families.js';
-export { attachBySection, NotAutoAttachable } from './object/attach.js';
+export { attachBySection, NotAutoAttachable, type SectionAttachOptions } from './object/attach.js';
 export { type CoreReadOptions, core, coreRead } from './object/core-read.js';
 export { linuxKernelVersion } from './object/kernel-config.js';
 // BPF objects: ELF + BTF from clang, CO-RE, loading.

@@ -5,7 +5,7 @@
 // reported as such.
 import type { SectionInfo } from '../format/object/sections.js';
 import { kindForSection, readyAll } from '../link/kinds/index.js';
-import type { SectionTarget } from '../link/kinds/kind.js';
+import type { SectionTarget, XdpMode } from '../link/kinds/kind.js';
 import type { Link } from '../link/link.js';
 import type { Program } from '../program.js';
 
@@ -17,12 +17,27 @@ export class NotAutoAttachable extends Error {
   override name = 'NotAutoAttachable';
 }
 
-export function attachBySection(prog: Program, def: SectionInfo): Link {
+/** The targets a section cannot name itself, given by the caller (or `tsbpf load`'s flags). */
+export interface SectionAttachOptions {
+  /** The network interface, by name or index, for xdp/ and tc/ sections (`--iface`). */
+  iface?: string | number;
+  /** How xdp/ sections attach (`--xdp-mode`); default: the kernel picks. */
+  xdpMode?: XdpMode;
+  /** The cgroup v2 directory for cgroup_skb/, cgroup/, sockops sections (`--cgroup`). */
+  cgroup?: string;
+}
+
+export function attachBySection(prog: Program, def: SectionInfo, options: SectionAttachOptions = {}): Link {
   const kind = kindForSection(def.attach);
   if (!kind?.descriptor.attachSection)
     throw new NotAutoAttachable(
       `'${def.section}' programs (${def.programType}) need a target given by hand (an interface, cgroup or socket)`,
     );
+  const given = (value: string | number | undefined, flag: string, what: string): string => {
+    if (value === undefined || value === '')
+      throw new NotAutoAttachable(`section '${def.section}' needs ${what}: give ${flag}`);
+    return String(value);
+  };
   const target: SectionTarget = {
     need: (what) => {
       if (!def.target) throw new NotAutoAttachable(`section '${def.section}' names no ${what} to attach to`);
@@ -31,6 +46,9 @@ export function attachBySection(prog: Program, def: SectionInfo): Link {
     malformed: (shape) => {
       throw new NotAutoAttachable(`section '${def.section}' is not ${shape}`);
     },
+    iface: () => given(options.iface, '--iface', 'a network interface'),
+    xdpMode: () => options.xdpMode,
+    cgroup: () => given(options.cgroup, '--cgroup', 'a cgroup v2 directory'),
   };
   return kind.attachSection(prog, def, target);
 }

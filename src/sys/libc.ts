@@ -92,6 +92,42 @@ export const mount: (
   'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
 );
 
+/** socket(2), bind(2), sendto(2), recvfrom(2), setsockopt(2): the netlink socket (sys/netlink.ts). */
+export const socket: (domain: number, type: number, protocol: number) => number = libc.func(
+  'int socket(int domain, int type, int protocol)',
+);
+export const bind: (fd: number, addr: Uint8Array, len: number) => number = libc.func(
+  'int bind(int fd, void *addr, uint32_t addrlen)',
+);
+export const sendto: (
+  fd: number,
+  buf: Uint8Array,
+  len: number,
+  flags: number,
+  addr: Uint8Array | null,
+  addrLen: number,
+) => number = libc.func(
+  'long sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t addrlen)',
+);
+export const recvfrom: (
+  fd: number,
+  buf: Uint8Array,
+  len: number,
+  flags: number,
+  addr: Uint8Array | null,
+  addrLen: Uint8Array | null,
+) => number = libc.func('long recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *addrlen)');
+export const setsockopt: (fd: number, level: number, name: number, value: Uint8Array, len: number) => number =
+  libc.func('int setsockopt(int fd, int level, int optname, void *optval, uint32_t optlen)');
+
+/** if_nametoindex(3): 0 when no interface has that name (in the calling thread's network namespace). */
+export const ifNameToIndex: (name: string) => number = libc.func(
+  'unsigned int if_nametoindex(const char *name)',
+);
+
+/** setns(2): moves the calling thread into the namespace `fd` refers to. */
+export const setns: (fd: number, nstype: number) => number = libc.func('int setns(int fd, int nstype)');
+
 export const getpagesize: () => number = libc.func('int getpagesize()');
 
 /** errno of the last failing libc call on this thread. */

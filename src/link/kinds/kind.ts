@@ -121,7 +121,18 @@ export interface SectionTarget {
   need(what: string): string;
   /** Throws: the section's target does not have the `shape` this kind needs (`uprobe/BINARY:SYMBOL`). */
   malformed(shape: string): never;
+  /** The network interface (name or index as text) xdp/tc sections attach to: `tsbpf load --iface`,
+   * or the caller's `iface` option; throws NotAutoAttachable naming `--iface` when none was given. */
+  iface(): string;
+  /** The XDP mode asked for (`tsbpf load --xdp-mode`), or undefined: the kernel picks. */
+  xdpMode(): XdpMode | undefined;
+  /** The cgroup v2 directory cgroup sections attach to: `tsbpf load --cgroup`, or the caller's
+   * `cgroup` option; throws NotAutoAttachable naming `--cgroup` when none was given. */
+  cgroup(): string;
 }
+
+/** How an XDP program runs: in the generic (skb) path, in the driver, or offloaded to the NIC. */
+export type XdpMode = 'skb' | 'drv' | 'hw';
 
 /** What every probe program load gets. */
 export type ProbeLoadInput = Pick<LoadOptions, 'instructions' | 'maps' | 'name'>;

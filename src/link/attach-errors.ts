@@ -25,6 +25,13 @@ export function networkAttachError(
       return new AttachError('kernel', target, `${what}: EINVAL: ${wrongType}`, errno);
     case Errno.EEXIST:
       return new AttachError('kernel', target, `${what}: EEXIST: a program is already attached there`, errno);
+    case Errno.E2BIG:
+      return new AttachError(
+        'kernel',
+        target,
+        `${what}: E2BIG: no room for another program there (a namespace takes one flow dissector, 64 sk_lookup)`,
+        errno,
+      );
     case Errno.EBUSY:
       return new AttachError('kernel', target, `${what}: EBUSY: another program is attached there`, errno);
     case Errno.EBADF:

@@ -262,5 +262,16 @@ export const LinkInfoNewer = {
   sockmap_attach_type: 20,
 } as const;
 
+/** struct bpf_btf_info. */
+export const BtfInfo = {
+  SIZE: 32,
+  btf: 0,
+  btf_size: 8,
+  id: 12,
+  name: 16,
+  name_len: 24,
+  kernel_btf: 28,
+} as const;
+
 /** Kernel object names (maps, programs) are at most 15 characters of [A-Za-z0-9_.]. */
 export const OBJ_NAME_LEN = 16;

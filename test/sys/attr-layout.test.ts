@@ -77,6 +77,7 @@ const LAYOUTS: Layout[] = [
     },
     trimmed: false,
   },
+  { name: 'BtfInfo', fields: A.BtfInfo, type: 'struct bpf_btf_info', prefix: '', trimmed: false },
   { name: 'PerfAttr', fields: PerfAttr, type: 'struct perf_event_attr', prefix: '', trimmed: false },
 ];
 

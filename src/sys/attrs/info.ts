@@ -1,6 +1,7 @@
 // Decoders of the info structs BPF_OBJ_GET_INFO_BY_FD fills: bpf_map_info, bpf_prog_info and
 // bpf_link_info (the head and what each link type adds).
 import {
+  BtfInfo as BtfInfoLayout,
   LinkInfo as LinkInfoLayout,
   LinkInfoNewer,
   MapInfo as MapInfoLayout,
@@ -250,3 +251,35 @@ export function readLinkInfo(fd: number): LinkInfo {
 
 /** Room for a tracepoint, function or file name in link info. */
 const NAME_MAX = 4096;
+
+/** What the kernel says about a BTF object, with its raw bytes. */
+export interface BtfInfo {
+  id: number;
+  name: string;
+  /** vmlinux or a module's BTF (split: its ids continue vmlinux's). */
+  kernel: boolean;
+  bytes: Buffer;
+}
+
+/** The BTF object behind `fd`: one call for the sizes, one for the bytes and name. */
+export function readBtfInfo(fd: number): BtfInfo {
+  const L = BtfInfoLayout;
+  const first = Buffer.alloc(L.SIZE);
+  infoByFd(fd, first);
+  const size = first.readUInt32LE(L.btf_size);
+  const bytes = Buffer.alloc(size);
+  const name = Buffer.alloc(64);
+  const b = new AttrWriter(L.SIZE)
+    .ptr(L.btf, bytes)
+    .u32(L.btf_size, size)
+    .ptr(L.name, name)
+    .u32(L.name_len, name.byteLength)
+    .done();
+  infoByFd(fd, b);
+  return {
+    id: b.readUInt32LE(L.id),
+    name: getName(name, 0, name.byteLength),
+    kernel: b.readUInt32LE(L.kernel_btf) !== 0,
+    bytes,
+  };
+}

@@ -4,6 +4,7 @@
 // into messages, a verdict passing, dropping or redirecting each). No link object exists: the
 // Link keeps duplicates of the program's and the map's fds and detaches on close().
 import { closeRawFd } from '../fd.js';
+import { BpfError, Errno } from '../sys/errno.js';
 import { dupFd, progAttachTry, progDetach } from '../sys/link-ops.js';
 import { AttachType } from '../sys/types.js';
 import { networkAttachError } from './attach-errors.js';
@@ -24,8 +25,9 @@ const KIND: Record<SockmapAttachType, 'sk_msg' | 'sk_skb'> = {
 };
 
 /**
- * Attaches `prog` to a sockmap or sockhash (`map`) at `attachType`. One program per map and
- * attach type: attaching a second fails with EBUSY (an AttachError), the first left in place.
+ * Attaches `prog` to a sockmap or sockhash (`map`) at `attachType`; it runs on sockets added to
+ * the map afterwards. One program per map and attach type: attaching another replaces it (then
+ * closing the replaced one's Link has nothing left to detach).
  */
 export function attachSockmap(
   prog: { fd: number },
@@ -61,6 +63,9 @@ export function attachSockmap(
   return new Link(ownProg, kind, target, 'prog_attach', false, () => {
     try {
       progDetach(mapFd, ownProg, type, target);
+    } catch (err) {
+      // ENOENT: another program replaced this one; nothing of ours is attached any more.
+      if (!(err instanceof BpfError && err.errno === Errno.ENOENT)) throw err;
     } finally {
       closeRawFd(mapFd);
     }

@@ -4,13 +4,10 @@
 // in the registry. Other kinds need a target we cannot guess (an interface, a cgroup) and are
 // reported as such.
 import type { SectionInfo } from '../format/object/sections.js';
-import { kindForSection, readyAll } from '../link/kinds/index.js';
+import { kindForSection } from '../link/kinds/index.js';
 import type { SectionTarget, XdpMode } from '../link/kinds/kind.js';
 import type { Link } from '../link/link.js';
 import type { Program } from '../program.js';
-
-// attachBySection is synchronous: every kind's attach code is imported with this module.
-await readyAll();
 
 /** Why a program is not auto-attached (it may still be attached by hand). */
 export class NotAutoAttachable extends Error {
@@ -27,7 +24,15 @@ export interface SectionAttachOptions {
   cgroup?: string;
 }
 
-export function attachBySection(prog: Program, def: SectionInfo, options: SectionAttachOptions = {}): Link {
+/**
+ * Attaches `prog` where its section name says. Async because the kind's attach code is imported
+ * on first use: importing the package loads no attach code.
+ */
+export async function attachBySection(
+  prog: Program,
+  def: SectionInfo,
+  options: SectionAttachOptions = {},
+): Promise<Link> {
   const kind = kindForSection(def.attach);
   if (!kind?.descriptor.attachSection)
     throw new NotAutoAttachable(
@@ -50,5 +55,6 @@ export function attachBySection(prog: Program, def: SectionInfo, options: Sectio
     xdpMode: () => options.xdpMode,
     cgroup: () => given(options.cgroup, '--cgroup', 'a cgroup v2 directory'),
   };
+  await kind.ready();
   return kind.attachSection(prog, def, target);
 }

@@ -29,16 +29,11 @@ export const PROBE_KINDS = [
   end,
 ] as const;
 
+/** Socket-level networking kinds: attached through the API (their sections name no target). */
+const SOCKET_KINDS = [skLookup, skMsg, skSkb, flowDissector, netfilter] as const;
+
 /** The kinds only an object's sections (or the attach API) use. */
-export const OBJECT_KINDS = [
-  rawTracepoint,
-  perfEvent,
-  skLookup,
-  skMsg,
-  skSkb,
-  flowDissector,
-  netfilter,
-] as const;
+export const OBJECT_KINDS = [rawTracepoint, perfEvent, ...SOCKET_KINDS] as const;
 
 export const KINDS: readonly Kind[] = [...PROBE_KINDS, ...OBJECT_KINDS];
 

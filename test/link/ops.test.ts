@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { attachRawTracepoint, attachTracepoint, BpfError, Link } from 'tsbpf';
 import { expect, it } from 'vitest';
-import { kernelDescribe } from '../support/kernel.js';
+import { kernelDescribe, requireKernel } from '../support/kernel.js';
 import { countingProgram, NR_GETPPID } from './programs.js';
 
 const ONLY_GETPPID = `
@@ -31,7 +31,8 @@ kernelDescribe('link operations', ['raw_tp', 'tracepoints', 'bpffs'], () => {
       const info = link.info();
       expect(info.typeName).toBe('raw_tracepoint');
       expect(info.name).toBe('sys_enter');
-      if (hasBpftool) {
+      // CI installs bpftool (.ci/run): there its absence fails rather than skips the comparison.
+      if (hasBpftool || requireKernel()) {
         const tool = bpftoolLink(info.id);
         expect(tool).toMatchObject({
           id: info.id,

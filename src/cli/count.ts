@@ -11,7 +11,8 @@ import { UsageError } from './usage.js';
 const HELP = `usage: tsbpf count PROBE [PROBE...] [options]
 
 Counts events in the kernel and prints the busiest keys.
-  PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL, ...)
+  PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL,
+        usdt:BINARY:PROVIDER:NAME, ...)
   -b, --by KEY          probe (default), comm, pid, tid, stack (the kernel stack, symbolized), or
                         any value as trace --format names them: args.id:syscall, ret:errno, sig:signal
   -s, --sum VALUE       add VALUE up instead of counting events (bpftrace's sum()): --sum ret

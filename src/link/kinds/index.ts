@@ -14,6 +14,7 @@ import { skMsg, skSkb } from './sockmap.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
+import { usdt } from './usdt.js';
 
 /** The kinds a probe spec can name (`kprobe:do_unlinkat`, `BEGIN`). */
 export const PROBE_KINDS = [
@@ -25,6 +26,7 @@ export const PROBE_KINDS = [
   tpBtf,
   uprobe,
   uretprobe,
+  usdt,
   begin,
   end,
 ] as const;

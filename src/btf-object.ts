@@ -3,7 +3,9 @@
 // loads again with the kernel's BTF verifier log and reports its words.
 
 import { FdObject } from './fd.js';
+import { BTF_OBJECTS, openObjectById } from './kernel-object.js';
 import { encodeBtfLoad } from './sys/attrs/btf.js';
+import { readBtfInfo } from './sys/attrs/info.js';
 import { bpf, bpfTry, Cmd } from './sys/bpf.js';
 import { BpfError, Errno } from './sys/errno.js';
 
@@ -54,5 +56,10 @@ export class KernelBtf extends FdObject {
       const end = log.indexOf(0);
       throw new BtfLoadError(errno, log.toString('utf8', 0, end < 0 ? log.length : end));
     }
+  }
+
+  /** Opens the BTF object with kernel id `id` (a map's or program's btf_id) and reads its bytes. */
+  static fromId(id: number): KernelBtf {
+    return openObjectById(BTF_OBJECTS, id, (fd) => new KernelBtf(fd, readBtfInfo(fd).bytes));
   }
 }

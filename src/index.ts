@@ -89,7 +89,16 @@ export {
   Link,
   type LinkInfo,
   type LinkKind,
+  type ProgramRef,
 } from './link/link.js';
+export {
+  attachNetfilter,
+  type NetfilterOptions,
+  NF_FAMILY,
+  NF_HOOK,
+  NF_IP_DEFRAG,
+} from './link/netfilter.js';
+export { attachFlowDissector, attachSkLookup, type NetnsRef, OWN_NETNS } from './link/netns.js';
 export { type PerfAttachMode, PerfEvent } from './link/perf-attach.js';
 export {
   attachPerfEventAllCpus,
@@ -99,7 +108,8 @@ export {
   type PerfEventOptions,
 } from './link/perf-counters.js';
 export { attachRawTracepoint } from './link/raw-tracepoint.js';
-export { attachSocketFilter, type SocketTarget, socketFd } from './link/socket-filter.js';
+export { attachSocketFilter } from './link/socket-filter.js';
+export { attachSkMsg, attachSockmap, type SockmapAttachType } from './link/sockmap.js';
 export { attachTc, type TcDirection, TcFilterLink, type TcOptions } from './link/tc.js';
 export { ownProbes, removeStaleProbes } from './link/tracefs-probes.js';
 export { attachTracepoint, type TracepointOptions } from './link/tracepoint.js';
@@ -169,6 +179,7 @@ export {
   type TestRunResult,
   UnresolvedReferenceError,
 } from './program.js';
+export { type NodeSocket, type SocketTarget, socketFd } from './socket-fd.js';
 export {
   type Binary,
   BinaryCache,

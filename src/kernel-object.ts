@@ -15,6 +15,7 @@ export const PROGRAM_OBJECTS: ObjectKind = {
   getFdById: Cmd.PROG_GET_FD_BY_ID,
   getNextId: Cmd.PROG_GET_NEXT_ID,
 };
+export const BTF_OBJECTS: ObjectKind = { getFdById: Cmd.BTF_GET_FD_BY_ID, getNextId: Cmd.BTF_GET_NEXT_ID };
 export const LINK_OBJECTS: ObjectKind = { getFdById: Cmd.LINK_GET_FD_BY_ID, getNextId: Cmd.LINK_GET_NEXT_ID };
 
 /** Hands an fd we own to `wrap`; closes it if `wrap` throws (no leaked fd on a bad open). */

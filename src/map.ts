@@ -65,7 +65,9 @@ export type FdMapTypeName =
   | 'array_of_maps'
   | 'hash_of_maps'
   | 'perf_event_array'
-  | 'cgroup_array';
+  | 'cgroup_array'
+  | 'sockmap'
+  | 'sockhash';
 
 /** Something with an fd (a BpfMap, a Program) or a raw fd: what map-in-map and prog-array values take. */
 export type FdRef = number | { readonly fd: number };

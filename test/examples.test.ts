@@ -153,6 +153,25 @@ kernelDescribe('examples', ['tracepoints', 'uprobes', 'ringbuf', 'test_run', 'bt
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('sk-lookup: a connection to the steered port lands on the listener only while attached', () => {
+    // In a network namespace of its own (the program sees every connection in its namespace).
+    const out = execFileSync(
+      'unshare',
+      [
+        '--net',
+        'sh',
+        '-c',
+        'ip link set lo up && exec "$0" "$1" 7007',
+        process.execPath,
+        example('sk-lookup'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out.replace(/listener on \d+/, 'listener on PORT')).toBe(
+      'before: ECONNREFUSED\nattached: answered by the listener on PORT (local port 7007)\nafter: ECONNREFUSED\n',
+    );
+  });
 });
 
 kernelDescribe('examples: cgroup-meter', ['cgroup2'], () => {

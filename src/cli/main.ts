@@ -36,6 +36,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'load a BPF object (clang -target bpf), attach by section, stream its output',
     load: () => import('./load.js'),
   },
+  show: {
+    summary: 'the BPF programs, maps or links loaded in the kernel (like bpftool … show)',
+    load: () => import('./show.js'),
+  },
+  map: {
+    summary: "dump a loaded map's entries, BTF-formatted (map dump ID|NAME)",
+    load: () => import('./map-dump.js'),
+  },
   features: { summary: 'what this kernel supports (probed)', load: () => import('./features.js') },
   btf: { summary: 'dump or show BTF types (C header, raw, json)', load: () => import('./btf.js') },
   asm: { summary: 'assemble eBPF text into bytecode', load: () => import('./asm.js') },

@@ -4,38 +4,11 @@
 // attachment holds its own duplicate of the socket, and close() detaches the filter (SO_DETACH_BPF).
 import { closeRawFd } from '../fd.js';
 import type { Program } from '../program.js';
+import { type SocketTarget, socketFd } from '../socket-fd.js';
 import { Errno, errnoName } from '../sys/errno.js';
 import { attachSocketBpf, detachSocketBpf, dupFd } from '../sys/socket.js';
 import { programTypeName } from '../sys/types.js';
 import { AttachError, Link } from './link.js';
-
-/** A socket to filter: an fd, or a Node socket object that has one (a bound dgram.Socket, a
- * connected net.Socket, a listening net.Server). */
-export type SocketTarget = number | object;
-
-/**
- * The fd of a Node socket (dgram.Socket once bound, net.Socket once connected, net.Server once
- * listening), read from its libuv handle: Node has no public API for it, so this reaches into the
- * handle the way Node's own cluster code does. Throws TypeError when there is none (yet).
- */
-export function socketFd(socket: SocketTarget): number {
-  if (typeof socket === 'number') return socket;
-  const s = socket as Record<string | symbol, unknown>;
-  const handles: unknown[] = [];
-  // net.Socket and net.Server keep their handle in _handle; dgram.Socket under a state symbol
-  // (its _handle getter is deprecated).
-  for (const sym of Object.getOwnPropertySymbols(s))
-    if (String(sym) === 'Symbol(state symbol)')
-      handles.push((s[sym] as { handle?: unknown } | undefined)?.handle);
-  if (handles.length === 0 && '_handle' in s) handles.push(s._handle);
-  for (const h of handles) {
-    const fd = (h as { fd?: unknown } | null | undefined)?.fd;
-    if (typeof fd === 'number' && fd >= 0) return fd;
-  }
-  throw new TypeError(
-    'this socket has no fd yet: bind a dgram socket, connect a net.Socket or listen on a net.Server first',
-  );
-}
 
 class SocketFilterLink extends Link {
   override close(): void {

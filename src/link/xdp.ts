@@ -5,7 +5,7 @@
 // xdpAttached() reads what an interface runs now, whoever attached it.
 import { closeRawFd } from '../fd.js';
 import type { Program } from '../program.js';
-import { encodeLinkUpdate } from '../sys/attrs/link-net.js';
+import { encodeLinkUpdate } from '../sys/attrs/link.js';
 import { bpfTry, Cmd } from '../sys/bpf.js';
 import { Errno, errnoName } from '../sys/errno.js';
 import { fcntlInt, lastErrno } from '../sys/libc.js';

@@ -135,9 +135,37 @@ export const LinkCreate = {
   perf_event_bpf_cookie: 16,
 } as const;
 
-/** BPF_PROG_ATTACH and BPF_PROG_DETACH (the pre-6.6 fields: replace, not relative ordering). */
+/** BPF_LINK_CREATE for netfilter links (6.4+): the union member after the common head. */
+export const LinkCreateNetfilter = {
+  SIZE: 32,
+  prog_fd: 0,
+  target_fd: 4,
+  attach_type: 8,
+  flags: 12,
+  pf: 16,
+  hooknum: 20,
+  priority: 24,
+  nf_flags: 28,
+} as const;
+
+/** BPF_LINK_UPDATE: a new program for a link, optionally only if the old one is still attached. */
+export const LinkUpdate = {
+  SIZE: 16,
+  link_fd: 0,
+  new_prog_fd: 4,
+  flags: 8,
+  old_prog_fd: 12,
+} as const;
+
+/** BPF_LINK_DETACH. */
+export const LinkDetach = {
+  SIZE: 4,
+  link_fd: 0,
+} as const;
+
+/** BPF_PROG_ATTACH / BPF_PROG_DETACH (through replace_bpf_fd, the size before 6.6's mprog fields). */
 export const ProgAttach = {
-  SIZE: 20, // through replace_bpf_fd
+  SIZE: 20,
   target_fd: 0,
   attach_bpf_fd: 4,
   attach_type: 8,
@@ -193,12 +221,56 @@ export const ProgInfo = {
   attach_btf_id: 224,
 } as const;
 
-/** struct bpf_link_info (the common head). */
+/** struct bpf_link_info: the common head and the union members of link types up to 6.1. */
 export const LinkInfo = {
-  SIZE: 16,
+  SIZE: 64, // the largest union member (perf_event's kprobe) ends at 64
   type: 0,
   id: 4,
   prog_id: 8,
+  tp_name: 16,
+  tp_name_len: 24,
+  tracing_attach_type: 16,
+  target_obj_id: 20,
+  target_btf_id: 24,
+  cgroup_id: 16,
+  cgroup_attach_type: 24,
+  iter_target_name: 16,
+  iter_target_name_len: 24,
+  netns_ino: 16,
+  netns_attach_type: 20,
+  xdp_ifindex: 16,
+} as const;
+
+/**
+ * struct bpf_link_info's union members of link types newer than 6.1 (struct_ops 6.4, netfilter 6.4, perf_event
+ * names 6.6, tcx 6.6, netkit 6.7, sockmap 6.10), at the same union offset 16.
+ */
+export const LinkInfoNewer = {
+  struct_ops_map_id: 16,
+  netfilter_pf: 16,
+  netfilter_hooknum: 20,
+  netfilter_priority: 24,
+  netfilter_flags: 28,
+  perf_event_type: 16,
+  perf_name: 24,
+  perf_name_len: 32,
+  perf_offset: 36,
+  perf_addr: 40,
+  tcx_ifindex: 16,
+  tcx_attach_type: 20,
+  sockmap_map_id: 16,
+  sockmap_attach_type: 20,
+} as const;
+
+/** struct bpf_btf_info. */
+export const BtfInfo = {
+  SIZE: 32,
+  btf: 0,
+  btf_size: 8,
+  id: 12,
+  name: 16,
+  name_len: 24,
+  kernel_btf: 28,
 } as const;
 
 /** Kernel object names (maps, programs) are at most 15 characters of [A-Za-z0-9_.]. */

@@ -94,6 +94,8 @@ export function bpfError(cmd: number, errno: number, what?: string): BpfError {
 
 /** The likely cause of a bpf(2) failure, in words a user can act on. */
 export function hintFor(cmd: number, errno: number): string {
+  const link = linkHint(cmd, errno);
+  if (link !== undefined) return link;
   switch (errno) {
     case Errno.EPERM:
     case Errno.EACCES:
@@ -138,6 +140,19 @@ export function hintFor(cmd: number, errno: number): string {
     default:
       return '';
   }
+}
+
+/** What LINK_UPDATE and LINK_DETACH failures mean (their errnos say other things than usual). */
+function linkHint(cmd: number, errno: number): string | undefined {
+  if (cmd !== Cmd.LINK_UPDATE && cmd !== Cmd.LINK_DETACH) return undefined;
+  const verb = cmd === Cmd.LINK_UPDATE ? 'updated' : 'detached';
+  if (errno === Errno.EOPNOTSUPP || errno === 524) return `this link type cannot be ${verb}`;
+  if (cmd === Cmd.LINK_UPDATE && errno === Errno.EPERM && process.getuid?.() === 0)
+    return 'the old program given is not the one attached';
+  if (cmd === Cmd.LINK_UPDATE && errno === Errno.EINVAL)
+    return "the new program's type or expected attach type is not the link's (or this link type cannot be updated)";
+  if (errno === Errno.ENOLINK) return 'the link is already detached';
+  return undefined;
 }
 
 function memlockCharged(): boolean {

@@ -35,6 +35,7 @@ const NAMES: Record<number, string> = {
   39: 'ENOTEMPTY',
   40: 'ELOOP',
   61: 'ENODATA',
+  67: 'ENOLINK',
   75: 'EOVERFLOW',
   88: 'ENOTSOCK',
   95: 'EOPNOTSUPP',
@@ -75,6 +76,7 @@ const DESCRIPTIONS: Record<string, string> = {
   EROFS: 'read-only file system',
   EOVERFLOW: 'value too large',
   ENOTSOCK: 'not a socket',
+  ENOLINK: 'link has been severed',
 };
 
 /** Linux errno numbers by name, e.g. `Errno.ENOENT === 2`. */

@@ -157,3 +157,4 @@ export const setsockopt: (
 export const fcntlInt: (fd: number, cmd: number, arg: number) => number = libc.func(
   'int fcntl(int fd, int cmd, int arg)',
 );
+export const F_DUPFD_CLOEXEC = 1030;

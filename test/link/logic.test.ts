@@ -67,7 +67,7 @@ describe('link logic (fake kernel)', () => {
       using p = prog('raw_tracepoint');
       using link = attachRawTracepoint(p, 'sys_enter');
       const info = link.info();
-      expect(info).toEqual({ type: 1, id: info.id, progId: p.info().id });
+      expect(info).toMatchObject({ type: 1, typeName: 'raw_tracepoint', id: info.id, progId: p.info().id });
       expect([...Link.ids()]).toEqual([info.id]);
       link.pin(join(dir, 'link'));
       expect(fake.pins.get(join(dir, 'link'))).toMatchObject({ kind: 'link', id: info.id });

@@ -44,6 +44,8 @@ const LAYOUTS: Layout[] = [
     alias: { perf_event_bpf_cookie: 'perf_event.bpf_cookie' },
     trimmed: true,
   },
+  { name: 'LinkUpdate', fields: A.LinkUpdate, type: ATTR, prefix: 'link_update.', trimmed: true },
+  { name: 'LinkDetach', fields: A.LinkDetach, type: ATTR, prefix: 'link_detach.', trimmed: true },
   { name: 'ProgAttach', fields: A.ProgAttach, type: ATTR, prefix: '', trimmed: true },
   {
     name: 'RawTracepointOpen',
@@ -54,7 +56,28 @@ const LAYOUTS: Layout[] = [
   },
   { name: 'MapInfo', fields: A.MapInfo, type: 'struct bpf_map_info', prefix: '', trimmed: false },
   { name: 'ProgInfo', fields: A.ProgInfo, type: 'struct bpf_prog_info', prefix: '', trimmed: false },
-  { name: 'LinkInfo', fields: A.LinkInfo, type: 'struct bpf_link_info', prefix: '', trimmed: false },
+  {
+    name: 'LinkInfo',
+    fields: A.LinkInfo,
+    type: 'struct bpf_link_info',
+    prefix: '',
+    alias: {
+      tp_name: 'raw_tracepoint.tp_name',
+      tp_name_len: 'raw_tracepoint.tp_name_len',
+      tracing_attach_type: 'tracing.attach_type',
+      target_obj_id: 'tracing.target_obj_id',
+      target_btf_id: 'tracing.target_btf_id',
+      cgroup_id: 'cgroup.cgroup_id',
+      cgroup_attach_type: 'cgroup.attach_type',
+      iter_target_name: 'iter.target_name',
+      iter_target_name_len: 'iter.target_name_len',
+      netns_ino: 'netns.netns_ino',
+      netns_attach_type: 'netns.attach_type',
+      xdp_ifindex: 'xdp.ifindex',
+    },
+    trimmed: false,
+  },
+  { name: 'BtfInfo', fields: A.BtfInfo, type: 'struct bpf_btf_info', prefix: '', trimmed: false },
   { name: 'PerfAttr', fields: PerfAttr, type: 'struct perf_event_attr', prefix: '', trimmed: false },
 ];
 

@@ -12,12 +12,16 @@ import {
   cgroupSysctl,
   sockOps,
 } from './cgroup.js';
+import { flowDissector } from './flow-dissector.js';
 import type { Kind } from './kind.js';
 import { kprobe, kretprobe } from './kprobe.js';
+import { netfilter } from './netfilter.js';
 import { begin, end } from './once.js';
 import { perfEvent } from './perf-event.js';
 import { rawTracepoint } from './raw-tracepoint.js';
+import { skLookup } from './sk-lookup.js';
 import { socketFilter } from './socket-filter.js';
+import { skMsg, skSkb } from './sockmap.js';
 import { tc } from './tc.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
@@ -51,8 +55,11 @@ const CGROUP_KINDS = [
   sockOps,
 ] as const;
 
+/** Socket-level networking kinds: attached through the API (their sections name no target). */
+const SOCKET_KINDS = [socketFilter, skLookup, skMsg, skSkb, flowDissector, netfilter] as const;
+
 /** The kinds only an object's sections (or the attach API) use. */
-export const OBJECT_KINDS = [rawTracepoint, perfEvent, ...CGROUP_KINDS, socketFilter, xdp, tc] as const;
+export const OBJECT_KINDS = [rawTracepoint, perfEvent, xdp, tc, ...CGROUP_KINDS, ...SOCKET_KINDS] as const;
 
 export const KINDS: readonly Kind[] = [...PROBE_KINDS, ...OBJECT_KINDS];
 

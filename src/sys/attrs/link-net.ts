@@ -1,7 +1,6 @@
-// Attr encoders for the networking links: BPF_LINK_CREATE of a tcx link (6.6+: the program's
-// place among the interface's others, relative to a program or link, and the revision expected)
-// and BPF_LINK_UPDATE (a link's program swapped atomically, optionally only if the old one is
-// still the one attached). XDP links use the common head (link.ts) with the ifindex as target.
+// Attr encoder for tcx links: BPF_LINK_CREATE with the program's place among the interface's
+// others (6.6+), relative to a program or link, and the revision expected. XDP links use the
+// common head (link.ts) with the ifindex as target; BPF_LINK_UPDATE is in link.ts too.
 import { AttrWriter } from './writer.js';
 
 /** BPF_LINK_CREATE with the tcx union member (struct { relative_fd/id; expected_revision; }). */
@@ -13,15 +12,6 @@ const LinkCreateTcx = {
   flags: 12,
   relative_fd: 16,
   expected_revision: 24,
-} as const;
-
-/** BPF_LINK_UPDATE. */
-const LinkUpdate = {
-  SIZE: 16,
-  link_fd: 0,
-  new_prog_fd: 4,
-  flags: 8,
-  old_prog_fd: 12,
 } as const;
 
 /** Flags of tcx (mprog) attachments: where the new program goes, and what `relative` is. */
@@ -54,15 +44,5 @@ export function encodeTcxLinkCreate(a: TcxLinkCreateAttr): Buffer {
     .u32(L.flags, a.flags)
     .u32(L.relative_fd, a.relative)
     .u64(L.expected_revision, a.expectedRevision)
-    .done();
-}
-
-/** BPF_LINK_UPDATE: `oldProgFd` given, only if that program is the one attached (BPF_F_REPLACE). */
-export function encodeLinkUpdate(a: { linkFd: number; newProgFd: number; oldProgFd?: number }): Buffer {
-  return new AttrWriter(LinkUpdate.SIZE)
-    .u32(LinkUpdate.link_fd, a.linkFd)
-    .u32(LinkUpdate.new_prog_fd, a.newProgFd)
-    .u32(LinkUpdate.flags, a.oldProgFd === undefined ? 0 : MprogFlags.F_REPLACE)
-    .u32(LinkUpdate.old_prog_fd, a.oldProgFd)
     .done();
 }

@@ -1,6 +1,14 @@
 // Attr encoders for attaching: BPF_LINK_CREATE (the common head plus the per-attach-type union
-// members we use), BPF_PROG_ATTACH/DETACH and BPF_RAW_TRACEPOINT_OPEN. perf_event_attr's encoder is perfAttr in ../perf.ts.
-import { LinkCreate, ProgAttach, RawTracepointOpen } from '../attr.js';
+// members we use), BPF_LINK_UPDATE, BPF_LINK_DETACH, BPF_PROG_ATTACH/DETACH and
+// BPF_RAW_TRACEPOINT_OPEN. perf_event_attr's encoder is perfAttr in ../perf.ts.
+import {
+  LinkCreate,
+  LinkCreateNetfilter,
+  LinkDetach,
+  LinkUpdate,
+  ProgAttach,
+  RawTracepointOpen,
+} from '../attr.js';
 import { AttrWriter, cString } from './writer.js';
 
 export interface LinkCreateAttr {
@@ -49,6 +57,44 @@ export interface ProgAttachAttr {
   flags?: number;
   /** With BPF_F_REPLACE: the program to replace. */
   replaceFd?: number;
+}
+
+/** BPF_LINK_CREATE of a netfilter link (6.4+): protocol family, hook, priority and flags. */
+export function encodeNetfilterLinkCreate(a: {
+  progFd: number;
+  attachType: number;
+  pf: number;
+  hooknum: number;
+  priority: number;
+  flags?: number;
+}): Buffer {
+  const L = LinkCreateNetfilter;
+  return new AttrWriter(L.SIZE)
+    .u32(L.prog_fd, a.progFd)
+    .u32(L.attach_type, a.attachType)
+    .u32(L.pf, a.pf)
+    .u32(L.hooknum, a.hooknum)
+    .i32(L.priority, a.priority)
+    .u32(L.nf_flags, a.flags)
+    .done();
+}
+
+/** BPF_F_REPLACE: BPF_LINK_UPDATE and BPF_PROG_ATTACH replace only if the old program matches. */
+export const F_REPLACE = 1 << 2;
+
+/** BPF_LINK_UPDATE: `oldProgFd` given, only if that program is the one attached (BPF_F_REPLACE). */
+export function encodeLinkUpdate(a: { linkFd: number; newProgFd: number; oldProgFd?: number }): Buffer {
+  return new AttrWriter(LinkUpdate.SIZE)
+    .u32(LinkUpdate.link_fd, a.linkFd)
+    .u32(LinkUpdate.new_prog_fd, a.newProgFd)
+    .u32(LinkUpdate.flags, a.oldProgFd === undefined ? 0 : F_REPLACE)
+    .u32(LinkUpdate.old_prog_fd, a.oldProgFd)
+    .done();
+}
+
+/** BPF_LINK_DETACH. */
+export function encodeLinkDetach(linkFd: number): Buffer {
+  return new AttrWriter(LinkDetach.SIZE).u32(LinkDetach.link_fd, linkFd).done();
 }
 
 /** BPF_PROG_ATTACH, and BPF_PROG_DETACH (same layout; flags and replaceFd unset). */

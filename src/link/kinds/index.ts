@@ -7,6 +7,7 @@ import { kprobe, kretprobe } from './kprobe.js';
 import { begin, end } from './once.js';
 import { perfEvent } from './perf-event.js';
 import { rawTracepoint } from './raw-tracepoint.js';
+import { interval, profile } from './sampling.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
@@ -21,6 +22,8 @@ export const PROBE_KINDS = [
   tpBtf,
   uprobe,
   uretprobe,
+  profile,
+  interval,
   begin,
   end,
 ] as const;

@@ -25,10 +25,15 @@ const PAD = 10;
 const TOP = 48;
 const BOTTOM = 28;
 
+/** Text safe in XML content and attributes; control characters XML forbids are dropped. */
 function escapeXml(s: string): string {
-  return s
-    .replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) continue;
+    out += ch === '<' || ch === '>' || ch === '&' || ch === '"' || ch === "'" ? `&#${c};` : ch;
+  }
+  return out;
 }
 
 /** A stable colour per name: kernel frames (`_[k]`) orange, JIT/JavaScript (`_[j]`) green, the rest warm. */

@@ -132,19 +132,32 @@ function* parseKallsymsAll(text: string): Generator<KernelSymbol> {
   }
 }
 
-/** `do_unlinkat+0x2a` for a kernel text address; the bare hex address when no symbol covers it. */
-export function symbolize(address: bigint): string {
+/** The kernel text symbol covering `address` (name, offset, module), or undefined. */
+export function kernelTextSymbol(
+  address: bigint,
+): { name: string; offset: bigint; module?: string } | undefined {
   const { addrs, names } = textSymbols();
   let lo = 0;
   let hi = addrs.length - 1;
-  if (hi < 0 || address < (addrs[0] as bigint)) return `0x${address.toString(16)}`;
+  if (hi < 0 || address < (addrs[0] as bigint)) return undefined;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if ((addrs[mid] as bigint) <= address) lo = mid;
     else hi = mid - 1;
   }
   const base = addrs[lo] as bigint;
-  if (base === 0n) return `0x${address.toString(16)}`; // kptr_restrict hides addresses
-  const off = address - base;
-  return off === 0n ? (names[lo] as string) : `${names[lo]}+0x${off.toString(16)}`;
+  if (base === 0n) return undefined; // kptr_restrict hides addresses
+  const full = names[lo] as string;
+  const m = / \[(.+)\]$/.exec(full);
+  return m
+    ? { name: full.slice(0, m.index), offset: address - base, module: m[1] }
+    : { name: full, offset: address - base };
+}
+
+/** `do_unlinkat+0x2a` for a kernel text address; the bare hex address when no symbol covers it. */
+export function symbolize(address: bigint): string {
+  const s = kernelTextSymbol(address);
+  if (!s) return `0x${address.toString(16)}`;
+  const name = s.module ? `${s.name} [${s.module}]` : s.name;
+  return s.offset === 0n ? name : `${name}+0x${s.offset.toString(16)}`;
 }

@@ -262,6 +262,20 @@ export class ProbeContext<M = NoMaps> {
     );
   }
 
+  /** The current kernel stack's id (bpftrace's `kstack`): `p.stack()`. */
+  kstack(): Value<number> {
+    return this.stack();
+  }
+
+  /**
+   * The current user stack's id (bpftrace's `ustack`): `p.stack({ user: true })`. Record the pid
+   * beside it: user addresses mean something only in their process
+   * (`tracer.ustack(pid, id)` symbolizes them).
+   */
+  ustack(): Value<number> {
+    return this.stack({ user: true });
+  }
+
   /** A constant, for arithmetic and keys. */
   constant(n: number | bigint): Value<number> {
     return scalarValue<number>(

@@ -14,6 +14,8 @@ import { standInArgs } from '../compiler/route-args.js';
 import { describeRoutes, routeFilter, type SyscallRoute } from '../compiler/syscall-routes.js';
 import type { Cond } from '../compiler/value.js';
 import { RingBufReader } from '../events/ringbuf.js';
+import type { Frame } from '../format/symbols/frame.js';
+import { frameText } from '../format/symbols/frame.js';
 import { symbolize } from '../kallsyms.js';
 import { findBtfTarget, lookupIn } from '../link/btf-target.js';
 import { kindOf, PREFIXED_KINDS } from '../link/kinds/index.js';
@@ -21,6 +23,7 @@ import { AttachError } from '../link/link.js';
 import { BpfMap } from '../map.js';
 import { type PromRegistryLike, registerPromClient } from '../metrics/prom-client.js';
 import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
+import { kernelFrames, UserSymbolizer } from '../symbols/user-symbolizer.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { timed, timedAsync, timingEnabled, timingMark } from '../timing.js';
 import { TracepointNotFoundError } from '../tracefs.js';
@@ -117,6 +120,7 @@ export class Tracer implements Disposable {
   readonly #sites: Site[] = [];
   readonly #uses = new Map<string, MapUse>();
   readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
+  #symbolizer: UserSymbolizer | undefined;
   #reader: RingBufReader<boolean> | undefined;
   /** The lost count already reported to onLost. */
   #lostSeen = 0;
@@ -657,6 +661,34 @@ export class Tracer implements Disposable {
     return this.aggregation(STACKS_MAP)
       .frames(id)
       .map((ip) => symbolize(ip));
+  }
+
+  /**
+   * The user-stack symbolizer (made on first use). Call `tracer.symbolizer.forPid(pid)` when an
+   * event of a new pid arrives to capture its maps while the process still runs.
+   */
+  get symbolizer(): UserSymbolizer {
+    this.#symbolizer ??= new UserSymbolizer();
+    return this.#symbolizer;
+  }
+
+  /**
+   * The frames of a stack id, innermost first: a user stack (`p.ustack()`) of process `pid`, or
+   * with no pid a kernel stack (`p.kstack()`).
+   */
+  frames(id: number, opts: { pid?: number } = {}): Frame[] {
+    const ips = this.aggregation(STACKS_MAP).frames(id);
+    return opts.pid === undefined ? kernelFrames(ips) : this.symbolizer.symbolize(opts.pid, ips);
+  }
+
+  /** A user stack of `pid` as text, innermost first: `function+0x1a`, or `module+0xoffset`. */
+  ustack(pid: number, id: number): string[] {
+    return this.frames(id, { pid }).map(frameText);
+  }
+
+  /** A kernel stack as text, innermost first (as stack()). */
+  kstack(id: number): string[] {
+    return this.frames(id).map(frameText);
   }
 
   /**

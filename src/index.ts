@@ -169,6 +169,20 @@ export {
   type TestRunResult,
   UnresolvedReferenceError,
 } from './program.js';
+export {
+  type Binary,
+  BinaryCache,
+  type BinaryCacheOptions,
+  demangle,
+  type Frame,
+  type FrameKind,
+  frameName,
+  frameText,
+  kernelFrames,
+  ProcessSymbols,
+  UserSymbolizer,
+  type UserSymbolizerOptions,
+} from './symbols/index.js';
 export { BpfError, Errno, errnoName, SysError } from './sys/errno.js';
 export {
   AttachType,

@@ -12,8 +12,10 @@ const HELP = `usage: tsbpf count PROBE [PROBE...] [options]
 
 Counts events in the kernel and prints the busiest keys.
   PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL, ...)
-  -b, --by KEY          probe (default), comm, pid, tid, stack (the kernel stack, symbolized), or
-                        any value as trace --format names them: args.id:syscall, ret:errno, sig:signal
+  -b, --by KEY          probe (default), comm, pid, tid, kstack (or stack: the kernel stack,
+                        symbolized), ustack (the user stack, symbolized per process: ELF symbols,
+                        JavaScript names from node --perf-basic-prof), or any value as trace
+                        --format names them: args.id:syscall, ret:errno, sig:signal
   -s, --sum VALUE       add VALUE up instead of counting events (bpftrace's sum()): --sum ret
   -i, --interval SEC    print the table every SEC seconds, the counts of that interval only, under
                         the time (HH:MM:SS); on a terminal the screen is redrawn
@@ -26,9 +28,10 @@ examples:
   tsbpf count kprobe:vfs_read kprobe:vfs_write --duration 5
   tsbpf count tracepoint:raw_syscalls:sys_enter --by id:syscall -i 1
   tsbpf count tracepoint:syscalls:sys_exit_read --sum ret --by comm
+  tsbpf count uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc --by ustack --pid 1234
 `;
 
-const KEYS = ['probe', 'comm', 'pid', 'tid', 'stack'] as const;
+const KEYS = ['probe', 'comm', 'pid', 'tid', 'stack', 'kstack', 'ustack'] as const;
 type By = (typeof KEYS)[number];
 
 export const run = command({
@@ -47,7 +50,10 @@ export const run = command({
       throw new UsageError('count: name at least one probe (see tsbpf count --help)');
     const { parseValueExpr, namerFor } = await import('./probe-values.js');
     const known = KEYS.includes((values.by ?? 'probe') as By);
-    const by = (known ? (values.by ?? 'probe') : 'value') as By | 'value';
+    let by = (known ? (values.by ?? 'probe') : 'value') as By | 'value';
+    if (by === 'kstack') by = 'stack';
+    if (by === 'ustack' && values.metrics)
+      throw new UsageError('--metrics: not with --by ustack (a user stack is keyed by its process too)');
     const byExpr = by === 'value' ? parseValueExpr(values.by as string, false) : undefined;
     const keyName = byExpr ? await namerFor(byExpr.namer) : undefined;
     const sumExpr = values.sum === undefined ? undefined : parseValueExpr(values.sum, false);
@@ -60,6 +66,7 @@ export const run = command({
     const byText = byExpr ? byExpr.text : by;
     const families = values.metrics ? (await import('../metrics/cli-families.js')).countFamilies : undefined;
     let labels: string[] = [];
+    let watchPids: ReturnType<typeof setInterval> | undefined;
 
     /** The rows of the table, busiest first. */
     const rows = (tracer: Tracer) =>
@@ -69,19 +76,21 @@ export const run = command({
             key: undefined as unknown,
             count: tracer.aggregation(`probe${i}`).total(),
           }))
-        : tracer
-            .aggregation<[number, string | number]>('counts')
-            .entries()
-            .map((e) => ({
-              probe: labels[e.key[0]] ?? '?',
-              key:
-                by === 'stack'
-                  ? stackText(tracer.stack(e.key[1] as number))
-                  : keyName
-                    ? keyName(e.key[1])
-                    : e.key[1],
-              count: e.value,
-            }))
+        : by === 'ustack'
+          ? userStackRows(tracer, labels)
+          : tracer
+              .aggregation<[number, string | number]>('counts')
+              .entries()
+              .map((e) => ({
+                probe: labels[e.key[0]] ?? '?',
+                key:
+                  by === 'stack'
+                    ? stackText(tracer.stack(e.key[1] as number))
+                    : keyName
+                      ? keyName(e.key[1])
+                      : e.key[1],
+                count: e.value,
+              }))
       ).sort((a, b) => b.count - a.count);
 
     return runSession({
@@ -97,6 +106,8 @@ export const run = command({
               amount ? p.sum(map, amount, key) : p.count(map, key);
             // Per probe alone: a keyless per-CPU counter, as cheap as a hand-written C counter.
             if (by === 'probe') add(`probe${i}`);
+            // A user stack means something only in its process: the pid is part of the key.
+            else if (by === 'ustack') add('counts', [p.constant(i), p.pid(), p.ustack()]);
             else
               add('counts', [
                 p.constant(i),
@@ -114,6 +125,19 @@ export const run = command({
         });
       },
       attached(tracer) {
+        // --pid names the process now: its maps are captured before it can exit.
+        if (by === 'ustack' && values.pid !== undefined) tracer.symbolizer.forPid(Number(values.pid));
+        // Maps of processes are captured at first sight, so one that exits before the table is
+        // printed keeps its names: new pids are looked for in the keys twice a second.
+        if (by === 'ustack')
+          watchPids = setInterval(() => {
+            try {
+              for (const e of tracer.aggregation<[number, number, number]>('counts').entries())
+                tracer.symbolizer.forPid(e.key[1]);
+            } catch {
+              clearInterval(watchPids); // the tracer is closing
+            }
+          }, 500).unref();
         labels = tracer.probes.map((p) =>
           p.used && p.used !== p.spec ? (p.usedText as string) : p.spec.text,
         );
@@ -125,6 +149,7 @@ export const run = command({
           ? { address: values.metrics, families: (tracer) => families(tracer, by, labels) }
           : undefined,
       report(tracer, final) {
+        if (final) clearInterval(watchPids);
         const all = rows(tracer);
         const now = new Date();
         if (json)
@@ -147,6 +172,24 @@ export const run = command({
   },
 });
 
+/**
+ * The rows of `--by ustack`: each (pid, stack) symbolized in its process, and stacks that read
+ * the same (one program run by several processes) added up.
+ */
+function userStackRows(tracer: Tracer, labels: string[]): { probe: string; key: unknown; count: number }[] {
+  const merged = new Map<string, { probe: string; key: unknown; count: number }>();
+  for (const e of tracer.aggregation<[number, number, number]>('counts').entries()) {
+    const [probe, pid, id] = e.key;
+    const frames = id < 0 ? [] : tracer.ustack(pid, id);
+    const key = frames.length === 0 ? '(no user stack)' : frames.join(';');
+    const k = `${probe} ${key}`;
+    const row = merged.get(k);
+    if (row) row.count += e.value;
+    else merged.set(k, { probe: labels[probe] ?? '?', key, count: e.value });
+  }
+  return [...merged.values()];
+}
+
 /** A stack as one key: frames joined by ';' (the folded format flame graph tools read). */
 function stackText(frames: string[]): string {
   return frames.length === 0 ? '(no kernel stack)' : frames.join(';');
@@ -154,7 +197,7 @@ function stackText(frames: string[]): string {
 
 function table(rows: { probe: string; key: unknown; count: number }[], by: string, what: string): string {
   const probeWidth = Math.max(5, ...rows.map((r) => r.probe.length));
-  if (by === 'stack') {
+  if (by === 'stack' || by === 'ustack') {
     // Stacks are long: the count first, then one frame per line.
     return rows
       .map(

@@ -2,7 +2,7 @@
 
 import type { Value } from '../compiler/value.js';
 import { probeKindOf } from '../probes/spec.js';
-import type { Probe, ProbeBody } from '../probes/tracer.js';
+import type { Probe, ProbeBody, Tracer } from '../probes/tracer.js';
 import { command } from './command.js';
 import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
 import { runSession } from './session.js';
@@ -22,7 +22,8 @@ the return value for return probes.
   -f, --fields A,B     only these arguments (names as 'tsbpf list' shows them); NAME:TYPE reads
                        an argument as TYPE: str (a C string), s8..s64, u8..u64, struct
                        (the whole struct a pointer points at, as an object) — for untyped
-                       uprobe registers: --fields arg0:str,ret:s32
+                       uprobe registers: --fields arg0:str,ret:s32; ustack and kstack
+                       add the user and kernel stacks, symbolized (--fields ustack,arg0)
   -F, --format FMT     print each event with a printf format instead, its values named after
                        the probes: --format '%-6d %-16s %s\n' pid comm args.filename
                        (values: pid tid uid gid comm cpu cgroup nsecs ret curtask->FIELD...,
@@ -45,6 +46,7 @@ examples:
                        returned, not its address)
   tsbpf trace tracepoint:syscalls:sys_enter_execve -F '%-7d %s' pid 'join(args.argv)'
   tsbpf trace tracepoint:syscalls:sys_exit_openat -F '%s %d %s' comm ret ret:errno
+  tsbpf trace uprobe:/usr/bin/node:Builtins_ArrayPrototypeJoin --fields ustack --pid 1234
 `;
 
 export const run = command({
@@ -114,6 +116,8 @@ export const run = command({
         const args = p.args();
         for (const a of args) seen.add(a.name);
         if (p.hasReturn) seen.add('ret');
+        seen.add('ustack');
+        seen.add('kstack');
         for (const a of args) {
           if (only && !only.includes(a.name)) continue;
           let v: Value<unknown> = a.value;
@@ -136,6 +140,9 @@ export const run = command({
           fields[`a_${a.name}`] = as(v, picks?.get(a.name));
         }
         if (p.hasReturn && (!only || only.includes('ret'))) fields.ret = as(p.ret(), picks?.get('ret'));
+        // Stack ids, symbolized when the record arrives (see withStacks).
+        if (only?.includes('ustack')) fields.a_ustack = p.ustack();
+        if (only?.includes('kstack')) fields.a_kstack = p.kstack();
         return p.emit(fields);
       };
 
@@ -189,7 +196,7 @@ export const run = command({
               return false;
             }
             events++;
-            output.add(print(e as Record<string, unknown>));
+            output.add(print(withStacks(tracer, e as Record<string, unknown>)));
             if (maxEvents !== undefined && events >= maxEvents) {
               stop();
               return false;
@@ -199,6 +206,9 @@ export const run = command({
         }
       },
       attached(tracer) {
+        // --pid names the process now: its maps are captured before it can exit.
+        if (only?.includes('ustack') && values.pid !== undefined)
+          tracer.symbolizer.forPid(Number(values.pid));
         const unknown = only?.filter((name) => !seen.has(name)) ?? [];
         if (unknown.length > 0)
           throw new UsageError(
@@ -216,6 +226,17 @@ export const run = command({
     });
   },
 });
+
+/**
+ * A record with its stack ids (a_ustack, a_kstack) replaced by their frames, symbolized now: the
+ * first record of a pid captures its maps while the process still runs.
+ */
+function withStacks(tracer: Tracer, r: Record<string, unknown>): Record<string, unknown> {
+  if (typeof r.a_ustack === 'number')
+    r.a_ustack = r.a_ustack < 0 ? [] : tracer.ustack(r.pid as number, r.a_ustack);
+  if (typeof r.a_kstack === 'number') r.a_kstack = r.a_kstack < 0 ? [] : tracer.kstack(r.a_kstack);
+  return r;
+}
 
 /** Probes are TYPE:TARGET, BEGIN or END; other words are --format's values. */
 function isProbeText(text: string): boolean {

@@ -92,7 +92,12 @@ async function runTool(command: string, args: string[]): Promise<Run> {
   }
   const code = await exited;
   if (code !== 0) throw new Error(`${command} exited ${code}: ${stderr}`);
-  return { nsPerSample: last.runTime / last.runs, samples: last.runs, hwmMiB: use.hwmKiB / 1024, cpuS: use.cpuS };
+  return {
+    nsPerSample: last.runTime / last.runs,
+    samples: last.runs,
+    hwmMiB: use.hwmKiB / 1024,
+    cpuS: use.cpuS,
+  };
 }
 
 /** The floor: an empty perf_event program on the same events for the same time. */
@@ -107,7 +112,12 @@ async function floorRun(): Promise<Run> {
   try {
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     const info = prog.info();
-    return { nsPerSample: Number(info.runTimeNs) / Number(info.runCount), samples: Number(info.runCount), hwmMiB: 0, cpuS: 0 };
+    return {
+      nsPerSample: Number(info.runTimeNs) / Number(info.runCount),
+      samples: Number(info.runCount),
+      hwmMiB: 0,
+      cpuS: 0,
+    };
   } finally {
     link.close();
   }
@@ -115,7 +125,8 @@ async function floorRun(): Promise<Run> {
 
 const f = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
 const show = (s: Stat, unit: string) => `${f(s.min)} ${unit} [median ${f(s.median)}]`;
-const ratio = (a: Stat, b: Stat) => `${(a.min / b.min).toFixed(2)} (min) ${(a.median / b.median).toFixed(2)} (median)`;
+const ratio = (a: Stat, b: Stat) =>
+  `${(a.min / b.min).toFixed(2)} (min) ${(a.median / b.median).toFixed(2)} (median)`;
 
 const wasEnabled = readFileSync(STATS, 'latin1').trim();
 writeFileSync(STATS, '1');
@@ -128,22 +139,46 @@ try {
   const haveBpftrace = existsSync(BPFTRACE);
   for (let i = 0; i < RUNS; i++) {
     ours.push(
-      await runTool(process.execPath, [CLI, 'profile', '--hz', String(HZ), '--duration', String(SECONDS), '-o', '/dev/null']),
+      await runTool(process.execPath, [
+        CLI,
+        'profile',
+        '--hz',
+        String(HZ),
+        '--duration',
+        String(SECONDS),
+        '-o',
+        '/dev/null',
+      ]),
     );
     if (haveBpftrace)
       peer.push(
-        await runTool(BPFTRACE, ['-e', `profile:hz:${HZ} { @[ustack] = count(); } interval:s:${SECONDS} { exit(); }`]),
+        await runTool(BPFTRACE, [
+          '-e',
+          `profile:hz:${HZ} { @[ustack] = count(); } interval:s:${SECONDS} { exit(); }`,
+        ]),
       );
     floor.push(await floorRun());
   }
   const s = (runs: Run[], k: keyof Run) => stat(runs.map((r) => r[k]));
-  console.log(`# ${SECONDS} s per run, ${RUNS} runs per tool, ${HZ} Hz on every CPU; a shared, noisy 2-CPU machine`);
-  console.log(`samples per run: ours ${show(s(ours, 'samples'), '')}, bpftrace ${haveBpftrace ? show(s(peer, 'samples'), '') : '-'}`);
-  console.log(`profile per-sample kernel cost vs empty program: ours ${show(s(ours, 'nsPerSample'), 'ns')}, floor ${show(s(floor, 'nsPerSample'), 'ns')}, ratio ${ratio(s(ours, 'nsPerSample'), s(floor, 'nsPerSample'))}`);
+  console.log(
+    `# ${SECONDS} s per run, ${RUNS} runs per tool, ${HZ} Hz on every CPU; a shared, noisy 2-CPU machine`,
+  );
+  console.log(
+    `samples per run: ours ${show(s(ours, 'samples'), '')}, bpftrace ${haveBpftrace ? show(s(peer, 'samples'), '') : '-'}`,
+  );
+  console.log(
+    `profile per-sample kernel cost vs empty program: ours ${show(s(ours, 'nsPerSample'), 'ns')}, floor ${show(s(floor, 'nsPerSample'), 'ns')}, ratio ${ratio(s(ours, 'nsPerSample'), s(floor, 'nsPerSample'))}`,
+  );
   if (haveBpftrace) {
-    console.log(`profile per-sample kernel cost vs bpftrace: ours ${show(s(ours, 'nsPerSample'), 'ns')}, peer ${show(s(peer, 'nsPerSample'), 'ns')}, ratio ${ratio(s(ours, 'nsPerSample'), s(peer, 'nsPerSample'))}`);
-    console.log(`profile peak RSS (${SECONDS} s run): ours ${show(s(ours, 'hwmMiB'), 'MiB')}, peer ${show(s(peer, 'hwmMiB'), 'MiB')}, ratio ${ratio(s(ours, 'hwmMiB'), s(peer, 'hwmMiB'))}`);
-    console.log(`profile tool CPU time (${SECONDS} s run): ours ${show(s(ours, 'cpuS'), 's')}, peer ${show(s(peer, 'cpuS'), 's')}, ratio ${ratio(s(ours, 'cpuS'), s(peer, 'cpuS'))}`);
+    console.log(
+      `profile per-sample kernel cost vs bpftrace: ours ${show(s(ours, 'nsPerSample'), 'ns')}, peer ${show(s(peer, 'nsPerSample'), 'ns')}, ratio ${ratio(s(ours, 'nsPerSample'), s(peer, 'nsPerSample'))}`,
+    );
+    console.log(
+      `profile peak RSS (${SECONDS} s run): ours ${show(s(ours, 'hwmMiB'), 'MiB')}, peer ${show(s(peer, 'hwmMiB'), 'MiB')}, ratio ${ratio(s(ours, 'hwmMiB'), s(peer, 'hwmMiB'))}`,
+    );
+    console.log(
+      `profile tool CPU time (${SECONDS} s run): ours ${show(s(ours, 'cpuS'), 's')}, peer ${show(s(peer, 'cpuS'), 's')}, ratio ${ratio(s(ours, 'cpuS'), s(peer, 'cpuS'))}`,
+    );
   }
 } finally {
   spinner.kill();

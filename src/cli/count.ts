@@ -11,7 +11,8 @@ import { UsageError } from './usage.js';
 const HELP = `usage: tsbpf count PROBE [PROBE...] [options]
 
 Counts events in the kernel and prints the busiest keys.
-  PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL, ...)
+  PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL,
+        usdt:BINARY:PROVIDER:NAME, ...)
   -b, --by KEY          probe (default), comm, pid, tid, kstack (or stack: the kernel stack,
                         symbolized), ustack (the user stack, symbolized per process: ELF symbols,
                         JavaScript names from node --perf-basic-prof), or any value as trace

@@ -14,7 +14,7 @@ export interface ProbeSpec {
   /** tracepoint category and event. */
   category?: string;
   event?: string;
-  /** uprobe binary (a path or a library name). */
+  /** uprobe or usdt binary (a path or a library name); a usdt target is `PROVIDER:NAME` or `NAME`. */
   binary?: string;
   /** The text as written, for messages. */
   text: string;
@@ -37,6 +37,8 @@ export class ProbeSpecError extends Error {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+/** A USDT provider or probe name, or a glob of one. */
+const USDT_NAME = /^[A-Za-z0-9_*?[\]]+$/;
 
 type Target = Omit<ProbeSpec, 'kind' | 'text'>;
 
@@ -66,6 +68,24 @@ const GRAMMARS: Record<TargetGrammar, (rest: string, kind: string, text: string)
     if (!/^(hz|s|ms|us):[1-9][0-9]*$/.test(rest))
       throw new ProbeSpecError(text, `expected ${kind}:hz:N, ${kind}:s:N, ${kind}:ms:N or ${kind}:us:N`);
     return { target: rest };
+  },
+  'binary-probe': (rest, kind, text) => {
+    // BINARY:PROVIDER:NAME, or BINARY:NAME for a name of any provider; globs allowed in both.
+    const parts = rest.split(':');
+    const shape = `expected ${kind}:BINARY:PROVIDER:NAME or ${kind}:BINARY:NAME`;
+    if (parts.length < 2) throw new ProbeSpecError(text, shape);
+    const name = parts.pop() as string;
+    const provider = parts.length >= 2 ? (parts.pop() as string) : undefined;
+    const binary = parts.join(':');
+    for (const [what, word] of [
+      ['name', name],
+      ['provider', provider],
+    ] as const) {
+      if (word !== undefined && !USDT_NAME.test(word))
+        throw new ProbeSpecError(text, `'${word}' is not a probe ${what} (${shape})`);
+    }
+    if (binary === '') throw new ProbeSpecError(text, shape);
+    return { target: provider === undefined ? name : `${provider}:${name}`, binary };
   },
   none: (_rest, kind, text) => {
     throw new ProbeSpecError(text, `${kindOf(kind).descriptor.word} takes no target`);

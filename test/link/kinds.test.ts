@@ -50,6 +50,8 @@ describe('the attach-kind registry', () => {
       p: 'profile',
       interval: 'interval',
       i: 'interval',
+      usdt: 'usdt',
+      U: 'usdt',
     });
   });
 
@@ -65,6 +67,9 @@ describe('the attach-kind registry', () => {
       'uretprobe:libc.so.6:malloc',
       'profile:hz:99',
       'interval:ms:100',
+      'usdt:/usr/bin/python3.11:python:function__entry',
+      'usdt:libstdc++.so.6:throw',
+      'usdt:/a:b/c:prov:*',
       'BEGIN',
       'END',
     ])
@@ -77,6 +82,14 @@ describe('the attach-kind registry', () => {
       expect(() => parseProbeSpec(bad), bad).toThrow(
         /expected (profile|interval):hz:N, .*:s:N, .*:ms:N or .*:us:N/,
       );
+    expect(parseProbeSpec('U:libstdc++.so.6:libstdcxx:throw')).toMatchObject({
+      kind: 'usdt',
+      binary: 'libstdc++.so.6',
+      target: 'libstdcxx:throw',
+    });
+    expect(parseProbeSpec('usdt:/a:b/c:prov:*')).toMatchObject({ binary: '/a:b/c', target: 'prov:*' });
+    expect(() => parseProbeSpec('usdt:/bin/python3')).toThrow(/expected usdt:BINARY:PROVIDER:NAME/);
+    expect(() => parseProbeSpec('usdt:/bin/python3:py-thon:x')).toThrow(/'py-thon' is not a probe provider/);
   });
 
   it('chains fallbacks as the descriptors say: the other kernel-function kind, then syscall tracepoints', () => {

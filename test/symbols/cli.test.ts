@@ -45,7 +45,9 @@ kernelDescribe('ustack on the command line', ['uprobes', 'ringbuf'], () => {
     expect(events).toHaveLength(3);
     for (const e of events) {
       const frames = e.args.ustack as string[];
-      FRAMES.forEach((re, i) => expect(frames[i]).toMatch(re));
+      FRAMES.forEach((re, i) => {
+        expect(frames[i]).toMatch(re);
+      });
     }
   });
 
@@ -75,6 +77,8 @@ kernelDescribe('ustack on the command line', ['uprobes', 'ringbuf'], () => {
     expect(last.rows).toHaveLength(1);
     expect(last.rows[0].count).toBe(5);
     const frames = (last.rows[0].key as string).split(';');
-    FRAMES.forEach((re, i) => expect(frames[i]).toMatch(re));
+    FRAMES.forEach((re, i) => {
+      expect(frames[i]).toMatch(re);
+    });
   });
 });

@@ -11,6 +11,7 @@ import { interval, profile } from './sampling.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
+import { usdt } from './usdt.js';
 
 /** The kinds a probe spec can name (`kprobe:do_unlinkat`, `BEGIN`). */
 export const PROBE_KINDS = [
@@ -22,6 +23,7 @@ export const PROBE_KINDS = [
   tpBtf,
   uprobe,
   uretprobe,
+  usdt,
   profile,
   interval,
   begin,

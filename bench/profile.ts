@@ -5,8 +5,9 @@
 //  1. per-sample cost in the kernel: kernel.bpf_stats_enabled=1 for the run, then run_time_ns /
 //     run_cnt of each tool's perf_event programs (bpftool prog show), while a C process spins on
 //     one CPU and both CPUs are sampled at 999 Hz:
-//       ours   `tsbpf profile --hz 999` (count by {pid, comm, kernel stack, user stack})
-//       peer   `bpftrace -e 'profile:hz:999 { @[ustack] = count(); }'`
+//       ours   `tsbpf profile --pid P --hz 999` (count by {pid, comm, kernel stack, user stack})
+//       peer   `bpftrace -e 'profile:hz:999 /pid == P/ { @[ustack] = count(); }'`
+//     (P the spinner: both filter in the program and symbolize one process's stacks at the end)
 //       floor  an empty perf_event program (r0 = 0; exit) on the same events: the cost of being
 //              run at all (the kernel's run time does not depend on the loader's language)
 //  2. peak RSS (VmHWM) of each tool's process over the run, symbolizing and writing at the end

@@ -11,6 +11,7 @@ const help = (...args) => execFileSync(process.execPath, [cli, ...args], { encod
 
 const GROUPS = [
   ['Tracing', ['trace', 'count', 'hist', 'list', 'demo']],
+  ['Profiling', ['profile', 'offcpu']],
   ['Exporting metrics', ['serve']],
   ['Programs and objects', ['load', 'show', 'map', 'features', 'btf']],
   ['The instruction set', ['asm', 'disasm', 'run', 'conformance', 'isa-demo', 'playground']],

@@ -51,6 +51,20 @@ export {
   type ObjectWriteInput,
   writeObject,
 } from './format/object/writer.js';
+// Profiles: on-CPU samples and off-CPU time per stack, counted in the kernel, and their outputs.
+export {
+  type FlameGraphOptions,
+  flameGraphSvg,
+} from './format/profile/flamegraph.js';
+export { type SpeedscopeFile, speedscopeProfile } from './format/profile/speedscope.js';
+export {
+  FoldedSyntaxError,
+  foldedText,
+  parseFolded,
+  type StackNode,
+  type StackSample,
+  stackTree,
+} from './format/profile/stacks.js';
 export {
   FormatParseError,
   parseTracepointFormat,
@@ -169,6 +183,15 @@ export {
 } from './object.js';
 // Probes written in TypeScript: the tracer, probe values, aggregations.
 export * from './probes/index.js';
+export type { StackHalves, UserFrameNamer } from './profile/join.js';
+export { PROFILE_FORMATS, type ProfileFormat, ProfileResult } from './profile/result.js';
+export {
+  type OffCpuOptions,
+  offCpu,
+  type ProfileOptions,
+  type ProfileRunOptions,
+  profile,
+} from './profile/run.js';
 export {
   type InfoRecords,
   type LoadOptions,

@@ -172,6 +172,46 @@ kernelDescribe('examples', ['tracepoints', 'uprobes', 'ringbuf', 'test_run', 'bt
       'before: ECONNREFUSED\nattached: answered by the listener on PORT (local port 7007)\nafter: ECONNREFUSED\n',
     );
   });
+
+  it('self-profile: the service serves its own flame graph, burnCpu in it, over HTTP', async () => {
+    let svg = '';
+    let folded = '';
+    const run = await runChild(
+      process.execPath,
+      ['--perf-basic-prof', '--interpreted-frames-native-stack', example('self-profile')],
+      {
+        cwd: tmpdir(),
+        ready: /listening on http:\/\/127\.0\.0\.1:\d+/,
+        stop: true,
+        during: async (output) => {
+          const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+          // A profile while the service works: it samples this very process burning CPU. The work
+          // goes on until the profile is back (slices of 10 ms; the server answers in between).
+          const got = fetch(`${base}/profile.svg?seconds=2`);
+          let done = false;
+          const busy = (async () => {
+            while (!done) await (await fetch(`${base}/work?ms=200`)).text();
+          })();
+          const res = await got;
+          expect(res.headers.get('content-type')).toBe('image/svg+xml');
+          svg = await res.text();
+          const f = fetch(`${base}/profile.folded?seconds=1`);
+          folded = await (await f).text();
+          done = true;
+          await busy;
+        },
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(svg).toMatch(/^<\?xml/);
+    expect(svg).toMatch(/<title>burnCpu [^<]*\(\d+ samples, \d+\.\d+%\)<\/title>/);
+    const lines = folded.trim().split('\n');
+    const total = lines.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const inBurn = lines
+      .filter((l) => /;burnCpu [^;]*_\[j\]/.test(l))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    expect(inBurn / total).toBeGreaterThan(0.5);
+  });
 });
 
 kernelDescribe('examples: cgroup-meter', ['cgroup2'], () => {

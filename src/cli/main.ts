@@ -20,6 +20,14 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'latency histogram of a kernel function (entry/return pairs)',
     load: () => import('./hist.js'),
   },
+  profile: {
+    summary: 'CPU profile: stacks sampled on every CPU, as folded stacks, speedscope or a flame graph SVG',
+    load: () => import('./profile.js'),
+  },
+  offcpu: {
+    summary: 'off-CPU time per stack (sched_switch), as folded stacks, speedscope or a flame graph SVG',
+    load: () => import('./offcpu.js'),
+  },
   serve: {
     summary: 'a Prometheus exporter: probes from a config file, counts and histograms at /metrics',
     load: () => import('./serve.js'),

@@ -1,6 +1,6 @@
 // Probe specifications as people write them: `kprobe:do_unlinkat`, `kretprobe:do_unlinkat`,
 // `tracepoint:syscalls:sys_enter_openat`, `uprobe:/bin/bash:readline`, `fentry:vfs_read`,
-// `tp_btf:sched_switch`, with bpftrace's short forms (k, kr, t, u, ur, f, fr, kfunc, kretfunc).
+// `tp_btf:sched_switch`, `profile:hz:99`, with bpftrace's short forms (k, kr, t, u, ur, f, fr, kfunc, kretfunc).
 // The kinds, their prefixes and what follows each come from the attach-kind registry.
 import { kindByPrefix, kindByWord, kindOf, PREFIXED_KINDS, type ProbeKindName } from '../link/kinds/index.js';
 import type { TargetGrammar } from '../link/kinds/kind.js';
@@ -63,6 +63,11 @@ const GRAMMARS: Record<TargetGrammar, (rest: string, kind: string, text: string)
     const symbol = rest.slice(at + 1);
     if (!IDENT.test(symbol)) throw new ProbeSpecError(text, `'${symbol}' is not a symbol name`);
     return { target: symbol, binary: rest.slice(0, at) };
+  },
+  rate: (rest, kind, text) => {
+    if (!/^(hz|s|ms|us):[1-9][0-9]*$/.test(rest))
+      throw new ProbeSpecError(text, `expected ${kind}:hz:N, ${kind}:s:N, ${kind}:ms:N or ${kind}:us:N`);
+    return { target: rest };
   },
   'binary-probe': (rest, kind, text) => {
     // BINARY:PROVIDER:NAME, or BINARY:NAME for a name of any provider; globs allowed in both.

@@ -283,12 +283,14 @@ export class Tracer implements Disposable {
       if (err instanceof AttachError) return stripKind(err.message);
       throw err;
     }
-    const once = kindOf(spec.kind).descriptor.runsOnce !== undefined;
+    // BEGIN and END run in this process, timers in no process: the pid and comm filters are for
+    // traced events.
+    const d = kindOf(spec.kind).descriptor;
+    const unfiltered = d.runsOnce !== undefined || d.taskless === true;
     const instructions = timed(`program build ${formatProbeSpec(spec)}`, () =>
       compileProbe({
         actions: ctx.actions,
-        // BEGIN and END run in this process: the pid and comm filters are for traced events.
-        filters: once ? [] : [...this.#filters(), ...filters],
+        filters: unfiltered ? filters : [...this.#filters(), ...filters],
         keyless: (m) => this.#uses.get(m)?.key.length === 0,
         inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
       }),

@@ -46,6 +46,10 @@ describe('the attach-kind registry', () => {
       u: 'uprobe',
       uretprobe: 'uretprobe',
       ur: 'uretprobe',
+      profile: 'profile',
+      p: 'profile',
+      interval: 'interval',
+      i: 'interval',
       usdt: 'usdt',
       U: 'usdt',
     });
@@ -61,6 +65,8 @@ describe('the attach-kind registry', () => {
       'tp_btf:sched_switch',
       'uprobe:/bin/bash:readline',
       'uretprobe:libc.so.6:malloc',
+      'profile:hz:99',
+      'interval:ms:100',
       'usdt:/usr/bin/python3.11:python:function__entry',
       'usdt:libstdc++.so.6:throw',
       'usdt:/a:b/c:prov:*',
@@ -71,6 +77,11 @@ describe('the attach-kind registry', () => {
     expect(parseProbeSpec('BEGIN')).toEqual({ kind: 'begin', target: 'BEGIN', text: 'BEGIN' });
     expect(() => parseProbeSpec('tp_btf:a-b')).toThrow(/'a-b' is not a tracepoint name/);
     expect(() => parseProbeSpec('uprobe:/bin/bash')).toThrow(/expected uprobe:BINARY:SYMBOL/);
+    expect(parseProbeSpec('p:hz:49')).toEqual({ kind: 'profile', target: 'hz:49', text: 'p:hz:49' });
+    for (const bad of ['profile:hz:0', 'profile:hz', 'interval:min:1', 'interval:s:-1', 'profile:hz:1.5'])
+      expect(() => parseProbeSpec(bad), bad).toThrow(
+        /expected (profile|interval):hz:N, .*:s:N, .*:ms:N or .*:us:N/,
+      );
     expect(parseProbeSpec('U:libstdc++.so.6:libstdcxx:throw')).toMatchObject({
       kind: 'usdt',
       binary: 'libstdc++.so.6',

@@ -19,6 +19,7 @@ import { netfilter } from './netfilter.js';
 import { begin, end } from './once.js';
 import { perfEvent } from './perf-event.js';
 import { rawTracepoint } from './raw-tracepoint.js';
+import { interval, profile } from './sampling.js';
 import { skLookup } from './sk-lookup.js';
 import { socketFilter } from './socket-filter.js';
 import { skMsg, skSkb } from './sockmap.js';
@@ -40,6 +41,8 @@ export const PROBE_KINDS = [
   uprobe,
   uretprobe,
   usdt,
+  profile,
+  interval,
   begin,
   end,
 ] as const;

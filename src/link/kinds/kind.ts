@@ -24,6 +24,8 @@ export type TargetGrammar =
   | 'tracepoint'
   /** `uprobe:BINARY:SYMBOL`. */
   | 'binary-symbol'
+  /** A rate: `profile:hz:99`, `interval:ms:100` (hz, s, ms or us, then a positive integer). */
+  | 'rate'
   /** `usdt:BINARY:PROVIDER:NAME` or `usdt:BINARY:NAME` (globs allowed in both names). */
   | 'binary-probe'
   /** Nothing: the spec is a bare word (`BEGIN`). */
@@ -87,6 +89,8 @@ export interface KindDescriptor<N extends string, I = undefined> {
   args?: ArgSourceName;
   /** Pointers in its arguments point into user memory (uprobes, syscall tracepoints). */
   userMemory?: (spec: ProbeSpec) => boolean;
+  /** It runs in no task's context (a timer): the tracer's pid and comm filters do not apply. */
+  taskless?: boolean;
   /** Not attached: the tracer runs it once itself, at the start or at the end (BEGIN/END). */
   runsOnce?: 'start' | 'end';
   /** What to try when this kernel cannot attach it: other kinds on the same target, then the

@@ -2,6 +2,7 @@
 // listeners of its records (`on()`, or `for await`). The tracer creates probes; this file is
 // what a caller holds.
 import type { Link } from '../link/link.js';
+import type { WildcardOutcome } from './wildcard.js';
 import type { Program } from '../program.js';
 import type { Aggregation } from './aggregation.js';
 import type { Emit, NoMaps, ProbeContext } from './context.js';
@@ -43,6 +44,8 @@ export class Probe<E = Record<string, unknown>, M = NoMaps> {
   readonly skipped: { spec: string; reason: string }[] = [];
   /** @internal the programs and links of `attached`. */
   readonly attachments: { program: Program; link: Link | undefined }[] = [];
+  /** For a wildcard spec: how its points were attached (a multi link, cookies, a program each) and which. */
+  wildcard: WildcardOutcome | undefined;
 
   readonly #feed: ProbeFeed;
 

@@ -365,7 +365,9 @@ export function probeUprobeMulti(): Feature {
       const attr = encodeUprobeMultiLink({ progFd: prog, path: '/', offsets: [0n] });
       const fd = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
       if (fd >= 0) closeRawFd(fd);
-      return fd === -Errno.EBADF ? { supported: true } : { supported: false, detail: `link: ${errnoDetail(-fd)}` };
+      return fd === -Errno.EBADF
+        ? { supported: true }
+        : { supported: false, detail: `link: ${errnoDetail(-fd)}` };
     } finally {
       closeRawFd(prog);
     }

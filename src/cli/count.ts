@@ -1,6 +1,7 @@
 // `tsbpf count PROBE...`: event counts kept in the kernel (no per-event record crosses to user
 // space), shown as a top-N table at each interval and at the end.
 import type { KeyInput } from '../probes/context.js';
+import { isWildcard } from '../probes/spec.js';
 import type { Tracer } from '../probes/tracer.js';
 import { command } from './command.js';
 import { checkMetricsAddress, METRICS_HELP } from './metrics-option.js';
@@ -60,15 +61,20 @@ export const run = command({
     const byText = byExpr ? byExpr.text : by;
     const families = values.metrics ? (await import('../metrics/cli-families.js')).countFamilies : undefined;
     let labels: string[] = [];
+    const wildcard = positionals.map((text) => isWildcard({ target: text.slice(text.indexOf(':') + 1) }));
 
     /** The rows of the table, busiest first. */
     const rows = (tracer: Tracer) =>
       (by === 'probe'
-        ? labels.map((probe, i) => ({
-            probe,
-            key: undefined as unknown,
-            count: tracer.aggregation(`probe${i}`).total(),
-          }))
+        ? labels.flatMap((probe, i) =>
+            // A wildcard probe counts per point that fired.
+            wildcard[i]
+              ? tracer
+                  .aggregation<string>(`probe${i}`)
+                  .entries()
+                  .map((e) => ({ probe: e.key, key: undefined as unknown, count: e.value }))
+              : [{ probe, key: undefined as unknown, count: tracer.aggregation(`probe${i}`).total() }],
+          )
         : tracer
             .aggregation<[number, string | number]>('counts')
             .entries()
@@ -96,7 +102,7 @@ export const run = command({
             const add = (map: string, key?: KeyInput) =>
               amount ? p.sum(map, amount, key) : p.count(map, key);
             // Per probe alone: a keyless per-CPU counter, as cheap as a hand-written C counter.
-            if (by === 'probe') add(`probe${i}`);
+            if (by === 'probe') add(`probe${i}`, wildcard[i] ? p.probe() : undefined);
             else
               add('counts', [
                 p.constant(i),

@@ -32,7 +32,12 @@ export function attachKprobeMulti(
   const errno = -fd;
   const what = `${kind} '${label}': kprobe_multi link of ${functions.length} functions`;
   if (errno === Errno.ENOENT || errno === Errno.ESRCH)
-    throw new AttachError('not-found', label, `${what}: ${errnoName(errno)}: a function is not in kallsyms`, errno);
+    throw new AttachError(
+      'not-found',
+      label,
+      `${what}: ${errnoName(errno)}: a function is not in kallsyms`,
+      errno,
+    );
   if (errno === Errno.EOPNOTSUPP || errno === Errno.ENOTSUPP || errno === Errno.EINVAL)
     throw new AttachError('unsupported', label, `${what}: ${errnoName(errno)}`, errno);
   throw new AttachError('kernel', label, `${what}: ${errnoName(errno)}`, errno);

@@ -46,6 +46,7 @@ export function expandKernelFunctions(pattern: string): Expansion {
   }
   const skipped: { count: number; why: string }[] = [];
   if (blacklisted > 0) skipped.push({ count: blacklisted, why: 'on the kprobe blacklist' });
-  if (untraceable > 0) skipped.push({ count: untraceable, why: 'not traceable (not in available_filter_functions)' });
+  if (untraceable > 0)
+    skipped.push({ count: untraceable, why: 'not traceable (not in available_filter_functions)' });
   return { targets, skipped };
 }

@@ -62,6 +62,11 @@ export function attachUprobeMultiOffsets(
   if (errno === Errno.EOPNOTSUPP || errno === Errno.ENOTSUPP)
     throw new AttachError('unsupported', label, `${what}: ${errnoName(errno)}`, errno);
   if (errno === Errno.EINVAL)
-    throw new AttachError('not-traceable', label, `${what}: EINVAL: an offset is not a probe-able instruction`, errno);
+    throw new AttachError(
+      'not-traceable',
+      label,
+      `${what}: EINVAL: an offset is not a probe-able instruction`,
+      errno,
+    );
   throw new AttachError('kernel', label, `${what}: ${errnoName(errno)}`, errno);
 }

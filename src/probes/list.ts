@@ -50,7 +50,10 @@ const BARE_KINDS = KINDS.filter((k) => k.descriptor.list?.bare !== undefined).so
 );
 
 /** Lists the probe points matching each pattern (`kprobe:vfs_*`, `tracepoint:syscalls:*`, `uprobe:/bin/bash:read*`, or a bare `*unlink*`). */
-export async function listProbePoints(patterns: readonly string[], options: ListOptions = {}): Promise<ProbeList> {
+export async function listProbePoints(
+  patterns: readonly string[],
+  options: ListOptions = {},
+): Promise<ProbeList> {
   // Every kind's listing code, imported on first use.
   await readyAll();
   const lister = new Lister(options);
@@ -156,7 +159,6 @@ class Lister {
     this.btfParsed ??= vmlinuxBtf();
     return this.btfParsed;
   }
-
 }
 
 /**

@@ -2,11 +2,11 @@
 // listeners of its records (`on()`, or `for await`). The tracer creates probes; this file is
 // what a caller holds.
 import type { Link } from '../link/link.js';
-import type { WildcardOutcome } from './wildcard.js';
 import type { Program } from '../program.js';
 import type { Aggregation } from './aggregation.js';
 import type { Emit, NoMaps, ProbeContext } from './context.js';
 import { formatProbeSpec, type ProbeSpec } from './spec.js';
+import type { WildcardOutcome } from './wildcard.js';
 
 /** The signals that end run() calls and probe iterators. */
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];

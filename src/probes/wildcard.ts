@@ -5,11 +5,12 @@
 //   - one program, one link per point, each with its index as the cookie;
 //   - one program per point (kinds whose arguments depend on the point: tracepoints).
 // `p.func()`/`p.probe()` in the body read the index (cookie or constant) and decode as the name.
+
+import type { Instruction } from '../../isa/instruction.js';
 import { kindOf } from '../link/kinds/index.js';
 import type { Kind } from '../link/kinds/kind.js';
 import { AttachError, type Link } from '../link/link.js';
 import { type MapResolver, Program } from '../program.js';
-import type { Instruction } from '../../isa/instruction.js';
 import { loadAndAttach } from './attach.js';
 import type { ProbePoints } from './context.js';
 import { listSources } from './list.js';
@@ -136,7 +137,13 @@ export async function attachWildcard(probe: Probe<unknown>, host: WildcardHost):
 }
 
 /** Loads a shared program of `kind`, for a multi link (`multi`) or for per-point links. */
-function load(kind: Kind, instructions: Instruction[], maps: MapResolver, name: string, multi: boolean): Program {
+function load(
+  kind: Kind,
+  instructions: Instruction[],
+  maps: MapResolver,
+  name: string,
+  multi: boolean,
+): Program {
   const d = kind.descriptor;
   const attachType = multi ? d.multi?.expectedAttachType : d.expectedAttachType;
   return Program.load({

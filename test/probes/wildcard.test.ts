@@ -83,7 +83,12 @@ kernelDescribe('wildcard uprobes', ['uprobes', 'ringbuf'], () => {
     tracer.probe(`uretprobe:${target}:mt_[ab]*`, (p) => p.count('calls', p.probe()));
     await tracer.start();
     await t.go();
-    const got = new Map(tracer.aggregation<string>('calls').entries().map((e) => [e.key, e.value]));
+    const got = new Map(
+      tracer
+        .aggregation<string>('calls')
+        .entries()
+        .map((e) => [e.key, e.value]),
+    );
     expect(got).toEqual(
       new Map([
         [`uretprobe:${target}:mt_alpha`, N],
@@ -119,9 +124,16 @@ kernelDescribe('wildcard tracepoints', ['tracepoints', 'ringbuf'], () => {
     await tracer.start();
     await t.go();
     expect(wild.wildcard?.mode).toBe('programs');
-    const all = new Map(tracer.aggregation<string>('all').entries().map((e) => [e.key, e.value]));
+    const all = new Map(
+      tracer
+        .aggregation<string>('all')
+        .entries()
+        .map((e) => [e.key, e.value]),
+    );
     for (const s of single)
-      expect(`${s}: ${all.get(`syscalls:sys_enter_${s}`)}`).toBe(`${s}: ${tracer.aggregation(`one_${s}`).total()}`);
+      expect(`${s}: ${all.get(`syscalls:sys_enter_${s}`)}`).toBe(
+        `${s}: ${tracer.aggregation(`one_${s}`).total()}`,
+      );
     expect(all.get('syscalls:sys_enter_getppid')).toBe(N);
     expect(all.get('syscalls:sys_enter_getpid')).toBe(2 * N);
     expect(all.get('syscalls:sys_enter_exit_group')).toBe(1);

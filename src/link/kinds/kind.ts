@@ -130,7 +130,13 @@ export interface KindDescriptor<N extends string, I = undefined> {
     /** Why this kernel cannot, or undefined. */
     unavailable: (impl: I) => string | undefined;
     /** Attaches `program` to every spec of `specs` (cookie: the spec's index); `label` names the link. */
-    attach: (impl: I, program: Program, specs: readonly ProbeSpec[], label: string, ctx: AttachContext) => Link;
+    attach: (
+      impl: I,
+      program: Program,
+      specs: readonly ProbeSpec[],
+      label: string,
+      ctx: AttachContext,
+    ) => Link;
   };
   /** Listing: the targets matching `pattern` (what follows `kind:`). */
   list?: {
@@ -209,8 +215,7 @@ export function defineKind<const N extends string, I = undefined>(d: KindDescrip
       const pattern = spec.text.slice(spec.text.indexOf(':') + 1);
       return { targets: d.list?.targets(code(), pattern, sources) ?? [] };
     },
-    multiUnavailable: () =>
-      d.multi ? d.multi.unavailable(code()) : `${d.name} has no multi-point links`,
+    multiUnavailable: () => (d.multi ? d.multi.unavailable(code()) : `${d.name} has no multi-point links`),
     attachMulti: (program, specs, label, ctx) => {
       if (!d.multi) throw new Error(`internal: ${d.name} has no multi-point links`);
       return d.multi.attach(code(), program, specs, label, ctx);

@@ -45,7 +45,7 @@ export const MULTI_RETURN = 1;
 /** u64 values as one native-endian array buffer (addresses, offsets, cookies). */
 function u64s(values: readonly bigint[]): Buffer {
   const b = Buffer.alloc(values.length * 8);
-  values.forEach((v, i) => b.writeBigUInt64LE(BigInt.asUintN(64, v), i * 8));
+  for (const [i, v] of values.entries()) b.writeBigUInt64LE(BigInt.asUintN(64, v), i * 8);
   return b;
 }
 

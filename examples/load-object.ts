@@ -19,12 +19,14 @@ const path =
 const object = BpfObject.open(path);
 object.set('target_pid', Number(values.pid ?? 0)); // 0: every process
 using loaded = object.load();
-const links = [...loaded.programs].map(([name, prog]) => {
-  const def = loaded.specs.get(name)?.def;
-  if (!def) throw new Error(`${name}: no section definition to attach by`);
-  console.error(`attached ${name} (${loaded.specs.get(name)?.section})`);
-  return attachBySection(prog, def);
-});
+const links = await Promise.all(
+  [...loaded.programs].map(([name, prog]) => {
+    const def = loaded.specs.get(name)?.def;
+    if (!def) throw new Error(`${name}: no section definition to attach by`);
+    console.error(`attached ${name} (${loaded.specs.get(name)?.section})`);
+    return attachBySection(prog, def);
+  }),
+);
 
 // struct event { u32 pid; s32 dfd; char path[64]; }
 using events = RingBufReader.open(loaded.map('events'), {

@@ -93,7 +93,7 @@ export const run = command({
           const def = loaded.specs.get(name)?.def;
           if (!def) continue;
           try {
-            links.push(attachBySection(prog, def));
+            links.push(await attachBySection(prog, def));
             attached.set(name, 'attached');
           } catch (err) {
             attached.set(

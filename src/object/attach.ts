@@ -4,20 +4,21 @@
 // in the registry. Other kinds need a target we cannot guess (an interface, a cgroup) and are
 // reported as such.
 import type { SectionInfo } from '../format/object/sections.js';
-import { kindForSection, readyAll } from '../link/kinds/index.js';
+import { kindForSection } from '../link/kinds/index.js';
 import type { SectionTarget } from '../link/kinds/kind.js';
 import type { Link } from '../link/link.js';
 import type { Program } from '../program.js';
-
-// attachBySection is synchronous: every kind's attach code is imported with this module.
-await readyAll();
 
 /** Why a program is not auto-attached (it may still be attached by hand). */
 export class NotAutoAttachable extends Error {
   override name = 'NotAutoAttachable';
 }
 
-export function attachBySection(prog: Program, def: SectionInfo): Link {
+/**
+ * Attaches `prog` where its section name says. Async because the kind's attach code is imported
+ * on first use: importing the package loads no attach code.
+ */
+export async function attachBySection(prog: Program, def: SectionInfo): Promise<Link> {
   const kind = kindForSection(def.attach);
   if (!kind?.descriptor.attachSection)
     throw new NotAutoAttachable(
@@ -32,5 +33,6 @@ export function attachBySection(prog: Program, def: SectionInfo): Link {
       throw new NotAutoAttachable(`section '${def.section}' is not ${shape}`);
     },
   };
+  await kind.ready();
   return kind.attachSection(prog, def, target);
 }

@@ -121,17 +121,19 @@ describe('the attach-kind registry', () => {
     expect(kindForSection('xdp')).toBeUndefined();
   });
 
-  it('says why a section cannot be auto-attached, before touching the program', () => {
+  it('says why a section cannot be auto-attached, before touching the program', async () => {
     const prog = { fd: -1 } as Program;
-    const attach = (section: string) => () => attachBySection(prog, sectionInfo(section) as never);
-    expect(attach('kprobe')).toThrow(
+    const attach = (section: string) => attachBySection(prog, sectionInfo(section) as never);
+    await expect(attach('kprobe')).rejects.toThrow(
       new NotAutoAttachable("section 'kprobe' names no function to attach to"),
     );
-    expect(attach('ksyscall')).toThrow(/names no system call/);
-    expect(attach('uprobe/nocolon')).toThrow(/section 'uprobe\/nocolon' is not uprobe\/BINARY:SYMBOL/);
-    expect(attach('tracepoint/noslash')).toThrow(/is not tracepoint\/GROUP\/NAME/);
-    expect(attach('xdp')).toThrow(/need a target given by hand/);
-    expect(attach('perf_event')).toThrow(NotAutoAttachable);
+    await expect(attach('ksyscall')).rejects.toThrow(/names no system call/);
+    await expect(attach('uprobe/nocolon')).rejects.toThrow(
+      /section 'uprobe\/nocolon' is not uprobe\/BINARY:SYMBOL/,
+    );
+    await expect(attach('tracepoint/noslash')).rejects.toThrow(/is not tracepoint\/GROUP\/NAME/);
+    await expect(attach('xdp')).rejects.toThrow(/need a target given by hand/);
+    await expect(attach('perf_event')).rejects.toThrow(NotAutoAttachable);
   });
 
   it('keeps descriptor files light: only type imports, attach code behind import()', () => {

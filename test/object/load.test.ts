@@ -184,12 +184,12 @@ kernelDescribe(
   'objects: attach by section and see events',
   ['prog_load', 'tracepoints', 'ringbuf', 'btf'],
   () => {
-    it('tracepoint/syscalls/sys_enter_unlinkat fires for our own unlinkat: ringbuf event and .bss counter', () => {
+    it('tracepoint/syscalls/sys_enter_unlinkat fires for our own unlinkat: ringbuf event and .bss counter', async () => {
       // Node's unlink uses unlink(2); rm(1) uses unlinkat(2). target_pid 0: every process.
       const obj = BpfObject.open(fixture('tp_unlinkat.bpf.o')).set('target_pid', 0);
       using l = obj.load();
       const prog = l.program('trace_unlinkat');
-      using link = attachBySection(
+      using link = await attachBySection(
         prog,
         l.specs.get('trace_unlinkat')?.def as NonNullable<ReturnType<typeof sectionInfo>>,
       );
@@ -220,10 +220,10 @@ kernelDescribe(
 );
 
 kernelDescribe('objects: .ksyms', ['prog_load', 'raw_tp', 'btf'], () => {
-  it('an untyped __ksym gets its kallsyms address, as the program then reports', () => {
+  it('an untyped __ksym gets its kallsyms address, as the program then reports', async () => {
     const obj = BpfObject.open(fixture('ksyms.bpf.o')).set('target_pid', process.pid);
     using l = obj.load();
-    using link = attachBySection(
+    using link = await attachBySection(
       l.program('read_ksyms'),
       l.specs.get('read_ksyms')?.def as NonNullable<ReturnType<typeof sectionInfo>>,
     );

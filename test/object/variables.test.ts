@@ -158,7 +158,7 @@ kernelDescribe(
 
     it('a tracepoint program counts in .bss what it sends to the ringbuf; the counter and the records agree', async () => {
       using loaded = BpfObject.open(OBJECT).set('target_tgid', process.pid).load<Globals>();
-      using link = attachBySection(
+      using link = await attachBySection(
         loaded.program('on_getppid'),
         loaded.specs.get('on_getppid')?.def as never,
       );

@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 const fx = fileURLToPath(new URL('../fixtures/objects/', import.meta.url));
 
 describe('objects in the VM', () => {
-  it('fsdist: all six programs load (kprobe, kretprobe, fentry, fexit), attach and fill the histograms', () => {
+  it('fsdist: all six programs load (kprobe, kretprobe, fentry, fexit), attach and fill the histograms', async () => {
     using obj = BpfObject.open(`${fx}fsdist.bpf.o`).load();
     expect(obj.skipped).toEqual([]);
     expect(obj.programs.size).toBe(6);
-    const links = [...obj.programs].map(([n, p]) => attachBySection(p, obj.specs.get(n)?.def as SectionInfo));
+    const links = await Promise.all(
+      [...obj.programs].map(([n, p]) => attachBySection(p, obj.specs.get(n)?.def as SectionInfo)),
+    );
     try {
       for (let i = 0; i < 20; i++) execFileSync('cat', ['/etc/hostname']);
       const bss = obj.map('.bss').get(new Uint8Array(4)) as Uint8Array;
@@ -42,9 +44,11 @@ describe('objects in the VM', () => {
     expect(() => step.set(1)).toThrow(/frozen at load/);
   });
 
-  it('unlink: BPF_CORE_READ(name, name) in a kprobe on do_unlinkat reaches bpf_printk', () => {
+  it('unlink: BPF_CORE_READ(name, name) in a kprobe on do_unlinkat reaches bpf_printk', async () => {
     using obj = BpfObject.open(`${fx}unlink.bpf.o`).load();
-    const links = [...obj.programs].map(([n, p]) => attachBySection(p, obj.specs.get(n)?.def as SectionInfo));
+    const links = await Promise.all(
+      [...obj.programs].map(([n, p]) => attachBySection(p, obj.specs.get(n)?.def as SectionInfo)),
+    );
     try {
       execFileSync('sh', ['-c', 'touch /tmp/vm-unlink-test && rm /tmp/vm-unlink-test']);
       const trace = execFileSync('sh', ['-c', 'timeout 1 cat /sys/kernel/tracing/trace_pipe || true'], {

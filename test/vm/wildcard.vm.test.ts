@@ -122,17 +122,20 @@ describe(`kprobe wildcards (${release()})`, () => {
     expect(pattern, 'a blacklisted function with attachable neighbours').not.toBe('');
     const blacklisted = matched.filter((n) => blacklist.has(n)).length;
     const untraceable = matched.filter((n) => !blacklist.has(n) && !ftrace.has(n)).length;
+    // Not attached: a pattern picked this way may name hot functions that crawl under TCG.
+    // maxProbes 0 stops the tracer right after the expansion, whose note and count are checked.
     const notes: string[] = [];
-    using t = new Tracer({ onFallback: (m) => notes.push(m) });
-    const probe = t.probe(`kprobe:${pattern}`, (p) => p.count('calls'));
-    await t.start();
+    using t = new Tracer({ onFallback: (m) => notes.push(m), maxProbes: 0 });
+    t.probe(`kprobe:${pattern}`, (p) => p.count('calls'));
+    const err = await t.start().catch((e: Error) => e);
+    const attachable = matched.filter((n) => !blacklist.has(n) && ftrace.has(n));
+    expect((err as Error).message).toContain(
+      `matches ${attachable.length} probe points, more than the limit of 0`,
+    );
     const skipped = notes.filter((m) => m.includes('skipped'));
     expect(skipped).toHaveLength(1);
     expect(skipped[0]).toContain(
       `skipped ${blacklisted + untraceable} of ${matched.length} matches: ${blacklisted} on the kprobe blacklist`,
-    );
-    expect(probe.attached.map((s) => s.target).sort()).toEqual(
-      matched.filter((n) => !blacklist.has(n) && ftrace.has(n)).sort(),
     );
   });
 });

@@ -1,7 +1,7 @@
 // Bundles the command line into dist/cli/: one file per command (each command's own code and
 // everything only it needs) plus shared chunks, instead of ~80 ES modules. Resolving and
 // compiling many small modules is most of a cold start; `tsbpf trace` must start close to a
-// bare `node`. The library (import 'tsbpf') stays the unbundled tsc output in dist/.
+// bare `node`. The library entries are bundled separately (scripts/bundle-lib.mjs).
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 

@@ -58,6 +58,7 @@ export {
   type TracepointField,
   type TracepointFormat,
 } from './format/tracepoint-format.js';
+export type { RegisterPart, UsdtArg, UsdtLocation, UsdtProbe, X86Register } from './format/usdt.js';
 export {
   type KernelSymbol,
   kallsyms,
@@ -102,6 +103,7 @@ export {
 } from './link/tracing.js';
 export { attachUprobe, attachUretprobe, type UprobeOptions } from './link/uprobe.js';
 export { resolveBinary, symbolFileOffset } from './link/uprobe-symbols.js';
+export { attachUsdt, type UsdtOptions, usdtProbes } from './link/usdt.js';
 // Kernel objects: bpf(2) through koffi.
 export {
   BpfMap,

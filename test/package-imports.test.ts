@@ -1,11 +1,29 @@
 // `import 'tsbpf'` loads the kernel side only: not the CLI, the assembler, the interpreter, the
 // conformance runner or the ISA explainer (those are in 'tsbpf/isa' and load when used). Checked
-// on the built package (npm run build), as a user's process loads it.
+// on the built package (npm run build), as a user's process loads it: the entries in package.json
+// are bundles (dist/lib/), and dist/lib/manifest.json says which source modules each file holds.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadedModules } from './support/loaded-modules.js';
 
 const dist = (p: string) => pathToFileURL(fileURLToPath(new URL(`../dist/${p}`, import.meta.url))).href;
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+/** The file a package entry ('.', './isa', './btf') resolves to, as a URL. */
+const entry = (name: string) =>
+  pathToFileURL(fileURLToPath(new URL(`../${pkg.exports[name].default}`, import.meta.url))).href;
+const lib = dist('lib/');
+const manifest: Record<string, string[]> = JSON.parse(
+  readFileSync(new URL('../dist/lib/manifest.json', import.meta.url), 'utf8'),
+);
+/** Loaded module URLs, with each bundle file replaced by the source modules (dist/…) it holds. */
+const sources = (loaded: string[]) =>
+  loaded.flatMap((u) => {
+    if (!u.startsWith(lib)) return [u];
+    const inputs = manifest[u.slice(lib.length)];
+    if (!inputs) throw new Error(`${u} is not in dist/lib/manifest.json`);
+    return inputs.map((p) => dist(p.replace(/^dist\//, '')));
+  });
 const COLD = [
   /\/dist\/src\/cli\//,
   /\/dist\/cli\//,
@@ -18,9 +36,21 @@ const COLD = [
 ];
 
 describe("import 'tsbpf'", () => {
+  it('is a bundle of a few files, not one module per source file', () => {
+    expect(pkg.exports['.'].default).toBe('./dist/lib/index.js');
+    const loaded = loadedModules(`import * as tsbpf from ${JSON.stringify(entry('.'))};\n`);
+    const ours = loaded.filter((u) => u.startsWith(lib));
+    // The check can fail: it sees the entry itself.
+    expect(ours[0]).toBe(entry('.'));
+    expect(ours.length).toBeLessThanOrEqual(10);
+    expect(loaded.filter((u) => u.startsWith(dist('')) && !u.startsWith(lib))).toEqual([]);
+  });
+
   it('loads none of the CLI, assembler, interpreter, conformance runner or explainer', () => {
-    const loaded = loadedModules(
-      `import * as tsbpf from ${JSON.stringify(dist('src/index.js'))};\nif (!tsbpf.Program) throw new Error('no Program');\n`,
+    const loaded = sources(
+      loadedModules(
+        `import * as tsbpf from ${JSON.stringify(entry('.'))};\nif (!tsbpf.Program) throw new Error('no Program');\n`,
+      ),
     );
     // The check can fail: the package's own modules are seen.
     expect(loaded.some((u) => u.endsWith('/dist/src/program.js'))).toBe(true);
@@ -28,10 +58,25 @@ describe("import 'tsbpf'", () => {
   });
 
   it("'tsbpf/isa' still gives the assembler and the interpreter", () => {
-    const loaded = loadedModules(
-      `import { assemble, Interpreter } from ${JSON.stringify(dist('isa/index.js'))};\nif (!assemble || !Interpreter) throw new Error('missing');\n`,
+    const loaded = sources(
+      loadedModules(
+        `import { assemble, Interpreter } from ${JSON.stringify(entry('./isa'))};\nif (!assemble || !Interpreter) throw new Error('missing');\n`,
+      ),
     );
     expect(loaded.some((u) => /\/isa\/(assembler|asm\/)/.test(u))).toBe(true);
     expect(loaded.some((u) => /\/isa\/interp/.test(u))).toBe(true);
+  });
+
+  it('gives one class to every entry that exports it', async () => {
+    const main = await import(entry('.'));
+    const isa = await import(entry('./isa'));
+    const btf = await import(entry('./btf'));
+    for (const name of ['Builder', 'BuilderError', 'AssemblerError']) {
+      expect(main[name]).toBeTypeOf('function');
+      expect(isa[name]).toBe(main[name]);
+    }
+    // A Btf that the main entry parsed is a 'tsbpf/btf' Btf.
+    const parsed = main.readBtfFile(fileURLToPath(new URL('./fixtures/btf/types.btf', import.meta.url)));
+    expect(parsed).toBeInstanceOf(btf.Btf);
   });
 });

@@ -1,7 +1,7 @@
 // `tsbpf count PROBE...`: event counts kept in the kernel (no per-event record crosses to user
 // space), shown as a top-N table at each interval and at the end.
 import type { KeyInput } from '../probes/context.js';
-import { isWildcard } from '../probes/spec.js';
+import { isWildcard, parseProbeSpec } from '../probes/spec.js';
 import type { Tracer } from '../probes/tracer.js';
 import { command } from './command.js';
 import { checkMetricsAddress, METRICS_HELP } from './metrics-option.js';
@@ -12,7 +12,8 @@ import { UsageError } from './usage.js';
 const HELP = `usage: tsbpf count PROBE [PROBE...] [options]
 
 Counts events in the kernel and prints the busiest keys.
-  PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL, ...)
+  PROBE as for tsbpf trace (kprobe:FUNC, tracepoint:CATEGORY:EVENT, uprobe:BINARY:SYMBOL,
+        usdt:BINARY:PROVIDER:NAME, ...)
   -b, --by KEY          probe (default), comm, pid, tid, stack (the kernel stack, symbolized), or
                         any value as trace --format names them: args.id:syscall, ret:errno, sig:signal
   -s, --sum VALUE       add VALUE up instead of counting events (bpftrace's sum()): --sum ret
@@ -61,7 +62,14 @@ export const run = command({
     const byText = byExpr ? byExpr.text : by;
     const families = values.metrics ? (await import('../metrics/cli-families.js')).countFamilies : undefined;
     let labels: string[] = [];
-    const wildcard = positionals.map((text) => isWildcard({ target: text.slice(text.indexOf(':') + 1) }));
+    // A spec that does not parse fails later, in the tracer, with its own message.
+    const wildcard = positionals.map((text) => {
+      try {
+        return isWildcard(parseProbeSpec(text));
+      } catch {
+        return false;
+      }
+    });
 
     /** The rows of the table, busiest first. */
     const rows = (tracer: Tracer) =>

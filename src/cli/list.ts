@@ -8,6 +8,7 @@ Lists probe points, one per line, in the form tsbpf trace/count/hist take them.
   PATTERN   KIND:GLOB        kprobe:vfs_*, fentry:do_unlink*, tp_btf:sched_*
             tracepoint:CATEGORY:EVENT glob, e.g. tracepoint:syscalls:sys_enter_open*
             uprobe:BINARY[:GLOB]  the functions of an executable or library (uprobe:libc.so.6:malloc*)
+            usdt:BINARY[:PROVIDER][:GLOB]  its static (USDT) probes; -v: their argument specs
             a bare glob (or a plain substring) searches tracepoints, kprobes, fentry and tp_btf
   -v, --verbose   the arguments each probe can read (p.arg(name)), and the return value's type
       --json      one JSON object per line: {"probe", "kind", "args"?, "ret"?}
@@ -18,6 +19,7 @@ examples:
   tsbpf list unlink
   tsbpf list -v tracepoint:syscalls:sys_enter_unlinkat
   tsbpf list 'uprobe:/bin/bash:readline*'
+  tsbpf list -v 'usdt:libstdc++.so.6:*'
 `;
 
 export const run = command({

@@ -17,6 +17,7 @@ the tracepoint's format; strings read for char pointers and for struct filename/
 the return value for return probes.
   PROBE: kprobe:FUNC  kretprobe:FUNC  fentry:FUNC  fexit:FUNC  tracepoint:CATEGORY:EVENT
          tp_btf:EVENT  uprobe:BINARY:SYMBOL  uretprobe:BINARY:SYMBOL   (k: kr: t: u: ur: also work)
+         usdt:BINARY:PROVIDER:NAME (or usdt:BINARY:NAME; globs: usdt:BINARY:PROVIDER:*)
          BEGIN, END: once at the start and at the end, in tsbpf's own process
   A kprobe falls back to fentry, then to the syscall's tracepoint, saying so on stderr.
   -f, --fields A,B     only these arguments (names as 'tsbpf list' shows them); NAME:TYPE reads
@@ -43,6 +44,7 @@ examples:
   tsbpf trace uretprobe:/bin/bash:readline --fields ret:str
                        (a uprobe's registers are untyped: ret:str reads the line readline
                        returned, not its address)
+  tsbpf trace usdt:/usr/bin/python3.11:python:function__entry --fields arg0:str,arg1:str,arg2
   tsbpf trace tracepoint:syscalls:sys_enter_execve -F '%-7d %s' pid 'join(args.argv)'
   tsbpf trace tracepoint:syscalls:sys_exit_openat -F '%s %d %s' comm ret ret:errno
 `;

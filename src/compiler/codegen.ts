@@ -136,6 +136,12 @@ export class CodeGen {
       case 'linear':
         this.#linear(node);
         return;
+      case 'cookie':
+        b.mov(R1, R6).call('get_attach_cookie');
+        return;
+      case 'select':
+        this.#select(node);
+        return;
       case 'lookup': {
         this.lookup(mapRef(node.map), node.key);
         b.jeq(R0, 0, this.exitLabel);
@@ -144,6 +150,25 @@ export class CodeGen {
         return;
       }
     }
+  }
+
+  /** R0 = the case for `on`'s value (0 when no case has it): `on` is kept in a slot meanwhile. */
+  #select(node: Extract<Node, { op: 'select' }>): void {
+    const b = this.b;
+    const done = b.newLabel('select_done');
+    const slot = this.#pushSlot();
+    this.scalar(node.on);
+    b.stx('u64', R10, slot, R0);
+    for (const c of node.cases) {
+      const next = b.newLabel('select_next');
+      b.ldx('u64', R1, R10, slot);
+      if (fitsImm32(c.value)) b.jne(R1, Number(c.value), next);
+      else b.loadImm64(R2, c.value).jne(R1, R2, next);
+      this.scalar(c.node);
+      b.ja(done).label(next);
+    }
+    b.mov(R0, 0).label(done);
+    this.#popSlot();
   }
 
   /** Truncates R0 to `size` bytes, then zero- or sign-extends it to 64 bits. */

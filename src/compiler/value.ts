@@ -48,7 +48,11 @@ export type Node =
   /** The value a `let` action computed (where the body asked for it, not where it is used). */
   | { op: 'var'; id: number }
   /** The value stored in map `map` under `key` (the probe ends quietly when there is none). */
-  | { op: 'lookup'; map: string; key: KeyPart[]; size: IntSize; signed: boolean };
+  | { op: 'lookup'; map: string; key: KeyPart[]; size: IntSize; signed: boolean }
+  /** bpf_get_attach_cookie(ctx): the value the attachment that ran the program carries. */
+  | { op: 'cookie' }
+  /** The node of the case whose `value` equals `on`, or 0 when none does (per-site USDT arguments). */
+  | { op: 'select'; on: Node; cases: { value: bigint; node: Node }[] };
 
 /** A string or byte expression: up to `size` bytes, NUL-terminated for strings, exact for bytes. */
 export type StrNode =

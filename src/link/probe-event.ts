@@ -55,6 +55,8 @@ export interface ProbeEventRequest {
   explainTracefs?: (err: SysError) => AttachError | undefined;
   mode?: PerfAttachMode;
   cookie?: bigint;
+  /** Runs once after the link is closed. */
+  release?: () => void;
 }
 
 /** Creates the probe event `req` asks for and attaches `prog` to it. */
@@ -62,6 +64,7 @@ export function attachProbeEvent(prog: { fd: number }, req: ProbeEventRequest): 
   const { kind, target, pid } = req;
   const pmu = pmuInfo(req.pmu);
   const attach = { mode: req.mode, cookie: req.cookie };
+  const release = req.release;
   if (!req.legacy && pmu) {
     const attr = perfAttr({
       type: pmu.type,
@@ -72,7 +75,7 @@ export function attachProbeEvent(prog: { fd: number }, req: ProbeEventRequest): 
       wakeupEvents: 1,
     });
     const fd = openPerfEvent(attr, pid, pid >= 0 ? -1 : 0, kind, target, req.explainOpen);
-    return attachPerfEvent(prog, fd, kind, target, attach);
+    return attachPerfEvent(prog, fd, kind, target, { ...attach, release });
   }
   if (req.pmuOnly) throw new AttachError('unsupported', target, `${kind} '${target}': ${req.pmuOnly}`);
   const file = EVENTS_FILE[req.pmu];
@@ -88,7 +91,10 @@ export function attachProbeEvent(prog: { fd: number }, req: ProbeEventRequest): 
     ...attach,
     pid,
     legacy: true,
-    release: probe.remove,
+    release: () => {
+      probe.remove();
+      release?.();
+    },
   });
   trackLegacyProbe(probe, () => link.close());
   return link;

@@ -23,6 +23,8 @@ export interface UprobeOptions {
   legacy?: boolean;
   mode?: PerfAttachMode;
   cookie?: bigint;
+  /** Runs once after the link is closed (a USDT link closes its other sites' links). */
+  release?: () => void;
 }
 
 function refCtrShift(): bigint {
@@ -74,6 +76,7 @@ export function attachUprobe(prog: { fd: number }, binary: string, opts: UprobeO
       new AttachError('not-traceable', target, `${kind} '${target}': ${err.message}`, err.errno),
     mode: opts.mode,
     cookie: opts.cookie,
+    release: opts.release,
   });
 }
 

@@ -9,10 +9,12 @@ import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
 import { btfValueType, fieldValueType, intType, U64, type ValueType } from '../compiler/types.js';
 import type { Node, StrNode } from '../compiler/value.js';
 import type { TracepointField, TracepointFormat } from '../format/tracepoint-format.js';
+import type { UsdtArg } from '../format/usdt.js';
 import { btfTargetType, findBtfTarget, lookupIn } from '../link/btf-target.js';
 import { kindOf } from '../link/kinds/index.js';
 import type { ArgSourceName } from '../link/kinds/kind.js';
 import type { ProbeKind } from './spec.js';
+import { usdtProbeArgs } from './usdt-args.js';
 
 /** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
 export function registerOffsets(btf: Btf): { args: number[]; ret: number } {
@@ -159,6 +161,8 @@ export interface ArgSource {
   /** The kernel's BTF, parsed only if this kind needs it (tracepoints do not). */
   btf: () => Btf;
   format?: TracepointFormat;
+  /** USDT: the argument layouts of the probe's sites, one per attachment cookie. */
+  sites?: readonly (readonly UsdtArg[])[];
 }
 
 function tracepointArgs(format: TracepointFormat | undefined): ProbeArgs {
@@ -190,6 +194,7 @@ const SOURCES: Record<ArgSourceName, (src: ArgSource, returns: boolean) => Probe
     // At return the argument registers hold other values: a return probe reads only `ret`.
     return returns ? { args: [], ret: out.ret } : { args: out.args.slice(0, regs.args.length) };
   },
+  usdt: (src) => usdtProbeArgs(src.btf(), src.sites ?? []),
   'user-registers': (src, returns) => {
     const regs = registerArgs(src.btf(), returns);
     return returns ? { args: [], ret: regs.ret } : regs;

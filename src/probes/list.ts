@@ -143,8 +143,10 @@ class Lister {
   private describe(point: ProbePoint, target: string): void {
     try {
       const spec = parseProbeSpec(point.probe);
-      const format = kindOf(spec.kind).format(spec);
-      const { args, ret } = probeArgs({ kind: spec.kind, target, btf: () => this.btf(), format });
+      const kind = kindOf(spec.kind);
+      const format = kind.format(spec);
+      const sites = kind.siteArgs(spec);
+      const { args, ret } = probeArgs({ kind: spec.kind, target, btf: () => this.btf(), format, sites });
       point.args = args.map((a) => a.decl);
       // Only return probes and syscall exits have one.
       if (ret) point.ret = ret.decl;

@@ -14,7 +14,7 @@ export interface ProbeSpec {
   /** tracepoint category and event. */
   category?: string;
   event?: string;
-  /** uprobe binary (a path or a library name). */
+  /** uprobe or usdt binary (a path or a library name); a usdt target is `PROVIDER:NAME` or `NAME`. */
   binary?: string;
   /** The text as written, for messages. */
   text: string;
@@ -44,10 +44,19 @@ const WILDCARD = /[*?[]/;
 /** `name`, or a wildcard pattern of names. */
 const nameOrGlob = (s: string): boolean => IDENT.test(s) || (WILDCARD.test(s) && GLOB.test(s));
 
-/** The spec names many points (`kprobe:vfs_*`): the tracer expands it through its kind. */
-export function isWildcard(spec: Pick<ProbeSpec, 'target'>): boolean {
-  return WILDCARD.test(spec.target);
+/** Grammars whose target names one point: a glob there is a wildcard the tracer expands. */
+const ONE_POINT: readonly TargetGrammar[] = ['function', 'tracepoint', 'binary-symbol'];
+
+/**
+ * The spec names many points (`kprobe:vfs_*`): the tracer expands it through its kind. (A USDT
+ * spec's globs are its own kind's business: it attaches every matching note itself.)
+ */
+export function isWildcard(spec: Pick<ProbeSpec, 'kind' | 'target'>): boolean {
+  const grammar = kindOf(spec.kind).descriptor.grammar;
+  return grammar !== undefined && ONE_POINT.includes(grammar) && WILDCARD.test(spec.target);
 }
+/** A USDT provider or probe name, or a glob of one. */
+const USDT_NAME = /^[A-Za-z0-9_*?[\]]+$/;
 
 type Target = Omit<ProbeSpec, 'kind' | 'text'>;
 
@@ -72,6 +81,24 @@ const GRAMMARS: Record<TargetGrammar, (rest: string, kind: string, text: string)
     const symbol = rest.slice(at + 1);
     if (!nameOrGlob(symbol)) throw new ProbeSpecError(text, `'${symbol}' is not a symbol name`);
     return { target: symbol, binary: rest.slice(0, at) };
+  },
+  'binary-probe': (rest, kind, text) => {
+    // BINARY:PROVIDER:NAME, or BINARY:NAME for a name of any provider; globs allowed in both.
+    const parts = rest.split(':');
+    const shape = `expected ${kind}:BINARY:PROVIDER:NAME or ${kind}:BINARY:NAME`;
+    if (parts.length < 2) throw new ProbeSpecError(text, shape);
+    const name = parts.pop() as string;
+    const provider = parts.length >= 2 ? (parts.pop() as string) : undefined;
+    const binary = parts.join(':');
+    for (const [what, word] of [
+      ['name', name],
+      ['provider', provider],
+    ] as const) {
+      if (word !== undefined && !USDT_NAME.test(word))
+        throw new ProbeSpecError(text, `'${word}' is not a probe ${what} (${shape})`);
+    }
+    if (binary === '') throw new ProbeSpecError(text, shape);
+    return { target: provider === undefined ? name : `${provider}:${name}`, binary };
   },
   none: (_rest, kind, text) => {
     throw new ProbeSpecError(text, `${kindOf(kind).descriptor.word} takes no target`);

@@ -377,7 +377,8 @@ export class Tracer implements Disposable {
   ): { ctx: ProbeContext; filters: Cond[] } | { missing: string } {
     const kind = kindOf(spec.kind);
     const format = kind.format(spec);
-    let args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format });
+    const sites = kind.siteArgs(spec);
+    let args = probeArgs({ kind: spec.kind, target: spec.target, btf: this.#kernelBtf, format, sites });
     const filters: Cond[] = [];
     if (
       standIn &&

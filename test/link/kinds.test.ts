@@ -46,6 +46,8 @@ describe('the attach-kind registry', () => {
       u: 'uprobe',
       uretprobe: 'uretprobe',
       ur: 'uretprobe',
+      usdt: 'usdt',
+      U: 'usdt',
     });
   });
 
@@ -59,6 +61,9 @@ describe('the attach-kind registry', () => {
       'tp_btf:sched_switch',
       'uprobe:/bin/bash:readline',
       'uretprobe:libc.so.6:malloc',
+      'usdt:/usr/bin/python3.11:python:function__entry',
+      'usdt:libstdc++.so.6:throw',
+      'usdt:/a:b/c:prov:*',
       'BEGIN',
       'END',
     ])
@@ -66,6 +71,14 @@ describe('the attach-kind registry', () => {
     expect(parseProbeSpec('BEGIN')).toEqual({ kind: 'begin', target: 'BEGIN', text: 'BEGIN' });
     expect(() => parseProbeSpec('tp_btf:a-b')).toThrow(/'a-b' is not a tracepoint name/);
     expect(() => parseProbeSpec('uprobe:/bin/bash')).toThrow(/expected uprobe:BINARY:SYMBOL/);
+    expect(parseProbeSpec('U:libstdc++.so.6:libstdcxx:throw')).toMatchObject({
+      kind: 'usdt',
+      binary: 'libstdc++.so.6',
+      target: 'libstdcxx:throw',
+    });
+    expect(parseProbeSpec('usdt:/a:b/c:prov:*')).toMatchObject({ binary: '/a:b/c', target: 'prov:*' });
+    expect(() => parseProbeSpec('usdt:/bin/python3')).toThrow(/expected usdt:BINARY:PROVIDER:NAME/);
+    expect(() => parseProbeSpec('usdt:/bin/python3:py-thon:x')).toThrow(/'py-thon' is not a probe provider/);
   });
 
   it('chains fallbacks as the descriptors say: the other kernel-function kind, then syscall tracepoints', () => {

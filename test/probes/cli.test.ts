@@ -266,7 +266,7 @@ describe('probe commands: usage', () => {
     const r = await cli(['trace', 'zprobe:x']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
-      "tsbpf trace: probe 'zprobe:x': unknown probe type 'zprobe' (kprobe, kretprobe, fentry, fexit, tracepoint, tp_btf, uprobe, uretprobe)",
+      "tsbpf trace: probe 'zprobe:x': unknown probe type 'zprobe' (kprobe, kretprobe, fentry, fexit, tracepoint, tp_btf, uprobe, uretprobe, usdt)",
     );
   });
 });

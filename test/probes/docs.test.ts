@@ -1,7 +1,7 @@
 // Every ```ts block of docs/probes.md and docs/getting-started.md runs as written, against the real kernel.
 import { runDocBlocks } from '../support/doc-blocks.js';
 
-runDocBlocks('probes.md', 7);
+runDocBlocks('probes.md', 8);
 runDocBlocks('getting-started.md', 1);
 
 // The plain-JavaScript block of getting-started.md runs under this Node as an .mjs file (the

@@ -10,6 +10,7 @@ import { rawTracepoint } from './raw-tracepoint.js';
 import { tracepoint } from './tracepoint.js';
 import { fentry, fexit, tpBtf } from './tracing.js';
 import { uprobe, uretprobe } from './uprobe.js';
+import { usdt } from './usdt.js';
 
 /** The kinds a probe spec can name (`kprobe:do_unlinkat`, `BEGIN`). */
 export const PROBE_KINDS = [
@@ -21,6 +22,7 @@ export const PROBE_KINDS = [
   tpBtf,
   uprobe,
   uretprobe,
+  usdt,
   begin,
   end,
 ] as const;

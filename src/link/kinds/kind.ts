@@ -7,6 +7,7 @@
 
 import type { AttachKind as SectionAttach, SectionInfo } from '../../format/object/sections.js';
 import type { TracepointFormat } from '../../format/tracepoint-format.js';
+import type { UsdtArg } from '../../format/usdt.js';
 import type { ProbeSpec } from '../../probes/spec.js';
 import type { LoadOptions, Program } from '../../program.js';
 import type { AttachTypeName, ProgramTypeName } from '../../sys/types.js';
@@ -23,6 +24,8 @@ export type TargetGrammar =
   | 'tracepoint'
   /** `uprobe:BINARY:SYMBOL`. */
   | 'binary-symbol'
+  /** `usdt:BINARY:PROVIDER:NAME` or `usdt:BINARY:NAME` (globs allowed in both names). */
+  | 'binary-probe'
   /** Nothing: the spec is a bare word (`BEGIN`). */
   | 'none';
 
@@ -38,6 +41,8 @@ export type ArgSourceName =
   | 'btf-tracepoint'
   /** A tracepoint's record at the offsets of its tracefs `format` file. */
   | 'tracepoint-format'
+  /** USDT argument specs: registers, memory at a register plus a displacement, constants. */
+  | 'usdt'
   /** No arguments. */
   | 'none';
 
@@ -108,6 +113,8 @@ export interface KindDescriptor<N extends string, I = undefined> {
   precheck?: (impl: I, spec: ProbeSpec) => string | undefined;
   /** The tracepoint format a spec's arguments are read from. */
   format?: (impl: I, spec: ProbeSpec) => TracepointFormat | undefined;
+  /** The argument layouts of the sites a spec attaches (USDT): layout `c` is read at cookie `c`. */
+  siteArgs?: (impl: I, spec: ProbeSpec) => UsdtArg[][] | undefined;
   /** Loads the program (default: Program.load with the program type, expected attach type and
    * the vmlinux BTF id of `btfTarget`). */
   load?: (impl: I, spec: ProbeSpec, base: ProbeLoadInput) => Program;
@@ -167,6 +174,7 @@ export interface Kind<N extends string = string> {
   ready(): Promise<void>;
   precheck(spec: ProbeSpec): string | undefined;
   format(spec: ProbeSpec): TracepointFormat | undefined;
+  siteArgs(spec: ProbeSpec): UsdtArg[][] | undefined;
   /** The descriptor's own loader, or undefined: load with its program and attach types. */
   load(spec: ProbeSpec, base: ProbeLoadInput): Program | undefined;
   attach(program: Program, spec: ProbeSpec, ctx: AttachContext): Link | undefined;
@@ -202,6 +210,7 @@ export function defineKind<const N extends string, I = undefined>(d: KindDescrip
     },
     precheck: (spec) => d.precheck?.(code(), spec),
     format: (spec) => d.format?.(code(), spec),
+    siteArgs: (spec) => d.siteArgs?.(code(), spec),
     load: (spec, base) => d.load?.(code(), spec, base),
     attach: (program, spec, ctx) => d.attach?.(code(), program, spec, ctx),
     attachSection: (program, def, target) => {

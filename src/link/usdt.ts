@@ -1,0 +1,167 @@
+// USDT probes of a binary or shared library: its `.note.stapsdt` sites (format/usdt.ts), matched
+// by provider and name (globs allowed), each attached as a uprobe at the site's file offset with
+// the probe's semaphore as the uprobe's ref_ctr_offset, so the kernel increments the semaphore in
+// every traced process while the probe exists (`if (PROBE_ENABLED())` code then runs). Sites whose
+// arguments sit in different places are grouped by layout; each group's sites carry the group's
+// index as their BPF cookie, which the probe's argument reads switch on.
+import { readFileSync, statSync } from 'node:fs';
+import { readElf } from '../format/elf/reader.js';
+import type { ElfFile } from '../format/elf/types.js';
+import { parseUsdtNotes, type UsdtArg, type UsdtProbe } from '../format/usdt.js';
+import { AttachError, type Link } from './link.js';
+import type { PerfAttachMode } from './perf-attach.js';
+import { attachUprobe } from './uprobe.js';
+import { resolveBinary } from './uprobe-symbols.js';
+
+/** Sites of one argument layout; attached with cookie = the group's index. */
+export interface UsdtGroup {
+  args: UsdtArg[];
+  sites: UsdtProbe[];
+}
+
+interface Parsed {
+  stamp: string;
+  probes: UsdtProbe[];
+  elf: ElfFile;
+}
+
+const parsed = new Map<string, Parsed>();
+
+function notesOf(path: string): Parsed {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw new AttachError('not-found', path, `usdt: cannot read '${path}': ${(err as Error).message}`);
+  }
+  const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const hit = parsed.get(path);
+  if (hit?.stamp === stamp) return hit;
+  let entry: Parsed;
+  try {
+    const elf = readElf(readFileSync(path));
+    entry = { stamp, elf, probes: parseUsdtNotes(elf) };
+  } catch (err) {
+    throw new AttachError('not-found', path, `usdt: cannot read '${path}' as ELF: ${(err as Error).message}`);
+  }
+  if (parsed.size >= 8) parsed.clear();
+  parsed.set(path, entry);
+  return entry;
+}
+
+/** The USDT probe sites of `binary` (a path, or a library name found as uprobes find it). */
+export function usdtProbes(binary: string): UsdtProbe[] {
+  return notesOf(resolveBinary(binary)).probes;
+}
+
+/** A shell-style glob as an anchored RegExp (`*`, `?`, `[…]`). */
+function glob(pattern: string): RegExp {
+  const re = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`);
+}
+
+/** `PROVIDER:NAME` or `NAME` (any provider) as a matcher. */
+function matcher(target: string): (p: UsdtProbe) => boolean {
+  const at = target.indexOf(':');
+  const provider = at < 0 ? undefined : glob(target.slice(0, at));
+  const name = glob(at < 0 ? target : target.slice(at + 1));
+  return (p) => (provider === undefined || provider.test(p.provider)) && name.test(p.name);
+}
+
+/** `sym(%rip)` arguments as memory relative to the site's ip (the handler sees ip = the site). */
+function resolveSymbols(elf: ElfFile, site: UsdtProbe): UsdtArg[] {
+  return site.args.map((a) => {
+    if (a.location.kind !== 'symbol') return a;
+    const { symbol, offset } = a.location;
+    const sym = elf.symbols.find((s) => s.name === symbol && s.shndx !== 0);
+    if (!sym)
+      return { ...a, location: { kind: 'unsupported', why: `no symbol '${symbol}' in the file's .symtab` } };
+    return {
+      ...a,
+      location: { kind: 'memory', base: 'rip', scale: 1, offset: sym.value + offset - site.address },
+    };
+  });
+}
+
+/** The sites of `binary` that `target` (`PROVIDER:NAME` or `NAME`, globs allowed) names; maybe none. */
+export function matchingUsdt(binary: string, target: string): UsdtProbe[] {
+  return usdtProbes(binary).filter(matcher(target));
+}
+
+/** The sites of `binary` that `target` names, grouped by argument layout; none is an error. */
+export function usdtGroups(binary: string, target: string): UsdtGroup[] {
+  const path = resolveBinary(binary);
+  const { probes, elf } = notesOf(path);
+  const sites = probes.filter(matcher(target));
+  if (sites.length === 0) {
+    const known = [...new Set(probes.map((p) => `${p.provider}:${p.name}`))];
+    throw new AttachError(
+      'not-found',
+      `${path}:${target}`,
+      `usdt: no probe '${target}' in ${path} (${known.length === 0 ? 'it has no .note.stapsdt probes' : `it has ${known.join(', ')}`})`,
+    );
+  }
+  const groups = new Map<string, UsdtGroup>();
+  for (const site of sites) {
+    const args = resolveSymbols(elf, site);
+    const key = JSON.stringify(args, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const g = groups.get(key);
+    if (g) g.sites.push(site);
+    else groups.set(key, { args, sites: [site] });
+  }
+  return [...groups.values()];
+}
+
+/** How attachUsdt attaches. */
+export interface UsdtOptions {
+  /** Only this process (default: every process that maps the binary, now or later). */
+  pid?: number;
+  mode?: PerfAttachMode;
+}
+
+/**
+ * Attaches a kprobe-type program to every site of `binary` that `target` names; the Link closes
+ * them all. Sites of the n-th argument layout (usdtGroups) carry cookie n when there are several.
+ */
+export function attachUsdt(
+  prog: { fd: number },
+  binary: string,
+  target: string,
+  opts: UsdtOptions = {},
+): Link {
+  const path = resolveBinary(binary);
+  const groups = usdtGroups(path, target);
+  const links: Link[] = [];
+  try {
+    groups.forEach((g, i) => {
+      for (const site of g.sites) {
+        if (site.error)
+          throw new AttachError(
+            'not-traceable',
+            `${path}:${site.provider}:${site.name}`,
+            `usdt ${site.provider}:${site.name}: ${site.error}`,
+          );
+        links.push(
+          attachUprobe(prog, path, {
+            offset: site.fileOffset,
+            refCtrOffset: site.semaphoreOffset,
+            pid: opts.pid,
+            mode: groups.length > 1 ? 'link' : opts.mode,
+            cookie: groups.length > 1 ? BigInt(i) : undefined,
+            release: links.length === 0 ? () => closeAll() : undefined,
+          }),
+        );
+      }
+    });
+  } catch (err) {
+    closeAll();
+    throw err;
+  }
+  function closeAll(): void {
+    for (const l of links.splice(0)) l.close();
+  }
+  return links[0] as Link;
+}

@@ -7,7 +7,7 @@ import { encode, type Instruction } from '../isa/instruction.js';
 import { vmlinuxTypeId } from './btf-file.js';
 import { closeRawFd } from './fd.js';
 import { findBtfTarget } from './link/btf-target.js';
-import { encodeLinkCreate } from './sys/attrs/link.js';
+import { encodeKprobeMultiLink, encodeLinkCreate, encodeUprobeMultiLink } from './sys/attrs/link.js';
 import { encodeMapBatch, encodeMapCreate } from './sys/attrs/map.js';
 import { encodeProgLoad } from './sys/attrs/prog.js';
 import { cString } from './sys/attrs/writer.js';
@@ -318,6 +318,62 @@ export function probeTpBtf(): Feature {
   });
 }
 
+/** Loads a kprobe program for a multi link (expected attach type `attachType`): its fd, or -errno. */
+function multiProgram(attachType: number): number {
+  const attr = encodeProgLoad({
+    type: ProgramType.kprobe,
+    insns: encode(RET0),
+    license: cString('GPL'),
+    expectedAttachType: attachType,
+  });
+  return bpfTry(Cmd.PROG_LOAD, attr, attr.byteLength);
+}
+
+/** kprobe_multi links work here (5.18+ with fprobe): one is made on a kernel function and closed. */
+export function probeKprobeMulti(): Feature {
+  return memo('attach', 'kprobe_multi', () => {
+    const prog = multiProgram(AttachType.trace_kprobe_multi);
+    if (prog < 0) return { supported: false, detail: `load: ${errnoDetail(-prog)}` };
+    try {
+      let last = 0;
+      for (const fn of ['bpf_fentry_test1', 'vfs_read']) {
+        const attr = encodeKprobeMultiLink({ progFd: prog, syms: [fn] });
+        const fd = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
+        if (fd >= 0) {
+          closeRawFd(fd);
+          return { supported: true };
+        }
+        last = -fd;
+        if (last !== Errno.ENOENT && last !== Errno.ESRCH) break;
+      }
+      return { supported: false, detail: `link: ${errnoDetail(last)}` };
+    } finally {
+      closeRawFd(prog);
+    }
+  });
+}
+
+/**
+ * uprobe_multi links work here (6.6+): a link on a directory fails with EBADF only where the
+ * kernel knows the attach type (the way libbpf asks, without probing a real binary).
+ */
+export function probeUprobeMulti(): Feature {
+  return memo('attach', 'uprobe_multi', () => {
+    const prog = multiProgram(AttachType.trace_uprobe_multi);
+    if (prog < 0) return { supported: false, detail: `load: ${errnoDetail(-prog)}` };
+    try {
+      const attr = encodeUprobeMultiLink({ progFd: prog, path: '/', offsets: [0n] });
+      const fd = bpfTry(Cmd.LINK_CREATE, attr, attr.byteLength);
+      if (fd >= 0) closeRawFd(fd);
+      return fd === -Errno.EBADF
+        ? { supported: true }
+        : { supported: false, detail: `link: ${errnoDetail(-fd)}` };
+    } finally {
+      closeRawFd(prog);
+    }
+  });
+}
+
 /** Everything, in a stable order. */
 export function probeAll(): Feature[] {
   const out: Feature[] = [];
@@ -377,7 +433,7 @@ export function probeAll(): Feature[] {
       return r === -Errno.EBADF ? { supported: true } : { supported: false, detail: errnoDetail(-r) };
     }),
   );
-  out.push(probeFentry(), probeTpBtf());
+  out.push(probeFentry(), probeTpBtf(), probeKprobeMulti(), probeUprobeMulti());
   out.push(
     memo('attach', 'bpf cookie', () => {
       const f = probeHelper('get_attach_cookie');

@@ -37,9 +37,11 @@ export {
   probeBpf,
   probeFentry,
   probeHelper,
+  probeKprobeMulti,
   probeMapType,
   probeProgramType,
   probeTpBtf,
+  probeUprobeMulti,
 } from './features.js';
 export * from './format/elf/index.js';
 export { KconfigError } from './format/object/kconfig.js';

@@ -1,6 +1,7 @@
 // `tsbpf count PROBE...`: event counts kept in the kernel (no per-event record crosses to user
 // space), shown as a top-N table at each interval and at the end.
 import type { KeyInput } from '../probes/context.js';
+import { isWildcard, parseProbeSpec } from '../probes/spec.js';
 import type { Tracer } from '../probes/tracer.js';
 import { command } from './command.js';
 import { checkMetricsAddress, METRICS_HELP } from './metrics-option.js';
@@ -68,15 +69,27 @@ export const run = command({
     const families = values.metrics ? (await import('../metrics/cli-families.js')).countFamilies : undefined;
     let labels: string[] = [];
     let watchPids: ReturnType<typeof setInterval> | undefined;
+    // A spec that does not parse fails later, in the tracer, with its own message.
+    const wildcard = positionals.map((text) => {
+      try {
+        return isWildcard(parseProbeSpec(text));
+      } catch {
+        return false;
+      }
+    });
 
     /** The rows of the table, busiest first. */
     const rows = (tracer: Tracer) =>
       (by === 'probe'
-        ? labels.map((probe, i) => ({
-            probe,
-            key: undefined as unknown,
-            count: tracer.aggregation(`probe${i}`).total(),
-          }))
+        ? labels.flatMap((probe, i) =>
+            // A wildcard probe counts per point that fired.
+            wildcard[i]
+              ? tracer
+                  .aggregation<string>(`probe${i}`)
+                  .entries()
+                  .map((e) => ({ probe: e.key, key: undefined as unknown, count: e.value }))
+              : [{ probe, key: undefined as unknown, count: tracer.aggregation(`probe${i}`).total() }],
+          )
         : by === 'ustack'
           ? userStackRows(tracer, labels)
           : tracer
@@ -106,7 +119,7 @@ export const run = command({
             const add = (map: string, key?: KeyInput) =>
               amount ? p.sum(map, amount, key) : p.count(map, key);
             // Per probe alone: a keyless per-CPU counter, as cheap as a hand-written C counter.
-            if (by === 'probe') add(`probe${i}`);
+            if (by === 'probe') add(`probe${i}`, wildcard[i] ? p.probe() : undefined);
             // A user stack means something only in its process: the pid is part of the key.
             else if (by === 'ustack') add('counts', [p.constant(i), p.pid(), p.ustack()]);
             else

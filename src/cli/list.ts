@@ -30,7 +30,7 @@ export const run = command({
   },
   async run(values, positionals) {
     const { listProbePoints } = await import('../probes/list.js');
-    const { points, notes } = listProbePoints(positionals, { verbose: values.verbose ?? false });
+    const { points, notes } = await listProbePoints(positionals, { verbose: values.verbose ?? false });
     for (const note of notes) process.stderr.write(`tsbpf list: ${note}\n`);
     if (points.length === 0) {
       const what = positionals.length > 0 ? positionals.map((p) => `'${p}'`).join(' ') : 'anything';

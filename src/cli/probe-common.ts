@@ -12,6 +12,7 @@ export const COMMON_OPTIONS = {
   duration: { type: 'string', short: 'd' },
   json: { type: 'boolean' },
   'no-fallback': { type: 'boolean' },
+  max: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const COMMON_HELP = `  -p, --pid PID        only this process; stops when it exits
@@ -19,6 +20,7 @@ export const COMMON_HELP = `  -p, --pid PID        only this process; stops when
   -d, --duration SEC   stop after SEC seconds (default: until Ctrl-C)
       --json           machine-readable output (one JSON object per line)
       --no-fallback    fail instead of trying fentry/tracepoints when kprobes are missing
+      --max N          a wildcard probe (kprobe:vfs_*) may name up to N points (default 1000)
   -h, --help           show this help`;
 
 export interface CommonValues {
@@ -27,6 +29,7 @@ export interface CommonValues {
   duration?: string;
   json?: boolean;
   'no-fallback'?: boolean;
+  max?: string;
 }
 
 export function positiveNumber(name: string, text: string | undefined): number | undefined {
@@ -56,6 +59,7 @@ export function tracerOptions(v: CommonValues, command: string) {
     pid,
     comm: v.comm,
     fallback: !v['no-fallback'],
+    maxProbes: positiveInteger('max', v.max),
     onFallback: (message: string) => process.stderr.write(`tsbpf ${command}: ${message}\n`),
   };
 }

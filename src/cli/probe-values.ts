@@ -46,6 +46,9 @@ const BUILTINS: Record<string, (p: ProbeContext) => Value<unknown>> = {
   task: (p) => p.task(),
   kstack: (p) => p.stack(),
   ustack: (p) => p.stack({ user: true }),
+  // Of a wildcard probe, the point that fired (bpftrace's func and probe).
+  func: (p) => p.func(),
+  probe: (p) => p.probe(),
 };
 
 /** A char pointer, or a pointer to a struct that names a string (filename, dentry, file): the string. */

@@ -36,7 +36,9 @@ function textFormatter(args: string[], hasRet: boolean, probe: string, t0: numbe
       lastComm = comm;
       commText = comm.padEnd(16);
     }
-    let line = `${(((r.time as number) - t0) / 1e9).toFixed(6).padStart(12)} ${pidText} ${commText}${tail}`;
+    // A wildcard probe's records name the point that fired (`probe` field).
+    const at = r.probe === undefined ? tail : ` ${r.probe}`;
+    let line = `${(((r.time as number) - t0) / 1e9).toFixed(6).padStart(12)} ${pidText} ${commText}${at}`;
     for (let i = 0; i < args.length; i++) line += (labels[i] as string) + text(r[args[i] as string]);
     if (hasRet) line += ` ret=${text(r.ret)}`;
     return `${line}\n`;
@@ -52,7 +54,7 @@ function jsonFormatter(args: string[], hasRet: boolean, probe: string, t0: numbe
       time: ((r.time as number) - t0) / 1e9,
       pid: r.pid,
       comm: r.comm,
-      probe,
+      probe: r.probe ?? probe,
       args: values,
     };
     if (hasRet) o.ret = plain(r.ret);

@@ -1,7 +1,7 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
 
 import type { Value } from '../compiler/value.js';
-import { probeKindOf } from '../probes/spec.js';
+import { isWildcard, probeKindOf } from '../probes/spec.js';
 import type { Probe, ProbeBody, Tracer } from '../probes/tracer.js';
 import { command } from './command.js';
 import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
@@ -113,6 +113,8 @@ export const run = command({
         fields.time = p.ktime();
         fields.pid = p.pid();
         fields.comm = p.comm();
+        // A wildcard probe: which of its points fired.
+        if (isWildcard(probe().spec)) fields.probe = p.probe();
         // Syscall tracepoints standing in for a kernel function: its arguments, read from records.
         const standIn = p.kind === 'tracepoint' && probe().spec.kind !== 'tracepoint';
         const args = p.args();

@@ -110,6 +110,7 @@ export class CodeGen {
         if (node.signed && node.size < 8) this.#extend(node.size, true);
         return;
       case 'call':
+        if (node.ctx) b.mov(R1, R6);
         b.call(node.helper);
         if (node.part === 'hi') b.rsh(R0, 32);
         else if (node.part === 'lo') b.mov(W0, W0);

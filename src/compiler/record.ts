@@ -111,9 +111,14 @@ function readExpr(f: RecordField): string {
       return `[${items.join(', ')}]`;
     }
     default:
+      // An index into a name table (p.func()): the name, or the number if out of range.
+      if (t.kind === 'int' && t.names) return `named(names[${JSON.stringify(f.name)}], ${intExpr(t, o)})`;
       return intExpr(t, o);
   }
 }
+
+/** names[i], or i where the table has no such entry. */
+const named = (names: readonly string[], i: number): string | number => names[i] ?? i;
 
 /** An IPv4 or IPv6 address as bpftrace's ntop() (and inet_ntop(3)) writes it. */
 export function inetText(bytes: Uint8Array, o: number, size: 4 | 16): string {
@@ -161,13 +166,18 @@ export function recordDecoder<T>(layout: RecordLayout): RecordDecoder<T> {
   const types = Object.fromEntries(
     layout.fields.filter((f) => f.type.kind === 'object').map((f) => [f.name, f.type]),
   );
+  const names = Object.fromEntries(
+    layout.fields.flatMap((f) => (f.type.kind === 'int' && f.type.names ? [[f.name, f.type.names]] : [])),
+  );
   const make = new Function(
     'str',
     'inet',
     'strs',
     'obj',
     'types',
+    'named',
+    'names',
     `return function decode(view, bytes, o) { return { ${props} }; };`,
   );
-  return make(cString, inetText, stringList, decodeObject, types) as RecordDecoder<T>;
+  return make(cString, inetText, stringList, decodeObject, types, named, names) as RecordDecoder<T>;
 }

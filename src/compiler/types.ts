@@ -11,6 +11,8 @@ export interface IntType {
   kind: 'int';
   size: IntSize;
   signed: boolean;
+  /** An index into these names, decoded as the name (which function of a wildcard probe fired). */
+  names?: readonly string[];
 }
 export interface PtrType {
   kind: 'ptr';

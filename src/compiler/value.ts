@@ -27,8 +27,8 @@ export type Node =
   | { op: 'const'; value: bigint }
   /** A load from the program's context (R6): tracepoint fields, pt_regs, tracing arguments. */
   | { op: 'ctx'; off: number; size: IntSize; signed: boolean }
-  /** A helper that takes no arguments; `part` keeps the upper or lower 32 bits. */
-  | { op: 'call'; helper: string; part?: 'hi' | 'lo' }
+  /** A helper that takes no arguments (or, with `ctx`, the program's context alone); `part` keeps the upper or lower 32 bits. */
+  | { op: 'call'; helper: string; part?: 'hi' | 'lo'; ctx?: boolean }
   | { op: 'alu'; alu: AluName; a: Node; b: Node; signed: boolean }
   /** `size` bytes at address `addr`, through bpf_probe_read_{kernel,user}. */
   | { op: 'read'; addr: Node; size: IntSize; signed: boolean; user: boolean }

@@ -107,6 +107,17 @@ function keyParts(key: KeyInput | undefined, what: string): { parts: KeyPart[]; 
   return { parts, names: list.map((v) => v.label) };
 }
 
+/**
+ * Which probe point of a probe fired, for `func()`/`probe()`: its index into `functions` and
+ * `probes` — a constant where the program serves one point, else the attach cookie each point's
+ * link carries (a wildcard probe attached as one multi link, or one program on many links).
+ */
+export interface ProbePoints {
+  functions: readonly string[];
+  probes: readonly string[];
+  index: number | 'cookie';
+}
+
 export class ProbeContext<M = NoMaps> {
   /** Type-level only: the aggregations this body declared, for `probe.aggregation(name)`. */
   declare readonly __maps?: M;
@@ -118,6 +129,7 @@ export class ProbeContext<M = NoMaps> {
   readonly #env: ValueEnv;
   readonly #args: ProbeArgs;
   readonly #host: ProbeHost;
+  readonly #points: ProbePoints;
   /** Ids of `let` values and of loops; loops whose body is being built. */
   #vars = 0;
   #loops = 0;
@@ -131,11 +143,13 @@ export class ProbeContext<M = NoMaps> {
     btf: () => Btf,
     host: ProbeHost,
     userMemory: boolean,
+    points?: ProbePoints,
   ) {
     this.kind = kind;
     this.target = target;
     this.#args = args;
     this.#host = host;
+    this.#points = points ?? { functions: [target], probes: [`${kind}:${target}`], index: 0 };
     this.#env = { btf, userMemory };
   }
 
@@ -274,6 +288,26 @@ export class ProbeContext<M = NoMaps> {
    */
   ustack(): Value<number> {
     return this.stack({ user: true });
+  }
+
+  /**
+   * The function (or tracepoint, or symbol) that fired, bpftrace's `func`: of a wildcard probe
+   * (`kprobe:vfs_*`), the one matched point that ran; decoded as its name in records and keys.
+   */
+  func(): Value<string> {
+    return this.#point(this.#points.functions, 'func');
+  }
+  /** The whole probe point that fired, bpftrace's `probe`: `kprobe:vfs_read`. */
+  probe(): Value<string> {
+    return this.#point(this.#points.probes, 'probe');
+  }
+  #point(names: readonly string[], label: string): Value<string> {
+    const { index } = this.#points;
+    const node: Node =
+      index === 'cookie'
+        ? { op: 'call', helper: 'get_attach_cookie', ctx: true }
+        : { op: 'const', value: BigInt(index) };
+    return scalarValue<number>(this.#env, { ...U32, names }, node, label) as unknown as Value<string>;
   }
 
   /** A constant, for arithmetic and keys. */

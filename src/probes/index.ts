@@ -23,6 +23,7 @@ export {
   type LoopControl,
   type NoMaps,
   ProbeContext,
+  type ProbePoints,
   type WithMap,
 } from './context.js';
 export { type FallbackStep, fallbackChain, syscallOf } from './fallback.js';
@@ -40,6 +41,7 @@ export { capabilityName, signalName, syscallName, syscallNames } from './names.j
 export { Probe, type ProbeBody } from './probe.js';
 export {
   formatProbeSpec,
+  isWildcard,
   type ProbeKind,
   type ProbeSpec,
   ProbeSpecError,
@@ -52,3 +54,4 @@ export {
   Tracer,
   type TracerOptions,
 } from './tracer.js';
+export { DEFAULT_MAX_PROBES, WildcardError, type WildcardOutcome } from './wildcard.js';

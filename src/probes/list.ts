@@ -12,10 +12,8 @@ import { KINDS, kindByPrefix, kindOf, readyAll } from '../link/kinds/index.js';
 import type { Kind, ListSources } from '../link/kinds/kind.js';
 import { tracefsRoot } from '../tracefs.js';
 import { probeArgs } from './args.js';
+import { globRegExp } from './glob.js';
 import { type ProbeKind, parseProbeSpec } from './spec.js';
-
-// Listing is synchronous: every kind's listing code is imported with this module.
-await readyAll();
 
 export interface ProbePoint {
   /** As `tsbpf trace` and `Tracer.probe` take it: `kprobe:do_unlinkat`. */
@@ -42,25 +40,7 @@ export interface ProbeList {
   notes: string[];
 }
 
-/** A shell-style glob (`*`, `?`, `[...]`) as an anchored RegExp. */
-export function globRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
+export { globRegExp };
 
 const hasWildcard = (s: string): boolean => /[*?[]/.test(s);
 
@@ -70,34 +50,66 @@ const BARE_KINDS = KINDS.filter((k) => k.descriptor.list?.bare !== undefined).so
 );
 
 /** Lists the probe points matching each pattern (`kprobe:vfs_*`, `tracepoint:syscalls:*`, `uprobe:/bin/bash:read*`, or a bare `*unlink*`). */
-export function listProbePoints(patterns: readonly string[], options: ListOptions = {}): ProbeList {
+export async function listProbePoints(
+  patterns: readonly string[],
+  options: ListOptions = {},
+): Promise<ProbeList> {
+  // Every kind's listing code, imported on first use.
+  await readyAll();
   const lister = new Lister(options);
   for (const pattern of patterns.length > 0 ? patterns : ['*']) lister.add(pattern);
   return { points: lister.points, notes: [...lister.notes] };
+}
+
+/**
+ * The name lists listing and wildcard expansion search, each read once however many patterns
+ * ask (a BTF scan takes ~60 ms); `btf` gives the kernel's BTF when a list needs it.
+ */
+export function listSources(btf: () => Btf = vmlinuxBtf): ListSources {
+  const nameCache = new Map<string, string[]>();
+  const cached = (source: string, read: () => string[]): string[] => {
+    let names = nameCache.get(source);
+    if (!names) {
+      names = read();
+      nameCache.set(source, names);
+    }
+    return names;
+  };
+  const sources: ListSources = {
+    kernelFunctions: () => cached('functions', kernelFunctions),
+    // fentry needs both a BTF prototype and the function in the kernel's text.
+    btfFunctions: () =>
+      cached('btf functions', () => {
+        const text = new Set(sources.kernelFunctions());
+        return btfNames(btf(), 'func', '').filter((n) => text.has(n));
+      }),
+    btfTracepoints: () => cached('tp_btf', () => btfNames(btf(), 'typedef', BTF_TRACEPOINT_PREFIX)),
+    tracepoints: () => cached('tracepoints', tracepoints),
+    matching: (names, glob) => {
+      const re = globRegExp(glob);
+      return names.filter((n) => re.test(n));
+    },
+  };
+  return sources;
+}
+
+function btfNames(btf: Btf, kind: KindName, prefix: string): string[] {
+  const wanted = kindNumber(kind);
+  const out: string[] = [];
+  for (let id = 1; id < btf.typeCount; id++) {
+    if (btf.kindOf(id) !== wanted) continue;
+    const name = btf.nameOf(id);
+    if (name.startsWith(prefix)) out.push(name.slice(prefix.length));
+  }
+  return [...new Set(out)].sort();
 }
 
 class Lister {
   readonly points: ProbePoint[] = [];
   readonly notes = new Set<string>();
   private readonly seen = new Set<string>();
-  /** Names per source, read once however many patterns ask (a BTF scan takes ~60 ms). */
-  private readonly nameCache = new Map<string, string[]>();
   private btfParsed: Btf | undefined;
-  private readonly sources: ListSources = {
-    kernelFunctions: () => this.cached('functions', kernelFunctions),
-    // fentry needs both a BTF prototype and the function in the kernel's text.
-    btfFunctions: () =>
-      this.cached('btf functions', () => {
-        const text = new Set(this.sources.kernelFunctions());
-        return this.btfNames('func', '').filter((n) => text.has(n));
-      }),
-    btfTracepoints: () => this.cached('tp_btf', () => this.btfNames('typedef', BTF_TRACEPOINT_PREFIX)),
-    tracepoints: () => this.cached('tracepoints', tracepoints),
-    matching: (names, glob) => {
-      const re = globRegExp(glob);
-      return names.filter((n) => re.test(n));
-    },
-  };
+  private readonly sources: ListSources = listSources(() => this.btf());
 
   constructor(private readonly options: ListOptions) {}
 
@@ -148,27 +160,6 @@ class Lister {
     // Parsed on first use: listing tracepoints alone never needs it.
     this.btfParsed ??= vmlinuxBtf();
     return this.btfParsed;
-  }
-
-  private cached(source: string, read: () => string[]): string[] {
-    let names = this.nameCache.get(source);
-    if (!names) {
-      names = read();
-      this.nameCache.set(source, names);
-    }
-    return names;
-  }
-
-  private btfNames(kind: KindName, prefix: string): string[] {
-    const btf = this.btf();
-    const wanted = kindNumber(kind);
-    const out: string[] = [];
-    for (let id = 1; id < btf.typeCount; id++) {
-      if (btf.kindOf(id) !== wanted) continue;
-      const name = btf.nameOf(id);
-      if (name.startsWith(prefix)) out.push(name.slice(prefix.length));
-    }
-    return [...new Set(out)].sort();
   }
 }
 

@@ -6,6 +6,7 @@ import type { Program } from '../program.js';
 import type { Aggregation } from './aggregation.js';
 import type { Emit, NoMaps, ProbeContext } from './context.js';
 import { formatProbeSpec, type ProbeSpec } from './spec.js';
+import type { WildcardOutcome } from './wildcard.js';
 
 /** The signals that end run() calls and probe iterators. */
 export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -43,6 +44,8 @@ export class Probe<E = Record<string, unknown>, M = NoMaps> {
   readonly skipped: { spec: string; reason: string }[] = [];
   /** @internal the programs and links of `attached`. */
   readonly attachments: { program: Program; link: Link | undefined }[] = [];
+  /** For a wildcard spec: how its points were attached (a multi link, cookies, a program each) and which. */
+  wildcard: WildcardOutcome | undefined;
 
   readonly #feed: ProbeFeed;
 

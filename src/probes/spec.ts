@@ -37,6 +37,24 @@ export class ProbeSpecError extends Error {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+/** A name with shell wildcards (`vfs_*`, `sys_enter_[rw]*`): it names every matching point. */
+const GLOB = /^[A-Za-z0-9_.*?[\]!-]+$/;
+const WILDCARD = /[*?[]/;
+
+/** `name`, or a wildcard pattern of names. */
+const nameOrGlob = (s: string): boolean => IDENT.test(s) || (WILDCARD.test(s) && GLOB.test(s));
+
+/** Grammars whose target names one point: a glob there is a wildcard the tracer expands. */
+const ONE_POINT: readonly TargetGrammar[] = ['function', 'tracepoint', 'binary-symbol'];
+
+/**
+ * The spec names many points (`kprobe:vfs_*`): the tracer expands it through its kind. (A USDT
+ * spec's globs are its own kind's business: it attaches every matching note itself.)
+ */
+export function isWildcard(spec: Pick<ProbeSpec, 'kind' | 'target'>): boolean {
+  const grammar = kindOf(spec.kind).descriptor.grammar;
+  return grammar !== undefined && ONE_POINT.includes(grammar) && WILDCARD.test(spec.target);
+}
 /** A USDT provider or probe name, or a glob of one. */
 const USDT_NAME = /^[A-Za-z0-9_*?[\]]+$/;
 
@@ -45,7 +63,7 @@ type Target = Omit<ProbeSpec, 'kind' | 'text'>;
 /** How each target grammar reads what follows `kind:`. */
 const GRAMMARS: Record<TargetGrammar, (rest: string, kind: string, text: string) => Target> = {
   function: (rest, _kind, text) => {
-    if (!IDENT.test(rest)) throw new ProbeSpecError(text, `'${rest}' is not a function name`);
+    if (!nameOrGlob(rest)) throw new ProbeSpecError(text, `'${rest}' is not a function name`);
     return { target: rest };
   },
   'btf-tracepoint': (rest, _kind, text) => {
@@ -53,7 +71,7 @@ const GRAMMARS: Record<TargetGrammar, (rest: string, kind: string, text: string)
     return { target: rest };
   },
   tracepoint: (rest, _kind, text) => {
-    const m = /^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)$/.exec(rest);
+    const m = /^([A-Za-z0-9_.*?[\]!-]+):([A-Za-z0-9_.*?[\]!-]+)$/.exec(rest);
     if (!m) throw new ProbeSpecError(text, 'expected tracepoint:CATEGORY:EVENT');
     return { target: rest, category: m[1] as string, event: m[2] as string };
   },
@@ -61,7 +79,7 @@ const GRAMMARS: Record<TargetGrammar, (rest: string, kind: string, text: string)
     const at = rest.lastIndexOf(':');
     if (at <= 0 || at === rest.length - 1) throw new ProbeSpecError(text, `expected ${kind}:BINARY:SYMBOL`);
     const symbol = rest.slice(at + 1);
-    if (!IDENT.test(symbol)) throw new ProbeSpecError(text, `'${symbol}' is not a symbol name`);
+    if (!nameOrGlob(symbol)) throw new ProbeSpecError(text, `'${symbol}' is not a symbol name`);
     return { target: symbol, binary: rest.slice(0, at) };
   },
   rate: (rest, kind, text) => {

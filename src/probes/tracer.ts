@@ -31,13 +31,20 @@ import { VerifierError } from '../verifier.js';
 import { Aggregation } from './aggregation.js';
 import { probeArgs } from './args.js';
 import { kernelBtfLoader, loadAndAttach, precheck } from './attach.js';
-import { type EmitSite, type MapUse, type NoMaps, ProbeContext, STACKS_MAP } from './context.js';
+import {
+  type EmitSite,
+  type MapUse,
+  type NoMaps,
+  ProbeContext,
+  type ProbePoints,
+  STACKS_MAP,
+} from './context.js';
 import { type FallbackStep, fallbackChain } from './fallback.js';
 import { Probe, type ProbeBody, type ProbeFeed, STOP_SIGNALS } from './probe.js';
 
 export { Probe, type ProbeBody };
 
-import { formatProbeSpec, type ProbeSpec, parseProbeSpec } from './spec.js';
+import { formatProbeSpec, isWildcard, type ProbeSpec, parseProbeSpec } from './spec.js';
 
 export interface TracerOptions {
   /** Only events of this process (and, for uprobes, attach to it alone). */
@@ -55,9 +62,19 @@ export interface TracerOptions {
    * inserted, from which evictions follow. Other maps keep `maxEntries`.
    */
   labelSets?: number;
+  /**
+   * The most probe points one wildcard spec (`kprobe:vfs_*`) may name (default 1000): a pattern
+   * matching more fails with a message asking for a higher limit.
+   */
+  maxProbes?: number;
+  /**
+   * Attach a wildcard's points through one kprobe_multi/uprobe_multi link where the kernel has
+   * them (default true); false attaches one link per point (what older kernels do).
+   */
+  multiLinks?: boolean;
   /** Try the next mechanism when one is missing (default true). */
   fallback?: boolean;
-  /** Told when a probe falls back, with a one-line reason. */
+  /** Told when a probe falls back, or a wildcard leaves points out, with a one-line reason. */
   onFallback?: (message: string) => void;
   /** Kernel BTF (default /sys/kernel/btf/vmlinux). */
   btf?: Btf;
@@ -198,6 +215,7 @@ export class Tracer implements Disposable {
   }
 
   async #attach(probe: Probe<unknown>): Promise<void> {
+    if (isWildcard(probe.spec)) return this.#attachWildcard(probe);
     const chain: FallbackStep[] =
       this.#opts.fallback === false ? [{ specs: [probe.spec] }] : fallbackChain(probe.spec);
     for (const step of chain) {
@@ -217,6 +235,51 @@ export class Tracer implements Disposable {
     const { nearestProbePoints } = await import('./suggest.js');
     const near = nearestProbePoints(probe.spec, probe.skipped);
     throw new ProbeError(probe.spec.text, probe.skipped, near.points, near.typo);
+  }
+
+  /** A wildcard probe: every point its kind expands it to (probes/wildcard.ts); no fallback chain. */
+  async #attachWildcard(probe: Probe<unknown>): Promise<void> {
+    const { attachWildcard, DEFAULT_MAX_PROBES, WildcardError } = await import('./wildcard.js');
+    this.#btf ??= await kernelBtfLoader(this.#opts.btf);
+    try {
+      probe.wildcard = await attachWildcard(probe, {
+        max: this.#opts.maxProbes ?? DEFAULT_MAX_PROBES,
+        pid: this.#opts.pid,
+        multi: this.#opts.multiLinks ?? true,
+        note: (m) => this.#opts.onFallback?.(m),
+        compile: (spec, points) => {
+          const made = this.#context(probe, spec, undefined, points);
+          if ('missing' in made) throw new Error(`internal: ${spec.text}: ${made.missing}`);
+          probe.body(made.ctx);
+          return this.#compile(spec, made.ctx, made.filters);
+        },
+        maps: (m: string) => this.#maps.get(m),
+      });
+    } catch (err) {
+      // WildcardError says what and where in one line already.
+      if (err instanceof AttachError && !(err instanceof WildcardError))
+        throw new ProbeError(probe.spec.text, [{ spec: probe.spec.text, reason: stripKind(err.message) }]);
+      throw err;
+    }
+    probe.used = probe.spec;
+  }
+
+  /** The program of a probe body already run on `ctx`, with the tracer's filters; creates the maps it uses. */
+  #compile(spec: ProbeSpec, ctx: ProbeContext, filters: Cond[]) {
+    // BEGIN and END run in this process, timers in no process: the pid and comm filters are for
+    // traced events.
+    const d = kindOf(spec.kind).descriptor;
+    const unfiltered = d.runsOnce !== undefined || d.taskless === true;
+    const instructions = timed(`program build ${formatProbeSpec(spec)}`, () =>
+      compileProbe({
+        actions: ctx.actions,
+        filters: unfiltered ? filters : [...this.#filters(), ...filters],
+        keyless: (m) => this.#uses.get(m)?.key.length === 0,
+        inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
+      }),
+    );
+    timed('maps create', () => this.#ensureMaps());
+    return instructions;
   }
 
   /** Attaches every spec of `step`, or none of them: returns why not, or what it covers. */
@@ -283,19 +346,7 @@ export class Tracer implements Disposable {
       if (err instanceof AttachError) return stripKind(err.message);
       throw err;
     }
-    // BEGIN and END run in this process, timers in no process: the pid and comm filters are for
-    // traced events.
-    const d = kindOf(spec.kind).descriptor;
-    const unfiltered = d.runsOnce !== undefined || d.taskless === true;
-    const instructions = timed(`program build ${formatProbeSpec(spec)}`, () =>
-      compileProbe({
-        actions: ctx.actions,
-        filters: unfiltered ? filters : [...this.#filters(), ...filters],
-        keyless: (m) => this.#uses.get(m)?.key.length === 0,
-        inserts: (m) => (this.#capped(m) ? insertsRef(m) : undefined),
-      }),
-    );
-    timed('maps create', () => this.#ensureMaps());
+    const instructions = this.#compile(spec, ctx, filters);
     const name = `${spec.kind}_${spec.target}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
     try {
       const { program, link } = await timedAsync(`attach ${formatProbeSpec(spec)}`, () =>
@@ -328,6 +379,7 @@ export class Tracer implements Disposable {
     probe: Probe<unknown>,
     spec: ProbeSpec,
     standIn?: { fn: string; route: SyscallRoute },
+    points?: ProbePoints,
   ): { ctx: ProbeContext; filters: Cond[] } | { missing: string } {
     const kind = kindOf(spec.kind);
     const format = kind.format(spec);
@@ -355,7 +407,10 @@ export class Tracer implements Disposable {
       },
       useMap: (use: MapUse, where: string) => this.#useMap(use, where),
     };
-    return { ctx: new ProbeContext(spec.kind, spec.target, args, this.#kernelBtf, host, user), filters };
+    return {
+      ctx: new ProbeContext(spec.kind, spec.target, args, this.#kernelBtf, host, user, points),
+      filters,
+    };
   }
 
   #useMap(use: MapUse, where: string): void {

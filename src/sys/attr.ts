@@ -173,6 +173,36 @@ export const ProgAttach = {
   replace_bpf_fd: 16,
 } as const;
 
+/** BPF_LINK_CREATE for BPF_TRACE_KPROBE_MULTI (5.18+): the head, then link_create.kprobe_multi. */
+export const KprobeMultiLinkCreate = {
+  SIZE: 48, // through kprobe_multi.cookies
+  prog_fd: 0,
+  target_fd: 4,
+  attach_type: 8,
+  flags: 12,
+  multi_flags: 16,
+  cnt: 20,
+  syms: 24,
+  addrs: 32,
+  cookies: 40,
+} as const;
+
+/** BPF_LINK_CREATE for BPF_TRACE_UPROBE_MULTI (6.6+): the head, then link_create.uprobe_multi. */
+export const UprobeMultiLinkCreate = {
+  SIZE: 64, // through uprobe_multi.pid, padded to 8 as the union is
+  prog_fd: 0,
+  target_fd: 4,
+  attach_type: 8,
+  flags: 12,
+  path: 16,
+  offsets: 24,
+  ref_ctr_offsets: 32,
+  cookies: 40,
+  cnt: 48,
+  multi_flags: 52,
+  pid: 56,
+} as const;
+
 export const RawTracepointOpen = {
   SIZE: 16,
   name: 0,

@@ -225,7 +225,7 @@ usdtDescribe('USDT probes', () => {
     }
   });
 
-  it('lists the probes of a library, a program and the fixture as bpftrace -l does', () => {
+  it('lists the probes of a library, a program and the fixture as bpftrace -l does', async () => {
     if (!haveBpftrace()) return;
     const targets = [fixture, PYTHON, '/usr/lib/x86_64-linux-gnu/libstdc++.so.6'].filter((p) =>
       existsSync(p),
@@ -235,12 +235,13 @@ usdtDescribe('USDT probes', () => {
       const oracle = execFileSync(BPFTRACE as string, ['-l', `usdt:"${path}":*`], { encoding: 'latin1' })
         .split('\n')
         .filter((l) => l.startsWith('usdt:'));
-      const ours = listProbePoints([`usdt:${path}:*`]).points.map((p) => p.probe);
+      const ours = (await listProbePoints([`usdt:${path}:*`])).points.map((p) => p.probe);
       expect(ours, path).toEqual([...new Set(oracle)].sort());
       expect(ours.length).toBeGreaterThan(0);
     }
     // -v: the argument specs beside their types.
-    const [throwPoint] = listProbePoints(['usdt:libstdc++.so.6:libstdcxx:throw'], { verbose: true }).points;
+    const [throwPoint] = (await listProbePoints(['usdt:libstdc++.so.6:libstdcxx:throw'], { verbose: true }))
+      .points;
     const notes = usdtProbes('libstdc++.so.6').find((p) => p.name === 'throw');
     expect(throwPoint?.args).toEqual(
       notes?.args.map((a, i) => `${a.signed ? 's' : 'u'}${a.size * 8} arg${i} (${a.text})`),

@@ -116,12 +116,12 @@ kernelDescribe('array fields of tracepoints', ['tracepoints', 'ringbuf', 'btf'],
     await t.start();
   });
 
-  it('list -v declares arrays as C does (char rwbs[8]), the same lines as bpftrace -lv', () => {
-    const points = listProbePoints(['tracepoint:raw_syscalls:sys_enter'], { verbose: true }).points;
+  it('list -v declares arrays as C does (char rwbs[8]), the same lines as bpftrace -lv', async () => {
+    const points = (await listProbePoints(['tracepoint:raw_syscalls:sys_enter'], { verbose: true })).points;
     expect(points[0]?.args).toContain('unsigned long args[6]');
     if (!haveBpftrace()) return;
     for (const tp of ['tracepoint:raw_syscalls:sys_enter', 'tracepoint:sock:inet_sock_set_state']) {
-      const ours = listProbePoints([tp], { verbose: true }).points[0]?.args ?? [];
+      const ours = (await listProbePoints([tp], { verbose: true })).points[0]?.args ?? [];
       const theirs = spawnSync(BPFTRACE as string, ['-lv', tp], { encoding: 'utf8' })
         .stdout.split('\n')
         .slice(1)

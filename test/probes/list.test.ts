@@ -67,7 +67,7 @@ kernelDescribe('tsbpf list', ['tracepoints', 'btf'], () => {
     );
   });
 
-  it('tp_btf: one point per btf_trace_* typedef in the BTF that bpftool dumps', () => {
+  it('tp_btf: one point per btf_trace_* typedef in the BTF that bpftool dumps', async () => {
     if (!oracle(BPFTOOL, 'bpftool')) return;
     const raw = execFileSync(
       BPFTOOL as string,
@@ -80,10 +80,10 @@ kernelDescribe('tsbpf list', ['tracepoints', 'btf'], () => {
     const expected = new Set(
       [...raw.matchAll(/^\[\d+\] TYPEDEF 'btf_trace_(\w+)'/gm)].map((m) => `tp_btf:${m[1]}`),
     );
-    const got = listProbePoints(['tp_btf:*']).points.map((p) => p.probe);
+    const got = (await listProbePoints(['tp_btf:*'])).points.map((p) => p.probe);
     expect(new Set(got)).toEqual(expected);
     // Arguments carry the kernel's parameter names, as p.arg('prev') takes them.
-    const [sw] = listProbePoints(['tp_btf:sched_switch'], { verbose: true }).points;
+    const [sw] = (await listProbePoints(['tp_btf:sched_switch'], { verbose: true })).points;
     expect(sw?.args).toEqual([
       'bool preempt',
       'struct task_struct *prev',

@@ -66,6 +66,16 @@ export interface ListSources {
 export interface AttachContext {
   /** Only this process (uprobes attach to it alone). */
   pid?: number;
+  /** The value bpf_get_attach_cookie returns in the program (which point of a wildcard fired). */
+  cookie?: bigint;
+}
+
+/** What a wildcard spec (`kprobe:vfs_*`) names on this machine. */
+export interface Expansion {
+  /** The matching targets, as they follow `kind:` in a spec (`vfs_read`, `syscalls:sys_enter_read`). */
+  targets: string[];
+  /** Points the pattern matches that cannot be attached, left out: how many, and why. */
+  skipped?: { count: number; why: string }[];
 }
 
 /** One attach kind. `I` is the kind's attach code, loaded by `impl` on first use. */
@@ -116,6 +126,29 @@ export interface KindDescriptor<N extends string, I = undefined> {
   attach?: (impl: I, program: Program, spec: ProbeSpec, ctx: AttachContext) => Link;
   /** Attaches an object's program the way its section says. */
   attachSection?: (impl: I, program: Program, def: SectionInfo, target: SectionTarget) => Link;
+  /** The points a wildcard spec names (default: what `list.targets` lists for its pattern). */
+  expand?: (impl: I, spec: ProbeSpec, sources: ListSources) => Expansion;
+  /**
+   * Every point of a wildcard can share one program (its arguments do not depend on which point:
+   * registers, not a BTF prototype or a tracepoint's format): it is attached once per point, each
+   * with its index as the cookie, or through `multi`. Otherwise each point gets its own program.
+   */
+  sharedProgram?: boolean;
+  /** Many points in one link (kprobe_multi, uprobe_multi), where this kernel has it. */
+  multi?: {
+    /** The program's expected attach type for such a link. */
+    expectedAttachType: AttachTypeName;
+    /** Why this kernel cannot, or undefined. */
+    unavailable: (impl: I) => string | undefined;
+    /** Attaches `program` to every spec of `specs` (cookie: the spec's index); `label` names the link. */
+    attach: (
+      impl: I,
+      program: Program,
+      specs: readonly ProbeSpec[],
+      label: string,
+      ctx: AttachContext,
+    ) => Link;
+  };
   /** Listing: the targets matching `pattern` (what follows `kind:`). */
   list?: {
     /** A bare pattern (`tsbpf list sched`) searches this kind, in this rank (tracepoints first). */
@@ -163,6 +196,11 @@ export interface Kind<N extends string = string> {
   attachSection(program: Program, def: SectionInfo, target: SectionTarget): Link;
   listTargets(pattern: string, sources: ListSources): string[];
   listUnavailable(): string | undefined;
+  /** The points wildcard `spec` names. */
+  expand(spec: ProbeSpec, sources: ListSources): Expansion;
+  /** Why `multi` cannot be used here (or the kind has none), or undefined. */
+  multiUnavailable(): string | undefined;
+  attachMulti(program: Program, specs: readonly ProbeSpec[], label: string, ctx: AttachContext): Link;
 }
 
 /** Turns a descriptor into a Kind: its attach code is imported by ready(), and bound to its hooks. */
@@ -196,6 +234,16 @@ export function defineKind<const N extends string, I = undefined>(d: KindDescrip
     },
     listTargets: (pattern, sources) => d.list?.targets(code(), pattern, sources) ?? [],
     listUnavailable: () => d.list?.unavailable?.(code()),
+    expand: (spec, sources) => {
+      if (d.expand) return d.expand(code(), spec, sources);
+      const pattern = spec.text.slice(spec.text.indexOf(':') + 1);
+      return { targets: d.list?.targets(code(), pattern, sources) ?? [] };
+    },
+    multiUnavailable: () => (d.multi ? d.multi.unavailable(code()) : `${d.name} has no multi-point links`),
+    attachMulti: (program, specs, label, ctx) => {
+      if (!d.multi) throw new Error(`internal: ${d.name} has no multi-point links`);
+      return d.multi.attach(code(), program, specs, label, ctx);
+    },
   };
 }
 

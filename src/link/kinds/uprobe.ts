@@ -1,10 +1,15 @@
 // uprobe and uretprobe: a function of a binary or shared library, at entry or return, through the
 // uprobe PMU or tracefs (link/uprobe.ts). Arguments are the saved registers, untyped; pointers in
-// them point into the traced process's memory.
+// them point into the traced process's memory. A wildcard (`uprobe:/bin/bash:*line*`) names every
+// matching function of the binary; one program serves them all, through one uprobe_multi link
+// where the kernel has them (link/uprobe-multi.ts), else one uprobe per function.
 import type { ProbeSpec } from '../../probes/spec.js';
 import { asKind, defineKind, type Kind, type KindDescriptor } from './kind.js';
 
-type Impl = typeof import('../uprobe.js') & typeof import('../uprobe-symbols.js');
+type Impl = typeof import('../uprobe.js') &
+  typeof import('../uprobe-symbols.js') &
+  typeof import('../uprobe-multi.js') &
+  Pick<typeof import('../../features.js'), 'probeUprobeMulti'>;
 
 /** `BINARY:SYMBOL` at its last colon (a path may hold colons, a symbol does not). */
 function splitTarget(text: string): { binary: string; symbol: string } | undefined {
@@ -23,9 +28,35 @@ function uprobeKind<const N extends 'uprobe' | 'uretprobe'>(name: N, retprobe: b
     userMemory: () => true,
     returnSide: retprobe ? undefined : (spec: ProbeSpec) => asKind(spec, 'uretprobe'),
     sections: [name],
-    impl: async () => ({ ...(await import('../uprobe.js')), ...(await import('../uprobe-symbols.js')) }),
+    impl: async () => ({
+      ...(await import('../uprobe.js')),
+      ...(await import('../uprobe-symbols.js')),
+      ...(await import('../uprobe-multi.js')),
+      probeUprobeMulti: (await import('../../features.js')).probeUprobeMulti,
+    }),
     attach: (impl, program, spec, ctx) =>
-      impl.attachUprobe(program, spec.binary as string, { symbol: spec.target, retprobe, pid: ctx.pid }),
+      impl.attachUprobe(program, spec.binary as string, {
+        symbol: spec.target,
+        retprobe,
+        pid: ctx.pid,
+        cookie: ctx.cookie,
+      }),
+    sharedProgram: true,
+    multi: {
+      expectedAttachType: 'trace_uprobe_multi',
+      unavailable: (impl) => {
+        const f = impl.probeUprobeMulti();
+        return f.supported ? undefined : `no uprobe_multi links here (${f.detail})`;
+      },
+      attach: (impl, program, specs, label, ctx) =>
+        impl.attachUprobeMulti(
+          program,
+          specs[0]?.binary as string,
+          specs.map((s) => s.target),
+          label,
+          { retprobe, pid: ctx.pid },
+        ),
+    },
     attachSection: (impl, program, def, target) => {
       // uprobe/BINARY:SYMBOL (libbpf also allows BINARY:SYMBOL+OFFSET; we take the symbol only).
       const t = splitTarget(def.target);

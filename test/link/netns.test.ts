@@ -2,12 +2,22 @@
 // sk_lookup steers connections to one port onto a listener on another (each connect lands on it,
 // exactly), update() swaps the program atomically, detach() and close() end the steering;
 // flow_dissector programs run by BPF_PROG_TEST_RUN (the flow keys they write come out exactly)
-// and links (one per namespace); bad input is one typed error, nothing left attached.
+// and links: each packet a namespace receives with RPS on is dissected by the attached program
+// exactly once (counted in a map), none after close(); one per namespace; bad input is one typed error, nothing left attached.
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { AttachError, attachFlowDissector, attachSkLookup, BpfMap, Link, Program, socketFd } from 'tsbpf';
+import {
+  AttachError,
+  attachFlowDissector,
+  attachSkLookup,
+  BpfMap,
+  codecs,
+  Link,
+  Program,
+  socketFd,
+} from 'tsbpf';
 import { assemble } from 'tsbpf/isa';
 import { expect, it } from 'vitest';
 import { kernelDescribe } from '../support/kernel.js';
@@ -76,6 +86,21 @@ const DISSECT_UDP4 = `
     exit
   drop:
     r0 = 2
+    exit`;
+
+/** Counts its runs at key 0 of `hits`, then BPF_FLOW_DISSECTOR_CONTINUE (129): the kernel dissects. */
+const COUNT_RUNS = `
+    r2 = 0
+    *(u32 *)(r10 - 4) = r2
+    r2 = r10
+    r2 += -4
+    r1 = hits ll
+    call 1
+    if r0 == 0 goto out
+    r1 = 1
+    lock *(u64 *)(r0 + 0) += r1
+  out:
+    r0 = 129
     exit`;
 
 /** Ethernet + IPv4 (20-byte header) + UDP from 10.1.2.3:4660 to 10.4.5.6:53 with `payload`. */
@@ -235,6 +260,38 @@ kernelDescribe('network namespace links (sk_lookup, flow_dissector)', ['prog_loa
     untouched.writeUInt16LE(14, 2);
     untouched.writeUInt16BE(0x0800, 10);
     expect(tcp.data).toEqual(untouched);
+  });
+
+  it('an attached flow_dissector runs once per packet received with RPS on; none after close', async () => {
+    using pair = makeVethPair();
+    using hits = BpfMap.create({
+      type: 'array',
+      key: codecs.u32,
+      value: codecs.u64,
+      maxEntries: 1,
+      name: 'hits',
+    });
+    using counter = Program.load({
+      type: 'flow_dissector',
+      expectedAttachType: 'flow_dissector',
+      instructions: assemble(COUNT_RUNS).instructions,
+      maps: { hits },
+    });
+    const link = attachFlowDissector(counter, `/run/netns/${pair.ns.b}`);
+    // Without RPS nothing on a veth's receive path needs a UDP packet's flow hash: no dissection.
+    expect(await pair.udpBurst({ port: 7000, count: 5 })).toEqual({ sent: 5, received: 5 });
+    expect(hits.get(0)).toBe(0n);
+    // RPS on b's end: each received packet is hashed (dissected) once to pick a CPU; the hash is
+    // then kept in the skb. 20 packets + the end marker.
+    pair.exec('b', 'sh', ['-c', `echo 1 > /sys/class/net/${pair.ifname.b}/queues/rx-0/rps_cpus`]);
+    expect(await pair.udpBurst({ port: 7000, count: 20 })).toEqual({ sent: 20, received: 20 });
+    expect(hits.get(0)).toBe(21n);
+    // The program belongs to b's namespace: packets a receives are not its business.
+    expect(await pair.udpBurst({ port: 7000, count: 4, from: 'b' })).toEqual({ sent: 4, received: 4 });
+    expect(hits.get(0)).toBe(21n);
+    link.close();
+    expect(await pair.udpBurst({ port: 7000, count: 6 })).toEqual({ sent: 6, received: 6 });
+    expect(hits.get(0)).toBe(21n);
   });
 
   it('a flow_dissector link: one per namespace (E2BIG), info names it', () => {

@@ -12,9 +12,13 @@
 //  - tool CPU time: the tool process's utime + stime (this process's cutime + cstime grow by
 //    exactly that when it is reaped: the bench starts no other child meanwhile);
 //  - peak RSS: the tool's VmHWM, polled every 100 ms (growth in its last 100 ms can be missed);
-//  - samples captured: the counts in the tool's output (≈ H × S; the pid was on CPU throughout).
-// Every wait is bounded: a tool that has not attached within START_MS, or has not exited GRACE_MS
-// after its end, is signalled again and then killed; past BUDGET_MS no further run starts.
+//  - samples captured: the counts in the tool's output: ≈ H × S when the spinner has a CPU to
+//    itself; on a loaded machine ≈ H × the spinner's CPU time over the S s (utime + stime), so
+//    samples / (H × that) is shown too (≈ 1 when nothing is lost).
+// Every wait is bounded: a tool that has not attached within START_MS, or has not exited by its
+// stop time (bpftrace: S s after attaching; tsbpf: GRACE_MS past its own --duration) gets SIGINT,
+// once more after RESIGNAL_MS, SIGKILL after KILL_MS; past BUDGET_MS no further run starts (one
+// run takes at most START_MS + S + GRACE_MS + KILL_MS: under 3 minutes in all).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,14 +37,16 @@ const STATS = '/proc/sys/kernel/bpf_stats_enabled';
 const PERF_EVENT = 7; // BPF_PROG_TYPE_PERF_EVENT
 const START_MS = 30_000;
 const GRACE_MS = 10_000;
-const KILL_MS = 3_000;
-const BUDGET_MS = 150_000;
+const RESIGNAL_MS = 5_000;
+const KILL_MS = 10_000; // after the first SIGINT
+const BUDGET_MS = 120_000;
 const TICK_S = 0.01; // USER_HZ: /proc stat times are in 1/100 s
 
 interface Run {
   nsPerRun: number;
   programRuns: number;
   samples: number;
+  coverage: number;
   cpuS: number;
   hwmMiB: number;
   killed: boolean;
@@ -51,6 +57,17 @@ function childrenCpu(): number {
   const s = readFileSync('/proc/self/stat', 'latin1');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[13]) + Number(f[14])) * TICK_S;
+}
+
+/** utime + stime (s) of a live process, or undefined once it is gone. */
+function cpuOf(pid: number): number | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_S;
+  } catch {
+    return undefined;
+  }
 }
 
 /** VmHWM (KiB) of a live process, or undefined once it is gone. */
@@ -82,13 +99,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Runs one tool: spawns it, waits for its perf_event program, sends SIGINT `stopAfterMs` after
  * that (bpftrace) or GRACE_MS after its own --duration (tsbpf, which stops by itself), repeats the
- * signal each second, SIGKILL after KILL_MS more. Returns its figures, `parse` reading its output.
+ * signal once RESIGNAL_MS later (bpftrace now and then misses the first; a second one sooner can cut
+ * its printing short), SIGKILL KILL_MS after the first. Returns its figures, `parse` reading its output.
  */
 async function runTool(
   command: string,
   args: string[],
   stopAfterMs: number,
   parse: (stdout: string) => number,
+  target: number,
+  hz: number,
 ): Promise<Run> {
   const before = new Set(Program.ids());
   const progs = new Map<number, Program>();
@@ -113,6 +133,9 @@ async function runTool(
   const spawned = Date.now();
   let attached: number | undefined;
   let interrupted: number | undefined;
+  let resignalled = false;
+  let spin0: number | undefined;
+  let spinCpuS = Number.NaN;
   let killed = false;
   let hwm = 0;
   try {
@@ -121,13 +144,21 @@ async function runTool(
       if (h !== undefined && h > hwm) hwm = h;
       if (attached === undefined) {
         newPerfPrograms(before, progs);
-        if (progs.size > 0) attached = Date.now();
+        if (progs.size > 0) {
+          attached = Date.now();
+          spin0 = cpuOf(target);
+        }
       }
       const now = Date.now();
+      if (attached !== undefined && Number.isNaN(spinCpuS) && now >= attached + SECONDS * 1000)
+        spinCpuS = (cpuOf(target) ?? Number.NaN) - (spin0 ?? Number.NaN);
       const stopAt = attached === undefined ? spawned + START_MS : attached + stopAfterMs;
       if (now >= stopAt && !killed) {
-        if (interrupted === undefined || now - interrupted >= 1000) {
-          if (interrupted === undefined) interrupted = now;
+        if (interrupted === undefined) {
+          interrupted = now;
+          child.kill('SIGINT');
+        } else if (!resignalled && now - interrupted >= RESIGNAL_MS) {
+          resignalled = true;
           child.kill('SIGINT');
         }
         if (now - interrupted >= KILL_MS) {
@@ -155,6 +186,7 @@ async function runTool(
       nsPerRun: Number(runTime) / Number(runs),
       programRuns: Number(runs),
       samples: bad ? Number.NaN : parse(stdout),
+      coverage: bad ? Number.NaN : parse(stdout) / (hz * spinCpuS),
       cpuS,
       hwmMiB: hwm / 1024,
       killed: bad,
@@ -224,6 +256,8 @@ try {
           ]),
           SECONDS * 1000 + GRACE_MS,
           () => (existsSync(out) ? foldedTotal(readFileSync(out, 'utf8')) : Number.NaN),
+          P,
+          hz,
         ),
       );
       if (BPFTRACE)
@@ -233,6 +267,8 @@ try {
             ['-e', `profile:hz:${hz} /pid == ${P}/ { @[ustack] = count(); }`],
             SECONDS * 1000,
             bpftraceTotal,
+            P,
+            hz,
           ),
         );
     }
@@ -257,6 +293,7 @@ try {
     line(`profile ${hz} Hz tool CPU time (${SECONDS} s run)`, 'cpuS', ' s');
     line(`profile ${hz} Hz tool peak RSS`, 'hwmMiB', ' MiB');
     line(`profile ${hz} Hz samples captured (expect ≈ ${hz * SECONDS})`, 'samples', '');
+    line(`profile ${hz} Hz samples per (hz × the spinner's CPU s)`, 'coverage', '');
     line(`profile ${hz} Hz program runs (every CPU)`, 'programRuns', '');
   }
 } finally {

@@ -1,187 +1,303 @@
-// tsbpf profile against bpftrace's profile one-liner, both whole processes in this same run, and
-// an empty perf_event program as the floor of any sampling profiler.
-// Run: node dist/bench/profile.js [SECONDS] (after npm run build; needs root, gcc, bpftool; bpftrace
-// optional). SECONDS per run (default 10), two runs per tool.
-//  1. per-sample cost in the kernel: kernel.bpf_stats_enabled=1 for the run, then run_time_ns /
-//     run_cnt of each tool's perf_event programs (bpftool prog show), while a C process spins on
-//     one CPU and both CPUs are sampled at 999 Hz:
-//       ours   `tsbpf profile --pid P --hz 999` (count by {pid, comm, kernel stack, user stack})
-//       peer   `bpftrace -e 'profile:hz:999 /pid == P/ { @[ustack] = count(); }'`
-//     (P the spinner: both filter in the program and symbolize one process's stacks at the end)
-//       floor  an empty perf_event program (r0 = 0; exit) on the same events: the cost of being
-//              run at all (the kernel's run time does not depend on the loader's language)
-//  2. peak RSS (VmHWM) of each tool's process over the run, symbolizing and writing at the end
-//     included, and the CPU time the tool's own process used (utime + stime).
-// Each line: `name: ours X, peer Y, ratio Z` (minimum over the runs, median in brackets).
+// tsbpf profile against bpftrace's profile one-liner on ONE busy process, same run, alternating.
+// Run: node dist/bench/profile.js [SECONDS] (after npm run build; needs root and gcc; bpftrace
+// optional). SECONDS of sampling per run (default 5); 3 rounds at 99 Hz and 3 at 999 Hz, each
+// round one tsbpf run then one bpftrace run, over the same spinning C process P:
+//   ours   `tsbpf profile --pid P --hz H --duration S --format folded -o FILE`
+//   peer   `bpftrace -e 'profile:hz:H /pid == P/ { @[ustack] = count(); }'`, SIGINT after S s
+// Both sample every CPU and filter on the pid in the program, so their program runs compare.
+// Figures, each `name: ours X, peer Y, ratio Z` (minimum over the rounds, median in brackets):
+//  - kernel ns per program run: kernel.bpf_stats_enabled=1 for the bench (restored after), then
+//    run_time_ns / run_cnt of the tool's perf_event program, read through an fd the bench holds
+//    so the final figures survive the tool's exit;
+//  - tool CPU time: the tool process's utime + stime (this process's cutime + cstime grow by
+//    exactly that when it is reaped: the bench starts no other child meanwhile);
+//  - peak RSS: the tool's VmHWM, polled every 100 ms (growth in its last 100 ms can be missed);
+//  - samples captured: the counts in the tool's output: ≈ H × S when the spinner has a CPU to
+//    itself; on a loaded machine ≈ H × the spinner's CPU time over the S s (utime + stime), so
+//    samples / (H × that) is shown too (≈ 1 when nothing is lost).
+// Every wait is bounded: a tool that has not attached within START_MS, or has not exited by its
+// stop time (bpftrace: S s after attaching; tsbpf: GRACE_MS past its own --duration) gets SIGINT,
+// once more after RESIGNAL_MS, SIGKILL after KILL_MS; past BUDGET_MS no further run starts (one
+// run takes at most START_MS + S + GRACE_MS + KILL_MS: under 3 minutes in all).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attachSampling } from '../src/link/sampling.js';
 import { Program } from '../src/program.js';
 import { type Stat, stat } from './support/stats.js';
 
 const CLI = fileURLToPath(new URL('../cli/tsbpf.js', import.meta.url));
 const BUSY = fileURLToPath(new URL('../../test/fixtures/profile/busy.c', import.meta.url));
-const BPFTRACE = '/usr/bin/bpftrace';
-const SECONDS = Number(process.argv[2] ?? 10);
-const RUNS = 2;
-const HZ = 999;
+const BPFTRACE = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find((p) => existsSync(p));
+const SECONDS = Number(process.argv[2] ?? 5);
+const ROUNDS = 3;
+const HZS = [99, 999];
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';
+const PERF_EVENT = 7; // BPF_PROG_TYPE_PERF_EVENT
+const START_MS = 30_000;
+const GRACE_MS = 10_000;
+const RESIGNAL_MS = 5_000;
+const KILL_MS = 10_000; // after the first SIGINT
+const BUDGET_MS = 120_000;
+const TICK_S = 0.01; // USER_HZ: /proc stat times are in 1/100 s
 
-const dir = mkdtempSync(join(tmpdir(), 'tsbpf-profilebench-'));
-const busy = join(dir, 'busy');
-execFileSync('gcc', ['-O2', '-fno-omit-frame-pointer', '-o', busy, BUSY]);
-
-interface ProgStats {
-  id: number;
-  type: string;
-  run_time_ns?: number;
-  run_cnt?: number;
+interface Run {
+  nsPerRun: number;
+  programRuns: number;
+  samples: number;
+  coverage: number;
+  cpuS: number;
+  hwmMiB: number;
+  killed: boolean;
 }
-const perfPrograms = (): ProgStats[] =>
-  (JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as ProgStats[]).filter(
-    (p) => p.type === 'perf_event',
-  );
 
-/** VmHWM (KiB) and utime+stime (s) of a live process, or undefined once it is gone. */
-function usage(pid: number): { hwmKiB: number; cpuS: number } | undefined {
+/** Children's CPU time (cutime + cstime, s) of this process: what reaped children used. */
+function childrenCpu(): number {
+  const s = readFileSync('/proc/self/stat', 'latin1');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * TICK_S;
+}
+
+/** utime + stime (s) of a live process, or undefined once it is gone. */
+function cpuOf(pid: number): number | undefined {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { hwmKiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]), cpuS: ticks / 100 };
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_S;
   } catch {
     return undefined;
   }
 }
 
-interface Run {
-  nsPerSample: number;
-  samples: number;
-  hwmMiB: number;
-  cpuS: number;
+/** VmHWM (KiB) of a live process, or undefined once it is gone. */
+function hwmKiB(pid: number): number | undefined {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1]);
+  } catch {
+    return undefined;
+  }
 }
 
-/** Runs a tool until it exits by itself, sampling its programs' stats and its usage meanwhile. */
-async function runTool(command: string, args: string[]): Promise<Run> {
-  const before = new Set(perfPrograms().map((p) => p.id));
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+/** perf_event programs loaded since `before`, opened (the caller closes them). */
+function newPerfPrograms(before: Set<number>, open: Map<number, Program>): void {
+  for (const id of Program.ids()) {
+    if (before.has(id) || open.has(id)) continue;
+    before.add(id);
+    try {
+      const p = Program.fromId(id);
+      if (p.type === PERF_EVENT) open.set(id, p);
+      else p.close();
+    } catch {
+      // gone between listing and opening: not ours to count
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs one tool: spawns it, waits for its perf_event program, sends SIGINT `stopAfterMs` after
+ * that (bpftrace) or GRACE_MS after its own --duration (tsbpf, which stops by itself), repeats the
+ * signal once RESIGNAL_MS later (bpftrace now and then misses the first; a second one sooner can cut
+ * its printing short), SIGKILL KILL_MS after the first. Returns its figures, `parse` reading its output.
+ */
+async function runTool(
+  command: string,
+  args: string[],
+  stopAfterMs: number,
+  parse: (stdout: string) => number,
+  target: number,
+  hz: number,
+): Promise<Run> {
+  const before = new Set(Program.ids());
+  const progs = new Map<number, Program>();
+  const cpu0 = childrenCpu();
+  // Its own process group: a signal it sends its group never reaches the bench.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
   child.stderr.on('data', (d) => {
     stderr += d;
   });
-  let last = { runTime: 0, runs: 0 };
-  let use = { hwmKiB: 0, cpuS: 0 };
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  let done = false;
-  exited.then(() => {
-    done = true;
-  });
-  while (!done) {
-    const u = usage(child.pid as number);
-    if (u) use = u;
-    const mine = perfPrograms().filter((p) => !before.has(p.id));
-    if (mine.length > 0) {
-      const runTime = mine.reduce((n, p) => n + (p.run_time_ns ?? 0), 0);
-      const runs = mine.reduce((n, p) => n + (p.run_cnt ?? 0), 0);
-      if (runs >= last.runs) last = { runTime, runs };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const code = await exited;
-  if (code !== 0) throw new Error(`${command} exited ${code}: ${stderr}`);
-  return {
-    nsPerSample: last.runTime / last.runs,
-    samples: last.runs,
-    hwmMiB: use.hwmKiB / 1024,
-    cpuS: use.cpuS,
-  };
-}
-
-/** The floor: an empty perf_event program on the same events for the same time. */
-async function floorRun(): Promise<Run> {
-  using prog = Program.load({
-    type: 'perf_event',
-    name: 'empty_sample',
-    // r0 = 0; exit
-    instructions: Uint8Array.from([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
-  });
-  const link = attachSampling(prog, 'profile', `hz:${HZ}`);
+  let exit: { code: number | null; signal: string | null } | undefined;
+  const closed = new Promise<void>((resolve) =>
+    child.on('close', (code, signal) => {
+      exit = { code, signal };
+      resolve();
+    }),
+  );
+  const spawned = Date.now();
+  let attached: number | undefined;
+  let interrupted: number | undefined;
+  let resignalled = false;
+  let spin0: number | undefined;
+  let spinCpuS = Number.NaN;
+  let killed = false;
+  let hwm = 0;
   try {
-    await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    const info = prog.info();
+    while (!exit) {
+      const h = hwmKiB(child.pid as number);
+      if (h !== undefined && h > hwm) hwm = h;
+      if (attached === undefined) {
+        newPerfPrograms(before, progs);
+        if (progs.size > 0) {
+          attached = Date.now();
+          spin0 = cpuOf(target);
+        }
+      }
+      const now = Date.now();
+      if (attached !== undefined && Number.isNaN(spinCpuS) && now >= attached + SECONDS * 1000)
+        spinCpuS = (cpuOf(target) ?? Number.NaN) - (spin0 ?? Number.NaN);
+      const stopAt = attached === undefined ? spawned + START_MS : attached + stopAfterMs;
+      if (now >= stopAt && !killed) {
+        if (interrupted === undefined) {
+          interrupted = now;
+          child.kill('SIGINT');
+        } else if (!resignalled && now - interrupted >= RESIGNAL_MS) {
+          resignalled = true;
+          child.kill('SIGINT');
+        }
+        if (now - interrupted >= KILL_MS) {
+          child.kill('SIGKILL');
+          killed = true;
+        }
+      }
+      await Promise.race([closed, sleep(100)]);
+    }
+    await closed;
+    const cpuS = childrenCpu() - cpu0;
+    let runTime = 0n;
+    let runs = 0n;
+    for (const p of progs.values()) {
+      const info = p.info();
+      runTime += info.runTimeNs;
+      runs += info.runCount;
+    }
+    const bad = killed || attached === undefined || exit?.code !== 0;
+    if (bad)
+      process.stderr.write(
+        `# ${command.endsWith('bpftrace') ? 'bpftrace' : 'tsbpf'}: ${attached === undefined ? 'never attached; ' : ''}${killed ? 'killed; ' : ''}exit ${exit?.code ?? exit?.signal}: ${stderr.trim().split('\n').slice(-2).join(' | ')}\n`,
+      );
     return {
-      nsPerSample: Number(info.runTimeNs) / Number(info.runCount),
-      samples: Number(info.runCount),
-      hwmMiB: 0,
-      cpuS: 0,
+      nsPerRun: Number(runTime) / Number(runs),
+      programRuns: Number(runs),
+      samples: bad ? Number.NaN : parse(stdout),
+      coverage: bad ? Number.NaN : parse(stdout) / (hz * spinCpuS),
+      cpuS,
+      hwmMiB: hwm / 1024,
+      killed: bad,
     };
   } finally {
-    link.close();
+    if (!exit) child.kill('SIGKILL');
+    for (const p of progs.values()) p.close();
   }
 }
 
-const f = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
-const show = (s: Stat, unit: string) => `${f(s.min)} ${unit} [median ${f(s.median)}]`;
-const ratio = (a: Stat, b: Stat) =>
-  `${(a.min / b.min).toFixed(2)} (min) ${(a.median / b.median).toFixed(2)} (median)`;
+/** Sum of the counts of `folded` (one `frames count` line per stack). */
+const foldedTotal = (folded: string): number =>
+  folded
+    .split('\n')
+    .filter(Boolean)
+    .reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 
+/** Sum of the counts bpftrace prints for its map (`]: N` after each stack). */
+const bpftraceTotal = (out: string): number =>
+  [...out.matchAll(/\]: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+
+const dir = mkdtempSync(join(tmpdir(), 'tsbpf-profilebench-'));
+const busy = join(dir, 'busy');
+execFileSync('gcc', ['-O2', '-fno-omit-frame-pointer', '-fno-optimize-sibling-calls', '-o', busy, BUSY]);
+
+const f = (x: number) => (Number.isNaN(x) ? '-' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+const show = (s: Stat, unit: string) => `${f(s.min)}${unit} [median ${f(s.median)}${unit}]`;
+const ratio = (a: Stat, b: Stat) => `${f(a.min / b.min)} [median ${f(a.median / b.median)}]`;
+const good = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
+const statOf = (runs: Run[], k: keyof Run): Stat => {
+  const xs = good(runs.map((r) => Number(r[k])));
+  return xs.length > 0 ? stat(xs) : { min: Number.NaN, median: Number.NaN };
+};
+
+const started = Date.now();
 const wasEnabled = readFileSync(STATS, 'latin1').trim();
-writeFileSync(STATS, '1');
-const spinner = spawn(busy, [String(RUNS * 3 * (SECONDS + 15))], { stdio: ['pipe', 'ignore', 'ignore'] });
+const load0 = loadavg();
+// Spins from "go" until well past the budget; killed in finally.
+const spinner = spawn(busy, [String(Math.ceil(BUDGET_MS / 1000) + 120)], {
+  stdio: ['pipe', 'ignore', 'ignore'],
+});
 spinner.stdin.end('go\n');
+const P = spinner.pid as number;
 try {
-  const ours: Run[] = [];
-  const peer: Run[] = [];
-  const floor: Run[] = [];
-  const haveBpftrace = existsSync(BPFTRACE);
-  for (let i = 0; i < RUNS; i++) {
-    ours.push(
-      await runTool(process.execPath, [
-        CLI,
-        'profile',
-        '--hz',
-        String(HZ),
-        '--duration',
-        String(SECONDS),
-        '-o',
-        '/dev/null',
-      ]),
-    );
-    if (haveBpftrace)
-      peer.push(
-        await runTool(BPFTRACE, [
-          '-e',
-          `profile:hz:${HZ} { @[ustack] = count(); } interval:s:${SECONDS} { exit(); }`,
-        ]),
+  writeFileSync(STATS, '1');
+  await sleep(200); // past the spinner's start-up
+  const results = new Map<number, { ours: Run[]; peer: Run[] }>(
+    HZS.map((hz) => [hz, { ours: [], peer: [] }]),
+  );
+  let skipped = 0;
+  for (let round = 0; round < ROUNDS; round++)
+    for (const hz of HZS) {
+      const r = results.get(hz) as { ours: Run[]; peer: Run[] };
+      if (Date.now() - started > BUDGET_MS) {
+        skipped++;
+        continue;
+      }
+      const out = join(dir, `ours-${hz}-${round}.folded`);
+      r.ours.push(
+        await runTool(
+          process.execPath,
+          [CLI, 'profile', '--pid', String(P), '--hz', String(hz), '--duration', String(SECONDS)].concat([
+            '--format',
+            'folded',
+            '-o',
+            out,
+          ]),
+          SECONDS * 1000 + GRACE_MS,
+          () => (existsSync(out) ? foldedTotal(readFileSync(out, 'utf8')) : Number.NaN),
+          P,
+          hz,
+        ),
       );
-    floor.push(await floorRun());
-  }
-  const s = (runs: Run[], k: keyof Run) => stat(runs.map((r) => r[k]));
+      if (BPFTRACE)
+        r.peer.push(
+          await runTool(
+            BPFTRACE,
+            ['-e', `profile:hz:${hz} /pid == ${P}/ { @[ustack] = count(); }`],
+            SECONDS * 1000,
+            bpftraceTotal,
+            P,
+            hz,
+          ),
+        );
+    }
+  const load1 = loadavg();
   console.log(
-    `# ${SECONDS} s per run, ${RUNS} runs per tool, ${HZ} Hz on every CPU; a shared, noisy 2-CPU machine`,
+    `# ${SECONDS} s per run, ${ROUNDS} rounds per rate, one spinning process sampled; ${((Date.now() - started) / 1000).toFixed(0)} s in all${skipped ? `, ${skipped} rounds skipped (over budget)` : ''}`,
   );
   console.log(
-    `samples per run: ours ${show(s(ours, 'samples'), '')}, bpftrace ${haveBpftrace ? show(s(peer, 'samples'), '') : '-'}`,
+    `# a shared, noisy 2-CPU machine: load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${load1.map((x) => x.toFixed(2)).join(' ')} at end`,
   );
-  console.log(
-    `profile per-sample kernel cost vs empty program: ours ${show(s(ours, 'nsPerSample'), 'ns')}, floor ${show(s(floor, 'nsPerSample'), 'ns')}, ratio ${ratio(s(ours, 'nsPerSample'), s(floor, 'nsPerSample'))}`,
-  );
-  if (haveBpftrace) {
-    console.log(
-      `profile per-sample kernel cost vs bpftrace: ours ${show(s(ours, 'nsPerSample'), 'ns')}, peer ${show(s(peer, 'nsPerSample'), 'ns')}, ratio ${ratio(s(ours, 'nsPerSample'), s(peer, 'nsPerSample'))}`,
-    );
-    console.log(
-      `profile peak RSS (${SECONDS} s run): ours ${show(s(ours, 'hwmMiB'), 'MiB')}, peer ${show(s(peer, 'hwmMiB'), 'MiB')}, ratio ${ratio(s(ours, 'hwmMiB'), s(peer, 'hwmMiB'))}`,
-    );
-    console.log(
-      `profile tool CPU time (${SECONDS} s run): ours ${show(s(ours, 'cpuS'), 's')}, peer ${show(s(peer, 'cpuS'), 's')}, ratio ${ratio(s(ours, 'cpuS'), s(peer, 'cpuS'))}`,
-    );
+  if (!BPFTRACE) console.log('# bpftrace absent: ours only');
+  for (const hz of HZS) {
+    const { ours, peer } = results.get(hz) as { ours: Run[]; peer: Run[] };
+    const bad = ours.filter((x) => x.killed).length + peer.filter((x) => x.killed).length;
+    if (bad) console.log(`# ${hz} Hz: ${bad} runs did not end cleanly (their samples left out)`);
+    const line = (name: string, k: keyof Run, unit: string) => {
+      const a = statOf(ours, k);
+      const b = statOf(peer, k);
+      console.log(`${name}: ours ${show(a, unit)}, peer ${show(b, unit)}, ratio ${ratio(a, b)}`);
+    };
+    line(`profile ${hz} Hz kernel cost per program run`, 'nsPerRun', ' ns');
+    line(`profile ${hz} Hz tool CPU time (${SECONDS} s run)`, 'cpuS', ' s');
+    line(`profile ${hz} Hz tool peak RSS`, 'hwmMiB', ' MiB');
+    line(`profile ${hz} Hz samples captured (expect ≈ ${hz * SECONDS})`, 'samples', '');
+    line(`profile ${hz} Hz samples per (hz × the spinner's CPU s)`, 'coverage', '');
+    line(`profile ${hz} Hz program runs (every CPU)`, 'programRuns', '');
   }
 } finally {
-  spinner.kill();
+  spinner.kill('SIGKILL');
   writeFileSync(STATS, wasEnabled);
+  rmSync(dir, { recursive: true, force: true });
 }

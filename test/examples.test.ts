@@ -205,12 +205,14 @@ kernelDescribe('examples', ['tracepoints', 'uprobes', 'ringbuf', 'test_run', 'bt
     expect(run.code).toBe(0);
     expect(svg).toMatch(/^<\?xml/);
     expect(svg).toMatch(/<title>burnCpu [^<]*\(\d+ samples, \d+\.\d+%\)<\/title>/);
+    // The SVG's 2 s profile ran while the service worked: burnCpu holds most of its samples (the
+    // frame titles give each frame's share). The 1 s folded profile that follows may catch the
+    // service between requests on a loaded machine, so of it only the format is checked.
+    const shares = [...svg.matchAll(/<title>burnCpu [^<]*\(\d+ samples, (\d+\.\d+)%\)<\/title>/g)];
+    expect(shares.reduce((n, m) => n + Number(m[1]), 0)).toBeGreaterThan(50);
     const lines = folded.trim().split('\n');
-    const total = lines.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-    const inBurn = lines
-      .filter((l) => /;burnCpu [^;]*_\[j\]/.test(l))
-      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-    expect(inBurn / total).toBeGreaterThan(0.5);
+    for (const l of lines) expect(l).toMatch(/^node;\S.* \d+$/);
+    expect(lines.reduce((n, l) => n + Number(l.split(' ').pop()), 0)).toBeGreaterThan(0);
   });
 });
 

@@ -97,7 +97,7 @@ kernelDescribe('socket filters (SO_ATTACH_BPF)', ['prog_load'], () => {
       closeSync(file);
     }
     const unbound = createSocket('udp4');
-    expect(() => attachSocketFilter(filter, unbound)).toThrow(/this socket has no fd yet/);
+    expect(() => attachSocketFilter(filter, unbound)).toThrow(/this socket has no file descriptor yet/);
     unbound.close();
   });
 });

@@ -5,7 +5,7 @@
 // Link keeps duplicates of the program's and the map's fds and detaches on close().
 import { closeRawFd } from '../fd.js';
 import { BpfError, Errno } from '../sys/errno.js';
-import { dupFd, progAttachTry, progDetach } from '../sys/link-ops.js';
+import { dupFdOrThrow, progAttachTry, progDetach } from '../sys/link-ops.js';
 import { AttachType } from '../sys/types.js';
 import { networkAttachError } from './attach-errors.js';
 import { Link } from './link.js';
@@ -41,10 +41,10 @@ export function attachSockmap(
     );
   const type = AttachType[attachType];
   const target = `sockmap ${map.name ? `'${map.name}'` : `fd ${map.fd}`} ${attachType}`;
-  const mapFd = dupFd(map.fd);
+  const mapFd = dupFdOrThrow(map.fd);
   let progFd = -1;
   try {
-    progFd = dupFd(prog.fd);
+    progFd = dupFdOrThrow(prog.fd);
     const r = progAttachTry(mapFd, progFd, type);
     if (r < 0)
       throw networkAttachError(

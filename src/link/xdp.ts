@@ -8,8 +8,8 @@ import type { Program } from '../program.js';
 import { encodeLinkUpdate } from '../sys/attrs/link.js';
 import { bpfTry, Cmd } from '../sys/bpf.js';
 import { Errno, errnoName } from '../sys/errno.js';
-import { fcntlInt, lastErrno } from '../sys/libc.js';
 import { NetlinkError, RouteSocket } from '../sys/netlink.js';
+import { dupFd } from '../sys/socket.js';
 import { AttachType } from '../sys/types.js';
 import { linkCreateTry } from './bpf-link.js';
 import type { XdpMode } from './kinds/kind.js';
@@ -36,7 +36,6 @@ const MODE_FLAGS: Record<XdpMode, number> = {
   drv: XdpFlags.DRV_MODE,
   hw: XdpFlags.HW_MODE,
 };
-const F_DUPFD_CLOEXEC = 1030;
 
 /** An XDP attachment: a BPF link, or (mode 'netlink') a program set on the interface over netlink. */
 export class XdpLink extends Link {
@@ -79,7 +78,7 @@ export class XdpLink extends Link {
       throw netlinkFailure(err, this.target);
     }
     closeRawFd(this.#progFd);
-    this.#progFd = dupFd(prog.fd);
+    this.#progFd = dupProgramFd(prog.fd);
   }
 
   override close(): void {
@@ -104,9 +103,10 @@ export class XdpLink extends Link {
   }
 }
 
-function dupFd(fd: number): number {
-  const d = fcntlInt(fd, F_DUPFD_CLOEXEC, 0);
-  if (d < 0) throw new AttachError('kernel', String(fd), `fcntl(F_DUPFD_CLOEXEC): ${errnoName(lastErrno())}`);
+/** A duplicate of the program's fd for the attachment to hold; AttachError if there is none. */
+function dupProgramFd(fd: number): number {
+  const d = dupFd(fd);
+  if (d < 0) throw new AttachError('kernel', String(fd), `fcntl(F_DUPFD_CLOEXEC): ${errnoName(-d)}`);
   return d;
 }
 
@@ -171,7 +171,7 @@ export function attachXdp(prog: Program, iface: Iface, opts: XdpOptions = {}): X
     const expected = typeof opts.replace === 'object' ? opts.replace.fd : undefined;
     const flags = modeFlags | (opts.replace ? 0 : XdpFlags.UPDATE_IF_NOEXIST);
     setXdp(sock, ifindex, prog.fd, flags, expected);
-    progFd = dupFd(prog.fd);
+    progFd = dupProgramFd(prog.fd);
     return new XdpLink(sock.fd, target, ifindex, opts.mode, sock, progFd);
   } catch (err) {
     closeRawFd(progFd);

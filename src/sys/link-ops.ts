@@ -5,7 +5,7 @@
 import { encodeLinkDetach, encodeLinkUpdate, encodeProgAttach } from './attrs/link.js';
 import { bpf, bpfTry, Cmd } from './bpf.js';
 import { BpfError } from './errno.js';
-import { F_DUPFD_CLOEXEC, fcntlInt, lastErrno } from './libc.js';
+import { dupFd } from './socket.js';
 
 /** BPF_LINK_UPDATE: `newProgFd` into the link; with `oldProgFd`, only if that one is attached. */
 export function linkUpdate(
@@ -36,12 +36,9 @@ export function progDetach(targetFd: number, progFd: number, attachType: number,
   bpf(Cmd.PROG_DETACH, attr, attr.byteLength, what);
 }
 
-/** A close-on-exec duplicate of `fd` (the caller owns it). */
-export function dupFd(fd: number): number {
-  const r = fcntlInt(fd, F_DUPFD_CLOEXEC, 3);
-  if (r < 0) {
-    const errno = lastErrno();
-    throw new BpfError('fcntl(F_DUPFD_CLOEXEC)', errno, '', `fd ${fd}`);
-  }
+/** A close-on-exec duplicate of `fd` (the caller owns it); BpfError if there is none. */
+export function dupFdOrThrow(fd: number): number {
+  const r = dupFd(fd);
+  if (r < 0) throw new BpfError('fcntl(F_DUPFD_CLOEXEC)', -r, '', `fd ${fd}`);
   return r;
 }

@@ -4,37 +4,14 @@
 // BEGIN probe, which runs once every probe is attached; tsbpf: its "counting" line), so both
 // include process start-up, parsing and every program load and attach. Detaching is not timed.
 // Run: node dist/bench/attach-many.js (after npm run build; needs root and bpftrace).
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tracefsRoot } from '../src/index.js';
-import { now, stat } from './support/stats.js';
+import { BPFTRACE, timeToReady } from './support/ready.js';
+import { stat } from './support/stats.js';
 
 const REPS = Number(process.env.REPS ?? 3);
 const MAIN = fileURLToPath(new URL('../cli/tsbpf.js', import.meta.url));
-const BPFTRACE = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find((p) => existsSync(p));
-
-/** ms from spawn until `ready` shows on stdout or stderr; the command is then stopped. */
-function timeToReady(cmd: string, args: string[], ready: RegExp): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let t: number | undefined;
-    const check = (d: Buffer) => {
-      out += d;
-      if (t === undefined && ready.test(out)) {
-        t = (now() - t0) / 1e6;
-        child.kill('SIGINT');
-      }
-    };
-    child.stdout.on('data', check);
-    child.stderr.on('data', check);
-    child.on('close', () =>
-      t === undefined ? reject(new Error(`${cmd} ended unready:\n${out}`)) : resolve(t),
-    );
-  });
-}
 
 const events = readdirSync(`${tracefsRoot()}/events/syscalls`).filter((n) => n.startsWith('sys_enter_'));
 const specs = events.map((e) => `tracepoint:syscalls:${e}`);

@@ -5,38 +5,14 @@
 // attached; tsbpf: its "counting" line). Needs kprobes: run it in the 6.12 guest, e.g.
 //   VM_KERNEL_PKG='linux-image-6.12.*+deb12-amd64-unsigned' test/vm/run-in-vm.sh node dist/bench/wildcard.js
 // (after npm run build; needs root, and bpftrace for the last figure).
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { probeKprobeMulti, Tracer } from '../src/index.js';
+import { BPFTRACE, timeToReady } from './support/ready.js';
 import { now, stat } from './support/stats.js';
 
 const REPS = Number(process.env.REPS ?? 3);
 const SPEC = process.env.SPEC ?? 'kprobe:vfs_*';
 const MAIN = fileURLToPath(new URL('../cli/tsbpf.js', import.meta.url));
-const BPFTRACE = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find((p) => existsSync(p));
-
-/** ms from spawn until `ready` shows on stdout or stderr; the command is then stopped. */
-function timeToReady(cmd: string, args: string[], ready: RegExp): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let t: number | undefined;
-    const check = (d: Buffer) => {
-      out += d;
-      if (t === undefined && ready.test(out)) {
-        t = (now() - t0) / 1e6;
-        child.kill('SIGINT');
-      }
-    };
-    child.stdout.on('data', check);
-    child.stderr.on('data', check);
-    child.on('close', () =>
-      t === undefined ? reject(new Error(`${cmd} ended unready:\n${out}`)) : resolve(t),
-    );
-  });
-}
 
 /** ms for Tracer.start() of SPEC (compile, load, attach), and how many points it attached. */
 async function tracerStart(multiLinks: boolean): Promise<{ ms: number; points: number; mode?: string }> {

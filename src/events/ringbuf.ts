@@ -58,6 +58,7 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
   #scratchView: DataView | undefined;
   #rawOffset = 0;
   #wrappedBody = 0;
+  #wrappedNext = 0;
   #pos: number;
   #next = 0;
   #offset = 0;
@@ -189,11 +190,18 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
       }
       if (stop) break;
       if (wrapped) {
-        const length = this.#takeWrapped();
-        if (length < 0) continue;
-        n++;
-        const at = this.#wrappedBody;
-        if (callback(this.#copyRaw(at, length), this.#rawOffset, length) === false || n === most) break;
+        const length = this.#wrappedRecord();
+        let last = false;
+        try {
+          if (length >= 0) {
+            n++;
+            const view = this.#copyRaw(this.#wrappedBody, length);
+            last = callback(view, this.#rawOffset, length) === false || n === most;
+          }
+        } finally {
+          this.#consumed(this.#wrappedNext);
+        }
+        if (last) break;
       }
     }
     return n;
@@ -282,30 +290,38 @@ export class RingBufReader<T = DataView> extends EventReader<T> {
       }
       if (stop) break;
       if (wrapped) {
-        const length = this.#takeWrapped();
-        if (length < 0) continue;
-        n++;
-        if (callback(this.#copyWrapped(this.#wrappedBody, length)) === false || n === most) break;
+        const length = this.#wrappedRecord();
+        let last = false;
+        try {
+          if (length >= 0) {
+            n++;
+            last = callback(this.#copyWrapped(this.#wrappedBody, length)) === false || n === most;
+          }
+        } finally {
+          this.#consumed(this.#wrappedNext);
+        }
+        if (last) break;
       }
     }
     return n;
   }
 
   /**
-   * Consumes the record at the consumer position, which runs past the data area's end (its body
-   * offset is left in #wrappedBody): its length, or -1 if the producer discarded it. Consumed
-   * before it is handed over, as in the loops, so a callback that throws does not see it again.
+   * The record at the consumer position, which runs past the data area's end: its length, or -1
+   * if the producer discarded it (counted here). Its body offset is left in #wrappedBody and the
+   * position after it in #wrappedNext, which the caller publishes only once the record is handed
+   * over (also if the callback throws): the producer must not reuse its space while it is read.
    */
-  #takeWrapped(): number {
+  #wrappedRecord(): number {
     const at = this.#base + (this.#pos & this.#mask);
     const header = this.#words[at >>> 2] as number;
     const length = header & 0x3fff_ffff;
-    this.#consumed(this.#pos + ((length + HEADER + 7) & ~7));
+    this.#wrappedNext = this.#pos + ((length + HEADER + 7) & ~7);
+    this.#wrappedBody = at + HEADER;
     if (header & DISCARD) {
       this.discarded++;
       return -1;
     }
-    this.#wrappedBody = at + HEADER;
     return length;
   }
 

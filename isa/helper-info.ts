@@ -3,6 +3,7 @@
 
 import { HELPERS, type HelperInfo } from './helper-table.js';
 
+export { helperId } from './helper-id.js';
 export { HELPERS, type HelperArgKind, type HelperInfo, type HelperParam } from './helper-table.js';
 
 const byId = new Map<number, HelperInfo>();
@@ -13,11 +14,6 @@ for (const h of HELPERS) {
 }
 
 const bare = (name: string): string => (name.startsWith('bpf_') ? name.slice(4) : name);
-
-/** Helper id for `map_lookup_elem` or `bpf_map_lookup_elem`; undefined if no such helper. */
-export function helperId(name: string): number | undefined {
-  return byName.get(bare(name))?.id;
-}
 
 /** Helper name (without `bpf_`) for an id; undefined if the id is unknown. */
 export function helperName(id: number): string | undefined {

@@ -2,7 +2,7 @@
 // build(), map references left late-bound. Methods chain (`b.mov(R0, 0).exit()`); helpers that
 // emit code take a Builder, so code generators compose (see docs/builder.md).
 
-import { helperId } from '../helper-info.js';
+import { helperId } from '../helper-id.js';
 import type { Instruction, Reference } from '../instruction.js';
 import { LDDW, splitWide } from '../instruction.js';
 import {

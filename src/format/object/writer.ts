@@ -2,7 +2,7 @@
 // maps in `.maps` with the BTF that describes them, map references as R_BPF_64_64 relocations —
 // the shape clang gives, so libbpf tools (`bpftool prog loadall`) and our own loader accept it.
 import { BtfBuilder } from '../../../btf/builder.js';
-import { helperId } from '../../../isa/helper-info.js';
+import { helperId } from '../../../isa/helper-id.js';
 import { encode, type Instruction, slotCount } from '../../../isa/instruction.js';
 import { MapType, type MapTypeName, resolveEnum } from '../../sys/types.js';
 import { ELF } from '../elf/types.js';

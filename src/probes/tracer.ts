@@ -23,7 +23,7 @@ import { AttachError } from '../link/link.js';
 import { BpfMap } from '../map.js';
 import { type PromRegistryLike, registerPromClient } from '../metrics/prom-client.js';
 import type { TracerMetricsOptions } from '../metrics/tracer-families.js';
-import { kernelFrames, UserSymbolizer } from '../symbols/user-symbolizer.js';
+import type { UserSymbolizer } from '../symbols/user-symbolizer.js';
 import { BpfError, Errno } from '../sys/errno.js';
 import { timed, timedAsync, timingEnabled, timingMark } from '../timing.js';
 import { TracepointNotFoundError } from '../tracefs.js';
@@ -67,6 +67,8 @@ export class Tracer implements Disposable {
   readonly #uses = new Map<string, MapUse>();
   readonly #maps = new Map<string, BpfMap<unknown, unknown>>();
   #symbolizer: UserSymbolizer | undefined;
+  /** The symbolizer's module: loaded by start() only when a probe records stacks (it is large). */
+  #symbols: typeof import('../symbols/user-symbolizer.js') | undefined;
   #reader: RingBufReader<boolean> | undefined;
   /** The lost count already reported to onLost. */
   #lostSeen = 0;
@@ -119,6 +121,8 @@ export class Tracer implements Disposable {
     this.#started = true;
     try {
       for (const p of this.#probes) await this.#attach(p);
+      if (this.#uses.get(STACKS_MAP)?.kind === 'stacks')
+        this.#symbols = await import('../symbols/user-symbolizer.js');
       if (this.#sites.some((s) => s.probe.used !== undefined)) this.#openReader();
       this.#runOnce('start');
       this.#attached = true;
@@ -653,8 +657,15 @@ export class Tracer implements Disposable {
    * event of a new pid arrives to capture its maps while the process still runs.
    */
   get symbolizer(): UserSymbolizer {
-    this.#symbolizer ??= new UserSymbolizer();
+    this.#symbolizer ??= new (this.#symbolsModule().UserSymbolizer)();
     return this.#symbolizer;
+  }
+
+  #symbolsModule(): typeof import('../symbols/user-symbolizer.js') {
+    if (this.#symbols) return this.#symbols;
+    throw new Error(
+      'no probe of this tracer records a stack (p.ustack(), p.kstack() or p.stack()); the symbolizer is loaded by start() for those that do',
+    );
   }
 
   /**
@@ -663,7 +674,9 @@ export class Tracer implements Disposable {
    */
   frames(id: number, opts: { pid?: number } = {}): Frame[] {
     const ips = this.aggregation(STACKS_MAP).frames(id);
-    return opts.pid === undefined ? kernelFrames(ips) : this.symbolizer.symbolize(opts.pid, ips);
+    return opts.pid === undefined
+      ? this.#symbolsModule().kernelFrames(ips)
+      : this.symbolizer.symbolize(opts.pid, ips);
   }
 
   /** A user stack of `pid` as text, innermost first: `function+0x1a`, or `module+0xoffset`. */

@@ -1,5 +1,6 @@
 // Objects we write (programs + BTF-defined maps + BTF): libbpf (bpftool prog loadall) loads them,
 // and so do we; and TS-built probes read kernel structs through CO-RE offsets (core.read).
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import {
 } from 'tsbpf';
 import { assemble } from 'tsbpf/isa';
 import { describe, expect, it } from 'vitest';
+import { ensureBpffs } from '../../../src/bpffs.js';
 import { kernelDescribe } from '../../support/kernel.js';
 import { bpftoolPath } from '../../support/object-fixtures.js';
 
@@ -104,6 +106,7 @@ kernelDescribe('object writer: loads with libbpf and with us', ['prog_load', 'te
     expect(ours.program('count_packets').testRun({ data: new Uint8Array(64), repeat: 4 }).retval).toBe(50);
     expect(view(ours.map('counts').get(new Uint8Array(4)) as Uint8Array).getBigUint64(0, true)).toBe(4n);
     if (!tool) return; // bpftool is the outside oracle when installed (CI installs it)
+    ensureBpffs(); // a fresh machine may not have it mounted yet
     const dir = mkdtempSync('/sys/fs/bpf/tsbpf-writer-');
     try {
       execFileSync(tool, ['prog', 'loadall', file, dir], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -101,6 +101,11 @@ export async function timedAsync<T>(name: string, fn: () => Promise<T>): Promise
   }
 }
 
+/** Prints a phase that ran from `start` to `end` (performance.now() readings), measured elsewhere. */
+export function phaseBetween(name: string, start: number, end: number): void {
+  if (enabled) print(name, start, end, 0);
+}
+
 /** Prints the phase from the end of Node's own start-up to now (the CLI's entry modules). */
 export function sinceBootstrap(name: string): void {
   phaseEnd(name, performance.nodeTiming.bootstrapComplete);

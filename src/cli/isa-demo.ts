@@ -1,5 +1,6 @@
 // `tsbpf isa-demo`: the instruction set end to end. Assembles a small program from text, shows its bytes and
 // the disassembly, loads it into the running kernel with a map and runs it there.
+import { release } from 'node:os';
 import { assemble, disassemble, encode } from '../../isa/index.js';
 import { command } from './command.js';
 import { toHexLines } from './io.js';
@@ -58,7 +59,7 @@ async function isaDemo(): Promise<number> {
   let retval = 0;
   for (let i = 0; i < RUNS; i++) retval = prog.testRun({ data: new Uint8Array(64) }).retval;
   const info = prog.info();
-  out.write(`\n== in the kernel (${process.platform} ${(await import('node:os')).release()})\n`);
+  out.write(`\n== in the kernel (${process.platform} ${release()})\n`);
   out.write(
     `loaded as XDP program id ${info.id}, the verifier processed ${info.verifiedInsns} instructions\n`,
   );

@@ -1,7 +1,7 @@
-#!/usr/bin/env node
 // The `tsbpf` command. Each subcommand lives in its own module and is imported only when used,
 // so that `tsbpf asm` never pays for koffi or BTF and start-up stays close to bare Node.
-import { enableTiming, sinceBootstrap, timedAsync } from '../timing.js';
+import { enableTiming, phaseBetween, phaseEnd, sinceBootstrap, timedAsync } from '../timing.js';
+import { type CodeCacheReport, REPORT_KEY } from './code-cache.js';
 import { type CommandRun, failureStatus } from './command.js';
 import { stdoutClosed, watchStdout } from './stdout.js';
 
@@ -84,7 +84,12 @@ async function main(args: string[]): Promise<number> {
   // --timing (or TSBPF_TIMING=1): each start-up phase's time on stderr (docs/troubleshooting.md).
   const argv = args[0] === '--timing' ? args.slice(1) : args;
   if (argv !== args) enableTiming();
-  sinceBootstrap('CLI entry modules');
+  // Set by the executable (launch.ts): reading and compiling the bundle, with or without V8's cache.
+  const cache = (globalThis as Record<symbol, CodeCacheReport | undefined>)[REPORT_KEY];
+  if (cache) {
+    phaseBetween(`CLI bundle compile (code cache ${cache.state})`, cache.start, cache.end);
+    phaseEnd('CLI entry modules', cache.end);
+  } else sinceBootstrap('CLI entry modules');
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
@@ -100,7 +105,10 @@ async function main(args: string[]): Promise<number> {
   }
   try {
     const mod = await timedAsync(`${name} command modules`, command.load);
-    return await mod.run(rest);
+    const status = await mod.run(rest);
+    // The code of a run that did its work (not --help, not a usage error) is the code worth keeping.
+    if (status === 0 && !rest.includes('--help') && !rest.includes('-h')) cache?.save?.();
+    return status;
   } catch (err) {
     return failureStatus(name, err);
   }

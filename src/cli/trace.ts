@@ -1,5 +1,6 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
 
+import { setFlagsFromString } from 'node:v8';
 import type { Value } from '../compiler/value.js';
 import { isWildcard, probeKindOf } from '../probes/spec.js';
 import type { Probe, ProbeBody, Tracer } from '../probes/tracer.js';
@@ -89,7 +90,9 @@ export const run = command({
     // Every event makes a few short-lived objects and strings; left alone, V8 grows its young
     // generation to tens of MiB for them. Kept at its starting size, a young collection is more
     // frequent but as cheap (almost nothing survives), and the trace's peak memory ~15 MB lower.
-    (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
+    // V8's default is 2; it is put back when the trace ends, since V8 keys its code cache by the
+    // flags (code-cache.ts saves the CLI's code after the command has run).
+    setFlagsFromString('--semi-space-growth-factor=1');
     const json = values.json ?? false;
     const output = new LineBatch();
     let events = 0;
@@ -227,7 +230,7 @@ export const run = command({
         );
       },
       flush: () => output.flush(),
-    });
+    }).finally(() => setFlagsFromString('--semi-space-growth-factor=2'));
   },
 });
 

@@ -3,6 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import { createRequire } from 'node:module';
 import type { TLSSocket } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import type { MetricFamily } from './family.js';
@@ -180,7 +181,8 @@ export class MetricsServer implements AsyncDisposable {
     const seen = this.#verified.get(user);
     if (seen && timingSafeEqual(seen, digest)) return true;
     // bcrypt costs tens of milliseconds: verified credentials are remembered (as a digest).
-    const { default: bcrypt } = await import('bcryptjs');
+    // Through require, loaded on first use: the CLI is one CommonJS bundle (no import() host).
+    bcrypt ??= createRequire(import.meta.url)('bcryptjs') as typeof import('bcryptjs');
     const hash = users.get(user);
     // An unknown user costs the same as a wrong password.
     unknownUserHash ??= bcrypt.hashSync(randomBytes(16).toString('hex'), 10);
@@ -200,6 +202,8 @@ export class MetricsServer implements AsyncDisposable {
     await this.close();
   }
 }
+
+let bcrypt: typeof import('bcryptjs') | undefined;
 
 /** A bcrypt hash of a random password, to compare an unknown user's password with. */
 let unknownUserHash: string | undefined;

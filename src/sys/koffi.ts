@@ -6,5 +6,24 @@ import { timed } from '../timing.js';
 type Koffi = typeof import('koffi');
 
 const require = createRequire(import.meta.url);
-const koffi: Koffi = timed('koffi load (dlopen)', () => require('koffi') as Koffi);
+
+/**
+ * koffi's own loader (it reads node's ELF header to tell glibc from musl, then requires its
+ * platform package) is ~7 of the ~10 ms koffi takes to load. Its prebuilt glibc addon is what that
+ * loader picks on glibc Linux: loaded directly, koffi's loader only where that fails (musl, a
+ * layout where the platform package is not beside koffi). The addon's exports are koffi's API;
+ * the loader only adds wrappers for deprecated calls, which nothing here uses.
+ */
+function load(): Koffi {
+  const { platform, arch } = process;
+  try {
+    const native = require(`@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`) as Koffi;
+    if (typeof native.version === 'string' && typeof native.load === 'function') return native;
+  } catch {
+    // not there, or not loadable on this libc: koffi's own loader decides.
+  }
+  return require('koffi') as Koffi;
+}
+
+const koffi: Koffi = timed('koffi load (dlopen)', load);
 export default koffi;

@@ -125,10 +125,20 @@ async function cli(
   const code = await exited;
   if (code !== 0) throw new Error(`tsbpf ${args.join(' ')} exited ${code}: ${stderr}`);
   if (sink === 'file') {
-    stdout = readFileSync(file, 'latin1');
+    // Counted in the bytes: ten seconds of lines can outgrow the longest string V8 makes (512 MiB).
+    const out = readFileSync(file);
     lines = 0;
-    for (let i = stdout.indexOf('\n'); i >= 0; i = stdout.indexOf('\n', i + 1)) lines++;
-    lostLines = stdout.match(/^Lost \d+ events$/gm)?.length ?? 0;
+    for (let i = out.indexOf(10); i >= 0; i = out.indexOf(10, i + 1)) lines++;
+    lostLines = 0;
+    for (let i = out.indexOf('Lost '); i >= 0; i = out.indexOf('Lost ', i + 1)) {
+      const end = out.indexOf(10, i);
+      if (
+        (i === 0 || out[i - 1] === 10) &&
+        /^Lost \d+ events$/.test(out.toString('latin1', i, end < 0 ? out.length : end))
+      )
+        lostLines++;
+    }
+    stdout = out.toString('latin1', Math.max(0, out.length - 65536));
   }
   return { hits: calls.calls, perSec: calls.perSec, stdout, stderr, lines, lostLines };
 }

@@ -3,7 +3,7 @@
 
 import { HELPERS, type HelperInfo } from './helper-table.js';
 
-export { helperId } from './helper-id.js';
+export { helperId, helperName } from './helper-id.js';
 export { HELPERS, type HelperArgKind, type HelperInfo, type HelperParam } from './helper-table.js';
 
 const byId = new Map<number, HelperInfo>();
@@ -14,11 +14,6 @@ for (const h of HELPERS) {
 }
 
 const bare = (name: string): string => (name.startsWith('bpf_') ? name.slice(4) : name);
-
-/** Helper name (without `bpf_`) for an id; undefined if the id is unknown. */
-export function helperName(id: number): string | undefined {
-  return byId.get(id)?.name;
-}
 
 /** Everything known about a helper, by id or by either spelling of its name. */
 export function helperInfo(idOrName: number | string): HelperInfo | undefined {

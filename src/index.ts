@@ -12,7 +12,8 @@ export {
 } from '../isa/disassembler.js';
 export * from '../isa/errors.js';
 export * from '../isa/groups.js';
-export * from '../isa/helper-info.js';
+// Ids and names only: the table with prototypes and docs (HELPERS, helperInfo) is in 'tsbpf/isa'.
+export { helperId, helperName } from '../isa/helper-id.js';
 export * from '../isa/instruction.js';
 export * from '../isa/opcodes.js';
 export * from '../isa/validity.js';

@@ -1,8 +1,8 @@
 // The running kernel's side of `.kconfig` externs: its release (uname -r) and its config, from
 // /proc/config.gz or /boot/config-$(uname -r), read once per process.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { release } from 'node:os';
-import { gunzipSync } from 'node:zlib';
 import { type KconfigSource, kernelVersionCode, parseKernelConfig } from '../format/object/kconfig.js';
 
 let cached: Map<string, string> | null | undefined;
@@ -16,8 +16,11 @@ export function readKernelConfig(): Map<string, string> | undefined {
 function readConfigFile(): Map<string, string> | undefined {
   let text: string | undefined;
   try {
-    if (existsSync('/proc/config.gz')) text = gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
-    else if (existsSync(`/boot/config-${release()}`))
+    // zlib (~3 ms to load) only here, and only for an object that reads kconfig.
+    if (existsSync('/proc/config.gz')) {
+      const { gunzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+      text = gunzipSync(readFileSync('/proc/config.gz')).toString('latin1');
+    } else if (existsSync(`/boot/config-${release()}`))
       text = readFileSync(`/boot/config-${release()}`, 'latin1');
   } catch {
     text = undefined;

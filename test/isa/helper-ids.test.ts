@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { helperId } from '../../isa/helper-id.js';
+import { helperId, helperName } from '../../isa/helper-id.js';
 import { HELPER_IDS } from '../../isa/helper-ids.js';
 import { HELPERS } from '../../isa/helper-info.js';
 
@@ -15,5 +15,11 @@ describe('helper ids (the small table a program build loads)', () => {
     expect(helperId('constructor')).toBeUndefined();
     expect(helperId('toString')).toBeUndefined();
     expect(helperId('no_such_helper')).toBeUndefined();
+  });
+
+  it('names every id as the full table does, and no other', () => {
+    for (const h of HELPERS) expect(helperName(h.id), String(h.id)).toBe(h.name);
+    expect(helperName(0)).toBeUndefined();
+    expect(helperName(100_000)).toBeUndefined();
   });
 });

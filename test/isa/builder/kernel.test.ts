@@ -1,7 +1,8 @@
 // Builder programs in the real kernel: map references bound at load, helper calls by name,
 // subprograms and structured control flow verified and test-run; verifier errors point at the
 // builder call in this file; and the helper table agrees with the kernel's own helper names.
-import { BpfMap, codecs, HELPERS, Program, program, R0, R1, R2, R3, R6, R7, R10, VerifierError } from 'tsbpf';
+import { BpfMap, codecs, Program, program, R0, R1, R2, R3, R6, R7, R10, VerifierError } from 'tsbpf';
+import { HELPERS } from 'tsbpf/isa';
 import { expect, it } from 'vitest';
 import { kernelDescribe } from '../../support/kernel.js';
 

@@ -5,6 +5,7 @@
 //     the same bpftrace one-liner, P a C process calling getppid every 1 ms (bench/c/getppid_tick.c);
 //     time from spawn() to the first event line on the tracer's stdout (a pipe). Bare `node -e 0`
 //     (spawn to exit) is timed beside them.   goal: <= 0.8x bpftrace, within 20 ms of node -e 0
+//     Then the same with a uprobe: on the libc nanosleep the process calls between getppids.
 //  2. events/s written to a file (stdout redirected), then to a pipe read by this process, one
 //     line per event, 1M getppid calls by
 //     bench/c/getppid_burst.c: lines counted in the file, lost events as each tool reports them
@@ -93,9 +94,11 @@ function start(cmd: string, args: string[], stdio: StdioOptions) {
   return { child, exited, stderr: () => stderr };
 }
 
-const bpftraceScript = (pid: number) =>
-  `${TP} /pid == ${pid}/ { printf("%llu %d %s %s\\n", nsecs, pid, comm, probe); }`;
-const BPFTRACE_EVENT = /^\d+ \d+ \S+ tracepoint:/;
+const bpftraceScript = (pid: number, on = TP) =>
+  `${on} /pid == ${pid}/ { printf("%llu %d %s %s\\n", nsecs, pid, comm, probe); }`;
+/** A line bpftrace prints for an event of `on` (its kind: tracepoint, uprobe). */
+const bpftraceEvent = (on: string) => new RegExp(`^\\d+ \\d+ \\S+ ${on.slice(0, on.indexOf(':'))}:`);
+const BPFTRACE_EVENT = bpftraceEvent(TP);
 
 // ---- 1. launch -> first event ----
 
@@ -145,27 +148,36 @@ async function nodeBare(): Promise<number> {
   return (now() - t) / 1e6;
 }
 
-if (!BURST_ONLY) {
-  const tick = start(tickBin, [], 'ignore');
-  const pid = tick.child.pid as number;
+/** The libc a process maps (for a uprobe on the function it calls every millisecond). */
+function libcOf(pid: number): string {
+  const line = readFileSync(`/proc/${pid}/maps`, 'utf8')
+    .split('\n')
+    .find((l) => /\/libc\.so\.6$/.test(l));
+  if (!line) throw new Error(`no libc.so.6 in /proc/${pid}/maps`);
+  return line.slice(line.indexOf('/'));
+}
+
+/** Launch -> first event of `probe` on the ticking process, ours against bpftrace, in turn. */
+async function launch(probe: string, pid: number, timing: boolean): Promise<void> {
   const node: number[] = [];
   const ours: number[] = [];
   const oursStatus: number[] = [];
   const peer: number[] = [];
-  const oursArgs = [CLI, 'trace', TP, '--pid', String(pid)];
-  const peerArgs = ['-e', bpftraceScript(pid)];
-  try {
-    // warm-up (page cache, tracefs), untimed
-    await nodeBare();
-    await firstEvent(process.execPath, oursArgs, /\S/);
-    if (haveBpftrace) await firstEvent(BPFTRACE, peerArgs, BPFTRACE_EVENT);
-    for (let i = 0; i < LAUNCH_REPS; i++) {
-      node.push(await nodeBare());
-      const r = await firstEvent(process.execPath, oursArgs, /\S/, /tracing/);
-      ours.push(r.event);
-      oursStatus.push(r.status);
-      if (haveBpftrace) peer.push((await firstEvent(BPFTRACE, peerArgs, BPFTRACE_EVENT)).event);
-    }
+  const oursArgs = [CLI, 'trace', probe, '--pid', String(pid)];
+  const peerArgs = ['-e', bpftraceScript(pid, probe)];
+  const peerEvent = bpftraceEvent(probe);
+  // warm-up (page cache, tracefs, the code cache), untimed
+  await nodeBare();
+  await firstEvent(process.execPath, oursArgs, /\S/);
+  if (haveBpftrace) await firstEvent(BPFTRACE, peerArgs, peerEvent);
+  for (let i = 0; i < LAUNCH_REPS; i++) {
+    node.push(await nodeBare());
+    const r = await firstEvent(process.execPath, oursArgs, /\S/, /tracing/);
+    ours.push(r.event);
+    oursStatus.push(r.status);
+    if (haveBpftrace) peer.push((await firstEvent(BPFTRACE, peerArgs, peerEvent)).event);
+  }
+  if (timing) {
     // Where the time goes: one more run with each start-up phase printed (tsbpf --timing).
     const timed = spawnSync(process.execPath, [CLI, '--timing', ...oursArgs.slice(1), '-n', '1'], {
       encoding: 'utf8',
@@ -175,24 +187,35 @@ if (!BURST_ONLY) {
     console.log('# phases of one launch (tsbpf --timing; ms since the process started):');
     for (const line of timed.stderr.split('\n'))
       if (line.startsWith('tsbpf timing: ')) console.log(`#   ${line.slice(14)}`);
-  } finally {
-    tick.child.kill('SIGTERM');
-    await tick.exited;
   }
   const o = stat(ours);
   const n = stat(node);
   if (haveBpftrace) {
     const b = stat(peer);
     console.log(
-      `launch -> first event, ${TP} --pid (1 event/ms): ours ${show(o, 'ms')}, bpftrace ${show(b, 'ms')}, ratio ${ratio(o, b)}`,
+      `launch -> first event, ${probe} --pid (1 event/ms): ours ${show(o, 'ms')}, bpftrace ${show(b, 'ms')}, ratio ${ratio(o, b)}`,
     );
   }
   console.log(
-    `launch -> first event vs bare node: ours ${show(o, 'ms')}, node -e 0 ${show(n, 'ms')}, difference +${f(o.min - n.min)} ms (min) +${f(o.median - n.median)} ms (median)`,
+    `launch -> first event (${probe.slice(0, probe.indexOf(':'))}) vs bare node: ours ${show(o, 'ms')}, node -e 0 ${show(n, 'ms')}, difference +${f(o.min - n.min)} ms (min) +${f(o.median - n.median)} ms (median)`,
   );
   console.log(
     `(where ours goes: spawn -> "tracing" status line on stderr ${show(stat(oursStatus), 'ms')}, the rest is until the first line reaches stdout)`,
   );
+}
+
+if (!BURST_ONLY) {
+  const tick = start(tickBin, [], 'ignore');
+  const pid = tick.child.pid as number;
+  try {
+    await sleep(50); // its libc mapped
+    await launch(TP, pid, true);
+    // A uprobe: on the libc function the ticking process calls every millisecond.
+    await launch(`uprobe:${libcOf(pid)}:nanosleep`, pid, false);
+  } finally {
+    tick.child.kill('SIGTERM');
+    await tick.exited;
+  }
   console.log('# goal (issue 17): ratio <= 0.8 and difference <= 20 ms');
 }
 

@@ -111,6 +111,37 @@ function dynamicSymbols(elf: ElfFile): Sym[] {
   return out;
 }
 
+/**
+ * The .dynsym entry of function `name`, compared as bytes in the string table: a library such as
+ * libc has thousands of symbols, and decoding each name to find one cost more than the rest.
+ */
+function dynamicFunction(elf: ElfFile, name: string): Sym | undefined {
+  const dynsym = elf.sections.find((s) => s.type === SHT_DYNSYM);
+  const strtab = dynsym && elf.sections[dynsym.link];
+  if (!dynsym || !strtab) return undefined;
+  const want = Buffer.from(name, 'latin1');
+  const strings = Buffer.from(strtab.data.buffer, strtab.data.byteOffset, strtab.data.byteLength);
+  const view = new DataView(dynsym.data.buffer, dynsym.data.byteOffset, dynsym.data.byteLength);
+  for (let at = SYM_SIZE; at + SYM_SIZE <= dynsym.data.byteLength; at += SYM_SIZE) {
+    const nameOff = view.getUint32(at, elf.littleEndian);
+    const end = nameOff + want.length;
+    if (
+      end >= strings.length ||
+      strings[end] !== 0 ||
+      strings.compare(want, 0, want.length, nameOff, end) !== 0
+    )
+      continue;
+    const sym = {
+      name,
+      type: view.getUint8(at + 4) & 0xf,
+      shndx: view.getUint16(at + 6, elf.littleEndian),
+      value: view.getBigUint64(at + 8, elf.littleEndian),
+    };
+    if (definedFunction(sym)) return sym;
+  }
+  return undefined;
+}
+
 /** A function (or ifunc resolver) defined in this file, not imported from another. */
 function definedFunction(s: Pick<Sym, 'shndx' | 'type'>): boolean {
   return s.shndx !== ELF.SHN_UNDEF && (s.type === ELF.STT_FUNC || s.type === STT_GNU_IFUNC);
@@ -152,7 +183,7 @@ function elfOf(path: string, symbol: string): ElfFile {
 export function symbolFileOffset(path: string, symbol: string): number {
   const elf = elfOf(path, symbol);
   const named = (s: Sym) => s.name === symbol && definedFunction(s);
-  const sym = elf.symbols.find(named) ?? dynamicSymbols(elf).find(named);
+  const sym = elf.symbols.find(named) ?? dynamicFunction(elf, symbol);
   if (!sym)
     throw new AttachError(
       'not-found',

@@ -1,5 +1,6 @@
 // Where a probe's arguments and return value live, per argument source (each attach kind names
-// its source in its descriptor): kprobes and uprobes read the saved registers (struct pt_regs, offsets from BTF), fentry/fexit and tp_btf read the u64 array
+// its source in its descriptor): kprobes and uprobes read the saved registers (struct pt_regs, at
+// offsets the ABI fixes), fentry/fexit and tp_btf read the u64 array
 // the trampoline passes, tracepoints read their record at the offsets of the `format` file. Types
 // come from the function's BTF prototype or the format file's declarations.
 import { cDeclaration } from '../../btf/cdump.js';
@@ -16,8 +17,10 @@ import type { ArgSourceName } from '../link/kinds/kind.js';
 import type { ProbeKind } from './spec.js';
 import { usdtProbeArgs } from './usdt-args.js';
 
+type RegisterOffsets = { args: number[]; ret: number };
+
 /** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
-export function registerOffsets(btf: Btf): { args: number[]; ret: number } {
+export function registerOffsetsFromBtf(btf: Btf): RegisterOffsets {
   const regs = btf.findId('pt_regs', 'struct');
   if (regs === undefined) throw new Error("the kernel's BTF has no struct pt_regs");
   const at = (path: string) => fieldPath(btf, path, regs).offset;
@@ -25,6 +28,22 @@ export function registerOffsets(btf: Btf): { args: number[]; ret: number } {
   if (process.arch === 'arm64')
     return { args: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => at(`regs[${i}]`)), ret: at('regs[0]') };
   throw new Error(`probe arguments from registers are not mapped for ${process.arch} yet`);
+}
+
+/**
+ * The same offsets where the ABI fixes them: a kprobe's or uprobe's context is the registers as
+ * the UAPI lays them out (bpf_user_pt_regs_t: x86-64's struct pt_regs, arm64's user_pt_regs), so
+ * a uprobe reads no BTF for them (opening the kernel's BTF is ~40 ms of a launch). A test checks
+ * them against the kernel's BTF.
+ */
+export const UAPI_REGISTER_OFFSETS: Partial<Record<NodeJS.Architecture, RegisterOffsets>> = {
+  x64: { args: [112, 104, 96, 88, 72, 64], ret: 80 },
+  arm64: { args: [0, 8, 16, 24, 32, 40, 48, 56], ret: 0 },
+};
+
+/** The argument and return registers' offsets in the context: fixed by the ABI, else from BTF. */
+export function registerOffsets(btf: () => Btf): RegisterOffsets {
+  return UAPI_REGISTER_OFFSETS[process.arch] ?? registerOffsetsFromBtf(btf());
 }
 
 /** An 8-byte context slot narrowed to `type`. */
@@ -70,7 +89,7 @@ function functionArgs(
 }
 
 /** Registers as untyped u64 arguments: uprobes, and kernel functions BTF does not describe. */
-function registerArgs(btf: Btf, ret: boolean): ProbeArgs {
+function registerArgs(btf: () => Btf, ret: boolean): ProbeArgs {
   // Registers hold integers: `.string()` or `.as('struct …')` says what one points at.
   const regs = registerOffsets(btf);
   return {
@@ -183,8 +202,9 @@ const SOURCES: Record<ArgSourceName, (src: ArgSource, returns: boolean) => Probe
   'tracepoint-format': (src) => tracepointArgs(src.format),
   'kernel-registers': (src, returns) => {
     const btf = src.btf();
-    if (findBtfTarget(lookupIn(btf), 'func', src.target) === undefined) return registerArgs(btf, returns);
-    const regs = registerOffsets(btf);
+    if (findBtfTarget(lookupIn(btf), 'func', src.target) === undefined)
+      return registerArgs(() => btf, returns);
+    const regs = registerOffsets(() => btf);
     const out = functionArgs(
       btf,
       src.target,
@@ -196,7 +216,7 @@ const SOURCES: Record<ArgSourceName, (src: ArgSource, returns: boolean) => Probe
   },
   usdt: (src) => usdtProbeArgs(src.btf(), src.sites ?? []),
   'user-registers': (src, returns) => {
-    const regs = registerArgs(src.btf(), returns);
+    const regs = registerArgs(src.btf, returns);
     return returns ? { args: [], ret: regs.ret } : regs;
   },
   trampoline: (src, returns) => {

@@ -43,6 +43,17 @@ kernelDescribe('uprobe attach', ['uprobes'], () => {
     const v = Number.parseInt(getppid?.[1] ?? '', 16);
     const fileOffset = v - Number.parseInt(load?.[2] ?? '', 16) + Number.parseInt(load?.[1] ?? '', 16);
     expect(symbolFileOffset(libc, 'getppid')).toBe(fileOffset);
+
+    // Every function libc exports, at readelf's value (first entry of a name, as the lookup takes).
+    const shift = Number.parseInt(load?.[2] ?? '', 16) - Number.parseInt(load?.[1] ?? '', 16);
+    const first = new Map<string, number>();
+    for (const m of dyn.matchAll(/^\s*\d+: ([0-9a-f]+)\s+\d+ (?:FUNC|IFUNC)\s+\w+\s+\w+\s+(\d+) ([^@\s]+)/gm))
+      if (!first.has(m[3] as string)) first.set(m[3] as string, Number.parseInt(m[1] as string, 16) - shift);
+    expect(first.size).toBeGreaterThan(1000);
+    const wrong = [...first].filter(([name, off]) => symbolFileOffset(libc, name) !== off);
+    expect(wrong).toEqual([]);
+    // A name that is only the start of others is not found in them.
+    expect(() => symbolFileOffset(libc, 'getpp')).toThrow(/no function 'getpp'/);
   });
 
   for (const legacy of [false, true]) {

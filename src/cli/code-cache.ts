@@ -32,7 +32,6 @@ export interface CodeCacheReport {
   /** performance.now() before reading the bundle and after compiling it. */
   start: number;
   end: number;
-  file?: string;
   /**
    * On a miss: saves the code compiled so far. main.ts calls it once the command has finished, so
    * the functions the command ran are in the cache too (flags must be as at start: V8 checks them).
@@ -108,8 +107,8 @@ function writeCache(dir: string, name: string, data: Buffer): void {
 
 /**
  * Compiles and runs the CommonJS bundle at `bundle` as Node's loader would, with the code cache of
- * `command` (the subcommand's name) when there is one; on a miss, the code compiled by the time
- * the process exits is saved for the next run.
+ * `command` (the subcommand's name) when there is one; on a miss, `report.save` keeps the code
+ * compiled by the time it is called (main.ts: once the command has succeeded) for the next run.
  */
 export function runBundle(bundle: string, command: string): void {
   const start = performance.now();
@@ -130,7 +129,6 @@ export function runBundle(bundle: string, command: string): void {
           ? 'rejected'
           : 'hit';
   const report: CodeCacheReport = { state, start, end: performance.now() };
-  if (dir !== undefined) report.file = join(dir, name);
   (globalThis as Record<symbol, unknown>)[REPORT_KEY] = report;
   if (dir !== undefined && state !== 'hit')
     report.save = () => {

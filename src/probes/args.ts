@@ -214,7 +214,7 @@ const SOURCES: Record<ArgSourceName, (src: ArgSource, returns: boolean) => Probe
     // At return the argument registers hold other values: a return probe reads only `ret`.
     return returns ? { args: [], ret: out.ret } : { args: out.args.slice(0, regs.args.length) };
   },
-  usdt: (src) => usdtProbeArgs(src.btf(), src.sites ?? []),
+  usdt: (src) => usdtProbeArgs(src.btf, src.sites ?? []),
   'user-registers': (src, returns) => {
     const regs = registerArgs(src.btf, returns);
     return returns ? { args: [], ret: regs.ret } : regs;

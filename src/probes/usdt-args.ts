@@ -33,10 +33,40 @@ const PT_REGS_FIELD: Record<X86Register, string> = {
   rip: 'ip',
 };
 
-function regNode(btf: Btf, reg: X86Register): Node {
-  const regs = btf.findId('pt_regs', 'struct');
-  if (regs === undefined) throw new Error("the kernel's BTF has no struct pt_regs");
-  return { op: 'ctx', off: fieldPath(btf, PT_REGS_FIELD[reg], regs).offset, size: 8, signed: false };
+/**
+ * Offsets of those fields in x86-64's struct pt_regs, the UAPI layout a uprobe's context has: no
+ * BTF is read for them (a test checks them against the kernel's BTF).
+ */
+export const X86_PT_REGS_OFFSET: Readonly<Record<string, number>> = {
+  r15: 0,
+  r14: 8,
+  r13: 16,
+  r12: 24,
+  bp: 32,
+  bx: 40,
+  r11: 48,
+  r10: 56,
+  r9: 64,
+  r8: 72,
+  ax: 80,
+  cx: 88,
+  dx: 96,
+  si: 104,
+  di: 112,
+  ip: 128,
+  sp: 152,
+};
+
+function regNode(btf: () => Btf, reg: X86Register): Node {
+  const field = PT_REGS_FIELD[reg];
+  let off = process.arch === 'x64' ? X86_PT_REGS_OFFSET[field] : undefined;
+  if (off === undefined) {
+    const kernel = btf();
+    const regs = kernel.findId('pt_regs', 'struct');
+    if (regs === undefined) throw new Error("the kernel's BTF has no struct pt_regs");
+    off = fieldPath(kernel, field, regs).offset;
+  }
+  return { op: 'ctx', off, size: 8, signed: false };
 }
 
 const add = (a: Node, b: Node): Node => ({ op: 'alu', alu: 'add', a, b, signed: false });
@@ -48,7 +78,7 @@ function constant(value: bigint, size: IntSize, signed: boolean): bigint {
 }
 
 /** The expression reading one argument, or the reason it cannot be read. */
-export function usdtArgNode(btf: Btf, a: UsdtArg): Node | { error: string } {
+export function usdtArgNode(btf: () => Btf, a: UsdtArg): Node | { error: string } {
   const loc = a.location;
   switch (loc.kind) {
     case 'constant':
@@ -86,7 +116,7 @@ const typeName = (size: number, signed: boolean): string => `${signed ? 's' : 'u
  * A USDT probe's arguments, `arg0`…: `layouts[c]` is the argument list of the sites attached with
  * cookie `c` (one layout: no cookie is read). An argument some layouts lack reads 0 at those sites.
  */
-export function usdtProbeArgs(btf: Btf, layouts: readonly (readonly UsdtArg[])[]): ProbeArgs {
+export function usdtProbeArgs(btf: () => Btf, layouts: readonly (readonly UsdtArg[])[]): ProbeArgs {
   const count = Math.max(0, ...layouts.map((l) => l.length));
   const args: ArgDef[] = [];
   for (let i = 0; i < count; i++) {

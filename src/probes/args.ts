@@ -4,7 +4,7 @@
 // the trampoline passes, tracepoints read their record at the offsets of the `format` file. Types
 // come from the function's BTF prototype or the format file's declarations.
 import { cDeclaration } from '../../btf/cdump.js';
-import { fieldPath, functionSignature, resolveType } from '../../btf/layout.js';
+import { functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
 import { btfValueType, fieldValueType, intType, U64, type ValueType } from '../compiler/types.js';
@@ -14,36 +14,23 @@ import type { UsdtArg } from '../format/usdt.js';
 import { btfTargetType, findBtfTarget, lookupIn } from '../link/btf-target.js';
 import { kindOf } from '../link/kinds/index.js';
 import type { ArgSourceName } from '../link/kinds/kind.js';
+import { ptRegsOffset } from './pt-regs.js';
 import type { ProbeKind } from './spec.js';
 import { usdtProbeArgs } from './usdt-args.js';
 
 type RegisterOffsets = { args: number[]; ret: number };
 
-/** pt_regs offsets of the argument registers and the return register, from the kernel's BTF. */
-export function registerOffsetsFromBtf(btf: Btf): RegisterOffsets {
-  const regs = btf.findId('pt_regs', 'struct');
-  if (regs === undefined) throw new Error("the kernel's BTF has no struct pt_regs");
-  const at = (path: string) => fieldPath(btf, path, regs).offset;
-  if (process.arch === 'x64') return { args: ['di', 'si', 'dx', 'cx', 'r8', 'r9'].map(at), ret: at('ax') };
-  if (process.arch === 'arm64')
-    return { args: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => at(`regs[${i}]`)), ret: at('regs[0]') };
-  throw new Error(`probe arguments from registers are not mapped for ${process.arch} yet`);
-}
-
-/**
- * The same offsets where the ABI fixes them: a kprobe's or uprobe's context is the registers as
- * the UAPI lays them out (bpf_user_pt_regs_t: x86-64's struct pt_regs, arm64's user_pt_regs), so
- * a uprobe reads no BTF for them (opening the kernel's BTF is ~40 ms of a launch). A test checks
- * them against the kernel's BTF.
- */
-export const UAPI_REGISTER_OFFSETS: Partial<Record<NodeJS.Architecture, RegisterOffsets>> = {
-  x64: { args: [112, 104, 96, 88, 72, 64], ret: 80 },
-  arm64: { args: [0, 8, 16, 24, 32, 40, 48, 56], ret: 0 },
+/** The pt_regs fields of the argument registers and of the return register, per architecture. */
+export const ARG_REGISTERS: Partial<Record<NodeJS.Architecture, { args: string[]; ret: string }>> = {
+  x64: { args: ['di', 'si', 'dx', 'cx', 'r8', 'r9'], ret: 'ax' },
+  arm64: { args: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `regs[${i}]`), ret: 'regs[0]' },
 };
 
-/** The argument and return registers' offsets in the context: fixed by the ABI, else from BTF. */
+/** The argument and return registers' offsets in the context (pt-regs.ts: no BTF where the ABI fixes them). */
 export function registerOffsets(btf: () => Btf): RegisterOffsets {
-  return UAPI_REGISTER_OFFSETS[process.arch] ?? registerOffsetsFromBtf(btf());
+  const regs = ARG_REGISTERS[process.arch];
+  if (!regs) throw new Error(`probe arguments from registers are not mapped for ${process.arch} yet`);
+  return { args: regs.args.map((f) => ptRegsOffset(f, btf)), ret: ptRegsOffset(regs.ret, btf) };
 }
 
 /** An 8-byte context slot narrowed to `type`. */

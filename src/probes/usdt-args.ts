@@ -4,12 +4,12 @@
 // its spec says. A probe whose sites lay their arguments out differently (a name with several
 // sites, or a wildcard) gets one layout per attachment cookie and reads `p.arg(i)` through the
 // cookie of the site that fired (link/usdt.ts attaches with those cookies).
-import { fieldPath } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';
 import { type IntSize, intType, S64, U64 } from '../compiler/types.js';
 import type { Node } from '../compiler/value.js';
 import type { UsdtArg, X86Register } from '../format/usdt.js';
+import { ptRegsOffset } from './pt-regs.js';
 
 /** pt_regs field of each register (x86-64 names the fields without the `r`/`e`). */
 const PT_REGS_FIELD: Record<X86Register, string> = {
@@ -33,40 +33,8 @@ const PT_REGS_FIELD: Record<X86Register, string> = {
   rip: 'ip',
 };
 
-/**
- * Offsets of those fields in x86-64's struct pt_regs, the UAPI layout a uprobe's context has: no
- * BTF is read for them (a test checks them against the kernel's BTF).
- */
-export const X86_PT_REGS_OFFSET: Readonly<Record<string, number>> = {
-  r15: 0,
-  r14: 8,
-  r13: 16,
-  r12: 24,
-  bp: 32,
-  bx: 40,
-  r11: 48,
-  r10: 56,
-  r9: 64,
-  r8: 72,
-  ax: 80,
-  cx: 88,
-  dx: 96,
-  si: 104,
-  di: 112,
-  ip: 128,
-  sp: 152,
-};
-
 function regNode(btf: () => Btf, reg: X86Register): Node {
-  const field = PT_REGS_FIELD[reg];
-  let off = process.arch === 'x64' ? X86_PT_REGS_OFFSET[field] : undefined;
-  if (off === undefined) {
-    const kernel = btf();
-    const regs = kernel.findId('pt_regs', 'struct');
-    if (regs === undefined) throw new Error("the kernel's BTF has no struct pt_regs");
-    off = fieldPath(kernel, field, regs).offset;
-  }
-  return { op: 'ctx', off, size: 8, signed: false };
+  return { op: 'ctx', off: ptRegsOffset(PT_REGS_FIELD[reg], btf), size: 8, signed: false };
 }
 
 const add = (a: Node, b: Node): Node => ({ op: 'alu', alu: 'add', a, b, signed: false });

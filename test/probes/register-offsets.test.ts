@@ -1,33 +1,38 @@
-// The argument registers' offsets in a kprobe's or uprobe's context, fixed by the ABI (so a
-// uprobe opens no BTF), against the running kernel's own struct pt_regs in its BTF.
+// The saved registers' offsets in a kprobe's or uprobe's context, fixed by the ABI (so a uprobe or
+// USDT probe opens no BTF), against the running kernel's own struct pt_regs in its BTF.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fieldPath } from '../../btf/layout.js';
 import { vmlinuxBtf } from '../../src/btf-file.js';
-import { registerOffsets, registerOffsetsFromBtf, UAPI_REGISTER_OFFSETS } from '../../src/probes/args.js';
-import { X86_PT_REGS_OFFSET } from '../../src/probes/usdt-args.js';
+import { ARG_REGISTERS, registerOffsets } from '../../src/probes/args.js';
+import { ptRegsOffset, ptRegsOffsetFromBtf, X86_PT_REGS } from '../../src/probes/pt-regs.js';
+
+const noBtf = () => {
+  throw new Error('BTF read');
+};
 
 describe('register offsets', () => {
   it.skipIf(!existsSync('/sys/kernel/btf/vmlinux'))("equal the kernel's pt_regs in its BTF", () => {
-    const fixed = UAPI_REGISTER_OFFSETS[process.arch];
-    expect(fixed, `no fixed offsets for ${process.arch}`).toBeDefined();
-    expect(fixed).toEqual(registerOffsetsFromBtf(vmlinuxBtf()));
+    const btf = vmlinuxBtf();
+    const regs = ARG_REGISTERS[process.arch];
+    expect(regs, `no argument registers for ${process.arch}`).toBeDefined();
+    const { args, ret } = regs as { args: string[]; ret: string };
+    expect(registerOffsets(noBtf)).toEqual({
+      args: args.map((f) => ptRegsOffsetFromBtf(btf, f)),
+      ret: ptRegsOffsetFromBtf(btf, ret),
+    });
   });
 
   it.skipIf(process.arch !== 'x64' || !existsSync('/sys/kernel/btf/vmlinux'))(
     "USDT's x86-64 registers equal the kernel's pt_regs fields",
     () => {
       const btf = vmlinuxBtf();
-      const regs = btf.findId('pt_regs', 'struct') as number;
-      for (const [field, off] of Object.entries(X86_PT_REGS_OFFSET))
-        expect(fieldPath(btf, field, regs).offset, field).toBe(off);
+      for (const field of Object.keys(X86_PT_REGS))
+        expect(ptRegsOffset(field, noBtf), field).toBe(ptRegsOffsetFromBtf(btf, field));
     },
   );
 
   it('are taken without reading BTF where the ABI fixes them', () => {
-    const offsets = registerOffsets(() => {
-      throw new Error('BTF read');
-    });
+    const offsets = registerOffsets(noBtf);
     expect(offsets.args).toHaveLength(process.arch === 'arm64' ? 8 : 6);
   });
 });

@@ -88,6 +88,16 @@ interface Sym {
   shndx: number;
 }
 
+/** The Elf64_Sym at byte `at` of a symbol table, named `name`. */
+function symbolAt(view: DataView, at: number, littleEndian: boolean, name: string): Sym {
+  return {
+    name,
+    type: view.getUint8(at + 4) & 0xf,
+    shndx: view.getUint16(at + 6, littleEndian),
+    value: view.getBigUint64(at + 8, littleEndian),
+  };
+}
+
 function dynamicSymbols(elf: ElfFile): Sym[] {
   const dynsym = elf.sections.find((s) => s.type === SHT_DYNSYM);
   if (!dynsym) return [];
@@ -99,14 +109,10 @@ function dynamicSymbols(elf: ElfFile): Sym[] {
     const nameOff = view.getUint32(at, elf.littleEndian);
     const end = strtab.data.indexOf(0, nameOff);
     if (nameOff >= strtab.data.byteLength || end < 0) continue;
-    out.push({
-      name: Buffer.from(strtab.data.buffer, strtab.data.byteOffset + nameOff, end - nameOff).toString(
-        'latin1',
-      ),
-      type: view.getUint8(at + 4) & 0xf,
-      shndx: view.getUint16(at + 6, elf.littleEndian),
-      value: view.getBigUint64(at + 8, elf.littleEndian),
-    });
+    const name = Buffer.from(strtab.data.buffer, strtab.data.byteOffset + nameOff, end - nameOff).toString(
+      'latin1',
+    );
+    out.push(symbolAt(view, at, elf.littleEndian, name));
   }
   return out;
 }
@@ -131,12 +137,7 @@ function dynamicFunction(elf: ElfFile, name: string): Sym | undefined {
       strings.compare(want, 0, want.length, nameOff, end) !== 0
     )
       continue;
-    const sym = {
-      name,
-      type: view.getUint8(at + 4) & 0xf,
-      shndx: view.getUint16(at + 6, elf.littleEndian),
-      value: view.getBigUint64(at + 8, elf.littleEndian),
-    };
+    const sym = symbolAt(view, at, elf.littleEndian, name);
     if (definedFunction(sym)) return sym;
   }
   return undefined;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Btf, dumpC, fieldPath } from '../btf/index.js';
 import { openKernelBtf } from '../src/btf-file.js';
+import { nodeChildEnv } from './support/node-env.js';
 import { type Stat, stat } from './support/stats.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -251,11 +252,9 @@ try {
     });
     dumpCold.push(Number(out.split(' ')[0]));
   }
-  // The installed executable (bundle + code cache), as a user runs it; without NODE_EXTRA_CA_CERTS,
-  // a certificate file every node parses at start (tens of ms) that bpftool never reads.
+  // The installed executable (bundle + code cache), as a user runs it.
   const cli = join(here, '../cli/tsbpf.js');
-  const cliEnv = { ...process.env };
-  delete cliEnv.NODE_EXTRA_CA_CERTS;
+  const cliEnv = nodeChildEnv();
   const cliWall: number[] = [];
   spawnSync(process.execPath, [cli, 'btf', 'dump', '--format', 'c'], { stdio: 'ignore', env: cliEnv });
   for (let i = 0; i < 5; i++) {

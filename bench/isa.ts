@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assemble, decode, disassemble, encode, instructionProblem } from '../isa/index.js';
+import { nodeChildEnv } from './support/node-env.js';
 
 const LINES = 200_000;
 const REPS = 7;
@@ -98,9 +99,7 @@ line('decode (instructions/s) vs memcpy', program.length / tDec, program.length 
 
 // Whole process: tsbpf asm vs llvm-mc-19, same file, ELF output both.
 const cli = join(root, 'dist/cli/tsbpf.js');
-// Without NODE_EXTRA_CA_CERTS: a certificate file every node parses at start, which llvm-mc never reads.
-const cliEnv = { ...process.env };
-delete cliEnv.NODE_EXTRA_CA_CERTS;
+const cliEnv = nodeChildEnv();
 const tCli = best(
   () =>
     execFileSync(process.execPath, [cli, 'asm', asmFile, '--format', 'elf', '-o', join(dir, 'ours.o')], {

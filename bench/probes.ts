@@ -27,6 +27,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeChildEnv } from './support/node-env.js';
 import { now, type Stat, stat } from './support/stats.js';
 
 const SRC = fileURLToPath(new URL('../../bench/c/', import.meta.url));
@@ -73,10 +74,7 @@ process.on('exit', () => {
 });
 
 /** spawn() that remembers the child (killed on exit) and resolves `exited` with its status. */
-// NODE_EXTRA_CA_CERTS makes every node parse a certificate file at start (tens of ms), which
-// bpftrace does not: it is no part of a trace's start, so the children run without it.
-const childEnv = { ...process.env };
-delete childEnv.NODE_EXTRA_CA_CERTS;
+const childEnv = nodeChildEnv();
 
 function start(cmd: string, args: string[], stdio: StdioOptions) {
   const child = spawn(cmd, args, { stdio, env: childEnv });

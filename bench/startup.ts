@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '../isa/instruction.js';
+import { nodeChildEnv } from './support/node-env.js';
 import { now, stat } from './support/stats.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -42,8 +43,7 @@ try {
   const viaPackage = script(join(here, '../..', pkg.exports['.'].default), 'via-package.mjs');
   const viaIndex = script(join(here, '../src/index.js'), 'via-index.mjs');
   const viaProgram = script(join(here, '../src/program.js'), 'via-program.mjs');
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
+  const env = nodeChildEnv();
   const run = (args: string[]) => {
     const t0 = now();
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env });

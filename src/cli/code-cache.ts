@@ -33,13 +33,23 @@ export interface CodeCacheReport {
   start: number;
   end: number;
   /**
-   * On a miss: saves the code compiled so far. main.ts calls it once the command has finished, so
-   * the functions the command ran are in the cache too (flags must be as at start: V8 checks them).
+   * On a miss: saves the code compiled so far. Called through saveCodeCache() once a command has
+   * succeeded, so the functions it ran are in the cache too (flags must be as at start: V8 checks).
    */
   save?: () => void;
 }
 
-export const REPORT_KEY = Symbol.for('tsbpf.codeCache');
+const REPORT_KEY = Symbol.for('tsbpf.codeCache');
+
+/** The report of this run, when the executable (launch.ts) ran the bundle. */
+export function codeCacheReport(): CodeCacheReport | undefined {
+  return (globalThis as Record<symbol, CodeCacheReport | undefined>)[REPORT_KEY];
+}
+
+/** Saves the code compiled so far if this run missed the cache (command.ts: after a success). */
+export function saveCodeCache(): void {
+  codeCacheReport()?.save?.();
+}
 
 /** Private to this user: owned by them and writable by nobody else. */
 function private_(st: Stats): boolean {
@@ -108,7 +118,7 @@ function writeCache(dir: string, name: string, data: Buffer): void {
 /**
  * Compiles and runs the CommonJS bundle at `bundle` as Node's loader would, with the code cache of
  * `command` (the subcommand's name) when there is one; on a miss, `report.save` keeps the code
- * compiled by the time it is called (main.ts: once the command has succeeded) for the next run.
+ * compiled by the time it is called (saveCodeCache, once the command has succeeded) for the next run.
  */
 export function runBundle(bundle: string, command: string): void {
   const start = performance.now();

@@ -3,6 +3,7 @@
 // done here once, so every command follows the same contract: exit 0 on success, 1 on a user
 // error with one line on stderr, 2 on bad usage (main.ts turns a closed stdout into a quiet 0).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { saveCodeCache } from './code-cache.js';
 import { parseOptions, UsageError } from './usage.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -39,7 +40,10 @@ export function command<const O extends Options>(spec: CommandSpec<O>): CommandR
       process.stdout.write(spec.help);
       return 0;
     }
-    return spec.run(values, positionals, argv);
+    const status = await spec.run(values, positionals, argv);
+    // The code of a run that did its work (not --help, not a usage error) is the code worth keeping.
+    if (status === 0) saveCodeCache();
+    return status;
   };
 }
 

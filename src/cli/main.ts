@@ -1,7 +1,7 @@
 // The `tsbpf` command. Each subcommand lives in its own module and is imported only when used,
 // so that `tsbpf asm` never pays for koffi or BTF and start-up stays close to bare Node.
 import { enableTiming, phaseBetween, phaseEnd, sinceBootstrap, timedAsync } from '../timing.js';
-import { type CodeCacheReport, REPORT_KEY } from './code-cache.js';
+import { codeCacheReport } from './code-cache.js';
 import { type CommandRun, failureStatus } from './command.js';
 import { stdoutClosed, watchStdout } from './stdout.js';
 
@@ -85,7 +85,7 @@ async function main(args: string[]): Promise<number> {
   const argv = args[0] === '--timing' ? args.slice(1) : args;
   if (argv !== args) enableTiming();
   // Set by the executable (launch.ts): reading and compiling the bundle, with or without V8's cache.
-  const cache = (globalThis as Record<symbol, CodeCacheReport | undefined>)[REPORT_KEY];
+  const cache = codeCacheReport();
   if (cache) {
     phaseBetween(`CLI bundle compile (code cache ${cache.state})`, cache.start, cache.end);
     phaseEnd('CLI entry modules', cache.end);
@@ -105,10 +105,7 @@ async function main(args: string[]): Promise<number> {
   }
   try {
     const mod = await timedAsync(`${name} command modules`, command.load);
-    const status = await mod.run(rest);
-    // The code of a run that did its work (not --help, not a usage error) is the code worth keeping.
-    if (status === 0 && !rest.includes('--help') && !rest.includes('-h')) cache?.save?.();
-    return status;
+    return await mod.run(rest);
   } catch (err) {
     return failureStatus(name, err);
   }

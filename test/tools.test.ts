@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errno, syscallNames } from 'tsbpf';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bpftrace, haveBpftrace, privateCommand } from './support/bpftrace.js';
 import { type ChildRun, runChild } from './support/child.js';
-import { bpftraceHist, closeHistograms, ourHist, total } from './support/histograms.js';
+import { bpftraceHist, bucketMoves, closeHistograms, ourHist, total } from './support/histograms.js';
 import { kernelDescribe } from './support/kernel.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,6 +45,23 @@ async function beside(
 }
 
 const words = (l: string) => l.trim().split(/\s+/);
+
+describe('comparing two histograms of one workload', () => {
+  const h = (rows: string) =>
+    new Map(rows.split(' ').map((r) => r.split(':').map(Number) as [number, number]));
+  it('takes a quarter of the events one bucket over, but not wrong boundaries or units', () => {
+    // A run-queue latency run where bpftrace's stamps came a microsecond closer together.
+    const ours = h('4:16 8:19 16:3 32:1 64:2 256:1');
+    const theirs = h('4:22 8:11 16:5 32:1 64:2 256:1');
+    expect(bucketMoves(ours, theirs)).toBe(8);
+    closeHistograms(ours, theirs);
+    const shifted = new Map([...theirs].map(([low, n]) => [low * 2, n]));
+    expect(bucketMoves(shifted, theirs)).toBe(42);
+    expect(() => closeHistograms(shifted, theirs)).toThrow(/bucket moves/);
+    const nanoseconds = new Map([...theirs].map(([low, n]) => [low * 1024, n]));
+    expect(() => closeHistograms(nanoseconds, theirs)).toThrow(/bucket moves/);
+  });
+});
 
 kernelDescribe('examples/tools beside bpftrace', ['tracepoints', 'ringbuf', 'btf'], () => {
   it('execsnoop: pid, parent and argv of each exec, as bpftrace join(args->argv)', async () => {

@@ -26,20 +26,38 @@ export function bpftraceHist(text: string): Map<number, number> {
 export const total = (h: Map<number, number>) => [...h.values()].reduce((a, b) => a + b, 0);
 
 /**
- * Two latency histograms of the same events, timed by two programs a few hundred nanoseconds
- * apart: the totals may differ by a stamp that raced the other tool's attach, and a value near a
- * power of two may land one bucket over. Anything larger (other units, shifted or other
- * boundaries, lost events) moves most of the counts and fails.
+ * How far the events of one histogram must move to become the other: the earth mover's distance
+ * with neighbouring buckets (of either histogram, in order) one step apart. An event moved to the
+ * next bucket costs 1; a histogram whose bucket boundaries or units are wrong moves every event
+ * at least one step, so it costs at least its total.
+ */
+export function bucketMoves(ours: Map<number, number>, theirs: Map<number, number>): number {
+  const lows = [...new Set([...ours.keys(), ...theirs.keys()])].sort((a, b) => a - b);
+  let lag = 0;
+  let moves = 0;
+  for (const low of lows) {
+    lag += (ours.get(low) ?? 0) - (theirs.get(low) ?? 0);
+    moves += Math.abs(lag);
+  }
+  return moves - Math.abs(lag);
+}
+
+/**
+ * Two latency histograms of the same events, timed by two programs that run one after the other
+ * on the same tracepoints: each interval differs by the difference of the programs' run times
+ * (a few hundred nanoseconds, a microsecond or more on a loaded machine), always the same way,
+ * so the totals may differ by a stamp that raced the other tool's attach and a value near a
+ * power of two lands one bucket over. When the values cluster near a boundary (run-queue
+ * latencies of 5–10 µs across 8) that can be a quarter of them. Other units, shifted or other
+ * boundaries, or lost events move every event and fail.
  */
 export function closeHistograms(ours: Map<number, number>, theirs: Map<number, number>): void {
   const n = Math.max(total(ours), total(theirs));
-  expect(Math.abs(total(ours) - total(theirs)), 'totals').toBeLessThanOrEqual(Math.max(2, n * 0.05));
-  let moved = 0;
-  for (const low of new Set([...ours.keys(), ...theirs.keys()]))
-    moved += Math.abs((ours.get(low) ?? 0) - (theirs.get(low) ?? 0));
-  expect(moved, `bucket differences: ours ${[...ours]} theirs ${[...theirs]}`).toBeLessThanOrEqual(
-    Math.max(4, n * 0.2),
+  const shown = `ours ${[...ours]} theirs ${[...theirs]}`;
+  expect(Math.abs(total(ours) - total(theirs)), `totals: ${shown}`).toBeLessThanOrEqual(
+    Math.max(2, n * 0.05),
   );
+  expect(bucketMoves(ours, theirs), `bucket moves: ${shown}`).toBeLessThanOrEqual(Math.max(4, n * 0.4));
 }
 
 /**

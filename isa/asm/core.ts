@@ -5,9 +5,10 @@
 // on the instance: two assemblies never share anything.
 
 import { type AssemblerDiagnostic, AssemblerError } from '../errors.js';
-import { decodeSlot, type Instruction, LDDW, type SourcePos, splitWide } from '../instruction.js';
+import { decodeSlot, type Instruction, type Reference, splitWide } from '../instruction.js';
 import { Class, Mode, REGISTER_COUNT, Size, Source } from '../opcodes.js';
 import { instructionProblem } from '../validity.js';
+import { InstructionColumns } from './columns.js';
 import { LineLexer, Tok } from './lexer.js';
 import { OP_MINUS, OP_PLUS, P_COLON, P_COMMA } from './tables.js';
 
@@ -23,7 +24,12 @@ export interface AssembleOptions {
 }
 
 export interface AssembleResult {
-  instructions: Instruction[];
+  /** The instructions, each with its source position (built on first read, then the same array). */
+  readonly instructions: Instruction[];
+  /** The wire form, little-endian: `encode(instructions)` without building the objects. */
+  readonly bytes: Uint8Array;
+  /** Slot → late-bound operand (maps, helpers by name), for object writers that relocate them. */
+  readonly references: ReadonlyMap<number, Reference>;
   /** Label name → slot index. */
   labels: Map<string, number>;
   /** Total slots (lddw counts two). */
@@ -42,12 +48,15 @@ export class LineFailure {
 }
 
 export interface Fixup {
-  ins: Instruction;
+  /** The row (instruction index) whose field receives the distance. */
+  row: number;
   slot: number;
   label: string;
   pos: number;
   /** Which field receives the pc-relative distance. */
   field: 'off' | 'imm';
+  /** `call name`: when no label has the name, a helper of that name (the LLVM dialect binds it). */
+  call?: string;
   /** lddw of a function address (src=PSEUDO_FUNC): imm = distance, relative to the next slot. */
 }
 /** Does the CPU sign-extend this instruction's 32-bit imm to 64 bits (64-bit ALU, JMP compare, u64 store)? */
@@ -80,7 +89,7 @@ const IGNORED_DIRECTIVES = new Set([
 export abstract class LineAssembler {
   protected readonly L = new LineLexer();
   protected p = 0;
-  protected readonly out: Instruction[] = [];
+  protected readonly out: InstructionColumns;
   protected readonly labels = new Map<string, number>();
   protected readonly labelPos = new Map<string, number>();
   protected readonly fixups: Fixup[] = [];
@@ -88,7 +97,6 @@ export abstract class LineAssembler {
   protected readonly warnings: AssemblerDiagnostic[] = [];
   /** The last hex immediate above 0x7fffffff read on this line (token index), for the sign-extension warning. */
   protected wrappedImm = -1;
-  protected slot = 0;
   protected lineNo = 0;
   protected lineStart = 0;
   protected lineEnd = 0;
@@ -96,14 +104,16 @@ export abstract class LineAssembler {
   protected pending: number[] = [];
   protected pendingPos = 0;
 
-  /** The source position of the statement being assembled, given to every instruction it makes. */
-  private source: SourcePos | undefined = undefined;
+  /** Column of the statement being assembled: its instruction's source position with lineNo. */
+  private col = 0;
 
   constructor(
     protected readonly text: string,
     protected readonly options: AssembleOptions,
   ) {
     this.L.reset(text);
+    // Most assembly lines hold one instruction of 10-30 characters.
+    this.out = new InstructionColumns(text.length >> 4);
   }
 
   /** Parses one statement at token `this.p` (labels and directives are already handled). */
@@ -136,13 +146,19 @@ export abstract class LineAssembler {
     return false;
   }
 
-  /**
-   * A new instruction carrying the current statement's source position: instructions are born
-   * with it, so they keep one object shape and are never patched after allocation (cheaper for
-   * the garbage collector).
-   */
+  /** The statement's instruction: it lives until emit() copies it into a row (the source position is the row's). */
   ins(code: number, dst: number, src: number, off: number, imm: number): Instruction {
-    return { code, dst, src, off, imm, source: this.source };
+    return { code, dst, src, off, imm };
+  }
+
+  /** The row the statement being assembled will fill (fixups and late bindings name it). */
+  protected get row(): number {
+    return this.out.count;
+  }
+
+  /** The slot the statement being assembled will start at. */
+  protected get slot(): number {
+    return this.out.slots;
   }
 
   run(): AssembleResult {
@@ -155,11 +171,14 @@ export abstract class LineAssembler {
       this.lineNo++;
       this.lineStart = start;
       this.lineEnd = end;
+      const fixups = this.fixups.length;
       try {
         this.line(start, end);
       } catch (e) {
         if (!(e instanceof LineFailure)) throw e;
         this.fail(e);
+        // A failed statement emits nothing: its fixups would name the next statement's row.
+        this.fixups.length = fixups;
       }
       start = end + 1;
     }
@@ -171,7 +190,7 @@ export abstract class LineAssembler {
       this.errors.sort((a, b) => a.line - b.line || a.col - b.col);
       throw new AssemblerError(this.errors);
     }
-    return { instructions: this.out, labels: this.labels, slots: this.slot, warnings: this.warnings };
+    return new AssembledProgram(this.out, this.text, this.options.file, this.labels, this.warnings);
   }
 
   // ---- error plumbing -------------------------------------------------------------------------
@@ -432,10 +451,7 @@ export abstract class LineAssembler {
     const col = L.start[this.p] - start + 1;
     const t0 = this.p;
     this.wrappedImm = -1;
-    const file = this.options.file;
-    const text = this.text.slice(start, end);
-    this.source =
-      file === undefined ? { line: this.lineNo, col, text } : { line: this.lineNo, col, text, file };
+    this.col = col;
     const produced = this.statement();
     this.expectEnd();
     this.check(produced, t0);
@@ -443,8 +459,7 @@ export abstract class LineAssembler {
   }
 
   protected emit(i: Instruction): void {
-    this.out.push(i);
-    this.slot += i.code === LDDW && i.imm2 !== undefined ? 2 : 1;
+    this.out.push(i, this.lineNo, this.col, this.lineStart, this.lineEnd);
   }
 
   protected defineLabel(t: number): void {
@@ -472,13 +487,8 @@ export abstract class LineAssembler {
       this.expectEnd();
       while (this.pending.length >= 8) {
         const bytes = new Uint8Array(this.pending.splice(0, 8));
-        const slot = decodeSlot(new DataView(bytes.buffer), 0, true);
-        slot.source = {
-          line: this.lineNo,
-          col: L.start[t] - this.lineStart + 1,
-          text: this.text.slice(this.lineStart, this.lineEnd),
-        };
-        this.emit(slot);
+        this.col = L.start[t] - this.lineStart + 1;
+        this.emit(decodeSlot(new DataView(bytes.buffer), 0, true));
       }
       return;
     }
@@ -489,11 +499,7 @@ export abstract class LineAssembler {
       // Little-endian slot: the low 32 bits hold code, regs and off; the high 32 bits the imm.
       const slot = this.ins(imm & 0xff, (imm >>> 8) & 0xf, (imm >>> 12) & 0xf, (imm >> 16) | 0, imm2);
       slot.off = (slot.off << 16) >> 16;
-      slot.source = {
-        line: this.lineNo,
-        col: L.start[t] - this.lineStart + 1,
-        text: this.text.slice(this.lineStart, this.lineEnd),
-      };
+      this.col = L.start[t] - this.lineStart + 1;
       this.emit(slot);
       return;
     }
@@ -509,7 +515,7 @@ export abstract class LineAssembler {
     const t = this.p;
     if (L.kind[t] === Tok.Ident && !L.identIs(t, 'pc')) {
       this.p++;
-      this.fixups.push({ ins: i, slot: this.slot, label: L.tokenText(t), pos: L.start[t], field });
+      this.fixups.push({ row: this.row, slot: this.slot, label: L.tokenText(t), pos: L.start[t], field });
     } else {
       if (L.identIs(t, 'pc')) {
         this.p++;
@@ -553,7 +559,38 @@ export abstract class LineAssembler {
         );
         continue;
       }
-      f.ins[f.field] = d;
+      this.out.patch(f.row, f.field, d);
     }
+  }
+}
+
+/** An assembly's result: rows kept as columns until a caller asks for objects or bytes. */
+class AssembledProgram implements AssembleResult {
+  #instructions: Instruction[] | undefined;
+  #bytes: Uint8Array | undefined;
+  readonly slots: number;
+
+  constructor(
+    private readonly rows: InstructionColumns,
+    private readonly text: string,
+    private readonly file: string | undefined,
+    readonly labels: Map<string, number>,
+    readonly warnings: AssemblerDiagnostic[],
+  ) {
+    this.slots = rows.slots;
+  }
+
+  get instructions(): Instruction[] {
+    this.#instructions ??= this.rows.toInstructions(this.text, this.file);
+    return this.#instructions;
+  }
+
+  get bytes(): Uint8Array {
+    this.#bytes ??= this.rows.toBytes();
+    return this.#bytes;
+  }
+
+  get references(): ReadonlyMap<number, Reference> {
+    return this.rows.referencesBySlot();
   }
 }

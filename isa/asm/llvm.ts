@@ -69,12 +69,12 @@ export class LlvmAssembler extends LineAssembler {
   }
 
   protected override bindUnresolved(f: Fixup): boolean {
-    const callName = this.pendingCallNames.get(f.ins);
+    const callName = f.call;
     if (callName === undefined) return false;
     // `call name` of no label in this text: a helper by name, bound by resolveHelper or later.
-    f.ins.src = CallKind.HELPER;
-    f.ins.imm = this.options.resolveHelper?.(callName) ?? 0;
-    f.ins.ref = { kind: 'helper', name: callName };
+    this.out.patch(f.row, 'src', CallKind.HELPER);
+    this.out.patch(f.row, 'imm', this.options.resolveHelper?.(callName) ?? 0);
+    this.out.refs.set(f.row, { kind: 'helper', name: callName });
     return true;
   }
 
@@ -204,8 +204,14 @@ export class LlvmAssembler extends LineAssembler {
       }
       // A call of a label in this text is a local (bpf-to-bpf) call; anything else a helper by name.
       i.src = CallKind.LOCAL;
-      this.fixups.push({ ins: i, slot: this.slot, label: name, pos: L.start[t], field: 'imm' });
-      this.pendingCallNames.set(i, name);
+      this.fixups.push({
+        row: this.row,
+        slot: this.slot,
+        label: name,
+        pos: L.start[t],
+        field: 'imm',
+        call: name,
+      });
       this.skipObjdumpTarget();
       return i;
     }
@@ -213,9 +219,6 @@ export class LlvmAssembler extends LineAssembler {
     this.skipObjdumpTarget();
     return i;
   }
-
-  /** Calls by name whose name may turn out to be a helper rather than a label. */
-  protected readonly pendingCallNames = new Map<Instruction, string>();
 
   /** `if r1 s> 0x5 goto +2`, `if w1 & w2 goto label`. */
   protected llvmIf(): Instruction {
@@ -613,7 +616,13 @@ export class LlvmAssembler extends LineAssembler {
               : { kind: 'map', name }
         ) as Reference;
         if (pseudo.src === Pseudo.FUNC)
-          this.fixups.push({ ins: i, slot: this.slot, label: name, pos: L.start[t + 2], field: 'imm' });
+          this.fixups.push({
+            row: this.row,
+            slot: this.slot,
+            label: name,
+            pos: L.start[t + 2],
+            field: 'imm',
+          });
       }
     } else {
       i.ref = { kind: 'map', name: word };

@@ -83,12 +83,12 @@ export class UbpfAssembler extends LineAssembler {
   }
 
   /** A local call by label (ubpf `call local f`). */
-  localCall(i: Instruction): void {
+  localCall(): void {
     const t = this.p;
     if (this.L.kind[t] !== Tok.Ident) throw this.expected('a function label');
     this.p++;
     this.fixups.push({
-      ins: i,
+      row: this.row,
       slot: this.slot,
       label: this.L.tokenText(t),
       pos: this.L.start[t],
@@ -220,7 +220,7 @@ ubpfHandlers.set('call', (a) => {
   const i = a.ins(Class.JMP | 0x80, 0, CallKind.HELPER, 0, 0);
   if (a.word() === 'local') {
     i.src = CallKind.LOCAL;
-    a.localCall(i);
+    a.localCall();
     return i;
   }
   i.imm = a.immOperand('a helper id or `local` and a label');

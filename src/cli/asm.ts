@@ -1,12 +1,5 @@
 // `tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME]`
-import {
-  AssemblerError,
-  assemble,
-  type Dialect,
-  encode,
-  explainProgram,
-  formatDiagnostic,
-} from '../../isa/index.js';
+import { AssemblerError, assemble, type Dialect, explainProgram, formatDiagnostic } from '../../isa/index.js';
 import { writeProgramObject } from '../format/elf/program.js';
 import { command } from './command.js';
 import { readInput, toHexLines, writeOutput } from './io.js';
@@ -68,7 +61,7 @@ export const run = command({
       writeOutput(values.output, `${explainProgram(result.instructions).join('\n')}\n`);
       return 0;
     }
-    const bytes = encode(result.instructions);
+    const bytes = result.bytes;
     if (format === 'hex') writeOutput(values.output, toHexLines(bytes));
     else if (format === 'elf' && maps.length) {
       const { writeObject } = await import('../format/object/writer.js');
@@ -84,7 +77,7 @@ export const run = command({
     } else if (format === 'elf') {
       writeOutput(
         values.output,
-        writeProgramObject(result.instructions, {
+        writeProgramObject(result, {
           section: values.section,
           labels: result.labels,
           license: values.license,

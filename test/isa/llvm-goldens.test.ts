@@ -165,6 +165,20 @@ describe('assembler vs llvm-mc-19', () => {
     expect(kernelRejected).toBeGreaterThan(10);
   });
 
+  it("writes llvm-mc-19's bytes straight from its rows: one assembly of every accepted line", () => {
+    // result.bytes skips the instruction objects; it must be the bytes llvm-mc made, line by line.
+    const accepted = rows.filter((r) => {
+      if (r.reencoded === '!' || r.text === '<unknown>' || /\b[rw]11\b/.test(r.text)) return false;
+      const problem =
+        r.reencoded.length === 16 ? instructionProblem(decode(hexBytes(r.reencoded))[0]) : undefined;
+      return !(problem?.severity === 'kernel' && !problem.llvmForm);
+    });
+    const result = assemble(accepted.map((r) => r.text).join('\n'));
+    expect(toHex(result.bytes)).toBe(accepted.map((r) => r.reencoded).join(''));
+    expect(toHex(encode(result.instructions))).toBe(toHex(result.bytes));
+    expect(result.slots * 8).toBe(result.bytes.length);
+  });
+
   it('assembles hand-written LLVM syntax to llvm-mc-19 bytes', () => {
     const lines = readFileSync(new URL('llvm19-syntax.tsv', FIX), 'utf8')
       .split('\n')

@@ -1,6 +1,11 @@
 // ELF64 reading and writing (pure data; no file system access here).
 
-export { type ProgramObjectOptions, programSections, writeProgramObject } from './program.js';
+export {
+  type AssembledCode,
+  type ProgramObjectOptions,
+  programSections,
+  writeProgramObject,
+} from './program.js';
 export { readElf } from './reader.js';
 export * from './types.js';
 export {

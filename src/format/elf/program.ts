@@ -2,7 +2,7 @@
 // writes and `tsbpf disasm --format elf` reads. Labels become symbols; map references become
 // R_BPF_64_64 relocations against undefined symbols, as clang emits them before libbpf links maps.
 
-import { encode, type Instruction, slotCount } from '../../../isa/instruction.js';
+import { encode, type Instruction, type Reference, slotCount } from '../../../isa/instruction.js';
 import { readElf } from './reader.js';
 import { ELF, type ElfFile } from './types.js';
 import { type ElfWriteRelocation, type ElfWriteSymbol, writeElf } from './writer.js';
@@ -17,12 +17,28 @@ export interface ProgramObjectOptions {
   license?: string;
 }
 
+/** An assembly as writeProgramObject reads it: what assemble() returns. */
+export interface AssembledCode {
+  readonly instructions: readonly Instruction[];
+  /** Little-endian wire form. */
+  readonly bytes: Uint8Array;
+  /** Slot → late-bound operand. */
+  readonly references: ReadonlyMap<number, Reference>;
+}
+
+/**
+ * Writes a program as a relocatable object: instructions, or an assembly's result, whose
+ * little-endian bytes and references are used as they are (no instruction objects are built).
+ */
 export function writeProgramObject(
-  instructions: readonly Instruction[],
+  program: readonly Instruction[] | AssembledCode,
   opts: ProgramObjectOptions = {},
 ): Uint8Array {
   const section = opts.section ?? '.text';
-  const code = encode(instructions, opts.littleEndian ?? true);
+  const littleEndian = opts.littleEndian ?? true;
+  const assembled = 'bytes' in program && littleEndian ? program : undefined;
+  const instructions = assembled ? [] : 'bytes' in program ? program.instructions : program;
+  const code = assembled ? assembled.bytes : encode(instructions, littleEndian);
   const symbols: ElfWriteSymbol[] = [];
   const relocations: ElfWriteRelocation[] = [];
   const labels = [...(opts.labels ?? new Map<string, number>())].sort((a, b) => a[1] - b[1]);
@@ -39,15 +55,12 @@ export function writeProgramObject(
     if (name !== entry)
       symbols.push({ name, section, value: slot * 8, bind: ELF.STB_LOCAL, type: ELF.STT_NOTYPE });
   }
-  let slot = 0;
   const undefinedNames = new Set<string>();
-  for (const ins of instructions) {
-    const ref = ins.ref;
-    if (ref && (ref.kind === 'map' || ref.kind === 'map_value')) {
+  for (const [slot, ref] of assembled ? assembled.references : referencesBySlot(instructions)) {
+    if (ref.kind === 'map' || ref.kind === 'map_value') {
       relocations.push({ section, offset: slot * 8, symbol: ref.name, type: ELF.R_BPF_64_64 });
       undefinedNames.add(ref.name);
     }
-    slot += slotCount(ins);
   }
   for (const name of undefinedNames)
     if (!symbols.some((s) => s.name === name)) symbols.push({ name, bind: ELF.STB_GLOBAL });
@@ -60,7 +73,7 @@ export function writeProgramObject(
       addralign: 1,
     });
   }
-  return writeElf({ littleEndian: opts.littleEndian ?? true, sections, symbols, relocations });
+  return writeElf({ littleEndian, sections, symbols, relocations });
 }
 
 /** The executable sections of a BPF object: name and code bytes. */
@@ -71,3 +84,13 @@ export function programSections(file: ElfFile): { name: string; code: Uint8Array
 }
 
 export { readElf };
+
+function referencesBySlot(instructions: readonly Instruction[]): Map<number, Reference> {
+  const out = new Map<number, Reference>();
+  let slot = 0;
+  for (const ins of instructions) {
+    if (ins.ref) out.set(slot, ins.ref);
+    slot += slotCount(ins);
+  }
+  return out;
+}

@@ -126,8 +126,11 @@ describe('ELF writer', () => {
   const sample = readFileSync(new URL('elf-sample.s', FIX), 'utf8');
 
   it('writes the object llvm-objdump-19 listed in the golden, byte for byte', () => {
-    const { instructions, labels } = assemble(sample);
+    const result = assemble(sample);
+    const { instructions, labels } = result;
     expect(writeProgramObject(instructions, { labels })).toEqual(file('tsbpf-sample.o'));
+    // The same object from the assembly's bytes and references, as `tsbpf asm` writes it.
+    expect(writeProgramObject(result, { labels })).toEqual(file('tsbpf-sample.o'));
     const listing = readFileSync(new URL('llvm19-elf.txt', FIX), 'utf8');
     // LLVM saw our symbols and relocation: `<entry>:`, `<out>:`, `R_BPF_64_64 counters`.
     expect(listing).toContain('0000000000000000 <entry>:');

@@ -505,7 +505,7 @@ export class LlvmAssembler extends LineAssembler {
     const word = L.tokenText(t);
     this.p++;
     const swap = swapForms.get(word);
-    const hint = swapWidthHint(word);
+    const hint = swap ? '' : swapWidthHint(word);
     if (hint) throw this.failTok(t, `unknown operation '${word}'${hint}`);
     if (swap) {
       const r = this.reg();

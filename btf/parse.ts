@@ -334,9 +334,32 @@ export class Btf implements NameSource {
   }
   private readonly internTable = new Map<number, string>();
 
+  /** Byte offset of a type-section word (for errors). */
+  private byteAt(word: number): number {
+    return this.typeStart + word * 4;
+  }
+
+  /** Type id `t` read at word `where` of type `id`, checked. */
+  private ref(id: number, t: number, where: number): number {
+    if (t >= this.typeCount)
+      throw new BtfError(
+        `type [${id}] refers to type id ${t}, out of range (${this.typeCount} types)`,
+        this.byteAt(where),
+      );
+    return t;
+  }
+
+  /** Name at string offset `off` read at word `where` of type `id`, checked and interned. */
+  private str(id: number, off: number, where: number): string {
+    if (off >= this.stringsLength)
+      throw new BtfError(`type [${id}] string offset ${off} out of range`, this.byteAt(where));
+    return this.interned(off);
+  }
+
+  // Methods rather than closures for ref/str: a full dump decodes every type, and three closures
+  // per type were garbage the young generation had to sweep.
   private decode(id: number, at: number): BtfType {
     const w = this.words;
-    const byteAt = (word: number): number => this.typeStart + word * 4;
     const info = w[at + 1];
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
@@ -344,19 +367,6 @@ export class Btf implements NameSource {
     const sizeOrType = w[at + 2];
     const name = this.string(w[at]);
     const body = at + 3;
-    const ref = (t: number, where: number): number => {
-      if (t >= this.typeCount)
-        throw new BtfError(
-          `type [${id}] refers to type id ${t}, out of range (${this.typeCount} types)`,
-          byteAt(where),
-        );
-      return t;
-    };
-    const str = (off: number, where: number): string => {
-      if (off >= this.stringsLength)
-        throw new BtfError(`type [${id}] string offset ${off} out of range`, byteAt(where));
-      return this.interned(off);
-    };
     switch (kind) {
       case Kind.INT: {
         const x = w[body];
@@ -366,7 +376,7 @@ export class Btf implements NameSource {
         if (bits > 128 || bitsOffset + bits > sizeOrType * 8 || sizeOrType > 16) {
           throw new BtfError(
             `int [${id}] '${name}' has bad size ${sizeOrType}, bits ${bits} at ${bitsOffset}`,
-            byteAt(body),
+            this.byteAt(body),
           );
         }
         return {
@@ -386,16 +396,16 @@ export class Btf implements NameSource {
       case Kind.VOLATILE:
       case Kind.CONST:
       case Kind.RESTRICT:
-        return { kind: KIND_NAMES[kind] as 'ptr', id, name, type: ref(sizeOrType, at + 2) };
+        return { kind: KIND_NAMES[kind] as 'ptr', id, name, type: this.ref(id, sizeOrType, at + 2) };
       case Kind.TYPE_TAG:
-        return { kind: 'type_tag', id, name, type: ref(sizeOrType, at + 2), attribute: kflag };
+        return { kind: 'type_tag', id, name, type: this.ref(id, sizeOrType, at + 2), attribute: kflag };
       case Kind.ARRAY:
         return {
           kind: 'array',
           id,
           name,
-          type: ref(w[body], body),
-          indexType: ref(w[body + 1], body + 1),
+          type: this.ref(id, w[body], body),
+          indexType: this.ref(id, w[body + 1], body + 1),
           nelems: w[body + 2],
         };
       case Kind.STRUCT:
@@ -404,8 +414,8 @@ export class Btf implements NameSource {
         for (let i = 0, p = body; i < vlen; i++, p += 3) {
           const off = w[p + 2];
           members[i] = {
-            name: str(w[p], p),
-            type: ref(w[p + 1], p + 1),
+            name: this.str(id, w[p], p),
+            type: this.ref(id, w[p + 1], p + 1),
             bitOffset: kflag ? off & 0xffffff : off,
             bitfieldSize: kflag ? off >>> 24 : 0,
           };
@@ -415,7 +425,7 @@ export class Btf implements NameSource {
       case Kind.ENUM: {
         const values: EnumValue[] = new Array(vlen);
         for (let i = 0, p = body; i < vlen; i++, p += 2) {
-          values[i] = { name: str(w[p], p), value: kflag ? w[p + 1] | 0 : w[p + 1] };
+          values[i] = { name: this.str(id, w[p], p), value: kflag ? w[p + 1] | 0 : w[p + 1] };
         }
         return { kind: 'enum', id, name, size: sizeOrType, signed: kflag, values };
       }
@@ -423,7 +433,7 @@ export class Btf implements NameSource {
         const values: Enum64Value[] = new Array(vlen);
         for (let i = 0, p = body; i < vlen; i++, p += 3) {
           const raw = (BigInt(w[p + 2]) << 32n) | BigInt(w[p + 1]);
-          values[i] = { name: str(w[p], p), value: kflag ? BigInt.asIntN(64, raw) : raw };
+          values[i] = { name: this.str(id, w[p], p), value: kflag ? BigInt.asIntN(64, raw) : raw };
         }
         return { kind: 'enum64', id, name, size: sizeOrType, signed: kflag, values };
       }
@@ -431,25 +441,27 @@ export class Btf implements NameSource {
         return { kind: 'fwd', id, name, fwdKind: kflag ? 'union' : 'struct' };
       case Kind.FUNC: {
         const linkage = LINKAGES[vlen];
-        if (!linkage) throw new BtfError(`func [${id}] '${name}' has bad linkage ${vlen}`, byteAt(at + 1));
-        return { kind: 'func', id, name, type: ref(sizeOrType, at + 2), linkage };
+        if (!linkage)
+          throw new BtfError(`func [${id}] '${name}' has bad linkage ${vlen}`, this.byteAt(at + 1));
+        return { kind: 'func', id, name, type: this.ref(id, sizeOrType, at + 2), linkage };
       }
       case Kind.FUNC_PROTO: {
         const params: Param[] = new Array(vlen);
         for (let i = 0, p = body; i < vlen; i++, p += 2) {
-          params[i] = { name: str(w[p], p), type: ref(w[p + 1], p + 1) };
+          params[i] = { name: this.str(id, w[p], p), type: this.ref(id, w[p + 1], p + 1) };
         }
-        return { kind: 'func_proto', id, name, returnType: ref(sizeOrType, at + 2), params };
+        return { kind: 'func_proto', id, name, returnType: this.ref(id, sizeOrType, at + 2), params };
       }
       case Kind.VAR: {
         const linkage = LINKAGES[w[body]];
-        if (!linkage) throw new BtfError(`var [${id}] '${name}' has bad linkage ${w[body]}`, byteAt(body));
-        return { kind: 'var', id, name, type: ref(sizeOrType, at + 2), linkage };
+        if (!linkage)
+          throw new BtfError(`var [${id}] '${name}' has bad linkage ${w[body]}`, this.byteAt(body));
+        return { kind: 'var', id, name, type: this.ref(id, sizeOrType, at + 2), linkage };
       }
       case Kind.DATASEC: {
         const vars: VarSecinfo[] = new Array(vlen);
         for (let i = 0, p = body; i < vlen; i++, p += 3) {
-          vars[i] = { type: ref(w[p], p), offset: w[p + 1], size: w[p + 2] };
+          vars[i] = { type: this.ref(id, w[p], p), offset: w[p + 1], size: w[p + 2] };
         }
         return { kind: 'datasec', id, name, size: sizeOrType, vars };
       }
@@ -460,12 +472,12 @@ export class Btf implements NameSource {
           kind: 'decl_tag',
           id,
           name,
-          type: ref(sizeOrType, at + 2),
+          type: this.ref(id, sizeOrType, at + 2),
           componentIdx: w[body] | 0,
           attribute: kflag,
         };
       default:
-        throw new BtfError(`type [${id}] has bad kind ${kind}`, byteAt(at + 1));
+        throw new BtfError(`type [${id}] has bad kind ${kind}`, this.byteAt(at + 1));
     }
   }
 

@@ -131,15 +131,25 @@ export function decode(bytes: Uint8Array, littleEndian = true): Instruction[] {
   const slots = Math.floor(bytes.byteLength / SLOT_SIZE);
   const out: Instruction[] = [];
   for (let i = 0; i < slots; i++) {
-    const ins = decodeSlot(view, i * SLOT_SIZE, littleEndian);
-    if (ins.code === LDDW && i + 1 < slots) {
-      const next = decodeSlot(view, (i + 1) * SLOT_SIZE, littleEndian);
-      if (next.code === 0 && next.dst === 0 && next.src === 0 && next.off === 0) {
-        ins.imm2 = next.imm;
-        i++;
-      }
-    }
-    out.push(ins);
+    const at = i * SLOT_SIZE;
+    const code = bytes[at] as number;
+    const regs = bytes[at + 1] as number;
+    const dst = littleEndian ? regs & 0xf : regs >> 4;
+    const src = littleEndian ? regs >> 4 : regs & 0xf;
+    const off = view.getInt16(at + 2, littleEndian);
+    const imm = view.getInt32(at + 4, littleEndian);
+    // An lddw's second slot is code 0, registers 0, off 0: its imm is the upper half. Each object
+    // is made whole in one literal (no imm2 added later), so all lddws share one shape.
+    if (
+      code === LDDW &&
+      i + 1 < slots &&
+      bytes[at + 8] === 0 &&
+      bytes[at + 9] === 0 &&
+      view.getInt16(at + 10, littleEndian) === 0
+    ) {
+      out.push({ code, dst, src, off, imm, imm2: view.getInt32(at + 12, littleEndian) });
+      i++;
+    } else out.push({ code, dst, src, off, imm });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // The assembler's output while it runs: one row per instruction in typed-array columns, with the
-// source line of each row as offsets into the text. Hundreds of thousands of instruction and
+// line and column each row was written at. Hundreds of thousands of instruction and
 // source objects that all survive until the end were most of the assembler's time in the garbage
 // collector; a row costs nothing to keep. Objects are built once, when a caller asks for them, and
 // the wire form is written straight from the columns.
@@ -15,16 +15,14 @@ export class InstructionColumns {
   slots = 0;
   private capacity: number;
   private code: Uint8Array;
-  private dst: Uint8Array;
-  private src: Uint8Array;
+  /** dst in the low nibble, src in the high one: the wire's register byte. */
+  private regs: Uint8Array;
   private flags: Uint8Array;
   private off: Int16Array;
   private imm: Int32Array;
   private imm2: Int32Array;
   private line: Int32Array;
   private col: Int32Array;
-  private lineStart: Int32Array;
-  private lineEnd: Int32Array;
   /** Row → symbolic operand (a map, a helper by name): few rows have one. */
   readonly refs = new Map<number, Reference>();
 
@@ -32,25 +30,21 @@ export class InstructionColumns {
     this.capacity = Math.max(16, expectedRows);
     const n = this.capacity;
     this.code = new Uint8Array(n);
-    this.dst = new Uint8Array(n);
-    this.src = new Uint8Array(n);
+    this.regs = new Uint8Array(n);
     this.flags = new Uint8Array(n);
     this.off = new Int16Array(n);
     this.imm = new Int32Array(n);
     this.imm2 = new Int32Array(n);
     this.line = new Int32Array(n);
     this.col = new Int32Array(n);
-    this.lineStart = new Int32Array(n);
-    this.lineEnd = new Int32Array(n);
   }
 
-  /** Appends `i`, made on source line `line` (text[lineStart, lineEnd)) at column `col`; returns its row. */
-  push(i: Instruction, line: number, col: number, lineStart: number, lineEnd: number): number {
+  /** Appends `i`, written on source line `line` (1-based, never before an earlier row's) at column `col`. */
+  push(i: Instruction, line: number, col: number): number {
     if (this.count === this.capacity) this.grow();
     const r = this.count++;
     this.code[r] = i.code;
-    this.dst[r] = i.dst;
-    this.src[r] = i.src;
+    this.regs[r] = ((i.src & 0xf) << 4) | (i.dst & 0xf);
     this.off[r] = i.off;
     this.imm[r] = i.imm;
     const wide = i.imm2 !== undefined;
@@ -58,8 +52,6 @@ export class InstructionColumns {
     this.imm2[r] = wide ? (i.imm2 as number) : 0;
     this.line[r] = line;
     this.col[r] = col;
-    this.lineStart[r] = lineStart;
-    this.lineEnd[r] = lineEnd;
     if (i.ref !== undefined) this.refs.set(r, i.ref);
     this.slots += i.code === LDDW && wide ? 2 : 1;
     return r;
@@ -67,7 +59,8 @@ export class InstructionColumns {
 
   /** Sets a field of row `r` that a label or a late-bound call fills in after the row was made. */
   patch(r: number, field: 'off' | 'imm' | 'src', value: number): void {
-    this[field][r] = value;
+    if (field === 'src') this.regs[r] = ((value & 0xf) << 4) | ((this.regs[r] as number) & 0xf);
+    else this[field][r] = value;
   }
 
   private grow(): void {
@@ -79,40 +72,38 @@ export class InstructionColumns {
       return b;
     };
     this.code = wider(this.code, (n) => new Uint8Array(n));
-    this.dst = wider(this.dst, (n) => new Uint8Array(n));
-    this.src = wider(this.src, (n) => new Uint8Array(n));
+    this.regs = wider(this.regs, (n) => new Uint8Array(n));
     this.flags = wider(this.flags, (n) => new Uint8Array(n));
     this.off = wider(this.off, (n) => new Int16Array(n));
     this.imm = wider(this.imm, (n) => new Int32Array(n));
     this.imm2 = wider(this.imm2, (n) => new Int32Array(n));
     this.line = wider(this.line, (n) => new Int32Array(n));
     this.col = wider(this.col, (n) => new Int32Array(n));
-    this.lineStart = wider(this.lineStart, (n) => new Int32Array(n));
-    this.lineEnd = wider(this.lineEnd, (n) => new Int32Array(n));
   }
 
   /** The rows as Instruction objects, each with its source position (`file` when given). */
   toInstructions(text: string, file: string | undefined): Instruction[] {
     const out: Instruction[] = new Array(this.count);
-    // Rows of one line (a `.byte` run) share one source object, as they share the line.
+    // Rows come in line order: one walk over the text finds each row's line. Rows of one line
+    // and column (a `.byte` run) share one source object.
+    let lineNo = 1;
+    let lineStart = 0;
     let source: Instruction['source'];
-    let sourceRow = -1;
     for (let r = 0; r < this.count; r++) {
-      if (
-        sourceRow < 0 ||
-        this.lineStart[r] !== this.lineStart[sourceRow] ||
-        this.col[r] !== this.col[sourceRow]
-      ) {
-        const line = this.line[r] as number;
-        const col = this.col[r] as number;
-        const lineText = text.slice(this.lineStart[r], this.lineEnd[r]);
+      const line = this.line[r] as number;
+      const col = this.col[r] as number;
+      if (source === undefined || line !== source.line || col !== source.col) {
+        for (; lineNo < line; lineNo++) lineStart = text.indexOf('\n', lineStart) + 1;
+        let lineEnd = text.indexOf('\n', lineStart);
+        if (lineEnd < 0) lineEnd = text.length;
+        const lineText = text.slice(lineStart, lineEnd);
         source = file === undefined ? { line, col, text: lineText } : { line, col, text: lineText, file };
-        sourceRow = r;
       }
+      const regs = this.regs[r] as number;
       const i: Instruction = {
         code: this.code[r] as number,
-        dst: this.dst[r] as number,
-        src: this.src[r] as number,
+        dst: regs & 0xf,
+        src: regs >> 4,
         off: this.off[r] as number,
         imm: this.imm[r] as number,
         source,
@@ -133,7 +124,7 @@ export class InstructionColumns {
     for (let r = 0; r < this.count; r++) {
       const code = this.code[r] as number;
       bytes[at] = code;
-      bytes[at + 1] = (((this.src[r] as number) & 0xf) << 4) | ((this.dst[r] as number) & 0xf);
+      bytes[at + 1] = this.regs[r] as number;
       view.setInt16(at + 2, this.off[r] as number, true);
       view.setInt32(at + 4, this.imm[r] as number, true);
       at += SLOT_SIZE;

@@ -459,7 +459,7 @@ export abstract class LineAssembler {
   }
 
   protected emit(i: Instruction): void {
-    this.out.push(i, this.lineNo, this.col, this.lineStart, this.lineEnd);
+    this.out.push(i, this.lineNo, this.col);
   }
 
   protected defineLabel(t: number): void {

@@ -262,14 +262,23 @@ export abstract class LineAssembler {
   }
 
   protected tokDesc(t: number): string {
+    const bad = this.badCharAt(t);
+    if (bad !== undefined) return `'${bad}'`;
     return this.L.kind[t] === Tok.End ? 'end of line' : `'${this.L.tokenText(t)}'`;
+  }
+
+  /** The character no token starts with, when the scan stopped there at token `t` (else undefined). */
+  private badCharAt(t: number): string | undefined {
+    const L = this.L;
+    if (L.kind[t] !== Tok.End || L.badAt < 0 || L.start[t] !== L.badAt) return undefined;
+    return String.fromCodePoint(this.text.codePointAt(L.badAt) as number);
   }
 
   /** Builds the failure "expected X after 'prev', found 'tok'" at token `t`. */
   protected expected(what: string, t = this.p): LineFailure {
     const L = this.L;
     const after = t > 0 ? ` after '${L.tokenText(t - 1)}'` : '';
-    const text = L.kind[t] === Tok.End ? '' : L.tokenText(t);
+    const text = L.kind[t] === Tok.End ? (this.badCharAt(t) ?? '') : L.tokenText(t);
     return new LineFailure(L.start[t], text, `expected ${what}${after}, found ${this.tokDesc(t)}`);
   }
 
@@ -313,7 +322,8 @@ export abstract class LineAssembler {
 
   protected badChar(): never {
     const at = this.L.badAt;
-    throw new LineFailure(at, this.text[at], `unexpected character '${this.text[at]}'`);
+    const ch = String.fromCodePoint(this.text.codePointAt(at) as number);
+    throw new LineFailure(at, ch, `unexpected character '${ch}'`);
   }
 
   /** A register token: returns its index; `wide` out-param through the lexer flag. */

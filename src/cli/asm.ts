@@ -2,7 +2,7 @@
 import { AssemblerError, assemble, type Dialect, explainProgram, formatDiagnostic } from '../../isa/index.js';
 import { writeProgramObject } from '../format/elf/program.js';
 import { command } from './command.js';
-import { readInput, toHexLines, writeOutput } from './io.js';
+import { readInputText, toHexLines, writeOutput } from './io.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: tsbpf asm [FILE|-] [-o OUT] [--dialect llvm|ubpf] [--format raw|hex|elf] [--section NAME] [--explain]
@@ -47,7 +47,7 @@ export const run = command({
     const maps = (values.map ?? []).map((text) => parseMapOption(text, MapType));
     const file = positionals[0];
     const name = file === undefined || file === '-' ? '<stdin>' : file;
-    const text = readInput(file).toString('utf8');
+    const text = readInputText(file);
     let result: ReturnType<typeof assemble>;
     try {
       result = assemble(text, { dialect: dialect as Dialect, file: name });

@@ -1,9 +1,16 @@
 // Input/output helpers shared by the text-tool commands (asm, disasm): FILE or '-' for stdin,
 // -o OUT or stdout.
+import { isAscii } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export function readInput(path: string | undefined): Buffer {
   return path === undefined || path === '-' ? readFileSync(0) : readFileSync(path);
+}
+
+/** The input as text: an ASCII file (assembly nearly always is) decodes as latin1, a plain copy. */
+export function readInputText(path: string | undefined): string {
+  const bytes = readInput(path);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }
 
 export function writeOutput(path: string | undefined, data: string | Uint8Array): void {

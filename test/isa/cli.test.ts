@@ -58,6 +58,13 @@ describe('tsbpf asm', () => {
     expect(io.out()).toBe('');
   });
 
+  it('reads UTF-8 text as UTF-8 (ASCII is read as latin1, a plain copy)', async () => {
+    writeFileSync(path('utf8.s'), 'r0 = 1 ; café\nr0 = é\n');
+    const io = capture();
+    expect(await asm([path('utf8.s')])).toBe(1);
+    expect(io.err().trim()).toMatch(/utf8\.s:2:6: expected .* after '=', found 'é'$/);
+  });
+
   it('bad usage is a UsageError (exit 2); --help exits 0', async () => {
     await expect(asm(['--format', 'pdf'])).rejects.toThrow(UsageError);
     await expect(asm(['--bogus'])).rejects.toThrow(UsageError);

@@ -190,7 +190,7 @@ export abstract class LineAssembler {
       this.errors.sort((a, b) => a.line - b.line || a.col - b.col);
       throw new AssemblerError(this.errors);
     }
-    return new AssembledProgram(this.out, this.text, this.options.file, this.labels, this.warnings);
+    return assembledProgram(this.out, this.text, this.options.file, this.labels, this.warnings);
   }
 
   // ---- error plumbing -------------------------------------------------------------------------
@@ -574,33 +574,33 @@ export abstract class LineAssembler {
   }
 }
 
-/** An assembly's result: rows kept as columns until a caller asks for objects or bytes. */
-class AssembledProgram implements AssembleResult {
-  #instructions: Instruction[] | undefined;
-  #bytes: Uint8Array | undefined;
-  readonly slots: number;
+/**
+ * An assembly's result: a plain object whose `instructions`, `bytes` and `references` are made
+ * from the rows on first read and then kept as ordinary properties. They are own and enumerable
+ * from the start, so spreading, JSON and structured clone see them as before.
+ */
+function assembledProgram(
+  rows: InstructionColumns,
+  text: string,
+  file: string | undefined,
+  labels: Map<string, number>,
+  warnings: AssemblerDiagnostic[],
+): AssembleResult {
+  const result = { labels, slots: rows.slots, warnings } as AssembleResult;
+  lazyProperty(result, 'instructions', () => rows.toInstructions(text, file));
+  lazyProperty(result, 'bytes', () => rows.toBytes());
+  lazyProperty(result, 'references', () => rows.referencesBySlot());
+  return result;
+}
 
-  constructor(
-    private readonly rows: InstructionColumns,
-    private readonly text: string,
-    private readonly file: string | undefined,
-    readonly labels: Map<string, number>,
-    readonly warnings: AssemblerDiagnostic[],
-  ) {
-    this.slots = rows.slots;
-  }
-
-  get instructions(): Instruction[] {
-    this.#instructions ??= this.rows.toInstructions(this.text, this.file);
-    return this.#instructions;
-  }
-
-  get bytes(): Uint8Array {
-    this.#bytes ??= this.rows.toBytes();
-    return this.#bytes;
-  }
-
-  get references(): ReadonlyMap<number, Reference> {
-    return this.rows.referencesBySlot();
-  }
+function lazyProperty<T extends object>(target: T, name: keyof T & string, make: () => unknown): void {
+  Object.defineProperty(target, name, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = make();
+      Object.defineProperty(target, name, { value, enumerable: true, configurable: true, writable: false });
+      return value;
+    },
+  });
 }

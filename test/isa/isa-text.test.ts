@@ -121,6 +121,24 @@ describe('assembler: accepted forms', () => {
     const [i] = assemble('\n   r0 = 1', { file: 'a.s' }).instructions;
     expect(i.source).toEqual({ line: 2, col: 4, text: '   r0 = 1', file: 'a.s' });
   });
+
+  it('gives each instruction its own line, also after .byte runs, blank lines and CRLF', () => {
+    const text = 'r0 = 1\r\n\n.byte 0xb7, 0, 0, 0\n.byte 2, 0, 0, 0\n  exit';
+    const sources = assemble(text).instructions.map((i) => i.source);
+    expect(sources).toEqual([
+      { line: 1, col: 1, text: 'r0 = 1\r' },
+      { line: 4, col: 1, text: '.byte 2, 0, 0, 0' },
+      { line: 5, col: 3, text: '  exit' },
+    ]);
+  });
+
+  it('is a plain result: spreads, JSON and structured clone carry instructions and bytes', () => {
+    const r = assemble('r0 = 1\nexit');
+    expect(Object.keys(r)).toEqual(['labels', 'slots', 'warnings', 'instructions', 'bytes', 'references']);
+    expect({ ...r }.instructions).toHaveLength(2);
+    expect(structuredClone(r).bytes).toEqual(r.bytes);
+    expect(JSON.parse(JSON.stringify(r)).instructions[1].code).toBe(0x95);
+  });
 });
 
 describe('assembler: errors', () => {

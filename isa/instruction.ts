@@ -4,6 +4,7 @@
 // not a valid second half): it occupies one slot, so decode → encode stays byte-for-byte.
 
 import { SLOT_SIZE } from './opcodes.js';
+import { writeSlot } from './wire-slot.js';
 
 /** Where an instruction came from: an assembly line:col or a builder call site. */
 export interface SourcePos {
@@ -70,22 +71,6 @@ export function programSlots(instructions: readonly Instruction[]): number {
   return n;
 }
 
-function writeSlot(
-  view: DataView,
-  at: number,
-  code: number,
-  dst: number,
-  src: number,
-  off: number,
-  imm: number,
-  le: boolean,
-): void {
-  view.setUint8(at, code);
-  view.setUint8(at + 1, le ? ((src & 0xf) << 4) | (dst & 0xf) : ((dst & 0xf) << 4) | (src & 0xf));
-  view.setInt16(at + 2, off, le);
-  view.setInt32(at + 4, imm, le);
-}
-
 /** Writes one instruction at `byteOffset`; returns the number of bytes written (8 or 16). */
 export function encodeInto(
   ins: Instruction,
@@ -108,16 +93,18 @@ export function encode(instructions: readonly Instruction[], littleEndian = true
   return out;
 }
 
-/** Decodes one slot into its raw fields (no lddw pairing). */
-export function decodeSlot(view: DataView, at: number, littleEndian = true): Instruction {
+/**
+ * Decodes one slot into its raw fields (no lddw pairing); `imm2`, when given, is an lddw's upper
+ * half, made part of the object at once so every lddw has one shape.
+ */
+export function decodeSlot(view: DataView, at: number, littleEndian = true, imm2?: number): Instruction {
   const regs = view.getUint8(at + 1);
-  return {
-    code: view.getUint8(at),
-    dst: littleEndian ? regs & 0xf : regs >> 4,
-    src: littleEndian ? regs >> 4 : regs & 0xf,
-    off: view.getInt16(at + 2, littleEndian),
-    imm: view.getInt32(at + 4, littleEndian),
-  };
+  const code = view.getUint8(at);
+  const dst = littleEndian ? regs & 0xf : regs >> 4;
+  const src = littleEndian ? regs >> 4 : regs & 0xf;
+  const off = view.getInt16(at + 2, littleEndian);
+  const imm = view.getInt32(at + 4, littleEndian);
+  return imm2 === undefined ? { code, dst, src, off, imm } : { code, dst, src, off, imm, imm2 };
 }
 
 /**
@@ -132,24 +119,16 @@ export function decode(bytes: Uint8Array, littleEndian = true): Instruction[] {
   const out: Instruction[] = [];
   for (let i = 0; i < slots; i++) {
     const at = i * SLOT_SIZE;
-    const code = bytes[at] as number;
-    const regs = bytes[at + 1] as number;
-    const dst = littleEndian ? regs & 0xf : regs >> 4;
-    const src = littleEndian ? regs >> 4 : regs & 0xf;
-    const off = view.getInt16(at + 2, littleEndian);
-    const imm = view.getInt32(at + 4, littleEndian);
-    // An lddw's second slot is code 0, registers 0, off 0: its imm is the upper half. Each object
-    // is made whole in one literal (no imm2 added later), so all lddws share one shape.
-    if (
-      code === LDDW &&
+    const next = at + SLOT_SIZE;
+    // An lddw's second slot is code 0, registers 0, off 0: its imm is the upper half.
+    const paired =
+      bytes[at] === LDDW &&
       i + 1 < slots &&
-      bytes[at + 8] === 0 &&
-      bytes[at + 9] === 0 &&
-      view.getInt16(at + 10, littleEndian) === 0
-    ) {
-      out.push({ code, dst, src, off, imm, imm2: view.getInt32(at + 12, littleEndian) });
-      i++;
-    } else out.push({ code, dst, src, off, imm });
+      bytes[next] === 0 &&
+      bytes[next + 1] === 0 &&
+      view.getInt16(next + 2, littleEndian) === 0;
+    out.push(decodeSlot(view, at, littleEndian, paired ? view.getInt32(next + 4, littleEndian) : undefined));
+    if (paired) i++;
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 import { type Instruction, LDDW, type Reference } from '../instruction.js';
 import { SLOT_SIZE } from '../opcodes.js';
+import { writeSlot } from '../wire-slot.js';
 
 const HAS_IMM2 = 1;
 
@@ -123,13 +124,11 @@ export class InstructionColumns {
     let at = 0;
     for (let r = 0; r < this.count; r++) {
       const code = this.code[r] as number;
-      bytes[at] = code;
-      bytes[at + 1] = this.regs[r] as number;
-      view.setInt16(at + 2, this.off[r] as number, true);
-      view.setInt32(at + 4, this.imm[r] as number, true);
+      const regs = this.regs[r] as number;
+      writeSlot(view, at, code, regs & 0xf, regs >> 4, this.off[r] as number, this.imm[r] as number, true);
       at += SLOT_SIZE;
       if (code === LDDW && this.flags[r] & HAS_IMM2) {
-        view.setInt32(at + 4, this.imm2[r] as number, true);
+        writeSlot(view, at, 0, 0, 0, 0, this.imm2[r] as number, true);
         at += SLOT_SIZE;
       }
     }

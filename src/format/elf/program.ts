@@ -36,9 +36,12 @@ export function writeProgramObject(
 ): Uint8Array {
   const section = opts.section ?? '.text';
   const littleEndian = opts.littleEndian ?? true;
-  const assembled = 'bytes' in program && littleEndian ? program : undefined;
-  const instructions = assembled ? [] : 'bytes' in program ? program.instructions : program;
-  const code = assembled ? assembled.bytes : encode(instructions, littleEndian);
+  // An assembly's bytes are little-endian; big-endian output encodes its instructions instead.
+  const fromBytes = 'bytes' in program && littleEndian;
+  // Read only when needed: an assembly builds its instruction objects on first read.
+  const instructions = (): readonly Instruction[] => ('bytes' in program ? program.instructions : program);
+  const code = fromBytes ? program.bytes : encode(instructions(), littleEndian);
+  const references = fromBytes ? program.references : referencesBySlot(instructions());
   const symbols: ElfWriteSymbol[] = [];
   const relocations: ElfWriteRelocation[] = [];
   const labels = [...(opts.labels ?? new Map<string, number>())].sort((a, b) => a[1] - b[1]);
@@ -56,7 +59,7 @@ export function writeProgramObject(
       symbols.push({ name, section, value: slot * 8, bind: ELF.STB_LOCAL, type: ELF.STT_NOTYPE });
   }
   const undefinedNames = new Set<string>();
-  for (const [slot, ref] of assembled ? assembled.references : referencesBySlot(instructions)) {
+  for (const [slot, ref] of references) {
     if (ref.kind === 'map' || ref.kind === 'map_value') {
       relocations.push({ section, offset: slot * 8, symbol: ref.name, type: ELF.R_BPF_64_64 });
       undefinedNames.add(ref.name);

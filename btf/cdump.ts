@@ -23,66 +23,95 @@ export interface CDumpOptions {
 
 /** The whole C header for `btf` (or for `roots` and their dependencies). */
 export function dumpC(btf: Btf, options: CDumpOptions = {}): string {
-  const d = new CDumper(btf);
-  const header = options.header ?? true;
-  if (header) {
-    d.out.push(
-      '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
-        '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n#endif\n\n',
-    );
+  const chunks: string[] = [];
+  writeC(
+    btf,
+    (chunk) => {
+      chunks.push(chunk);
+    },
+    options,
+  );
+  return chunks.join('');
+}
+
+/**
+ * The C header of dumpC, handed to `write` in pieces of a few tens of KB as it is made, so a
+ * caller streaming it out never holds the whole text (a full vmlinux.h is ~5 MB, and text kept
+ * alive is copied by every young-generation collection). `write` returning false stops the dump
+ * (a reader that has gone: `tsbpf btf dump | head`).
+ */
+export function writeC(btf: Btf, write: (chunk: string) => unknown, options: CDumpOptions = {}): void {
+  const d = new CDumper(btf, write);
+  try {
+    const header = options.header ?? true;
+    if (header) {
+      d.out.push(
+        '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+          '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n#endif\n\n',
+      );
+    }
+    if (options.roots) for (const id of options.roots) d.dumpType(id);
+    else for (let id = 1; id < btf.typeCount; id++) d.dumpType(id);
+    if (header) {
+      d.out.push(
+        '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n#endif /* __VMLINUX_H__ */\n',
+      );
+    }
+    d.out.end();
+  } catch (err) {
+    if (err !== STOPPED) throw err;
   }
-  if (options.roots) for (const id of options.roots) d.dumpType(id);
-  else for (let id = 1; id < btf.typeCount; id++) d.dumpType(id);
-  if (header) {
-    d.out.push(
-      '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n#endif /* __VMLINUX_H__ */\n',
-    );
-  }
-  return d.out.text();
 }
 
 /** Recursion steps a full dump took (for tuning the work budget). */
 export function dumpSteps(btf: Btf): number {
-  const d = new CDumper(btf);
+  const d = new CDumper(btf, () => {});
   for (let id = 1; id < btf.typeCount; id++) d.dumpType(id);
   return d.stepsTaken;
 }
 
 /** A C declaration of `name` with type `id` (`struct task_struct *p`, `int (*cb)(void *)`). */
 export function cDeclaration(btf: Btf, id: number, name = ''): string {
-  const d = new CDumper(btf);
+  let text = '';
+  const d = new CDumper(btf, (chunk) => {
+    text += chunk;
+  });
   d.emitTypeDecl(id, name, 0, 0);
-  return d.out.text();
+  d.out.end();
+  return text;
 }
 
 const pfx = (lvl: number): string => '\t'.repeat(lvl);
 
+/** Thrown through the dumper when the writer wants no more (caught by writeC). */
+const STOPPED = Symbol('stopped');
+
 /**
- * The dump's text, joined every few thousand pieces: a full vmlinux dump pushes about a million
- * small strings, and held until the end they were copied by every young-generation collection
- * (about a sixth of a cold dump's time). Joined pieces die young; the joined chunks are few.
+ * The dump's text, joined every few thousand pieces and handed to the writer: a full vmlinux
+ * dump pushes about a million small strings, and held until the end they were copied by every
+ * young-generation collection. Joined pieces die young, and so do chunks a writer streams out.
  */
 class TextSink {
   private parts: string[] = [];
-  private readonly chunks: string[] = [];
+
+  constructor(private readonly write: (chunk: string) => unknown) {}
 
   push(piece: string): void {
     this.parts.push(piece);
-    if (this.parts.length >= 2048) {
-      this.chunks.push(this.parts.join(''));
-      this.parts = [];
-    }
+    if (this.parts.length >= 2048) this.end();
   }
 
-  text(): string {
-    this.chunks.push(this.parts.join(''));
+  /** Hands over what is gathered. */
+  end(): void {
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join('');
     this.parts = [];
-    return this.chunks.join('');
+    if (this.write(chunk) === false) throw STOPPED;
   }
 }
 
 class CDumper {
-  readonly out = new TextSink();
+  readonly out: TextSink;
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
   private readonly fwdEmitted: Uint8Array;
@@ -93,7 +122,11 @@ class CDumper {
   private readonly identNames = new Map<string, number>();
   private queue: number[] = [];
 
-  constructor(private readonly btf: Btf) {
+  constructor(
+    private readonly btf: Btf,
+    write: (chunk: string) => unknown,
+  ) {
+    this.out = new TextSink(write);
     const n = btf.typeCount;
     this.order = new Uint8Array(n);
     this.emit = new Uint8Array(n);

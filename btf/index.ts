@@ -1,7 +1,7 @@
 // tsbpf/btf: BTF types, parsing, encoding, CO-RE. Pure: no Node APIs, no FFI.
 
 export { BtfBuilder, type BuilderOptions } from './builder.js';
-export { type CDumpOptions, cDeclaration, dumpC } from './cdump.js';
+export { type CDumpOptions, cDeclaration, dumpC, writeC } from './cdump.js';
 export {
   applyCoreRelocations,
   CORE_POISON,

@@ -1,15 +1,56 @@
-// Bundles the command line into dist/cli/: tsbpf.cjs, every command and what it needs in one
-// CommonJS file, and tsbpf.js, the executable (CommonJS too) that runs it through V8's code cache
-// (src/cli/code-cache.ts). Node's ES module loader costs about as much per file as compiling a
-// small one, and compiling is most of the rest: one file whose compiled code is cached starts
-// `tsbpf trace` ~60 ms sooner than ~60 ES module chunks did (bench/startup.ts measures it). The
-// commands' own modules are still evaluated only when used (esbuild keeps import() lazy).
+// Bundles the command line into dist/cli/: one CommonJS file per command (commands/<name>.cjs:
+// main.ts with that command's modules and what they need), a dispatcher-only tsbpf.cjs for help
+// and unknown words, and tsbpf.js, the executable (CommonJS too), which picks the file for the
+// command it is given and runs it through V8's code cache (src/cli/code-cache.ts).
+//
+// Why a file per command: a process runs one command, and start-up pays for every byte of the file
+// it runs (read, decode, then the cached code's deserialization and the bundle's top level) whether
+// the bytes are used or not. One bundle of every command was ~0.9 MB; `tsbpf trace` needs about half
+// of that, `tsbpf asm` a fifth and `tsbpf btf` a twentieth. Node's ES module loader would cost about
+// as much per file as compiling a small one, hence bundles at all. Within a bundle, a command's
+// own rarely used modules are still evaluated only when used (esbuild keeps import() lazy).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 const out = `${dist}cli/`;
+const mainFile = `${dist}src/cli/main.js`;
 rmSync(out, { recursive: true, force: true });
+
+// The command table in main.ts: `name: { summary: …, load: () => import('./module.js') }`.
+const mainText = readFileSync(mainFile, 'utf8');
+const commands = [
+  ...mainText.matchAll(
+    /(?:'([a-z-]+)'|([a-z]+)): \{\s*summary:[\s\S]*?load: \(\) => import\('\.\/([\w-]+)\.js'\)/g,
+  ),
+].map((m) => ({ name: m[1] ?? m[2], module: m[3] }));
+const loads = mainText.match(/\bimport\(/g)?.length ?? 0;
+if (commands.length === 0 || commands.length !== loads)
+  throw new Error(`src/cli/main.ts: read ${commands.length} commands but it has ${loads} import() calls`);
+
+/**
+ * An esbuild plugin for one command's bundle: in main.js, the command's own import() becomes a
+ * static import (it is always loaded), and every other command's a rejection that names the
+ * mistake (the executable never runs a bundle for another command's name).
+ */
+function onlyCommand(keep) {
+  return {
+    name: 'only-command',
+    setup(b) {
+      b.onLoad({ filter: /\/src\/cli\/main\.js$/ }, () => {
+        let head = '';
+        const contents = mainText.replace(/\bimport\('\.\/([\w-]+)\.js'\)/g, (_whole, module) => {
+          if (module !== keep)
+            return `Promise.reject(new Error('dist/cli: ${module}.js is not in this bundle'))`;
+          head = `import * as __command from './${module}.js';\n`;
+          return 'Promise.resolve(__command)';
+        });
+        return { contents: head + contents, loader: 'js' };
+      });
+    },
+  };
+}
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -19,33 +60,40 @@ const common = {
   // import.meta.url of the modules inside: the bundle's own URL.
   define: { 'import.meta.url': '__tsbpfBundleUrl' },
   banner: { js: "var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;" },
-};
-await build({
-  ...common,
-  entryPoints: [`${dist}src/cli/main.js`],
-  outfile: `${out}tsbpf.cjs`,
   // No comments or indentation: less to read on each start (identifiers are kept: class names
   // and stacks stay as written; renaming them would save ~20% more).
   minifyWhitespace: true,
   // koffi is a native addon: loaded from node_modules at run time. yaml (CommonJS requiring node
   // builtins) and bcryptjs, which only `tsbpf serve` uses, load from there too.
   external: ['koffi', 'yaml', 'bcryptjs'],
-});
+};
+const bundles = [{ file: `${out}tsbpf.cjs`, keep: undefined }];
+for (const { name, module } of commands) bundles.push({ file: `${out}commands/${name}.cjs`, keep: module });
+await Promise.all(
+  bundles.map(({ file, keep }) =>
+    build({ ...common, entryPoints: [mainFile], outfile: file, plugins: [onlyCommand(keep)] }),
+  ),
+);
 await build({
   ...common,
+  minifyWhitespace: false,
+  external: [],
   entryPoints: [`${dist}src/cli/launch.js`],
   outfile: `${out}tsbpf.js`,
 });
 // CommonJS: Node starts a CommonJS main ~5 ms sooner than an ES module one.
 writeFileSync(`${out}package.json`, '{ "type": "commonjs" }\n');
 
-// The launcher reads the bundle as latin1 (a cheaper decode than UTF-8): exact only for ASCII.
+// The launcher reads a bundle as latin1 (a cheaper decode than UTF-8): exact only for ASCII.
 // An import() left in it would need a dynamic-import host that vm.Script lacks on Node 20.
-const bundle = readFileSync(`${out}tsbpf.cjs`, 'latin1');
-const wide = bundle.search(/[\x80-\xff]/);
-if (wide >= 0) throw new Error(`dist/cli/tsbpf.cjs: a non-ASCII character at offset ${wide}`);
-const dynamic = /\bimport\(/.exec(bundle);
-if (dynamic)
-  throw new Error(
-    `dist/cli/tsbpf.cjs: an import() at offset ${dynamic.index}: ${bundle.slice(dynamic.index, dynamic.index + 60)}`,
-  );
+for (const { file } of bundles) {
+  const bundle = readFileSync(file, 'latin1');
+  const where = file.slice(dist.length - 5);
+  const wide = bundle.search(/[\x80-\xff]/);
+  if (wide >= 0) throw new Error(`${where}: a non-ASCII character at offset ${wide}`);
+  const dynamic = /\bimport\(/.exec(bundle);
+  if (dynamic)
+    throw new Error(
+      `${where}: an import() at offset ${dynamic.index}: ${bundle.slice(dynamic.index, dynamic.index + 60)}`,
+    );
+}

@@ -59,8 +59,10 @@ export const run = command({
       const { formatRaw } = await import('../../btf/raw.js');
       process.stdout.write(formatRaw(btf, roots));
     } else if (format === 'c') {
-      const { dumpC } = await import('../../btf/cdump.js');
-      process.stdout.write(timed('C dump', () => dumpC(btf, { roots })));
+      // Streamed: written while it is made, waiting for a slow reader, stopping if it has gone.
+      const { writeC } = await import('../../btf/cdump.js');
+      const { writeStdout } = await import('./sync-out.js');
+      timed('C dump', () => writeC(btf, writeStdout, { roots }));
     } else {
       const out = (roots ?? [...btf.ids()]).map((id) => btf.type(id));
       process.stdout.write(

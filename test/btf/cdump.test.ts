@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Btf, dumpC } from 'tsbpf/btf';
+import { Btf, dumpC, writeC } from 'tsbpf/btf';
 import { describe, expect, it } from 'vitest';
 import { bpftool, FIXTURES, fixture, hasClang19, hasVmlinux, VMLINUX } from './support.js';
 
@@ -73,6 +73,23 @@ describe('BTF C dump', () => {
       'struct packed_rec {',
       'struct holder {',
     ]);
+  });
+
+  it.runIf(hasVmlinux)('writeC streams the same text in pieces, and stops when the writer says so', () => {
+    const btf = Btf.parse(readFileSync(VMLINUX));
+    const whole = dumpC(btf);
+    const pieces: string[] = [];
+    writeC(btf, (chunk) => {
+      pieces.push(chunk);
+    });
+    // Many pieces, none empty, each far smaller than the whole, together exactly the whole.
+    expect(pieces.length).toBeGreaterThan(50);
+    expect(pieces.every((p) => p.length > 0 && p.length < whole.length / 20)).toBe(true);
+    expect(pieces.join('')).toBe(whole);
+    // A writer whose reader has gone: no more calls after the false, and no error.
+    let calls = 0;
+    writeC(btf, () => ++calls < 3);
+    expect(calls).toBe(3);
   });
 
   it.runIf(hasVmlinux && bpftool !== undefined)(

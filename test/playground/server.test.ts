@@ -186,14 +186,16 @@ describe('the playground command is loaded lazily', () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
-  it.skipIf(!existsSync(resolve(root, 'dist/cli/tsbpf.cjs')))(
-    'the CLI bundle runs the server module only for the command',
+  it.skipIf(!existsSync(resolve(root, 'dist/cli/commands/playground.cjs')))(
+    "the server is only in the playground command's bundle, run only by the command",
     () => {
       const launcher = readFileSync(resolve(root, 'dist/cli/tsbpf.js'), 'utf8');
-      expect(launcher).not.toContain('playground');
-      // In the one-file bundle the server module's top-level code is a lazily run initializer
+      expect(launcher).not.toContain('playground/server');
+      for (const other of ['tsbpf.cjs', 'commands/trace.cjs', 'commands/asm.cjs'])
+        expect(readFileSync(resolve(root, 'dist/cli', other), 'latin1')).not.toContain('playground/server');
+      // In the command's bundle the server module's top-level code is a lazily run initializer
       // (esbuild's __esm; its functions are hoisted out, defined but not compiled or run).
-      const bundle = readFileSync(resolve(root, 'dist/cli/tsbpf.cjs'), 'latin1');
+      const bundle = readFileSync(resolve(root, 'dist/cli/commands/playground.cjs'), 'latin1');
       const init = /var (\w+)=__esm\(\{"dist\/src\/playground\/server\.js"\(\)\{/.exec(bundle)?.[1];
       expect(init).toBeDefined();
       // One call, the dynamic import esbuild made of the command's `await import('…/server.js')`.

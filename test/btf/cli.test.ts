@@ -1,4 +1,6 @@
 // `tsbpf btf dump|show`: formats against the bpftool goldens, type selection, exit codes.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/btf.js';
 import { UsageError } from '../../src/cli/usage.js';
@@ -19,17 +21,20 @@ function capture() {
 }
 afterEach(() => vi.restoreAllMocks());
 const types = `${FIXTURES}types.btf`;
+const MAIN = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
 
 describe('tsbpf btf', () => {
   it('dump --format raw and c print what bpftool prints', async () => {
-    let io = capture();
+    const io = capture();
     expect(await run(['dump', '--file', types])).toBe(0);
     expect(io.out()).toBe(fixture('types.raw').toString());
-    vi.restoreAllMocks();
-    io = capture();
-    expect(await run(['dump', '--file', types, '--format', 'c'])).toBe(0);
-    expect(io.out()).toContain('struct node {\n\tstruct node *next;');
-    expect(io.out()).toContain('#endif /* __VMLINUX_H__ */');
+    // The C header is written straight to fd 1 as it is made: run as a process.
+    const c = spawnSync(process.execPath, [MAIN, 'btf', 'dump', '--file', types, '--format', 'c'], {
+      encoding: 'utf8',
+    });
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout).toContain('struct node {\n\tstruct node *next;');
+    expect(c.stdout).toContain('#endif /* __VMLINUX_H__ */');
   });
 
   it('dump TYPE selects types; json decodes them', async () => {

@@ -59,7 +59,12 @@ const common = {
   logLevel: 'warning',
   // import.meta.url of the modules inside: the bundle's own URL.
   define: { 'import.meta.url': '__tsbpfBundleUrl' },
-  banner: { js: "var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;" },
+  // The file is the function Node's loader would wrap a CommonJS module in, already wrapped: the
+  // launcher compiles the text as read, instead of a second, concatenated copy of ~0.5 MB.
+  banner: {
+    js: "(function (exports, require, module, __filename, __dirname) {var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;",
+  },
+  footer: { js: '})' },
   // No comments or indentation: less to read on each start (identifiers are kept: class names
   // and stacks stay as written; renaming them would save ~20% more).
   minifyWhitespace: true,
@@ -76,6 +81,8 @@ await Promise.all(
 );
 await build({
   ...common,
+  banner: { js: "var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;" },
+  footer: undefined,
   minifyWhitespace: false,
   external: [],
   entryPoints: [`${dist}src/cli/launch.js`],

@@ -22,7 +22,7 @@ import {
   programTypeName,
   resolveEnum,
 } from './sys/types.js';
-import { phaseEnd } from './timing.js';
+import { clockMs, phaseEnd } from './timing.js';
 import { type ProgramSource, VerifierError } from './verifier.js';
 
 /** lddw src_reg values for map references (BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE). */
@@ -259,7 +259,7 @@ export class Program extends FdObject {
     loadAttr = attr;
 
     const what = `${programTypeName(type)} program${name ? ` '${name}'` : ''}`;
-    const loadStart = performance.now();
+    const loadStart = clockMs();
     let fd = -1;
     if (opts.logLevel)
       fd = Program.#loadWithLog(attr, opts.logLevel, what, list, slotToInsn, bytes, opts.onLog);

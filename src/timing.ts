@@ -3,7 +3,31 @@
 // buffer, first event) prints one line on stderr as it ends. Off, each call is one boolean test:
 // the phases it marks run once per probe, never per event.
 import { writeSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import type { Performance as NodePerformance } from 'node:perf_hooks';
+
+/**
+ * A monotonic clock in milliseconds for marking phases. Not performance.now(): the first use of
+ * `performance` loads Node's perf_hooks (~1.5 ms, a tenth of what a command adds to bare Node's
+ * start-up), which only a timed run needs, to print times since the process started.
+ */
+export function clockMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** When Node's own start-up ended, in milliseconds since the process started (printing only). */
+function bootstrapComplete(): number {
+  return (performance as unknown as NodePerformance).nodeTiming.bootstrapComplete;
+}
+
+/** clockMs() reading → milliseconds since the process started (loads perf_hooks: printing only). */
+let sinceStart: ((clock: number) => number) | undefined;
+function fromStart(clock: number): number {
+  if (sinceStart === undefined) {
+    const offset = performance.now() - clockMs();
+    sinceStart = (c) => c + offset;
+  }
+  return sinceStart(clock);
+}
 
 const fromEnv = process.env.TSBPF_TIMING;
 let enabled = fromEnv !== undefined && fromEnv !== '' && fromEnv !== '0';
@@ -41,7 +65,7 @@ function before(start: number): void {
   if (!headerDone) {
     headerDone = true;
     // performance.now() counts from the process's start; Node's own start-up ends here.
-    const boot = performance.nodeTiming.bootstrapComplete;
+    const boot = bootstrapComplete();
     line(`${label('node bootstrap')} ${ms(boot)} ms  (0.0 → ${boot.toFixed(1)})\n`);
     lastEnd = boot;
   }
@@ -52,7 +76,9 @@ function before(start: number): void {
     );
 }
 
-function print(name: string, start: number, end: number, inner: number): void {
+function print(name: string, startClock: number, endClock: number, inner: number): void {
+  const start = fromStart(startClock);
+  const end = fromStart(endClock);
   before(start);
   if (nested.length === 0) lastEnd = Math.max(lastEnd, end);
   const total = end - start;
@@ -60,10 +86,10 @@ function print(name: string, start: number, end: number, inner: number): void {
   line(`${label(name)} ${ms(total - inner)} ms  ${range}\n`);
 }
 
-/** Prints a phase that began at `start` (a performance.now() reading) and ends now. */
+/** Prints a phase that began at `start` (a clockMs() reading) and ends now. */
 export function phaseEnd(name: string, start: number): void {
   if (!enabled) return;
-  const end = performance.now();
+  const end = clockMs();
   if (nested.length > 0) nested[nested.length - 1] += end - start;
   print(name, start, end, 0);
 }
@@ -71,13 +97,13 @@ export function phaseEnd(name: string, start: number): void {
 /** Runs `fn` as the phase `name`; phases inside it are printed first and not counted twice. */
 export function timed<T>(name: string, fn: () => T): T {
   if (!enabled) return fn();
-  const start = performance.now();
+  const start = clockMs();
   nested.push(0);
   try {
     return fn();
   } finally {
     const inner = nested.pop() ?? 0;
-    const end = performance.now();
+    const end = clockMs();
     if (nested.length > 0) nested[nested.length - 1] += end - start;
     print(name, start, end, inner);
   }
@@ -89,26 +115,28 @@ export function timed<T>(name: string, fn: () => T): T {
  */
 export async function timedAsync<T>(name: string, fn: () => Promise<T>): Promise<T> {
   if (!enabled) return fn();
-  const start = performance.now();
+  const start = clockMs();
   nested.push(0);
   try {
     return await fn();
   } finally {
     const inner = nested.pop() ?? 0;
-    const end = performance.now();
+    const end = clockMs();
     if (nested.length > 0) nested[nested.length - 1] += end - start;
     print(name, start, end, inner);
   }
 }
 
-/** Prints a phase that ran from `start` to `end` (performance.now() readings), measured elsewhere. */
+/** Prints a phase that ran from `start` to `end` (clockMs() readings), measured elsewhere. */
 export function phaseBetween(name: string, start: number, end: number): void {
   if (enabled) print(name, start, end, 0);
 }
 
 /** Prints the phase from the end of Node's own start-up to now (the CLI's entry modules). */
 export function sinceBootstrap(name: string): void {
-  phaseEnd(name, performance.nodeTiming.bootstrapComplete);
+  if (!enabled) return;
+  const now = clockMs();
+  phaseEnd(name, now - (fromStart(now) - bootstrapComplete()));
 }
 
 /** Prints a moment (no duration), such as the first event. */

@@ -23,13 +23,13 @@ import {
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Script } from 'node:vm';
+import { clockMs } from '../timing.js';
 
 /** What happened to the cache on this run, for `--timing` (read by main through a global). */
 export interface CodeCacheReport {
   state: 'hit' | 'miss' | 'rejected' | 'off';
-  /** performance.now() before reading the bundle and after compiling it. */
+  /** clockMs() before reading the bundle and after compiling it. */
   start: number;
   end: number;
   /**
@@ -121,15 +121,15 @@ function writeCache(dir: string, name: string, data: Buffer): void {
  * compiled by the time it is called (saveCodeCache, once the command has succeeded) for the next run.
  */
 export function runBundle(bundle: string, command: string): void {
-  const start = performance.now();
+  const start = clockMs();
   const dir = codeCacheDir();
   const bundleStat = statSync(bundle);
   const name = cacheName(bundleStat, command);
   const cachedData = dir === undefined ? undefined : readPrivate(join(dir, name));
   // The bundle is ASCII (scripts/bundle-cli.mjs checks): latin1 is an exact, cheaper decode.
   const source = readFileSync(bundle, 'latin1');
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new Script(wrapped, { filename: bundle, cachedData });
+  // The bundle's text is already the module wrapper function (scripts/bundle-cli.mjs).
+  const script = new Script(source, { filename: bundle, cachedData });
   const state =
     dir === undefined
       ? 'off'
@@ -138,7 +138,7 @@ export function runBundle(bundle: string, command: string): void {
         : script.cachedDataRejected
           ? 'rejected'
           : 'hit';
-  const report: CodeCacheReport = { state, start, end: performance.now() };
+  const report: CodeCacheReport = { state, start, end: clockMs() };
   (globalThis as Record<symbol, unknown>)[REPORT_KEY] = report;
   if (dir !== undefined && state !== 'hit')
     report.save = () => {

@@ -4,6 +4,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { ProbeSpec } from '../probes/spec.js';
 import { processAlive } from '../sys/process.js';
 import { stdoutClosed } from './stdout.js';
+import { writeStderr } from './sync-out.js';
 import { UsageError } from './usage.js';
 
 export const COMMON_OPTIONS = {
@@ -60,7 +61,7 @@ export function tracerOptions(v: CommonValues, command: string) {
     comm: v.comm,
     fallback: !v['no-fallback'],
     maxProbes: positiveInteger('max', v.max),
-    onFallback: (message: string) => process.stderr.write(`tsbpf ${command}: ${message}\n`),
+    onFallback: (message: string) => writeStderr(`tsbpf ${command}: ${message}\n`),
   };
 }
 

@@ -16,6 +16,7 @@ import {
   runSignal,
   tracerOptions,
 } from './probe-common.js';
+import { writeStderr } from './sync-out.js';
 
 export interface SessionPlan {
   command: 'trace' | 'count' | 'hist';
@@ -64,7 +65,7 @@ export async function runSession(plan: SessionPlan): Promise<number> {
     // Listening before the line below: whoever waits for it may scrape at once.
     if (served) metrics = await serveMetrics(served.address, command, () => served.families(tracer));
     const lasting = duration ? ` for ${duration}s` : '';
-    process.stderr.write(`tsbpf ${command}: ${doing}${lasting}; Ctrl-C to end\n`);
+    writeStderr(`tsbpf ${command}: ${doing}${lasting}; Ctrl-C to end\n`);
     if (plan.interval) timer = setInterval(() => plan.report(tracer, false), plan.interval * 1000);
     await tracer.run({ signal: end.signal });
     clearInterval(timer);

@@ -14,14 +14,24 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  */
 export function writeStdout(text: string): boolean {
   const bytes = Buffer.from(text);
-  return writeAll(bytes, 0, bytes.length);
+  return writeAll(1, bytes, 0, bytes.length);
 }
 
-/** Writes bytes [at, end) of `bytes` to fd 1 (see writeStdout). */
-function writeAll(bytes: Uint8Array, at: number, end: number): boolean {
+/**
+ * Writes `text` to fd 2 as process.stderr would (its writes to a pipe, file or terminal are
+ * synchronous too), without making that stream: a status line at start-up need not load Node's
+ * socket and stream modules (~3 ms). False if stderr's reader has gone.
+ */
+export function writeStderr(text: string): boolean {
+  const bytes = Buffer.from(text);
+  return writeAll(2, bytes, 0, bytes.length);
+}
+
+/** Writes bytes [at, end) of `bytes` to `fd` (see writeStdout). */
+function writeAll(fd: number, bytes: Uint8Array, at: number, end: number): boolean {
   while (at < end) {
     try {
-      at += writeSync(1, bytes, at, end - at);
+      at += writeSync(fd, bytes, at, end - at);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
@@ -69,7 +79,7 @@ export class OutputBatch {
     if (this.#gone) return false;
     const len = this.#len;
     this.#len = 0;
-    if (len > 0 && !writeAll(this.#buf, 0, len)) this.#gone = true;
+    if (len > 0 && !writeAll(1, this.#buf, 0, len)) this.#gone = true;
     return !this.#gone;
   }
 }

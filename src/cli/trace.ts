@@ -1,6 +1,6 @@
 // `tsbpf trace PROBE...`: one line per event — time, pid, comm, probe, arguments, return value.
 
-import { setFlagsFromString } from 'node:v8';
+import { createRequire } from 'node:module';
 import type { Value } from '../compiler/value.js';
 import { isWildcard, probeKindOf } from '../probes/spec.js';
 import type { Probe, ProbeBody, Tracer } from '../probes/tracer.js';
@@ -87,12 +87,7 @@ export const run = command({
     const picks = values.fields === undefined ? undefined : parseFields(values.fields);
     const only = picks && [...picks.keys()];
 
-    // Every event makes a few short-lived objects and strings; left alone, V8 grows its young
-    // generation to tens of MiB for them. Kept at its starting size, a young collection is more
-    // frequent but as cheap (almost nothing survives), and the trace's peak memory ~15 MB lower.
-    // V8's default is 2; it is put back when the trace ends, since V8 keys its code cache by the
-    // flags (code-cache.ts saves the CLI's code after the command has run).
-    setFlagsFromString('--semi-space-growth-factor=1');
+    const restoreYoungGrowth = keepYoungGenerationSmall();
     const json = values.json ?? false;
     const output = new LineBatch();
     let events = 0;
@@ -230,9 +225,30 @@ export const run = command({
         );
       },
       flush: () => output.flush(),
-    }).finally(() => setFlagsFromString('--semi-space-growth-factor=2'));
+    }).finally(restoreYoungGrowth);
   },
 });
+
+/**
+ * Every event makes a few short-lived objects and strings; left alone, V8 grows its young
+ * generation to tens of MiB for them. Kept at its starting size, a young collection is more
+ * frequent but as cheap (almost nothing survives), and the trace's peak memory ~15 MB lower.
+ * Set a moment after start-up: loading node:v8 (~3 ms, with Node's stream modules) is no part of
+ * getting to the first event. Returns what puts V8's default (2) back when the trace ends, since
+ * V8 keys its code cache by the flags (code-cache.ts saves the CLI's code after the command ran).
+ */
+function keepYoungGenerationSmall(): () => void {
+  const v8 = () => createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+  let set = false;
+  const timer = setTimeout(() => {
+    v8().setFlagsFromString('--semi-space-growth-factor=1');
+    set = true;
+  }, 100).unref();
+  return () => {
+    clearTimeout(timer);
+    if (set) v8().setFlagsFromString('--semi-space-growth-factor=2');
+  };
+}
 
 /**
  * A record with its stack ids (a_ustack, a_kstack) replaced by their frames, symbolized now: the

@@ -6,6 +6,7 @@
 import type { MetricFamily } from '../metrics/family.js';
 import type { Tracer, TracerOptions } from '../probes/tracer.js';
 import { timedAsync } from '../timing.js';
+import { saveCodeCache } from './code-cache.js';
 import { type RunningMetrics, serveMetrics } from './metrics-option.js';
 import {
   type CommandRewrite,
@@ -66,6 +67,9 @@ export async function runSession(plan: SessionPlan): Promise<number> {
     if (served) metrics = await serveMetrics(served.address, command, () => served.families(tracer));
     const lasting = duration ? ` for ${duration}s` : '';
     writeStderr(`tsbpf ${command}: ${doing}${lasting}; Ctrl-C to end\n`);
+    // A first run keeps the code start-up compiled now, not only if it ends well: a trace is
+    // often ended by a signal (Ctrl-C, timeout, kill).
+    saveCodeCache();
     if (plan.interval) timer = setInterval(() => plan.report(tracer, false), plan.interval * 1000);
     await tracer.run({ signal: end.signal });
     clearInterval(timer);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Value } from '../compiler/value.js';
 import { isWildcard, probeKindOf } from '../probes/spec.js';
 import type { Probe, ProbeBody, Tracer } from '../probes/tracer.js';
+import { saveCodeCache } from './code-cache.js';
 import { command } from './command.js';
 import { COMMON_HELP, COMMON_OPTIONS, positiveInteger, positiveNumber } from './probe-common.js';
 import { runSession } from './session.js';
@@ -241,6 +242,7 @@ function keepYoungGenerationSmall(): () => void {
   const v8 = () => createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
   let set = false;
   const timer = setTimeout(() => {
+    saveCodeCache(); // first, while the flags are still those of start-up (a no-op if saved)
     v8().setFlagsFromString('--semi-space-growth-factor=1');
     set = true;
   }, 100).unref();

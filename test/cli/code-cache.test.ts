@@ -1,10 +1,11 @@
 // The executable's V8 code cache (src/cli/code-cache.ts), through the real `tsbpf` process: a
 // successful run saves, the next one uses it, a damaged or foreign file is never used, and
 // TSBPF_CODE_CACHE=0 leaves nothing behind. The state is read from the --timing line.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { kernelDescribe } from '../support/kernel.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/tsbpf.js', import.meta.url));
 const PROGRAM = 'r0 = 7\nexit\n';
@@ -101,5 +103,51 @@ describe('the CLI code cache', () => {
     expect(asm({}, ['--help']).state).toBe('miss');
     expect(asm({}, ['--no-such-option']).status).not.toBe(0);
     expect(() => files()).toThrow();
+  });
+});
+
+/** `tsbpf --timing trace` of a tracepoint, killed with SIGKILL once attached; the cache state. */
+function killedTrace(): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [MAIN, '--timing', 'trace', 'tracepoint:syscalls:sys_enter_getppid'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, XDG_CACHE_HOME: home },
+      },
+    );
+    let stderr = '';
+    let attached = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (attached || !stderr.includes('Ctrl-C to end')) return;
+      attached = true;
+      // The save follows the line at once (write to a temporary name, then rename): wait for the
+      // file, up to a few seconds, then kill. A hit writes nothing.
+      const began = Date.now();
+      const poll = setInterval(() => {
+        const saved = existsSync(join(home, 'tsbpf')) && files().some((f) => f.startsWith('trace-'));
+        if (saved || stderr.includes('code cache hit') || Date.now() - began > 5000) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      }, 10);
+    });
+    child.on('error', reject);
+    child.on('close', (_code, signal) => {
+      clearTimeout(timer);
+      if (signal !== 'SIGKILL' || !stderr.includes('Ctrl-C to end')) reject(new Error(stderr));
+      else resolve(/CLI bundle compile \(code cache (\w+)\)/.exec(stderr)?.[1]);
+    });
+  });
+}
+
+kernelDescribe('the CLI code cache of a trace', ['tracepoints', 'ringbuf'], () => {
+  it('is saved once the probes are attached, so a trace killed by a signal still leaves it', async () => {
+    expect(await killedTrace()).toBe('miss');
+    expect(files().filter((f) => f.startsWith('trace-'))).toHaveLength(1);
+    expect(await killedTrace()).toBe('hit');
   });
 });

@@ -1,4 +1,5 @@
-// Start-up of the package: a fresh node that imports 'tsbpf' (the package entry, a bundle) and
+// Start-up of the package: a fresh node that imports 'tsbpf' (the package entry: a small module
+// that runs the core layer, a bundle, through V8's code cache; src/lib-loader.ts) and
 // loads a 2-instruction program, against bare `node -e 0`, run in turn (pairs) in the same run.
 // Also: the same through the unbundled tsc output (dist/src/index.js), and through src/program.js
 // alone (koffi and the bpf(2) edge: what the import cannot go below).

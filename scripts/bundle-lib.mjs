@@ -1,62 +1,169 @@
 // Bundles the library entries ('tsbpf', 'tsbpf/isa', 'tsbpf/btf') into dist/lib/ from the tsc
-// output in dist/: a few shared chunks instead of ~140 ES modules. Node's ES module loader costs
-// about as much per module (resolve, read, link) as compiling a small one, and it was most of
-// `import 'tsbpf'`. The three entries are one build, so a class has one identity whichever entry
-// a user imports it from; the types stay the tsc declarations in dist/.
-//
-// A dynamic import() in the sources keeps code out of a command's start-up in the CLI bundle.
-// In the library, most of their targets are exported by the main entry anyway, and esbuild makes
-// a chunk boundary at each one: those become static namespace imports here (the code is loaded
-// either way), so the main entry is a handful of files. Targets outside the main entry's static
-// graph (the probe-point suggester, the metrics server's bcrypt) stay lazy chunks.
-import { rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// output in dist/: three CommonJS layers that src/lib-loader.ts runs through V8's code cache, and
+// the three small ES modules package.json names, which ask the loader for their layer.
+//   core.cjs  the main entry's module graph (its import() targets too, evaluated only when used)
+//   isa.cjs   what 'tsbpf/isa' adds to core (the assembler, the interpreter, ...)
+//   btf.cjs   what 'tsbpf/btf' adds to core (the C and raw printers)
+// A module of core that an outer layer imports is taken from core (`require('tsbpf:core')`, whose
+// `__modules` lists them), never bundled twice: a class has one identity whichever entry a user
+// imports it from. The types stay the tsc declarations in dist/.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { dynamicExternal, eagerImports } from './eager-imports.mjs';
 
 const root = new URL('../', import.meta.url).pathname;
 const dist = `${root}dist/`;
 const out = `${dist}lib/`;
-const entryPoints = { index: `${dist}src/index.js`, isa: `${dist}isa/index.js`, btf: `${dist}btf/index.js` };
+const entries = { core: `${dist}src/index.js`, isa: `${dist}isa/index.js`, btf: `${dist}btf/index.js` };
+const stubs = { core: 'index', isa: 'isa', btf: 'btf' };
 // Loaded from node_modules at run time: a native addon, and packages with their own module graph.
+// typed-binary is handed over by the entries (src/lib-loader.ts): the user's instance, not a copy.
 const external = ['koffi', 'yaml', 'bcryptjs', 'typed-binary'];
+const key = (path) => relative(root, path);
 const common = {
   absWorkingDir: root,
   bundle: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  external,
   logLevel: 'warning',
+  external,
 };
-// Pass 1: the main entry's static module graph (dynamic imports left out as external).
+const layerOptions = {
+  ...common,
+  format: 'cjs',
+  // import.meta.url of the modules inside: the bundle's own URL.
+  define: { 'import.meta.url': '__tsbpfBundleUrl' },
+  minifyWhitespace: true,
+  // The file is the function Node's loader would wrap a CommonJS module in (src/code-cache.ts).
+  banner: {
+    js: "(function (exports, require, module, __filename, __dirname) {var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;",
+  },
+  footer: { js: '})' },
+};
+
+// Pass 1: the main entry's static module graph; an import() of one of these is made static.
 const graph = await build({
   ...common,
-  entryPoints: [entryPoints.index],
+  format: 'esm',
+  entryPoints: [entries.core],
   write: false,
   metafile: true,
   plugins: [dynamicExternal],
 });
 const eager = new Set(Object.keys(graph.metafile.inputs).map((p) => resolve(root, p)));
+const eagerPlugin = eagerImports((importer, target) => eager.has(importer) && eager.has(target));
 
-// Pass 2: the bundle, with import() of an already-loaded module made a static namespace import.
-rmSync(out, { recursive: true, force: true });
-const result = await build({
-  ...common,
-  entryPoints,
-  outdir: out,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+// Pass 2: everything core.cjs will hold (its lazy import() targets included).
+const coreProbe = await build({
+  ...layerOptions,
+  entryPoints: [entries.core],
+  write: false,
   metafile: true,
-  plugins: [eagerImports((importer, target) => eager.has(importer) && eager.has(target))],
+  plugins: [eagerPlugin],
 });
+const inCore = new Set(Object.keys(coreProbe.metafile.inputs).map((p) => resolve(root, p)));
 
-// Which source modules each output file holds: lets a test check what `import 'tsbpf'` loads.
+/** Resolves imports of core's modules to core's own instances; records which are asked for. */
+function fromCore(needed) {
+  return {
+    name: 'from-core',
+    setup(b) {
+      b.onResolve({ filter: /^tsbpf:core$/ }, () => ({ path: 'tsbpf:core', external: true }));
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const path = resolve(args.resolveDir, args.path);
+        if (!inCore.has(path) || path === args.importer) return undefined;
+        needed.add(key(path));
+        return { path: key(path), namespace: 'core' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'core' }, (args) => ({
+        contents: `module.exports = require('tsbpf:core').__modules[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+// Pass 3: the outer layers, to learn which core modules they use.
+const needed = new Set();
+for (const name of ['isa', 'btf'])
+  await build({ ...layerOptions, entryPoints: [entries[name]], write: false, plugins: [fromCore(needed)] });
+
+// Pass 4: the layers, written. Core's entry is the main entry plus the modules the others take.
+rmSync(out, { recursive: true, force: true });
+const shared = [...needed].sort();
+const coreEntry = [
+  `export * from ${JSON.stringify(entries.core)};`,
+  ...shared.map((p, i) => `import * as m${i} from ${JSON.stringify(resolve(root, p))};`),
+  `export const __modules = { ${shared.map((p, i) => `${JSON.stringify(p)}: m${i}`).join(', ')} };`,
+].join('\n');
 const manifest = {};
-for (const [file, o] of Object.entries(result.metafile.outputs)) {
-  if (!file.endsWith('.js')) continue;
-  manifest[resolve(root, file).slice(out.length)] = Object.keys(o.inputs).map((p) =>
-    resolve(root, p).slice(root.length),
+const layers = [
+  {
+    name: 'core',
+    stdin: { contents: coreEntry, resolveDir: root, sourcefile: 'core-layer.js' },
+    plugins: [eagerPlugin],
+  },
+  { name: 'isa', entryPoints: [entries.isa], plugins: [fromCore(new Set())] },
+  { name: 'btf', entryPoints: [entries.btf], plugins: [fromCore(new Set())] },
+];
+for (const { name, stdin, entryPoints, plugins } of layers) {
+  const result = await build({
+    ...layerOptions,
+    stdin,
+    entryPoints,
+    outfile: `${out}${name}.cjs`,
+    metafile: true,
+    plugins,
+  });
+  // Which source modules each file holds: lets a test check what `import 'tsbpf'` reads.
+  const inputs = Object.values(result.metafile.outputs)[0].inputs;
+  manifest[`${name}.cjs`] = Object.keys(inputs)
+    .filter((p) => !p.startsWith('core:') && p !== 'core-layer.js')
+    .map((p) => key(resolve(root, p)));
+}
+
+// The loader the entries require (src/lib-loader.ts and the code cache it uses).
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: [`${dist}src/lib-loader.js`],
+  outfile: `${out}loader.cjs`,
+  define: { 'import.meta.url': '__tsbpfBundleUrl' },
+  banner: { js: "var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;" },
+});
+manifest['loader.cjs'] = ['dist/src/lib-loader.js', 'dist/src/code-cache.js'];
+
+// The entries: ES modules with the names each source entry exports (esbuild lists them).
+for (const [name, stub] of Object.entries(stubs)) {
+  const probe = await build({
+    ...common,
+    format: 'esm',
+    entryPoints: [entries[name]],
+    write: false,
+    metafile: true,
+  });
+  const names = Object.values(probe.metafile.outputs)[0].exports.filter((n) => n !== 'default');
+  writeFileSync(
+    `${out}${stub}.js`,
+    `// The '${name === 'core' ? 'tsbpf' : `tsbpf/${name}`}' entry, written by scripts/bundle-lib.mjs: the ${name} layer (src/lib-loader.ts).\n` +
+      "import { createRequire } from 'node:module';\nimport * as typedBinary from 'typed-binary';\n\n" +
+      `const layer = createRequire(import.meta.url)('./loader.cjs').loadLayer('${name}', { 'typed-binary': typedBinary });\n` +
+      `export const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = layer;\n`,
   );
+  manifest[`${stub}.js`] = [];
 }
 writeFileSync(`${out}manifest.json`, `${JSON.stringify(manifest, null, 1)}\n`);
+
+// The loader reads a layer as latin1 (exact only for ASCII); an import() left in one would need a
+// dynamic-import host that vm.Script lacks on Node 20.
+for (const name of Object.keys(entries)) {
+  const text = readFileSync(`${out}${name}.cjs`, 'latin1');
+  const wide = text.search(/[\x80-\xff]/);
+  if (wide >= 0) throw new Error(`dist/lib/${name}.cjs: a non-ASCII character at offset ${wide}`);
+  const dynamic = /\bimport\(/.exec(text);
+  if (dynamic)
+    throw new Error(
+      `dist/lib/${name}.cjs: an import() at offset ${dynamic.index}: ${text.slice(dynamic.index, dynamic.index + 60)}`,
+    );
+}

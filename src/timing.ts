@@ -29,22 +29,37 @@ function fromStart(clock: number): number {
   return sinceStart(clock);
 }
 
+interface TimingState {
+  enabled: boolean;
+  headerDone: boolean;
+  /** Where the last outermost phase ended: time before the next one is shown as unmarked. */
+  lastEnd: number;
+  /** Time spent in phases nested in each open phase (innermost last): a line gives its own time. */
+  nested: number[];
+}
+
+// One state per process, whichever copy of this module marks a phase: the library's loader and
+// the layer it loads are separate bundles, each with this file in it.
 const fromEnv = process.env.TSBPF_TIMING;
-let enabled = fromEnv !== undefined && fromEnv !== '' && fromEnv !== '0';
-let headerDone = false;
-/** Where the last outermost phase ended: time before the next one is shown as unmarked. */
-let lastEnd = 0;
-/** Time spent in phases nested in each open phase (innermost last): a line gives its own time. */
-const nested: number[] = [];
+const STATE = Symbol.for('tsbpf.timing');
+const shared = globalThis as Record<symbol, TimingState | undefined>;
+shared[STATE] ??= {
+  enabled: fromEnv !== undefined && fromEnv !== '' && fromEnv !== '0',
+  headerDone: false,
+  lastEnd: 0,
+  nested: [],
+};
+const state = shared[STATE];
+const nested = state.nested;
 
 /** Whether phases are being timed. */
 export function timingEnabled(): boolean {
-  return enabled;
+  return state.enabled;
 }
 
 /** Turns timing on (the CLI's --timing). */
 export function enableTiming(): void {
-  enabled = true;
+  state.enabled = true;
 }
 
 const ms = (x: number) => x.toFixed(1).padStart(7);
@@ -62,17 +77,17 @@ function line(text: string): void {
 
 /** The first line (Node's own start-up), then the unmarked time since the last phase if any. */
 function before(start: number): void {
-  if (!headerDone) {
-    headerDone = true;
+  if (!state.headerDone) {
+    state.headerDone = true;
     // performance.now() counts from the process's start; Node's own start-up ends here.
     const boot = bootstrapComplete();
     line(`${label('node bootstrap')} ${ms(boot)} ms  (0.0 → ${boot.toFixed(1)})\n`);
-    lastEnd = boot;
+    state.lastEnd = boot;
   }
   if (nested.length > 0) return; // inside a phase: its own time, not a gap
-  if (start - lastEnd >= 1)
+  if (start - state.lastEnd >= 1)
     line(
-      `${label('(between phases)')} ${ms(start - lastEnd)} ms  (${lastEnd.toFixed(1)} → ${start.toFixed(1)})\n`,
+      `${label('(between phases)')} ${ms(start - state.lastEnd)} ms  (${state.lastEnd.toFixed(1)} → ${start.toFixed(1)})\n`,
     );
 }
 
@@ -80,7 +95,7 @@ function print(name: string, startClock: number, endClock: number, inner: number
   const start = fromStart(startClock);
   const end = fromStart(endClock);
   before(start);
-  if (nested.length === 0) lastEnd = Math.max(lastEnd, end);
+  if (nested.length === 0) state.lastEnd = Math.max(state.lastEnd, end);
   const total = end - start;
   const range = `(${start.toFixed(1)} → ${end.toFixed(1)}${inner > 0 ? `; ${total.toFixed(1)} ms with nested phases` : ''})`;
   line(`${label(name)} ${ms(total - inner)} ms  ${range}\n`);
@@ -88,7 +103,7 @@ function print(name: string, startClock: number, endClock: number, inner: number
 
 /** Prints a phase that began at `start` (a clockMs() reading) and ends now. */
 export function phaseEnd(name: string, start: number): void {
-  if (!enabled) return;
+  if (!state.enabled) return;
   const end = clockMs();
   if (nested.length > 0) nested[nested.length - 1] += end - start;
   print(name, start, end, 0);
@@ -96,7 +111,7 @@ export function phaseEnd(name: string, start: number): void {
 
 /** Runs `fn` as the phase `name`; phases inside it are printed first and not counted twice. */
 export function timed<T>(name: string, fn: () => T): T {
-  if (!enabled) return fn();
+  if (!state.enabled) return fn();
   const start = clockMs();
   nested.push(0);
   try {
@@ -114,7 +129,7 @@ export function timed<T>(name: string, fn: () => T): T {
  * (start-up is sequential): other work in between would count as nested.
  */
 export async function timedAsync<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  if (!enabled) return fn();
+  if (!state.enabled) return fn();
   const start = clockMs();
   nested.push(0);
   try {
@@ -129,21 +144,21 @@ export async function timedAsync<T>(name: string, fn: () => Promise<T>): Promise
 
 /** Prints a phase that ran from `start` to `end` (clockMs() readings), measured elsewhere. */
 export function phaseBetween(name: string, start: number, end: number): void {
-  if (enabled) print(name, start, end, 0);
+  if (state.enabled) print(name, start, end, 0);
 }
 
 /** Prints the phase from the end of Node's own start-up to now (the CLI's entry modules). */
 export function sinceBootstrap(name: string): void {
-  if (!enabled) return;
+  if (!state.enabled) return;
   const now = clockMs();
   phaseEnd(name, now - (fromStart(now) - bootstrapComplete()));
 }
 
 /** Prints a moment (no duration), such as the first event. */
 export function timingMark(name: string): void {
-  if (!enabled) return;
+  if (!state.enabled) return;
   const at = performance.now();
   before(at);
-  if (nested.length === 0) lastEnd = at;
+  if (nested.length === 0) state.lastEnd = at;
   line(`${label(name)} ${' '.repeat(10)}   (at ${at.toFixed(1)} ms since start)\n`);
 }

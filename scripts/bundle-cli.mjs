@@ -11,6 +11,7 @@
 // own rarely used modules are still evaluated only when used (esbuild keeps import() lazy).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { checkWrappedBundle, commonJsFile, wrappedBundle } from './wrapped-bundle.mjs';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 const out = `${dist}cli/`;
@@ -52,22 +53,11 @@ function onlyCommand(keep) {
 }
 
 const common = {
+  ...wrappedBundle,
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'cjs',
   logLevel: 'warning',
-  // import.meta.url of the modules inside: the bundle's own URL.
-  define: { 'import.meta.url': '__tsbpfBundleUrl' },
-  // The file is the function Node's loader would wrap a CommonJS module in, already wrapped: the
-  // launcher compiles the text as read, instead of a second, concatenated copy of ~0.5 MB.
-  banner: {
-    js: "(function (exports, require, module, __filename, __dirname) {var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;",
-  },
-  footer: { js: '})' },
-  // No comments or indentation: less to read on each start (identifiers are kept: class names
-  // and stacks stay as written; renaming them would save ~20% more).
-  minifyWhitespace: true,
   // koffi is a native addon: loaded from node_modules at run time. yaml (CommonJS requiring node
   // builtins) and bcryptjs, which only `tsbpf serve` uses, load from there too.
   external: ['koffi', 'yaml', 'bcryptjs'],
@@ -80,27 +70,15 @@ await Promise.all(
   ),
 );
 await build({
-  ...common,
-  banner: { js: "var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;" },
-  footer: undefined,
-  minifyWhitespace: false,
-  external: [],
+  ...commonJsFile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
   entryPoints: [`${dist}src/cli/launch.js`],
   outfile: `${out}tsbpf.js`,
 });
 // CommonJS: Node starts a CommonJS main ~5 ms sooner than an ES module one.
 writeFileSync(`${out}package.json`, '{ "type": "commonjs" }\n');
 
-// The launcher reads a bundle as latin1 (a cheaper decode than UTF-8): exact only for ASCII.
-// An import() left in it would need a dynamic-import host that vm.Script lacks on Node 20.
-for (const { file } of bundles) {
-  const bundle = readFileSync(file, 'latin1');
-  const where = file.slice(dist.length - 5);
-  const wide = bundle.search(/[\x80-\xff]/);
-  if (wide >= 0) throw new Error(`${where}: a non-ASCII character at offset ${wide}`);
-  const dynamic = /\bimport\(/.exec(bundle);
-  if (dynamic)
-    throw new Error(
-      `${where}: an import() at offset ${dynamic.index}: ${bundle.slice(dynamic.index, dynamic.index + 60)}`,
-    );
-}
+for (const { file } of bundles) checkWrappedBundle(file, file.slice(dist.length - 5));

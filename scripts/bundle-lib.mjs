@@ -7,10 +7,11 @@
 // A module of core that an outer layer imports is taken from core (`require('tsbpf:core')`, whose
 // `__modules` lists them), never bundled twice: a class has one identity whichever entry a user
 // imports it from. The types stay the tsc declarations in dist/.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { dynamicExternal, eagerImports } from './eager-imports.mjs';
+import { checkWrappedBundle, commonJsFile, wrappedBundle } from './wrapped-bundle.mjs';
 
 const root = new URL('../', import.meta.url).pathname;
 const dist = `${root}dist/`;
@@ -29,18 +30,7 @@ const common = {
   logLevel: 'warning',
   external,
 };
-const layerOptions = {
-  ...common,
-  format: 'cjs',
-  // import.meta.url of the modules inside: the bundle's own URL.
-  define: { 'import.meta.url': '__tsbpfBundleUrl' },
-  minifyWhitespace: true,
-  // The file is the function Node's loader would wrap a CommonJS module in (src/code-cache.ts).
-  banner: {
-    js: "(function (exports, require, module, __filename, __dirname) {var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;",
-  },
-  footer: { js: '})' },
-};
+const layerOptions = { ...common, ...wrappedBundle };
 
 // Pass 1: the main entry's static module graph; an import() of one of these is made static.
 const graph = await build({
@@ -126,11 +116,9 @@ for (const { name, stdin, entryPoints, plugins } of layers) {
 // The loader the entries require (src/lib-loader.ts and the code cache it uses).
 await build({
   ...common,
-  format: 'cjs',
+  ...commonJsFile,
   entryPoints: [`${dist}src/lib-loader.js`],
   outfile: `${out}loader.cjs`,
-  define: { 'import.meta.url': '__tsbpfBundleUrl' },
-  banner: { js: "var __tsbpfBundleUrl=require('node:url').pathToFileURL(__filename).href;" },
 });
 manifest['loader.cjs'] = ['dist/src/lib-loader.js', 'dist/src/code-cache.js'];
 
@@ -155,15 +143,4 @@ for (const [name, stub] of Object.entries(stubs)) {
 }
 writeFileSync(`${out}manifest.json`, `${JSON.stringify(manifest, null, 1)}\n`);
 
-// The loader reads a layer as latin1 (exact only for ASCII); an import() left in one would need a
-// dynamic-import host that vm.Script lacks on Node 20.
-for (const name of Object.keys(entries)) {
-  const text = readFileSync(`${out}${name}.cjs`, 'latin1');
-  const wide = text.search(/[\x80-\xff]/);
-  if (wide >= 0) throw new Error(`dist/lib/${name}.cjs: a non-ASCII character at offset ${wide}`);
-  const dynamic = /\bimport\(/.exec(text);
-  if (dynamic)
-    throw new Error(
-      `dist/lib/${name}.cjs: an import() at offset ${dynamic.index}: ${text.slice(dynamic.index, dynamic.index + 60)}`,
-    );
-}
+for (const name of Object.keys(entries)) checkWrappedBundle(`${out}${name}.cjs`, `dist/lib/${name}.cjs`);

@@ -134,3 +134,14 @@ export function compileCached(bundle: string, key: string): CachedScript {
   }
   return compiled;
 }
+
+/**
+ * Runs a compiled bundle (the wrapper function) as Node's CommonJS loader runs a module file, with
+ * `require` as the module's require; returns its exports.
+ */
+export function runAsModule(script: Script, file: string, require: (id: string) => unknown): unknown {
+  const module = { exports: {} as unknown };
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(module.exports, module.exports, require, module, file, dirname(file));
+  return module.exports;
+}

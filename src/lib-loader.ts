@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CachedScript, compileCached } from './code-cache.js';
+import { type CachedScript, compileCached, runAsModule } from './code-cache.js';
 import { clockMs, phaseBetween, timed } from './timing.js';
 
 export type LayerName = 'core' | 'isa' | 'btf';
@@ -47,13 +47,12 @@ function layer(name: LayerName): Exports {
       });
     unsaved.push(compiled);
   }
-  const module = { exports: {} as Exports };
-  const run = compiled.script.runInThisContext() as (...args: unknown[]) => void;
-  timed(`library ${name} layer modules`, () =>
-    run.call(module.exports, module.exports, require_, module, file, here),
+  const exports = timed(
+    `library ${name} layer modules`,
+    () => runAsModule(compiled.script, file, require_) as Exports,
   );
-  layers.set(name, module.exports);
-  return module.exports;
+  layers.set(name, exports);
+  return exports;
 }
 
 /** The `require` of a layer's bundle: core for the outer layers, given packages, else Node's. */

@@ -127,7 +127,7 @@ export class InstructionColumns {
       const regs = this.regs[r] as number;
       writeSlot(view, at, code, regs & 0xf, regs >> 4, this.off[r] as number, this.imm[r] as number, true);
       at += SLOT_SIZE;
-      if (code === LDDW && this.flags[r] & HAS_IMM2) {
+      if (this.twoSlots(r)) {
         writeSlot(view, at, 0, 0, 0, 0, this.imm2[r] as number, true);
         at += SLOT_SIZE;
       }
@@ -143,8 +143,13 @@ export class InstructionColumns {
     for (let r = 0; r < this.count; r++) {
       const ref = this.refs.get(r);
       if (ref !== undefined) out.set(slot, ref);
-      slot += this.code[r] === LDDW && this.flags[r] & HAS_IMM2 ? 2 : 1;
+      slot += this.twoSlots(r) ? 2 : 1;
     }
     return out;
+  }
+
+  /** Whether row `r` takes two wire slots: an lddw with its second half. */
+  private twoSlots(r: number): boolean {
+    return this.code[r] === LDDW && ((this.flags[r] as number) & HAS_IMM2) !== 0;
   }
 }

@@ -1,8 +1,7 @@
 // Runs a command's bundle (one CommonJS file) with V8's code cache (src/code-cache.ts): the code
 // a first run of the command compiled is handed back to V8 on the next.
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { type CodeCacheState, compileCached } from '../code-cache.js';
+import { type CodeCacheState, compileCached, runAsModule } from '../code-cache.js';
 import { clockMs } from '../timing.js';
 
 /** What happened to the cache on this run, for `--timing` (read by main through a global). */
@@ -40,7 +39,5 @@ export function runBundle(bundle: string, command: string): void {
   const { script, state, save } = compileCached(bundle, command);
   const report: CodeCacheReport = { state, start, end: clockMs(), save };
   (globalThis as Record<symbol, unknown>)[REPORT_KEY] = report;
-  const module = { exports: {} };
-  const run = script.runInThisContext() as (...args: unknown[]) => void;
-  run.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  runAsModule(script, bundle, createRequire(bundle));
 }

@@ -1,7 +1,8 @@
 // tsbpf/btf: BTF types, parsing, encoding, CO-RE. Pure: no Node APIs, no FFI.
 
 export { BtfBuilder, type BuilderOptions } from './builder.js';
-export { type CDumpOptions, cDeclaration, dumpC, writeC } from './cdump.js';
+export { cDeclaration } from './cdecl.js';
+export { type CDumpOptions, dumpC, writeC } from './cdump.js';
 export {
   applyCoreRelocations,
   CORE_POISON,
@@ -39,7 +40,7 @@ export {
   sizeOf,
   skipModifiers,
 } from './layout.js';
-export { BTF_MAGIC, Btf, type ParseOptions } from './parse.js';
+export { BTF_MAGIC, Btf, type ParseOptions, type RawRecords } from './parse.js';
 export { formatRaw, formatRawType } from './raw.js';
 export * from './types.js';
 export { type BtfValue, type BtfValueCodec, btfTsType, btfTypeName, btfValueCodec } from './value.js';

@@ -15,6 +15,7 @@ import {
   MAX_KIND,
 } from './kinds.js';
 import { NameIndex, type NameSource } from './name-index.js';
+import { OffsetStrings } from './offset-strings.js';
 import type { BtfType, Enum64Value, EnumValue, Linkage, Member, Param, VarSecinfo } from './types.js';
 import { VOID } from './types.js';
 
@@ -43,6 +44,18 @@ export interface BtfIndex {
 
 /** Records checked when a saved index is given: spread evenly, each must end where the next starts. */
 const SAMPLED_RECORDS = 2048;
+
+/** The type records as raw words: see Btf.rawRecords. */
+export interface RawRecords {
+  /** Every record, base types' first (native-endian words). */
+  readonly words: Uint32Array;
+  /** By type id: the index in `words` of the record's first word. */
+  readonly at: Int32Array;
+  /** By type id: the kind number (0 for void). */
+  readonly kinds: Uint8Array;
+  /** By type id: 1 if the type has a name. */
+  readonly named: Uint8Array;
+}
 
 export class Btf implements NameSource {
   readonly base: Btf | undefined;
@@ -272,6 +285,64 @@ export class Btf implements NameSource {
     return this.string(this.words[this.offsets[id - this.firstId]]);
   }
 
+  /**
+   * Every record's words in one array, for readers that walk every type without decoding it (the
+   * C printer): `words[at[id]]` is the first word of type `id`'s record, `kinds[id]` its kind
+   * (checked here: a saved index does not check every record), `named[id]` 1 if its name is not
+   * empty (told by the string's first byte, without making the string). Split BTF joins the
+   * base's words to its own. Made once; only the records' bounds are checked, so type ids and
+   * string offsets read from them are the reader's to check.
+   */
+  rawRecords(): RawRecords {
+    if (this.raw) return this.raw;
+    const baseRaw = this.base?.rawRecords();
+    let words = this.words;
+    const at = new Int32Array(this.typeCount);
+    const kinds = new Uint8Array(this.typeCount);
+    const named = new Uint8Array(this.typeCount);
+    let shift = 0;
+    if (baseRaw) {
+      words = new Uint32Array(baseRaw.words.length + this.words.length);
+      words.set(baseRaw.words);
+      words.set(this.words, baseRaw.words.length);
+      at.set(baseRaw.at);
+      kinds.set(baseRaw.kinds);
+      named.set(baseRaw.named);
+      shift = baseRaw.words.length;
+    }
+    const offsets = this.offsets;
+    for (let i = 0, id = this.firstId; i < offsets.length; i++, id++) {
+      const k = (this.words[offsets[i] + 1] >>> 24) & 0x1f;
+      if (k === 0 || k > MAX_KIND)
+        throw new BtfError(`type [${id}] has bad kind ${k}`, this.typeStart + offsets[i] * 4 + 4);
+      at[id] = offsets[i] + shift;
+      kinds[id] = k;
+      const nameOff = this.words[offsets[i]];
+      if (nameOff !== 0) named[id] = this.firstByteOf(nameOff, id) === 0 ? 0 : 1;
+    }
+    this.raw = { words, at, kinds, named };
+    return this.raw;
+  }
+  private raw: RawRecords | undefined;
+
+  /** The first byte of the string at `off` (0 for an empty one), read at type `id`'s record. */
+  private firstByteOf(off: number, id: number): number {
+    if (off < this.strBase) return (this.base as Btf).firstByteOf(off, id);
+    if (off >= this.stringsLength)
+      throw new BtfError(`type [${id}] name offset ${off} out of range`, this.recordOffset(id));
+    return this.bytes[this.strStart + off - this.strBase];
+  }
+
+  /**
+   * The string at `off`, read from type `id`'s record: one string object per offset (member names
+   * repeat), and a BtfError at that record if `off` is out of range.
+   */
+  recordString(id: number, off: number): string {
+    if (off >= this.stringsLength)
+      throw new BtfError(`type [${id}] string offset ${off} out of range`, this.recordOffset(id));
+    return this.interned(off);
+  }
+
   /** Type `id`, decoded once and cached. Throws BtfError for ids out of range or bad records. */
   type(id: number): BtfType {
     if (id === 0) return VOID;
@@ -312,27 +383,37 @@ export class Btf implements NameSource {
     const text = this.text ?? this.decodeStrings();
     const end = text.indexOf('\0', local);
     const s = text.substring(local, end);
-    return NON_ASCII.test(s)
+    return !this.textAscii && NON_ASCII.test(s)
       ? utf8.decode(this.bytes.subarray(this.strStart + local, this.strStart + end))
       : s;
   }
   private stringCalls = 0;
 
+  private textAscii = false;
+
+  // Node's UTF-8 decoder is several times faster than its latin1 one; on an all-ASCII table (what
+  // compilers and pahole write) the two give the same text, and it shows as no character above
+  // 0x7f (an invalid byte would decode to U+FFFD) and one character per byte.
   private decodeStrings(): string {
-    this.text = latin1.decode(this.bytes.subarray(this.strStart, this.strEnd));
+    const bytes = this.bytes.subarray(this.strStart, this.strEnd);
+    const text = utf8.decode(bytes);
+    this.textAscii = text.length === bytes.length && !NON_ASCII.test(text);
+    this.text = this.textAscii ? text : latin1.decode(bytes);
     return this.text;
   }
 
   /** Member and parameter names repeat ('next', 'flags'): share one string per offset. */
   private interned(off: number): string {
+    // Vmlinux has about one distinct name per two types.
+    this.internTable ??= new OffsetStrings(this.offsets.length / 2);
     let s = this.internTable.get(off);
     if (s === undefined) {
       s = this.string(off);
-      this.internTable.set(off, s);
+      this.internTable.add(off, s);
     }
     return s;
   }
-  private readonly internTable = new Map<number, string>();
+  private internTable: OffsetStrings | undefined;
 
   /** Byte offset of a type-section word (for errors). */
   private byteAt(word: number): number {

@@ -15,6 +15,7 @@ bpftool btf dump file types.btf format c > types.h
 # Split BTF on top of types.btf, made by our builder, dumped by bpftool as the oracle.
 node ../../../scripts/btf-make-split.mjs types.btf split.btf
 bpftool btf dump -B types.btf file split.btf format raw > split.raw
+bpftool btf dump -B types.btf file split.btf format c > split.h
 
 # A CO-RE program compiled against bpftool's vmlinux.h: its .BTF and .BTF.ext for the ext tests.
 bpftool btf dump file /sys/kernel/btf/vmlinux format c > /tmp/btf-fixture-vmlinux.h

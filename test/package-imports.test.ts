@@ -1,5 +1,6 @@
 // `import 'tsbpf'` loads the kernel side only: not the CLI, the assembler, the interpreter, the
-// conformance runner or the ISA explainer (those are in 'tsbpf/isa' and load when used). Checked
+// conformance runner or the ISA explainer (those are in 'tsbpf/isa' and load when used), nor the
+// C header printer (in 'tsbpf/btf'; probes keep only btf/cdecl.ts, an argument's C type). Checked
 // on the built package (npm run build), as a user's process loads it: the entries in package.json
 // are small ES modules that load CommonJS layers (dist/lib/*.cjs, src/lib-loader.ts), and
 // dist/lib/manifest.json says which source modules each file holds.
@@ -34,6 +35,7 @@ const COLD = [
   /\/isa\/conformance/,
   /\/isa\/explain/,
   /\/isa\/docs/,
+  /\/btf\/cdump/,
 ];
 
 describe("import 'tsbpf'", () => {
@@ -46,7 +48,7 @@ describe("import 'tsbpf'", () => {
     expect(loaded.filter((u) => u.startsWith(dist('')) && !u.startsWith(lib))).toEqual([]);
   });
 
-  it('loads none of the CLI, assembler, interpreter, conformance runner or explainer', () => {
+  it('loads none of the CLI, assembler, interpreter, conformance runner, explainer or C header printer', () => {
     const loaded = sources(
       loadedModules(
         `import * as tsbpf from ${JSON.stringify(entry('.'))};\nif (!tsbpf.Program) throw new Error('no Program');\n`,
@@ -74,6 +76,7 @@ describe("import 'tsbpf'", () => {
     expect([...where].filter(([, files]) => files.length > 1)).toEqual([]);
     expect(where.get('dist/isa/asm/assemble.js')).toEqual(['isa.cjs']);
     expect(where.get('dist/btf/raw.js')).toEqual(['btf.cjs']);
+    expect(where.get('dist/btf/cdump.js')).toEqual(['btf.cjs']);
     expect(where.get('dist/src/program.js')).toEqual(['core.cjs']);
   });
 

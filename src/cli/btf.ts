@@ -2,11 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { Btf } from '../../btf/parse.js';
 import type { BtfType, StructType, UnionType } from '../../btf/types.js';
+import { openKernelBtf, VMLINUX_BTF_PATH } from '../btf-file.js';
 import { timed } from '../timing.js';
 import { command } from './command.js';
 import { UsageError } from './usage.js';
 
-const DEFAULT_FILE = '/sys/kernel/btf/vmlinux';
+const DEFAULT_FILE = VMLINUX_BTF_PATH;
 
 const HELP = `usage: tsbpf btf dump [--file PATH] [--base PATH] [--format c|raw|json] [TYPE...]
        tsbpf btf show NAME [--file PATH] [--base PATH]
@@ -75,14 +76,19 @@ export const run = command({
 
 function open(file: string, basePath: string | undefined): Btf {
   let base: Btf | undefined;
-  if (basePath) base = timed('BTF open+index (base)', () => Btf.parse(readFileSync(basePath)));
+  if (basePath) base = timed('BTF open+index (base)', () => read(basePath));
   else if (file.startsWith('/sys/kernel/btf/') && file !== DEFAULT_FILE)
-    base = timed('BTF open+index (vmlinux)', () => Btf.parse(readFileSync(DEFAULT_FILE)));
-  return timed('BTF open+index', () => Btf.parse(readFileSync(file), { base }));
+    base = timed('BTF open+index (vmlinux)', () => read(DEFAULT_FILE));
+  return timed('BTF open+index', () => (base ? Btf.parse(readFileSync(file), { base }) : read(file)));
+}
+
+/** A whole BTF file; the running kernel's with its saved index, as the tracer opens it. */
+function read(file: string): Btf {
+  return file === DEFAULT_FILE ? openKernelBtf(readFileSync(file)) : Btf.parse(readFileSync(file));
 }
 
 async function show(btf: Btf, name: string): Promise<string> {
-  const { cDeclaration } = await import('../../btf/cdump.js');
+  const { cDeclaration } = await import('../../btf/cdecl.js');
   const layout = await import('../../btf/layout.js');
   const all = btf.findAll(name);
   const t =

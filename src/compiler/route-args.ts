@@ -2,7 +2,7 @@
 // written for `kprobe:do_unlinkat` (`p.arg('name').field('name').string()`) runs unchanged on
 // `sys_enter_unlink`, where the path is the record's `pathname` string. Names and types are the
 // function's (from BTF); values come from the record as syscall-routes.ts maps them.
-import { cDeclaration } from '../../btf/cdump.js';
+import { cDeclaration } from '../../btf/cdecl.js';
 import { findMember, functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from './probe-args.js';

@@ -3,7 +3,7 @@
 // offsets the ABI fixes), fentry/fexit and tp_btf read the u64 array
 // the trampoline passes, tracepoints read their record at the offsets of the `format` file. Types
 // come from the function's BTF prototype or the format file's declarations.
-import { cDeclaration } from '../../btf/cdump.js';
+import { cDeclaration } from '../../btf/cdecl.js';
 import { functionSignature, resolveType } from '../../btf/layout.js';
 import type { Btf } from '../../btf/parse.js';
 import type { ArgDef, ProbeArgs } from '../compiler/probe-args.js';

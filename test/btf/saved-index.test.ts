@@ -1,7 +1,7 @@
 // A Btf opened with the index another Btf of the same blob saved answers exactly as one that
 // indexed the blob itself; an index that does not fit the blob is refused with BtfError.
 import { existsSync, readFileSync } from 'node:fs';
-import { Btf, BtfError, Kind } from 'tsbpf/btf';
+import { Btf, BtfError, dumpC, Kind } from 'tsbpf/btf';
 import { describe, expect, it } from 'vitest';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -36,6 +36,26 @@ describe.skipIf(!existsSync(VMLINUX))('Btf.parse with a saved index (vmlinux)', 
     expect(() => Btf.parse(bytes, { index: { offsets: short, names: saved.names } })).toThrow(BtfError);
     const half = saved.names.subarray(0, saved.names.length / 2);
     expect(() => Btf.parse(bytes, { index: { offsets: saved.offsets, names: half } })).toThrow(BtfError);
+  });
+
+  it('a record the index did not sample, with a bad kind, stops the C dump with a BtfError at that record', () => {
+    // The index checks a sample of records; the raw readers (the C printer) check every kind.
+    const step = Math.floor(saved.offsets.length / 2048);
+    expect(step).toBeGreaterThan(1);
+    const i = Math.floor(step / 2); // between the first two samples
+    const infoAt = bytes.readUInt32LE(4) + bytes.readUInt32LE(8) + saved.offsets[i] * 4 + 4;
+    const bad = Buffer.from(bytes);
+    bad[infoAt + 3] = (bad[infoAt + 3] & 0xe0) | 0x1f; // kind 31
+    const odd = Btf.parse(bad, { index: { offsets: saved.offsets, names: saved.names } });
+    let thrown: unknown;
+    try {
+      dumpC(odd);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(BtfError);
+    expect((thrown as BtfError).message).toBe(`type [${i + 1}] has bad kind 31 (at byte ${infoAt})`);
+    expect((thrown as BtfError).offset).toBe(infoAt);
   });
 
   it('a name table with wrong entries can miss but never gives a wrong type', () => {

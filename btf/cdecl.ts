@@ -24,6 +24,8 @@ const ALIGN_NONE = 254;
 
 /** A C declaration of `name` with type `id` (`struct task_struct *p`, `int (*cb)(void *)`). */
 export function cDeclaration(btf: Btf, id: number, name = ''): string {
+  if (!Number.isInteger(id) || id < 0 || id >= btf.typeCount)
+    throw new BtfError(`type id ${id} out of range (${btf.typeCount} types)`, -1);
   let text = '';
   const d = new CDeclarator(btf, (chunk) => {
     text += chunk;
@@ -74,7 +76,7 @@ export class CDeclarator {
   private aligns: Uint8Array | undefined;
   private readonly resolvedNames = new Map<number, string>();
   private readonly typeNames = new Map<string, number>();
-  protected readonly identNames = new Map<string, number>();
+  private readonly identNames = new Map<string, number>();
 
   constructor(
     protected readonly btf: Btf,
@@ -136,7 +138,7 @@ export class CDeclarator {
   }
 
   /** Word 2: the size of int/struct/union/enum/float/datasec, the referenced type of the rest. */
-  protected word2(id: number): number {
+  private word2(id: number): number {
     return this.w[this.at[id] + 2];
   }
 
@@ -144,15 +146,15 @@ export class CDeclarator {
     return this.w[this.at[id] + 1] & 0xffff;
   }
 
-  protected kindFlag(id: number): boolean {
+  private kindFlag(id: number): boolean {
     return this.w[this.at[id] + 1] >>> 31 === 1;
   }
 
   private resolveName(id: number, names: Map<string, number>): string {
     if (this.named[id] === 0) return '';
-    const own = this.rawName(id);
     const cached = this.resolvedNames.get(id);
     if (cached !== undefined) return cached;
+    const own = this.rawName(id);
     let name = own;
     const k = this.kind(id);
     if (!(k === Kind.FWD || (k === Kind.ENUM && this.vlen(id) === 0))) {
@@ -163,13 +165,13 @@ export class CDeclarator {
     return name;
   }
 
-  protected dup(names: Map<string, number>, name: string): number {
+  private dup(names: Map<string, number>, name: string): number {
     const n = (names.get(name) ?? 0) + 1;
     names.set(name, n);
     return n;
   }
 
-  protected typeName(id: number): string {
+  private typeName(id: number): string {
     return this.resolveName(id, this.typeNames);
   }
 

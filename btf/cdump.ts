@@ -89,12 +89,9 @@ class CDumper extends CDeclarator {
 
   /** Which types something refers to (an unreferenced anonymous enum is a top-level definition). */
   private markReferenced(): Uint8Array {
-    const btf = this.btf;
-    const r = new Uint8Array(btf.typeCount);
-    for (let id = 1; id < btf.typeCount; id++) {
-      const w = this.w;
-      const at = this.at[id];
-      const n = w[at + 1] & 0xffff;
+    const r = new Uint8Array(this.btf.typeCount);
+    for (let id = 1; id < r.length; id++) {
+      const n = this.vlen(id);
       switch (this.kind(id)) {
         case Kind.PTR:
         case Kind.TYPEDEF:

@@ -70,6 +70,11 @@ describe('BTF layout queries', () => {
     expect(cDeclaration(btf, (proto as { type: number }).type, 'f')).toBe(
       'int (*f)(struct node *, void *, ...)',
     );
+    expect(cDeclaration(btf, 0, 'p')).toBe('void p');
+    for (const bad of [btf.typeCount, -1, 1.5])
+      expect(() => cDeclaration(btf, bad)).toThrow(
+        new BtfError(`type id ${bad} out of range (${btf.typeCount} types)`, -1),
+      );
   });
 
   it.runIf(hasVmlinux)('kernel: task_struct.mm.arg_start and do_unlinkat', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Btf, dumpC, fieldPath } from '../btf/index.js';
-import { openKernelBtf } from '../src/btf-file.js';
+import { openKernelBtf, readKernelBtf } from '../src/btf-file.js';
 import { nodeChildEnv } from './support/node-env.js';
 import { type Stat, stat } from './support/stats.js';
 
@@ -100,11 +100,19 @@ function report(name: string, ours: Stat, floor: Stat, unit: string): void {
   );
 }
 
+/**
+ * How the blob is opened: 'index' builds the index (Btf.parse of the file read), 'saved' as the
+ * tracer opens the kernel's BTF (mapped where the kernel allows it, with the index saved per
+ * kernel build), 'saved-read' the same from a read copy (what mapping saves, in the same run).
+ */
+type OpenMode = 'index' | 'saved' | 'saved-read';
+
 /** The measured work; returns the path offsets (checked against C's). */
-function openAndResolve(saved = false): { btf: Btf; offsets: number[] } {
-  // saved: as the tracer opens the kernel's BTF, with the index saved per kernel build.
-  const bytes = readFileSync(VMLINUX);
-  const btf = saved ? openKernelBtf(bytes) : Btf.parse(bytes);
+function openAndResolve(mode: OpenMode = 'index'): { btf: Btf; offsets: number[] } {
+  const btf =
+    mode === 'index'
+      ? Btf.parse(readFileSync(VMLINUX))
+      : openKernelBtf(mode === 'saved' ? readKernelBtf(VMLINUX) : readFileSync(VMLINUX));
   for (const name of TYPES)
     if (btf.findId(name, 'struct') === undefined) throw new Error(`no struct ${name}`);
   return { btf, offsets: PATHS.map((p) => fieldPath(btf, p).offset) };
@@ -113,7 +121,7 @@ function openAndResolve(saved = false): { btf: Btf; offsets: number[] } {
 // Child mode: one cold measurement in a fresh process.
 if (process.argv[2] === '--cold-resolve') {
   const t0 = performance.now();
-  openAndResolve(process.argv[3] === 'saved');
+  openAndResolve(process.argv[3] as OpenMode);
   console.log(performance.now() - t0);
   process.exit(0);
 }
@@ -164,22 +172,20 @@ try {
   // written by the untimed first run) and without, in turn.
   const cold: number[] = [];
   const coldSaved: number[] = [];
+  const coldSavedRead: number[] = [];
   const cacheEnv = { ...process.env, XDG_CACHE_HOME: dir };
-  const coldRun = (saved: boolean) =>
+  const coldRun = (mode: OpenMode) =>
     Number(
-      execFileSync(
-        process.execPath,
-        [fileURLToPath(import.meta.url), '--cold-resolve', saved ? 'saved' : ''],
-        {
-          encoding: 'utf8',
-          env: cacheEnv,
-        },
-      ).trim(),
+      execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--cold-resolve', mode], {
+        encoding: 'utf8',
+        env: cacheEnv,
+      }).trim(),
     );
-  coldRun(true);
+  coldRun('saved');
   for (let i = 0; i < 7; i++) {
-    cold.push(coldRun(false));
-    coldSaved.push(coldRun(true));
+    cold.push(coldRun('index'));
+    coldSaved.push(coldRun('saved'));
+    coldSavedRead.push(coldRun('saved-read'));
     cCold.push(cColdRun());
   }
   const cColdStat = stat(cCold);
@@ -202,6 +208,12 @@ try {
   report(
     'open+index+resolve 50 types + 20 paths, cold, saved index (as the tracer opens it) vs C cold',
     stat(coldSaved),
+    cColdStat,
+    'ms',
+  );
+  report(
+    'open+index+resolve 50 types + 20 paths, cold, saved index, the blob read instead of mapped vs C cold',
+    stat(coldSavedRead),
     cColdStat,
     'ms',
   );

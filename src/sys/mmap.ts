@@ -1,7 +1,9 @@
-// Shared memory with the kernel (ring buffers) and readiness on Node's own event loop.
+// Shared memory with the kernel (ring buffers), read-only file mappings (the kernel's BTF), and
+// readiness on Node's own event loop.
 // mmap/munmap are declared in ./libc.ts; the poll handle is koffi's libuv uv_poll_t, so a reader
 // sleeps in the loop's epoll like any socket: no busy polling, no thread per reader.
 
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { SysError } from './errno.js';
 import koffi from './koffi.js';
 import { lastErrno, MAP_FAILED, mmap, munmap, viewOf } from './libc.js';
@@ -9,6 +11,7 @@ import { lastErrno, MAP_FAILED, mmap, munmap, viewOf } from './libc.js';
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;
+export const MAP_PRIVATE = 2;
 
 /** A mapped region: its address, length and an ArrayBuffer over it (no copy). */
 export interface Mapping {
@@ -27,6 +30,25 @@ export function mapShared(fd: number, length: number, prot: number, offset: numb
 
 export function unmap(m: Mapping): void {
   munmap(m.address, m.length);
+}
+
+/**
+ * The whole of file `path` mapped read-only (MAP_PRIVATE, no copy), or undefined where it cannot
+ * be mapped (empty, or a file without mmap: sysfs attributes mostly). Opening fails as
+ * readFileSync would. The mapping is never unmapped, so only for a file read once per process
+ * and kept (the running kernel's BTF); writing to the bytes is a SIGSEGV.
+ */
+export function mapWholeFile(path: string): Uint8Array | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return undefined;
+    const address = mmap(null, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (address === MAP_FAILED || address === -1n) return undefined;
+    return new Uint8Array(viewOf(address, size));
+  } finally {
+    closeSync(fd); // a mapping outlives its fd
+  }
 }
 
 /** A readiness watch on an fd; `stop()` pauses it, `close()` ends it. */

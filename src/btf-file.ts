@@ -11,7 +11,7 @@ export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
 let kernel: Btf | undefined;
 
-/** The running kernel's BTF, read once per process and shared. */
+/** The running kernel's BTF, read once per process and shared; its `bytes` may be a read-only mapping. */
 export function vmlinuxBtf(): Btf {
   kernel ??= timed('BTF open+index (vmlinux)', () => openKernelBtf(readKernelBtf()));
   return kernel;

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Btf, dumpC, fieldPath } from '../btf/index.js';
-import { openKernelBtf, readKernelBtf } from '../src/btf-file.js';
+import { openKernelBtf } from '../src/btf-cache.js';
+import { readKernelBtf } from '../src/btf-file.js';
 import { nodeChildEnv } from './support/node-env.js';
 import { type Stat, stat } from './support/stats.js';
 

@@ -3,10 +3,15 @@
 // kernel build under $XDG_CACHE_HOME/tsbpf (~/.cache/tsbpf), named by the kernel's build id and the
 // blob's size; a sample of the blob is hashed into it and checked, and the parser checks the
 // index's shape. Safe to delete at any time; TSBPF_BTF_CACHE=0 neither reads nor writes it.
+// Here rather than in ./btf-file.ts, which maps the blob through the FFI: `tsbpf btf` opens the
+// kernel's BTF with its saved index too, and does without the FFI.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { BtfIndex } from '../btf/parse.js';
+import { BtfError } from '../btf/error.js';
+import { Btf, type BtfIndex } from '../btf/parse.js';
+
+export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
 const MAGIC = 0x49425354; // 'TSBI' read as a little-endian u32: another byte order fails it
 const VERSION = 1;
@@ -121,4 +126,20 @@ export function saveBtfIndex(blob: Uint8Array, index: BtfIndex): void {
   } catch {
     // A read-only or full disk: the next open indexes again.
   }
+}
+
+/** Opens the kernel's BTF with its saved index when there is a fitting one. */
+export function openKernelBtf(bytes: Uint8Array): Btf {
+  const index = loadBtfIndex(bytes);
+  if (index) {
+    try {
+      return Btf.parse(bytes, { index });
+    } catch (err) {
+      if (!(err instanceof BtfError)) throw err;
+      // Not this blob's after all: index it again and save over it.
+    }
+  }
+  const btf = Btf.parse(bytes);
+  saveBtfIndex(bytes, btf.savedIndex());
+  return btf;
 }

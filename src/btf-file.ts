@@ -1,13 +1,13 @@
 // Reading BTF from files: the kernel's own (/sys/kernel/btf/vmlinux, and modules' split BTF on
-// top of it) or any raw BTF blob. Parsing itself is pure (btf/); this only does the I/O.
+// top of it) or any raw BTF blob. Parsing itself is pure (btf/); this only does the I/O, mapping
+// the running kernel's blob through the FFI where it can (src/sys/mmap.ts).
 import { readFileSync } from 'node:fs';
-import { BtfError } from '../btf/error.js';
 import { Btf } from '../btf/parse.js';
-import { loadBtfIndex, saveBtfIndex } from './btf-cache.js';
+import { openKernelBtf, VMLINUX_BTF_PATH } from './btf-cache.js';
 import { mapWholeFile } from './sys/mmap.js';
 import { timed } from './timing.js';
 
-export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
+export { VMLINUX_BTF_PATH };
 
 let kernel: Btf | undefined;
 
@@ -24,22 +24,6 @@ export function vmlinuxBtf(): Btf {
  */
 export function readKernelBtf(path = VMLINUX_BTF_PATH): Uint8Array {
   return mapWholeFile(path) ?? readFileSync(path);
-}
-
-/** Opens the kernel's BTF with its saved index (src/btf-cache.ts) when there is a fitting one. */
-export function openKernelBtf(bytes: Uint8Array): Btf {
-  const index = loadBtfIndex(bytes);
-  if (index) {
-    try {
-      return Btf.parse(bytes, { index });
-    } catch (err) {
-      if (!(err instanceof BtfError)) throw err;
-      // Not this blob's after all: index it again and save over it.
-    }
-  }
-  const btf = Btf.parse(bytes);
-  saveBtfIndex(bytes, btf.savedIndex());
-  return btf;
 }
 
 /**

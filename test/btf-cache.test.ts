@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Btf } from '../btf/parse.js';
-import { btfCacheDir, kernelBuildId, loadBtfIndex } from '../src/btf-cache.js';
-import { openKernelBtf } from '../src/btf-file.js';
+import { btfCacheDir, kernelBuildId, loadBtfIndex, openKernelBtf } from '../src/btf-cache.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const saved = { xdg: process.env.XDG_CACHE_HOME, off: process.env.TSBPF_BTF_CACHE };

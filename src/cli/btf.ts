@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Btf } from '../../btf/parse.js';
 import type { BtfType, StructType, UnionType } from '../../btf/types.js';
-import { openKernelBtf, readKernelBtf, VMLINUX_BTF_PATH } from '../btf-file.js';
+import { openKernelBtf, VMLINUX_BTF_PATH } from '../btf-cache.js';
 import { timed } from '../timing.js';
 import { command } from './command.js';
 import { UsageError } from './usage.js';
@@ -84,7 +84,7 @@ function open(file: string, basePath: string | undefined): Btf {
 
 /** A whole BTF file; the running kernel's with its saved index, as the tracer opens it. */
 function read(file: string): Btf {
-  return file === DEFAULT_FILE ? openKernelBtf(readKernelBtf(file)) : Btf.parse(readFileSync(file));
+  return file === DEFAULT_FILE ? openKernelBtf(readFileSync(file)) : Btf.parse(readFileSync(file));
 }
 
 async function show(btf: Btf, name: string): Promise<string> {

@@ -13,6 +13,11 @@ export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;
 export const MAP_PRIVATE = 2;
 
+/** mmap(2)'s failure: MAP_FAILED, as koffi gives `void *` back (or -1 as a signed value). */
+function mapFailed(address: bigint): boolean {
+  return address === MAP_FAILED || address === -1n;
+}
+
 /** A mapped region: its address, length and an ArrayBuffer over it (no copy). */
 export interface Mapping {
   readonly address: bigint;
@@ -23,7 +28,7 @@ export interface Mapping {
 /** mmap(NULL, length, prot, MAP_SHARED, fd, offset); throws SysError naming `what`. */
 export function mapShared(fd: number, length: number, prot: number, offset: number, what: string): Mapping {
   const address = mmap(null, length, prot, MAP_SHARED, fd, offset);
-  if (address === MAP_FAILED || address === -1n)
+  if (mapFailed(address))
     throw new SysError(`mmap ${what}`, lastErrno(), `${length} bytes at offset ${offset}`);
   return { address, length, buffer: viewOf(address, length) };
 }
@@ -44,7 +49,7 @@ export function mapWholeFile(path: string): Uint8Array | undefined {
     const size = fstatSync(fd).size;
     if (size === 0) return undefined;
     const address = mmap(null, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (address === MAP_FAILED || address === -1n) return undefined;
+    if (mapFailed(address)) return undefined;
     return new Uint8Array(viewOf(address, size));
   } finally {
     closeSync(fd); // a mapping outlives its fd

@@ -9,8 +9,8 @@ import { Btf } from '../btf/parse.js';
 import { readKernelBtf, VMLINUX_BTF_PATH, vmlinuxBtf } from '../src/btf-file.js';
 import { linuxKernelVersion } from '../src/object/kernel-config.js';
 import { mapWholeFile } from '../src/sys/mmap.js';
+import { kernelDescribe } from './support/kernel.js';
 
-const haveBtf = existsSync(VMLINUX_BTF_PATH);
 /** The kernel that first lets /sys/kernel/btf/vmlinux be mapped. */
 const MAPPABLE_FROM = (6 << 16) | (16 << 8);
 
@@ -44,7 +44,7 @@ describe('mapWholeFile', () => {
   });
 });
 
-describe.runIf(haveBtf)('readKernelBtf', () => {
+kernelDescribe('readKernelBtf', ['btf'], () => {
   it('gives the bytes of /sys/kernel/btf/vmlinux, mapped on a kernel that allows it', () => {
     const read = readFileSync(VMLINUX_BTF_PATH);
     const bytes = readKernelBtf();

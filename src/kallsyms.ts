@@ -1,6 +1,7 @@
 // Kernel symbols (/proc/kallsyms) and the kprobe blacklist: what a kprobe may attach to, and the
 // arch-specific syscall wrapper names (`__x64_sys_unlinkat`), probed the way libbpf does.
 import { existsSync, readFileSync } from 'node:fs';
+import { Cmd, nextId } from './sys/bpf.js';
 import { mount } from './sys/libc.js';
 
 /** A kernel symbol's address (a BigInt; 0 when kptr_restrict hides addresses) and module. */
@@ -98,19 +99,74 @@ export function kprobeBlacklist(): Set<string> | null {
   return blacklist;
 }
 
-let byAddress: { addrs: BigUint64Array; names: string[] } | undefined;
+/** Text symbols sorted by address, and the newest BPF program id when they were read. */
+interface TextSymbols {
+  addrs: BigUint64Array;
+  names: string[];
+  /** The index of the core kernel's highest symbol (one image; modules' and programs' lie elsewhere). */
+  coreEnd: number;
+  /** Undefined when program ids cannot be listed (no CAP_SYS_ADMIN): no staleness check then. */
+  newestProgId: number | undefined;
+}
 
-/** Text symbols sorted by address, read once (for symbolizing stacks). */
-function textSymbols(): { addrs: BigUint64Array; names: string[] } {
+let byAddress: TextSymbols | undefined;
+
+/** The newest BPF program id at or after `from`, or undefined when ids cannot be listed. */
+function newestProgId(from: number): number | undefined {
+  try {
+    let id = from;
+    for (
+      let next = nextId(Cmd.PROG_GET_NEXT_ID, id);
+      next !== undefined;
+      next = nextId(Cmd.PROG_GET_NEXT_ID, id)
+    )
+      id = next;
+    return id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text symbols sorted by address, read once and again when BPF programs were loaded since. */
+function textSymbols(): TextSymbols {
   if (byAddress) return byAddress;
+  // The id first: a program loaded while the file is read is then newer than it, and found stale.
+  const newest = newestProgId(0);
   const syms = [...parseKallsymsAll(readFileSync('/proc/kallsyms', 'latin1'))].sort((a, b) =>
     a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
   );
   byAddress = {
     addrs: BigUint64Array.from(syms, (s) => s.address),
     names: syms.map((s) => (s.module ? `${s.name} [${s.module}]` : s.name)),
+    coreEnd: syms.findLastIndex((s) => s.module === undefined),
+    newestProgId: newest,
   };
   return byAddress;
+}
+
+/**
+ * True (and the symbols dropped) when a BPF program was loaded after they were read: its JIT
+ * image is named only in a newer kallsyms, and an address in it would otherwise take the name
+ * of whatever module or program symbol precedes it.
+ */
+function dropIfStale(syms: TextSymbols): boolean {
+  if (syms.newestProgId === undefined) return false;
+  if (newestProgId(syms.newestProgId) === syms.newestProgId) return false;
+  byAddress = undefined;
+  return true;
+}
+
+/** The index of the last symbol at or below `address`, or -1. */
+function covering(addrs: BigUint64Array, address: bigint): number {
+  let lo = 0;
+  let hi = addrs.length - 1;
+  if (hi < 0 || address < (addrs[0] as bigint)) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((addrs[mid] as bigint) <= address) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function* parseKallsymsAll(text: string): Generator<KernelSymbol> {
@@ -136,15 +192,16 @@ function* parseKallsymsAll(text: string): Generator<KernelSymbol> {
 export function kernelTextSymbol(
   address: bigint,
 ): { name: string; offset: bigint; module?: string } | undefined {
-  const { addrs, names } = textSymbols();
-  let lo = 0;
-  let hi = addrs.length - 1;
-  if (hi < 0 || address < (addrs[0] as bigint)) return undefined;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((addrs[mid] as bigint) <= address) lo = mid;
-    else hi = mid - 1;
+  let syms = textSymbols();
+  let lo = covering(syms.addrs, address);
+  // Only an address outside the core kernel's text can be in a program loaded since.
+  const suspect = lo < 0 || lo >= syms.coreEnd || / \[.+\]$/.test(syms.names[lo] as string);
+  if (suspect && dropIfStale(syms)) {
+    syms = textSymbols();
+    lo = covering(syms.addrs, address);
   }
+  if (lo < 0) return undefined;
+  const { addrs, names } = syms;
   const base = addrs[lo] as bigint;
   if (base === 0n) return undefined; // kptr_restrict hides addresses
   const full = names[lo] as string;

@@ -4,18 +4,7 @@
 //  - emit + build of a 4,000-instruction program vs our text assembler on the same program (peer)
 //  - the same with call-site capture on vs off (the floor): the price of source positions
 //  - build() alone (layout + label/call resolution) vs encode() of its output (a one-pass floor)
-import {
-  assemble,
-  type Builder,
-  encode,
-  formatInstruction,
-  program,
-  R0,
-  R1,
-  R2,
-  R6,
-  R10,
-} from '../isa/index.js';
+import { assemble, type Builder, encode, formatInstruction, program, R0, R1, R2, R6, R10 } from 'tsbpf/isa';
 
 const REPS = 40;
 const WARMUP = 30;

@@ -9,13 +9,7 @@
 //  - the conformance suite end to end: our interpreter vs the kernel engine (load + verify + run).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  assemble,
-  conformanceProgram,
-  type Instruction,
-  Interpreter,
-  parseConformanceTest,
-} from '../isa/index.js';
+import { assemble, conformanceProgram, type Instruction, Interpreter, parseConformanceTest } from 'tsbpf/isa';
 
 const REPS = 9;
 const LOOP = (n: number) => `r0 = 0\nr1 = 0\nL:\nr0 += r1\nr1 += 1\nif r1 < ${n} goto L\nexit`;

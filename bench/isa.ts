@@ -1,4 +1,5 @@
 // Text tools throughput. Run: node dist/bench/isa.js (after npm run build).
+// The library is imported as users import it, through the package's 'tsbpf/isa' entry (dist/lib).
 // Every figure is the best (minimum time) of several repetitions, ours and the peer in this run:
 //  - assemble (to bytes and to Instruction objects) / disassemble in-process vs llvm-mc-19 /
 //    llvm-objdump-19 whole processes on the same input (goal: in-process >= 2M lines/s)
@@ -9,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assemble, decode, disassemble, encode, instructionProblem } from '../isa/index.js';
+import { assemble, decode, disassemble, encode, instructionProblem } from 'tsbpf/isa';
 import { nodeChildEnv } from './support/node-env.js';
 
 const LINES = 200_000;

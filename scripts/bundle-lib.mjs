@@ -7,7 +7,7 @@
 // A module of core that an outer layer imports is taken from core (`require('tsbpf:core')`, whose
 // `__modules` lists them), never bundled twice: a class has one identity whichever entry a user
 // imports it from. The types stay the tsc declarations in dist/.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { dynamicExternal, eagerImports } from './eager-imports.mjs';
@@ -54,8 +54,13 @@ const coreProbe = await build({
 });
 const inCore = new Set(Object.keys(coreProbe.metafile.inputs).map((p) => resolve(root, p)));
 
-/** Resolves imports of core's modules to core's own instances; records which are asked for. */
-function fromCore(needed) {
+/**
+ * Resolves imports of core's modules to core's own instances; records which are asked for. With
+ * `exportsOf` (a core module's export names), each binding is read once into a constant of the
+ * outer layer: the code calls core's functions directly, not through two getters per use (esbuild's
+ * namespace object and its CommonJS-interop copy), which cost the assembler a third of its speed.
+ */
+function fromCore(needed, exportsOf) {
   return {
     name: 'from-core',
     setup(b) {
@@ -66,10 +71,18 @@ function fromCore(needed) {
         needed.add(key(path));
         return { path: key(path), namespace: 'core' };
       });
-      b.onLoad({ filter: /.*/, namespace: 'core' }, (args) => ({
-        contents: `module.exports = require('tsbpf:core').__modules[${JSON.stringify(args.path)}];`,
-        loader: 'js',
-      }));
+      b.onLoad({ filter: /.*/, namespace: 'core' }, (args) => {
+        const module = `require('tsbpf:core').__modules[${JSON.stringify(args.path)}]`;
+        const names = exportsOf?.get(args.path);
+        if (names === undefined) return { contents: `module.exports = ${module};`, loader: 'js' };
+        const plain = names.filter((n) => n !== 'default');
+        return {
+          contents:
+            `const m = ${module};\nexport const { ${plain.join(', ')} } = m;\n` +
+            (names.includes('default') ? 'export default m.default;\n' : ''),
+          loader: 'js',
+        };
+      });
     },
   };
 }
@@ -78,6 +91,16 @@ function fromCore(needed) {
 const needed = new Set();
 for (const name of ['isa', 'btf'])
   await build({ ...layerOptions, entryPoints: [entries[name]], write: false, plugins: [fromCore(needed)] });
+
+// The export names of each module core shares. Copied into constants once, so none may be a
+// binding its module reassigns (`export let`), which a copy would not follow.
+const exportsOf = new Map();
+for (const path of needed) {
+  if (/^export (let|var)\b/m.test(readFileSync(resolve(root, path), 'utf8')))
+    throw new Error(`${path}: an \`export let\` shared with an outer layer would be copied, not followed`);
+  const probe = await build({ ...common, format: 'esm', entryPoints: [path], write: false, metafile: true });
+  exportsOf.set(path, Object.values(probe.metafile.outputs)[0].exports);
+}
 
 // Pass 4: the layers, written. Core's entry is the main entry plus the modules the others take.
 rmSync(out, { recursive: true, force: true });
@@ -94,8 +117,8 @@ const layers = [
     stdin: { contents: coreEntry, resolveDir: root, sourcefile: 'core-layer.js' },
     plugins: [eagerPlugin],
   },
-  { name: 'isa', entryPoints: [entries.isa], plugins: [fromCore(new Set())] },
-  { name: 'btf', entryPoints: [entries.btf], plugins: [fromCore(new Set())] },
+  { name: 'isa', entryPoints: [entries.isa], plugins: [fromCore(new Set(), exportsOf)] },
+  { name: 'btf', entryPoints: [entries.btf], plugins: [fromCore(new Set(), exportsOf)] },
 ];
 for (const { name, stdin, entryPoints, plugins } of layers) {
   const result = await build({

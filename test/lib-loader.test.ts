@@ -3,7 +3,7 @@
 // shares core's classes, and TSBPF_CODE_CACHE=0 leaves nothing behind. States are read from the
 // TSBPF_TIMING=1 lines.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,4 +56,18 @@ it("import 'tsbpf' alone reads the core layer only", () => {
 it('TSBPF_CODE_CACHE=0 is off and writes nothing', () => {
   expect(run(BOTH, { TSBPF_CODE_CACHE: '0' }).states).toEqual({ core: 'off', isa: 'off', btf: 'off' });
   expect(readdirSync(home)).toEqual([]);
+});
+
+it("the outer layers hold core's bindings as constants of their own, read once, not through getters", () => {
+  // esbuild's CommonJS interop would reach each core function through two getters per use (the
+  // namespace object and its copy): a third of the assembler's speed. scripts/bundle-lib.mjs
+  // destructures each shared module into constants instead.
+  for (const layer of ['isa.cjs', 'btf.cjs']) {
+    const text = readFileSync(join(LIB, layer), 'latin1');
+    const uses = [...text.matchAll(/\.__modules\[("[^"]+")\](;var\{[\w$, ]+\}=\w+;)?/g)];
+    expect(uses.length, layer).toBeGreaterThan(0);
+    for (const [, path, destructured] of uses) expect(destructured, `${layer} ${path}`).toBeDefined();
+    // esbuild's interop copy of a CommonJS module, made when one is imported as such.
+    expect(/__toESM\(/.test(text), `${layer} imports a module through __toESM`).toBe(false);
+  }
 });

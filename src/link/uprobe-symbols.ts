@@ -1,14 +1,9 @@
 // Where a uprobe goes: a binary path (or a library name found through /etc/ld.so.cache), and a
 // symbol of it turned into a file offset (.symtab first, then .dynsym; st_value → offset through
 // the allocated section that contains it), as the uprobe API wants.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readElf } from '../format/elf/reader.js';
-import { ELF, type ElfFile, type ElfSection } from '../format/elf/types.js';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { ElfSymbolTables } from '../format/elf/symbol-tables.js';
 import { AttachError } from './link.js';
-
-const SHT_DYNSYM = 11;
-const STT_GNU_IFUNC = 10;
-const SYM_SIZE = 24;
 
 /** Library directories searched when ld.so.cache does not know a name. */
 const LIB_DIRS = [
@@ -81,96 +76,35 @@ export function resolveBinary(binary: string): string {
   );
 }
 
-interface Sym {
-  name: string;
-  value: bigint;
-  type: number;
-  shndx: number;
-}
+/** Read symbol tables, keyed by path and checked against size, mtime and inode. */
+const parsed = new Map<string, { stamp: string; tables: ElfSymbolTables }>();
 
-/** The Elf64_Sym at byte `at` of a symbol table, named `name`. */
-function symbolAt(view: DataView, at: number, littleEndian: boolean, name: string): Sym {
-  return {
-    name,
-    type: view.getUint8(at + 4) & 0xf,
-    shndx: view.getUint16(at + 6, littleEndian),
-    value: view.getBigUint64(at + 8, littleEndian),
-  };
-}
-
-function dynamicSymbols(elf: ElfFile): Sym[] {
-  const dynsym = elf.sections.find((s) => s.type === SHT_DYNSYM);
-  if (!dynsym) return [];
-  const strtab = elf.sections[dynsym.link];
-  if (!strtab) return [];
-  const view = new DataView(dynsym.data.buffer, dynsym.data.byteOffset, dynsym.data.byteLength);
-  const out: Sym[] = [];
-  for (let at = SYM_SIZE; at + SYM_SIZE <= dynsym.data.byteLength; at += SYM_SIZE) {
-    const nameOff = view.getUint32(at, elf.littleEndian);
-    const end = strtab.data.indexOf(0, nameOff);
-    if (nameOff >= strtab.data.byteLength || end < 0) continue;
-    const name = Buffer.from(strtab.data.buffer, strtab.data.byteOffset + nameOff, end - nameOff).toString(
-      'latin1',
-    );
-    out.push(symbolAt(view, at, elf.littleEndian, name));
+/** Exactly `length` bytes of `fd` from `position`. */
+function readAt(fd: number, position: number, length: number): Uint8Array {
+  const out = Buffer.allocUnsafe(length);
+  for (let done = 0; done < length; ) {
+    const n = readSync(fd, out, done, length - done, position + done);
+    if (n === 0) throw new Error(`the file ended at byte ${position + done}, before ${position + length}`);
+    done += n;
   }
   return out;
 }
 
-/**
- * The .dynsym entry of function `name`, compared as bytes in the string table: a library such as
- * libc has thousands of symbols, and decoding each name to find one cost more than the rest.
- */
-function dynamicFunction(elf: ElfFile, name: string): Sym | undefined {
-  const dynsym = elf.sections.find((s) => s.type === SHT_DYNSYM);
-  const strtab = dynsym && elf.sections[dynsym.link];
-  if (!dynsym || !strtab) return undefined;
-  const want = Buffer.from(name, 'latin1');
-  const strings = Buffer.from(strtab.data.buffer, strtab.data.byteOffset, strtab.data.byteLength);
-  const view = new DataView(dynsym.data.buffer, dynsym.data.byteOffset, dynsym.data.byteLength);
-  for (let at = SYM_SIZE; at + SYM_SIZE <= dynsym.data.byteLength; at += SYM_SIZE) {
-    const nameOff = view.getUint32(at, elf.littleEndian);
-    const end = nameOff + want.length;
-    if (
-      end >= strings.length ||
-      strings[end] !== 0 ||
-      strings.compare(want, 0, want.length, nameOff, end) !== 0
-    )
-      continue;
-    const sym = symbolAt(view, at, elf.littleEndian, name);
-    if (definedFunction(sym)) return sym;
-  }
-  return undefined;
-}
-
-/** A function (or ifunc resolver) defined in this file, not imported from another. */
-function definedFunction(s: Pick<Sym, 'shndx' | 'type'>): boolean {
-  return s.shndx !== ELF.SHN_UNDEF && (s.type === ELF.STT_FUNC || s.type === STT_GNU_IFUNC);
-}
-
-function containing(sections: ElfSection[], address: bigint): ElfSection | undefined {
-  return sections.find(
-    (s) =>
-      (s.flags & BigInt(ELF.SHF_ALLOC)) !== 0n &&
-      s.type !== ELF.SHT_NOBITS &&
-      s.addr <= address &&
-      address < s.addr + BigInt(s.size),
-  );
-}
-
-/** Parsed binaries, keyed by path and checked against size and mtime (libc is 2 MB to parse). */
-const parsed = new Map<string, { stamp: string; elf: ElfFile }>();
-
-function elfOf(path: string, symbol: string): ElfFile {
+function tablesOf(path: string, symbol: string): ElfSymbolTables {
   try {
-    const st = statSync(path);
-    const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-    const hit = parsed.get(path);
-    if (hit?.stamp === stamp) return hit.elf;
-    const elf = readElf(readFileSync(path));
-    if (parsed.size >= 8) parsed.clear();
-    parsed.set(path, { stamp, elf });
-    return elf;
+    const fd = openSync(path, 'r');
+    try {
+      const st = fstatSync(fd);
+      const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+      const hit = parsed.get(path);
+      if (hit?.stamp === stamp) return hit.tables;
+      const tables = new ElfSymbolTables((position, length) => readAt(fd, position, length), st.size);
+      if (parsed.size >= 8) parsed.clear();
+      parsed.set(path, { stamp, tables });
+      return tables;
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     throw new AttachError(
       'not-found',
@@ -182,32 +116,26 @@ function elfOf(path: string, symbol: string): ElfFile {
 
 /** The file offset of function `symbol` in the ELF file `path` (for uprobes). */
 export function symbolFileOffset(path: string, symbol: string): number {
-  const elf = elfOf(path, symbol);
-  const named = (s: Sym) => s.name === symbol && definedFunction(s);
-  const sym = elf.symbols.find(named) ?? dynamicFunction(elf, symbol);
+  const tables = tablesOf(path, symbol);
+  const sym = tables.findFunction(symbol);
   if (!sym)
     throw new AttachError(
       'not-found',
       `${path}:${symbol}`,
       `uprobe: no function '${symbol}' in ${path} (.symtab/.dynsym)`,
     );
-  const section = containing(elf.sections, sym.value);
-  if (!section) {
+  const offset = tables.fileOffset(sym.value);
+  if (offset === undefined) {
     throw new AttachError(
       'not-found',
       `${path}:${symbol}`,
       `uprobe: '${symbol}' (0x${sym.value.toString(16)}) is in no loaded section of ${path}`,
     );
   }
-  return Number(sym.value - section.addr) + section.offset;
+  return offset;
 }
 
 /** The names of the functions defined in ELF file `path` (.symtab and .dynsym), sorted. */
 export function functionSymbols(path: string): string[] {
-  const elf = elfOf(path, '*');
-  const names = new Set<string>();
-  for (const s of [...elf.symbols, ...dynamicSymbols(elf)]) {
-    if (s.name && definedFunction(s)) names.add(s.name);
-  }
-  return [...names].sort();
+  return [...tablesOf(path, '*').functionNames()].sort();
 }

@@ -86,10 +86,10 @@ if (reason !== undefined) {
   for (const kernel of KERNELS) {
     let run = await runVm(kernel.pkg);
     // Under TCG emulation (no KVM on the test host) a guest now and then dies before reporting:
-    // node of SIGSEGV or SIGILL, or the guest kernel itself of an unhandled int3 while it patches
-    // its own text for a tracepoint being switched (cross-modifying code, which TCG emulates, as
-    // syzkaller's QEMU guests show too). That is the emulator, not a test result, so boot again
-    // (twice at most), and say what happened. A test that fails, or a third crash, is reported as it is.
+    // node of SIGSEGV or SIGILL, or the guest kernel itself panics (seen once on 6.12: an int3 it
+    // did not expect in syscall_trace_enter, in bpftrace's process, while the kernel was patching
+    // its own text to switch a tracepoint). Neither is a result of a test, so boot again (twice at
+    // most) and say what happened. A test that fails, or a third crash, is reported as it is.
     // bash reports it when vitest's own node dies; the MARK line is printed after it regardless.
     // The guest's console is shown only when it gave no status, so a panic is looked for only then.
     const crash = (r: typeof run) =>

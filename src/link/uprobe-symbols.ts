@@ -1,8 +1,10 @@
 // Where a uprobe goes: a binary path (or a library name found through /etc/ld.so.cache), and a
 // symbol of it turned into a file offset (.symtab first, then .dynsym; st_value → offset through
 // the allocated section that contains it), as the uprobe API wants.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { ElfSymbolTables } from '../format/elf/symbol-tables.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { ElfImage } from '../format/symbols/elf-image.js';
+import type { FunctionsByName } from '../format/symbols/functions-by-name.js';
+import { withFile } from '../read-at.js';
 import { AttachError } from './link.js';
 
 /** Library directories searched when ld.so.cache does not know a name. */
@@ -76,35 +78,20 @@ export function resolveBinary(binary: string): string {
   );
 }
 
-/** Read symbol tables, keyed by path and checked against size, mtime and inode. */
-const parsed = new Map<string, { stamp: string; tables: ElfSymbolTables }>();
+/** Functions by name, per binary, checked against size, mtime and inode. */
+const parsed = new Map<string, { stamp: string; functions: FunctionsByName }>();
 
-/** Exactly `length` bytes of `fd` from `position`. */
-function readAt(fd: number, position: number, length: number): Uint8Array {
-  const out = Buffer.allocUnsafe(length);
-  for (let done = 0; done < length; ) {
-    const n = readSync(fd, out, done, length - done, position + done);
-    if (n === 0) throw new Error(`the file ended at byte ${position + done}, before ${position + length}`);
-    done += n;
-  }
-  return out;
-}
-
-function tablesOf(path: string, symbol: string): ElfSymbolTables {
+function functionsOf(path: string, symbol: string): FunctionsByName {
   try {
-    const fd = openSync(path, 'r');
-    try {
-      const st = fstatSync(fd);
-      const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-      const hit = parsed.get(path);
-      if (hit?.stamp === stamp) return hit.tables;
-      const tables = new ElfSymbolTables((position, length) => readAt(fd, position, length), st.size);
-      if (parsed.size >= 8) parsed.clear();
-      parsed.set(path, { stamp, tables });
-      return tables;
-    } finally {
-      closeSync(fd);
-    }
+    const st = statSync(path);
+    const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const hit = parsed.get(path);
+    if (hit?.stamp === stamp) return hit.functions;
+    // Only the headers and the symbol and string tables are read, never the whole binary.
+    const functions = withFile(path, (read) => new ElfImage(read).functionsByName());
+    if (parsed.size >= 8) parsed.clear();
+    parsed.set(path, { stamp, functions });
+    return functions;
   } catch (err) {
     throw new AttachError(
       'not-found',
@@ -116,26 +103,24 @@ function tablesOf(path: string, symbol: string): ElfSymbolTables {
 
 /** The file offset of function `symbol` in the ELF file `path` (for uprobes). */
 export function symbolFileOffset(path: string, symbol: string): number {
-  const tables = tablesOf(path, symbol);
-  const sym = tables.findFunction(symbol);
-  if (!sym)
+  const fn = functionsOf(path, symbol).find(symbol);
+  if (!fn)
     throw new AttachError(
       'not-found',
       `${path}:${symbol}`,
       `uprobe: no function '${symbol}' in ${path} (.symtab/.dynsym)`,
     );
-  const offset = tables.fileOffset(sym.value);
-  if (offset === undefined) {
+  if (fn.fileOffset === undefined) {
     throw new AttachError(
       'not-found',
       `${path}:${symbol}`,
-      `uprobe: '${symbol}' (0x${sym.value.toString(16)}) is in no loaded section of ${path}`,
+      `uprobe: '${symbol}' (0x${fn.address.toString(16)}) is in no loaded section of ${path}`,
     );
   }
-  return offset;
+  return fn.fileOffset;
 }
 
 /** The names of the functions defined in ELF file `path` (.symtab and .dynsym), sorted. */
 export function functionSymbols(path: string): string[] {
-  return [...tablesOf(path, '*').functionNames()].sort();
+  return [...functionsOf(path, '*').names()].sort();
 }

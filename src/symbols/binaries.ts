@@ -4,10 +4,10 @@
 // yyyy.debug, else the .gnu_debuglink name beside the binary, in its .debug/ folder, or under
 // /usr/lib/debug. The file is read piecewise (headers, symbol and string tables), never whole.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ElfImage, type ReadAt } from '../format/symbols/elf-image.js';
+import { ElfImage } from '../format/symbols/elf-image.js';
 import { chainLookups, type SymbolLookup } from '../format/symbols/symbol-table.js';
+import { withFile } from '../read-at.js';
 
 export interface Binary {
   path: string;
@@ -112,27 +112,5 @@ export class BinaryCache {
       for (const root of this.#debugDirs) out.push(join(root, dir, link));
     }
     return out;
-  }
-}
-
-/** Runs `use` with a reader over the file at `path`, closing the file after. */
-function withFile<T>(path: string, use: (read: ReadAt) => T): T {
-  const fd = openSync(path, 'r');
-  try {
-    const total = fstatSync(fd).size;
-    const read: ReadAt = (offset, length) => {
-      const n = Math.max(0, Math.min(length, total - offset));
-      const buf = Buffer.allocUnsafe(n);
-      let got = 0;
-      while (got < n) {
-        const r = readSync(fd, buf, got, n - got, offset + got);
-        if (r <= 0) break;
-        got += r;
-      }
-      return got === n ? buf : buf.subarray(0, got);
-    };
-    return use(read);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,9 +1,11 @@
 // What symbolization needs from an ELF binary, read through a callback so that a 100 MB
 // executable is never read whole: the header, the program headers (PT_LOAD, to turn a file offset
 // into a link-time address), the section headers, the build id (NT_GNU_BUILD_ID), the
-// .gnu_debuglink name, and the function symbols of .symtab and .dynsym as a SymbolTable.
+// .gnu_debuglink name, and the function symbols of .symtab and .dynsym as a SymbolTable (by
+// address, for stacks) or as FunctionsByName (by name, for uprobes).
 
 import { ElfError } from '../elf/types.js';
+import { FunctionsByName, type SymbolTableBytes } from './functions-by-name.js';
 import { type SymbolEntry, SymbolTable } from './symbol-table.js';
 
 /** Reads `length` bytes at `offset` (fewer only at the end of the file). */
@@ -19,6 +21,8 @@ export interface LoadSegment {
 export interface ElfSectionHeader {
   name: string;
   type: number;
+  /** sh_flags' low 32 bits (SHF_ALLOC is 0x2). */
+  flags: number;
   addr: number;
   offset: number;
   size: number;
@@ -31,6 +35,7 @@ const PT_NOTE = 4;
 const SHT_SYMTAB = 2;
 const SHT_NOBITS = 8;
 const SHT_DYNSYM = 11;
+const SHF_ALLOC = 0x2;
 const NT_GNU_BUILD_ID = 3;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
@@ -87,6 +92,7 @@ export class ElfImage {
         raw.push({
           nameOff: sv.getUint32(at, this.#le),
           type: sv.getUint32(at + 4, this.#le),
+          flags: Number(sv.getBigUint64(at + 8, this.#le) & 0xffffffffn),
           addr: num(sv.getBigUint64(at + 0x10, this.#le)),
           offset: num(sv.getBigUint64(at + 0x18, this.#le)),
           size: num(sv.getBigUint64(at + 0x20, this.#le)),
@@ -163,6 +169,22 @@ export class ElfImage {
       }
     }
     return new SymbolTable(entries);
+  }
+
+  /** .symtab and .dynsym (in that order) read now, searched by name later. */
+  functionsByName(): FunctionsByName {
+    const tables: SymbolTableBytes[] = [];
+    for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
+      const s = this.sections.find((s) => s.type === type && s.entsize === 24);
+      const strtab = s && this.sections[s.link];
+      if (!s || !strtab || strtab.type === SHT_NOBITS) continue;
+      tables.push({
+        entries: this.sectionData(s),
+        strings: this.#bytes(strtab.offset, strtab.size, `string table ${strtab.name}`),
+      });
+    }
+    const loaded = this.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.type !== SHT_NOBITS);
+    return new FunctionsByName(tables, loaded, this.#le);
   }
 
   #bytes(offset: number, length: number, what: string): Uint8Array {

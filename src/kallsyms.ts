@@ -127,11 +127,14 @@ function newestProgId(from: number): number | undefined {
   }
 }
 
-/** Text symbols sorted by address, read once and again when BPF programs were loaded since. */
-function textSymbols(): TextSymbols {
+/**
+ * Text symbols sorted by address, read once and again when BPF programs were loaded since;
+ * `knownId` is a program id known to exist or to have existed (the newest id is sought after it).
+ */
+function textSymbols(knownId = 0): TextSymbols {
   if (byAddress) return byAddress;
   // The id first: a program loaded while the file is read is then newer than it, and found stale.
-  const newest = newestProgId(0);
+  const newest = newestProgId(knownId);
   const syms = [...parseKallsymsAll(readFileSync('/proc/kallsyms', 'latin1'))].sort((a, b) =>
     a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
   );
@@ -197,7 +200,7 @@ export function kernelTextSymbol(
   // Only an address outside the core kernel's text can be in a program loaded since.
   const suspect = lo < 0 || lo >= syms.coreEnd || / \[.+\]$/.test(syms.names[lo] as string);
   if (suspect && dropIfStale(syms)) {
-    syms = textSymbols();
+    syms = textSymbols(syms.newestProgId);
     lo = covering(syms.addrs, address);
   }
   if (lo < 0) return undefined;

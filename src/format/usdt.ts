@@ -4,7 +4,8 @@
 // provider, the name and the argument specs. A file moved after linking (prelink) has
 // `.stapsdt.base` elsewhere than the note says: the difference moves the site and the semaphore
 // too. Addresses become file offsets, which is what uprobes (and a semaphore's ref_ctr_offset) take.
-import { ELF, ElfError, type ElfFile, type ElfSection } from './elf/types.js';
+import { ELF, ElfError } from './elf/types.js';
+import type { ElfImage, ElfSectionHeader } from './symbols/elf-image.js';
 import { parseUsdtArgs, type UsdtArg } from './usdt-args.js';
 
 export type { RegisterPart, UsdtArg, UsdtLocation, X86Register } from './usdt-args.js';
@@ -32,21 +33,21 @@ export interface UsdtProbe {
   error?: string;
 }
 
-/** The section holding `address` in the file's image (allocated, with bytes in the file). */
-function sectionAt(sections: readonly ElfSection[], address: bigint): ElfSection | undefined {
-  return sections.find(
-    (s) =>
-      (s.flags & BigInt(ELF.SHF_ALLOC)) !== 0n &&
-      s.type !== ELF.SHT_NOBITS &&
-      s.addr <= address &&
-      address < s.addr + BigInt(s.size),
-  );
-}
+/**
+ * What the notes are read from: an ElfImage, which reads the section headers and then only the
+ * sections asked for (a 100 MB binary is never read whole).
+ */
+export type UsdtFile = Pick<ElfImage, 'littleEndian' | 'sections' | 'sectionData'>;
 
-/** `address` as a file offset, or undefined when no section of the file holds it. */
-export function fileOffsetOf(elf: ElfFile, address: bigint): number | undefined {
-  const s = sectionAt(elf.sections, address);
-  return s === undefined ? undefined : Number(address - s.addr) + s.offset;
+/** `address` as a file offset, or undefined when no allocated section with bytes in the file holds it. */
+function fileOffsetOf(file: UsdtFile, address: bigint): number | undefined {
+  if (address > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  const at = Number(address);
+  const s = file.sections.find(
+    (s) =>
+      (s.flags & ELF.SHF_ALLOC) !== 0 && s.type !== ELF.SHT_NOBITS && s.addr <= at && at < s.addr + s.size,
+  );
+  return s === undefined ? undefined : at - s.addr + s.offset;
 }
 
 function cString(data: Uint8Array, at: number, end: number, where: number, what: string): [string, number] {
@@ -59,15 +60,15 @@ function cString(data: Uint8Array, at: number, end: number, where: number, what:
 const align4 = (n: number): number => (n + 3) & ~3;
 
 /** The USDT probe sites an ELF file's `.note.stapsdt` records, in note order. */
-export function parseUsdtNotes(elf: ElfFile): UsdtProbe[] {
-  const notes = elf.sections.filter((s) => s.type === SHT_NOTE && s.name === '.note.stapsdt');
+export function parseUsdtNotes(file: UsdtFile): UsdtProbe[] {
+  const notes = file.sections.filter((s) => s.type === SHT_NOTE && s.name === '.note.stapsdt');
   if (notes.length === 0) return [];
-  const baseSection = elf.sections.find((s) => s.name === '.stapsdt.base');
+  const baseSection = file.sections.find((s) => s.name === '.stapsdt.base');
   const out: UsdtProbe[] = [];
   for (const sec of notes) {
-    const data = sec.data;
+    const data = file.sectionData(sec);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const le = elf.littleEndian;
+    const le = file.littleEndian;
     let at = 0;
     while (at < data.byteLength) {
       if (at + 12 > data.byteLength)
@@ -82,7 +83,7 @@ export function parseUsdtNotes(elf: ElfFile): UsdtProbe[] {
         throw new ElfError(`note of ${descsz} bytes runs past ${sec.name}`, sec.offset + at);
       const owner = new TextDecoder().decode(data.subarray(nameAt, nameAt + Math.max(0, namesz - 1)));
       if (type === NT_STAPSDT && owner === 'stapsdt')
-        out.push(readProbe(elf, data, view, descAt, descsz, sec, baseSection));
+        out.push(readProbe(file, data, view, descAt, descsz, sec, baseSection));
       at = next;
     }
   }
@@ -90,15 +91,15 @@ export function parseUsdtNotes(elf: ElfFile): UsdtProbe[] {
 }
 
 function readProbe(
-  elf: ElfFile,
+  file: UsdtFile,
   data: Uint8Array,
   view: DataView,
   at: number,
   size: number,
-  sec: ElfSection,
-  baseSection: ElfSection | undefined,
+  sec: ElfSectionHeader,
+  baseSection: ElfSectionHeader | undefined,
 ): UsdtProbe {
-  const le = elf.littleEndian;
+  const le = file.littleEndian;
   if (size < 24 + 3) throw new ElfError(`stapsdt note of ${size} bytes is too short`, sec.offset + at);
   const pc = view.getBigUint64(at, le);
   const base = view.getBigUint64(at + 8, le);
@@ -108,7 +109,10 @@ function readProbe(
   const [name, p2] = cString(data, p1, end, sec.offset, 'probe name');
   const [argText] = p2 < end ? cString(data, p2, end, sec.offset, 'argument text') : [''];
   // Prelinked (or otherwise moved) files: the note's addresses move with .stapsdt.base.
-  const shift = baseSection !== undefined && base !== 0n ? baseSection.addr - base : 0n;
+  const shift =
+    baseSection !== undefined && base !== 0n && Number.isSafeInteger(baseSection.addr)
+      ? BigInt(baseSection.addr) - base
+      : 0n;
   const address = pc + shift;
   const semaphore = sem === 0n ? 0n : sem + shift;
   const probe: UsdtProbe = {
@@ -120,11 +124,11 @@ function readProbe(
     argText,
     args: parseUsdtArgs(argText),
   };
-  const off = fileOffsetOf(elf, address);
+  const off = fileOffsetOf(file, address);
   if (off === undefined) probe.error = `site 0x${address.toString(16)} is in no section of the file`;
   else probe.fileOffset = off;
   if (semaphore !== 0n) {
-    const s = fileOffsetOf(elf, semaphore);
+    const s = fileOffsetOf(file, semaphore);
     if (s === undefined) probe.error = `semaphore 0x${semaphore.toString(16)} is in no section of the file`;
     else probe.semaphoreOffset = s;
   }

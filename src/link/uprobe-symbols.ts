@@ -3,7 +3,7 @@
 // the allocated section that contains it), as the uprobe API wants.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ElfImage } from '../format/symbols/elf-image.js';
-import type { FunctionsByName } from '../format/symbols/functions-by-name.js';
+import type { SymbolsByName } from '../format/symbols/symbols-by-name.js';
 import { withFile } from '../read-at.js';
 import { AttachError } from './link.js';
 
@@ -79,16 +79,16 @@ export function resolveBinary(binary: string): string {
 }
 
 /** Functions by name, per binary, checked against size, mtime and inode. */
-const parsed = new Map<string, { stamp: string; functions: FunctionsByName }>();
+const parsed = new Map<string, { stamp: string; functions: SymbolsByName }>();
 
-function functionsOf(path: string, symbol: string): FunctionsByName {
+function functionsOf(path: string, symbol: string): SymbolsByName {
   try {
     const st = statSync(path);
     const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
     const hit = parsed.get(path);
     if (hit?.stamp === stamp) return hit.functions;
     // Only the headers and the symbol and string tables are read, never the whole binary.
-    const functions = withFile(path, (read) => new ElfImage(read).functionsByName());
+    const functions = withFile(path, (read) => new ElfImage(read).symbolsByName());
     if (parsed.size >= 8) parsed.clear();
     parsed.set(path, { stamp, functions });
     return functions;
@@ -103,7 +103,7 @@ function functionsOf(path: string, symbol: string): FunctionsByName {
 
 /** The file offset of function `symbol` in the ELF file `path` (for uprobes). */
 export function symbolFileOffset(path: string, symbol: string): number {
-  const fn = functionsOf(path, symbol).find(symbol);
+  const fn = functionsOf(path, symbol).findFunction(symbol);
   if (!fn)
     throw new AttachError(
       'not-found',
@@ -122,5 +122,5 @@ export function symbolFileOffset(path: string, symbol: string): number {
 
 /** The names of the functions defined in ELF file `path` (.symtab and .dynsym), sorted. */
 export function functionSymbols(path: string): string[] {
-  return [...functionsOf(path, '*').names()].sort();
+  return [...functionsOf(path, '*').functionNames()].sort();
 }

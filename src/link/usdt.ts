@@ -4,10 +4,11 @@
 // every traced process while the probe exists (`if (PROBE_ENABLED())` code then runs). Sites whose
 // arguments sit in different places are grouped by layout; each group's sites carry the group's
 // index as their BPF cookie, which the probe's argument reads switch on.
-import { readFileSync, statSync } from 'node:fs';
-import { readElf } from '../format/elf/reader.js';
-import type { ElfFile } from '../format/elf/types.js';
+import { statSync } from 'node:fs';
+import { ElfImage } from '../format/symbols/elf-image.js';
+import type { SymbolsByName } from '../format/symbols/symbols-by-name.js';
 import { parseUsdtNotes, type UsdtArg, type UsdtProbe } from '../format/usdt.js';
+import { withFile } from '../read-at.js';
 import { AttachError, type Link } from './link.js';
 import type { PerfAttachMode } from './perf-attach.js';
 import { attachUprobe } from './uprobe.js';
@@ -22,7 +23,8 @@ export interface UsdtGroup {
 interface Parsed {
   stamp: string;
   probes: UsdtProbe[];
-  elf: ElfFile;
+  /** The file's symbols, read only when an argument names one (`sym(%rip)`). */
+  symbols?: SymbolsByName;
 }
 
 const parsed = new Map<string, Parsed>();
@@ -39,8 +41,14 @@ function notesOf(path: string): Parsed {
   if (hit?.stamp === stamp) return hit;
   let entry: Parsed;
   try {
-    const elf = readElf(readFileSync(path));
-    entry = { stamp, elf, probes: parseUsdtNotes(elf) };
+    // The headers and the notes only (and the symbol tables if an argument needs them), never
+    // the whole binary.
+    entry = withFile(path, (read) => {
+      const image = new ElfImage(read);
+      const probes = parseUsdtNotes(image);
+      const named = probes.some((p) => p.args.some((a) => a.location.kind === 'symbol'));
+      return { stamp, probes, symbols: named ? image.symbolsByName() : undefined };
+    });
   } catch (err) {
     throw new AttachError('not-found', path, `usdt: cannot read '${path}' as ELF: ${(err as Error).message}`);
   }
@@ -72,16 +80,24 @@ function matcher(target: string): (p: UsdtProbe) => boolean {
 }
 
 /** `sym(%rip)` arguments as memory relative to the site's ip (the handler sees ip = the site). */
-function resolveSymbols(elf: ElfFile, site: UsdtProbe): UsdtArg[] {
+function resolveSymbols(symbols: SymbolsByName | undefined, site: UsdtProbe): UsdtArg[] {
   return site.args.map((a) => {
     if (a.location.kind !== 'symbol') return a;
     const { symbol, offset } = a.location;
-    const sym = elf.symbols.find((s) => s.name === symbol && s.shndx !== 0);
+    const sym = symbols?.findDefined(symbol);
     if (!sym)
-      return { ...a, location: { kind: 'unsupported', why: `no symbol '${symbol}' in the file's .symtab` } };
+      return {
+        ...a,
+        location: { kind: 'unsupported', why: `no symbol '${symbol}' in the file's .symtab or .dynsym` },
+      };
     return {
       ...a,
-      location: { kind: 'memory', base: 'rip', scale: 1, offset: sym.value + offset - site.address },
+      location: {
+        kind: 'memory',
+        base: 'rip',
+        scale: 1,
+        offset: BigInt(sym.address) + offset - site.address,
+      },
     };
   });
 }
@@ -94,7 +110,7 @@ export function matchingUsdt(binary: string, target: string): UsdtProbe[] {
 /** The sites of `binary` that `target` names, grouped by argument layout; none is an error. */
 export function usdtGroups(binary: string, target: string): UsdtGroup[] {
   const path = resolveBinary(binary);
-  const { probes, elf } = notesOf(path);
+  const { probes, symbols } = notesOf(path);
   const sites = probes.filter(matcher(target));
   if (sites.length === 0) {
     const known = [...new Set(probes.map((p) => `${p.provider}:${p.name}`))];
@@ -106,7 +122,7 @@ export function usdtGroups(binary: string, target: string): UsdtGroup[] {
   }
   const groups = new Map<string, UsdtGroup>();
   for (const site of sites) {
-    const args = resolveSymbols(elf, site);
+    const args = resolveSymbols(symbols, site);
     const key = JSON.stringify(args, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     const g = groups.get(key);
     if (g) g.sites.push(site);

@@ -2,13 +2,17 @@
 // python3.11 and the sdt fixture — provider, name, location, semaphore, argument text — equals
 // what parseUsdtNotes reads, site file offsets equal readelf -S's section mapping, a prelinked
 // (moved) image is adjusted through .stapsdt.base, and each argument form parses to the
-// location it names.
+// location it names. The notes are read through ElfImage, which reads only the sections asked for.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ElfError, readElf } from '../../src/format/elf/index.js';
+import { ElfImage } from '../../src/format/symbols/elf-image.js';
 import { parseUsdtArg, parseUsdtArgs, parseUsdtNotes } from '../../src/format/usdt.js';
 import { usdtFixtures, usdtFixturesMissing } from '../support/usdt-fixture.js';
+
+/** The notes of a file in memory, read as the attach path reads a file: by parts. */
+const notesOf = (bytes: Uint8Array) => parseUsdtNotes(new ElfImage((at, n) => bytes.subarray(at, at + n)));
 
 describe('USDT argument specs', () => {
   it.each([
@@ -145,7 +149,7 @@ describe('USDT notes against readelf -n', () => {
         if (process.env.CI) expect.fail(`${what} is missing`);
         return ctx.skip();
       }
-      const probes = parseUsdtNotes(readElf(readFileSync(file)));
+      const probes = notesOf(readFileSync(file));
       const oracle = readelfNotes(file);
       expect(oracle.length).toBeGreaterThan(0);
       expect(
@@ -170,7 +174,7 @@ describe('USDT notes against readelf -n', () => {
   it('moves sites and semaphores with .stapsdt.base in a prelinked image', (ctx) => {
     if (usdtFixturesMissing()) return process.env.CI ? expect.fail(usdtFixturesMissing()) : ctx.skip();
     const bytes = new Uint8Array(readFileSync(usdtFixtures().fixture));
-    const before = parseUsdtNotes(readElf(bytes));
+    const before = notesOf(bytes);
     // Prelink moves the whole image: every allocated section's sh_addr, while the notes keep the
     // link-time addresses. Do that by hand, 0x200000 up.
     const elf = readElf(bytes);
@@ -182,7 +186,7 @@ describe('USDT notes against readelf -n', () => {
       const at = shoff + s.index * 64 + 0x10;
       view.setBigUint64(at, view.getBigUint64(at, true) + delta, true);
     }
-    const after = parseUsdtNotes(readElf(bytes));
+    const after = notesOf(bytes);
     expect(after.map((p) => p.address)).toEqual(before.map((p) => p.address + delta));
     expect(after.map((p) => p.semaphore)).toEqual(
       before.map((p) => (p.semaphore === 0n ? 0n : p.semaphore + delta)),
@@ -192,17 +196,41 @@ describe('USDT notes against readelf -n', () => {
     );
   });
 
+  it('reads the headers and the notes of a library, not the whole file', (ctx) => {
+    if (!LIBSTDCXX) return process.env.CI ? expect.fail('no libstdc++') : ctx.skip();
+    const bytes = readFileSync(LIBSTDCXX);
+    let read = 0;
+    const probes = parseUsdtNotes(
+      new ElfImage((at, n) => {
+        const part = bytes.subarray(at, at + n);
+        read += part.byteLength;
+        return part;
+      }),
+    );
+    expect(probes.length).toBeGreaterThan(0);
+    expect(read).toBeLessThan(bytes.byteLength / 20);
+  });
+
   it('a truncated note is an ElfError with its offset, not a crash', (ctx) => {
     if (!LIBSTDCXX) return process.env.CI ? expect.fail('no libstdc++') : ctx.skip();
-    const elf = readElf(new Uint8Array(readFileSync(LIBSTDCXX)));
-    const note = elf.sections.find((s) => s.name === '.note.stapsdt');
+    const bytes = new Uint8Array(readFileSync(LIBSTDCXX));
+    const note = readElf(bytes).sections.find((s) => s.name === '.note.stapsdt');
     if (!note) throw new Error('libstdc++ has no .note.stapsdt');
-    for (const cut of [5, 20, note.data.byteLength - 3]) {
-      const short = {
-        ...elf,
-        sections: elf.sections.map((s) => (s === note ? { ...s, data: s.data.subarray(0, cut) } : s)),
-      };
-      expect(() => parseUsdtNotes(short)).toThrow(ElfError);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const sizeAt = Number(view.getBigUint64(0x28, true)) + note.index * 64 + 0x20;
+    for (const cut of [5, 20, note.size - 3]) {
+      // The section header says the note section is shorter than its notes.
+      const short = new Uint8Array(bytes);
+      new DataView(short.buffer).setBigUint64(sizeAt, BigInt(cut), true);
+      let error: unknown;
+      try {
+        notesOf(short);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ElfError);
+      expect((error as ElfError).offset).toBeGreaterThanOrEqual(note.offset);
+      expect((error as ElfError).offset).toBeLessThan(note.offset + cut);
     }
   });
 });

@@ -1,12 +1,12 @@
 // What symbolization needs from an ELF binary, read through a callback so that a 100 MB
 // executable is never read whole: the header, the program headers (PT_LOAD, to turn a file offset
 // into a link-time address), the section headers, the build id (NT_GNU_BUILD_ID), the
-// .gnu_debuglink name, and the function symbols of .symtab and .dynsym as a SymbolTable (by
-// address, for stacks) or as FunctionsByName (by name, for uprobes).
+// .gnu_debuglink name, the function symbols of .symtab and .dynsym as a SymbolTable (by address,
+// for stacks), and every defined symbol as SymbolsByName (by name, for uprobes and USDT).
 
 import { ElfError } from '../elf/types.js';
-import { FunctionsByName, type SymbolTableBytes } from './functions-by-name.js';
 import { type SymbolEntry, SymbolTable } from './symbol-table.js';
+import { SymbolsByName, type SymbolTableBytes } from './symbols-by-name.js';
 
 /** Reads `length` bytes at `offset` (fewer only at the end of the file). */
 export type ReadAt = (offset: number, length: number) => Uint8Array;
@@ -110,6 +110,11 @@ export class ElfImage {
     this.buildId = this.#findBuildId(notes);
   }
 
+  /** The file's byte order. */
+  get littleEndian(): boolean {
+    return this.#le;
+  }
+
   /** A section by name, if present. */
   section(name: string): ElfSectionHeader | undefined {
     return this.sections.find((s) => s.name === name);
@@ -172,7 +177,7 @@ export class ElfImage {
   }
 
   /** .symtab and .dynsym (in that order) read now, searched by name later. */
-  functionsByName(): FunctionsByName {
+  symbolsByName(): SymbolsByName {
     const tables: SymbolTableBytes[] = [];
     for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
       const s = this.sections.find((s) => s.type === type && s.entsize === 24);
@@ -184,7 +189,7 @@ export class ElfImage {
       });
     }
     const loaded = this.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.type !== SHT_NOBITS);
-    return new FunctionsByName(tables, loaded, this.#le);
+    return new SymbolsByName(tables, loaded, this.#le);
   }
 
   #bytes(offset: number, length: number, what: string): Uint8Array {

@@ -1,4 +1,4 @@
-// Functions by name for uprobes (src/format/symbols/functions-by-name.ts, through ElfImage's
+// Symbols by name for uprobes and USDT (src/format/symbols/symbols-by-name.ts, through ElfImage's
 // piecewise reads), against binutils' readelf on real binaries: node's own (a 100 MB file with a
 // full .symtab) and libc (stripped: .dynsym only). Only the headers and the symbol and string
 // tables are read; bad files are ElfErrors with the byte offset.
@@ -7,18 +7,18 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ElfError } from '../../../src/format/elf/types.js';
 import { ElfImage } from '../../../src/format/symbols/elf-image.js';
-import type { FunctionsByName } from '../../../src/format/symbols/functions-by-name.js';
+import type { SymbolsByName } from '../../../src/format/symbols/symbols-by-name.js';
 import { resolveBinary } from '../../../src/link/uprobe-symbols.js';
 
 /** Functions of a whole file in memory, counting the bytes read for them. */
-function functionsOver(bytes: Uint8Array): { functions: FunctionsByName; read: () => number } {
+function functionsOver(bytes: Uint8Array): { functions: SymbolsByName; read: () => number } {
   let read = 0;
   const image = new ElfImage((offset, length) => {
     const part = bytes.subarray(offset, offset + length);
     read += part.byteLength;
     return part;
   });
-  return { functions: image.functionsByName(), read: () => read };
+  return { functions: image.symbolsByName(), read: () => read };
 }
 
 interface ReadelfSymbol {
@@ -26,17 +26,22 @@ interface ReadelfSymbol {
   name: string;
 }
 
-/** Defined FUNC and IFUNC symbols of each table of `readelf -sW` output, the first of a name kept. */
-function readelfFunctions(file: string): Record<'.symtab' | '.dynsym', Map<string, ReadelfSymbol>> {
+/** Defined symbols of `types` in each table of `readelf -sW` output, the first of a name kept. */
+function readelfSymbols(
+  file: string,
+  types = 'FUNC|IFUNC',
+): Record<'.symtab' | '.dynsym', Map<string, ReadelfSymbol>> {
+  const entry = new RegExp(
+    `^\\s*\\d+: ([0-9a-f]+)\\s+\\d+ (?:${types})\\s+\\w+\\s+\\w+\\s+(\\d+) ([^@\\s]+)`,
+    'gm',
+  );
   const text = execFileSync('readelf', ['-sW', file], { encoding: 'latin1', maxBuffer: 1 << 30 });
   const table = (name: string) => {
     const out = new Map<string, ReadelfSymbol>();
     const at = text.indexOf(`Symbol table '${name}'`);
     if (at < 0) return out;
     const next = text.indexOf("Symbol table '", at + 1);
-    for (const m of text
-      .slice(at, next < 0 ? undefined : next)
-      .matchAll(/^\s*\d+: ([0-9a-f]+)\s+\d+ (?:FUNC|IFUNC)\s+\w+\s+\w+\s+(\d+) ([^@\s]+)/gm)) {
+    for (const m of text.slice(at, next < 0 ? undefined : next).matchAll(entry)) {
       const symbol = m[3] as string;
       if (!out.has(symbol)) out.set(symbol, { value: Number.parseInt(m[1] as string, 16), name: symbol });
     }
@@ -52,12 +57,12 @@ describe('ELF functions by name, read in parts', () => {
     const node = process.execPath;
     const bytes = readFileSync(node);
     const { functions, read } = functionsOver(bytes);
-    const { '.symtab': symtab, '.dynsym': dynsym } = readelfFunctions(node);
+    const { '.symtab': symtab, '.dynsym': dynsym } = readelfSymbols(node);
     expect(symtab.size).toBeGreaterThan(10_000);
     // Every 400th function of .symtab (each lookup is a scan), and every .dynsym one .symtab lacks.
     const sample = [...symtab.values()].filter((_, i) => i % 400 === 0);
     for (const s of dynsym.values()) if (!symtab.has(s.name)) sample.push(s);
-    const wrong = sample.filter((s) => functions.find(s.name)?.address !== s.value);
+    const wrong = sample.filter((s) => functions.findFunction(s.name)?.address !== s.value);
     expect(wrong).toEqual([]);
     // The file offset, through readelf's section table: the section holding uv_run.
     const uvRun = symtab.get('uv_run') as ReadelfSymbol;
@@ -69,19 +74,32 @@ describe('ELF functions by name, read in parts', () => {
       .find((s) => s.addr <= uvRun.value && uvRun.value < s.addr + s.size);
     expect(holder).toBeDefined();
     const { addr, offset } = holder as { addr: number; offset: number };
-    expect(functions.find('uv_run')?.fileOffset).toBe(uvRun.value - addr + offset);
+    expect(functions.findFunction('uv_run')?.fileOffset).toBe(uvRun.value - addr + offset);
     expect(read()).toBeLessThan(bytes.byteLength / 4);
     // A name that is only the start of others is not found in them.
-    expect(functions.find('uv_ru')).toBeUndefined();
+    expect(functions.findFunction('uv_ru')).toBeUndefined();
   });
 
   it("list libc's functions as readelf does (.dynsym only: libc is stripped)", () => {
     const libc = resolveBinary('libc.so.6');
     const { functions } = functionsOver(readFileSync(libc));
-    const { '.symtab': symtab, '.dynsym': dynsym } = readelfFunctions(libc);
+    const { '.symtab': symtab, '.dynsym': dynsym } = readelfSymbols(libc);
     expect(symtab.size).toBe(0);
     expect(dynsym.size).toBeGreaterThan(1000);
-    expect([...functions.names()].sort()).toEqual([...dynsym.keys()].sort());
+    expect([...functions.functionNames()].sort()).toEqual([...dynsym.keys()].sort());
+  });
+
+  it("find libc's variables as well as its functions where any defined symbol will do (USDT)", () => {
+    const libc = resolveBinary('libc.so.6');
+    const { functions: symbols } = functionsOver(readFileSync(libc));
+    const { '.dynsym': objects } = readelfSymbols(libc, 'OBJECT');
+    expect(objects.size).toBeGreaterThan(20);
+    const wrong = [...objects.values()].filter((s) => symbols.findDefined(s.name)?.address !== s.value);
+    expect(wrong).toEqual([]);
+    // A variable is no function; an imported (undefined) symbol is not defined here.
+    expect(symbols.findFunction('environ')).toBeUndefined();
+    expect(symbols.findDefined('environ')?.address).toBe(objects.get('environ')?.value);
+    expect(symbols.findDefined('_dl_argv')).toBeUndefined();
   });
 
   it('refuse a bad file with an ElfError that says where', () => {

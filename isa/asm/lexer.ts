@@ -1,6 +1,7 @@
-// A hand-written scanner for one line of eBPF assembly. It works on char codes and fills reusable
-// typed arrays (no regex, no per-token objects), because the assembler's speed goal is millions
-// of lines per second. Token positions are absolute offsets into the source text.
+// A hand-written scanner for one line of eBPF assembly. It works on the text's char codes, copied
+// once into bytes (a typed-array load is cheaper than charCodeAt), and fills reusable typed arrays
+// (no regex, no per-token objects), because the assembler's speed goal is millions of lines per
+// second. Token positions are absolute offsets into the source text.
 
 export const Tok = {
   End: 0,
@@ -83,10 +84,30 @@ const hexVal = (c: number): number => {
 };
 
 const MAX_TOKENS = 64;
+const NON_ASCII = 128;
+const encoder = new TextEncoder();
+
+/**
+ * The char codes of `text`, one byte each, every non-ASCII character as NON_ASCII: no token holds
+ * one (each is a bad character, or skipped in a comment), so the scanner needs no more.
+ */
+function asciiCodes(text: string): Uint8Array {
+  const codes = new Uint8Array(text.length);
+  // ASCII text (the usual case) encodes to the same bytes at the same offsets: one byte a character.
+  const { read, written } = encoder.encodeInto(text, codes);
+  if (read === text.length && written === text.length) return codes;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    codes[i] = c < 128 ? c : NON_ASCII;
+  }
+  return codes;
+}
 
 /** Scans lines of `text`; after `scan(start, end)` the token arrays describe that line. */
 export class LineLexer {
   text = '';
+  /** The text's char codes (asciiCodes): what the scanner reads. */
+  codes: Uint8Array = new Uint8Array(0);
   count = 0;
   /** Set when the line holds a character no token can start with (its offset, else -1). */
   badAt = -1;
@@ -102,26 +123,27 @@ export class LineLexer {
 
   reset(text: string): void {
     this.text = text;
+    this.codes = asciiCodes(text);
   }
 
   /** Tokenises text[start, end); comments (`;`, `//`, `#` not glued to a word) end the line. */
   scan(from: number, to: number): void {
-    const s = this.text;
+    const s = this.codes;
     let n = 0;
     let i = from;
     this.badAt = -1;
     while (i < to && n < MAX_TOKENS) {
-      const c = s.charCodeAt(i);
+      const c = s[i] as number;
       if (c === C.space || c === C.tab || c === 13) {
         i++;
         continue;
       }
       if (c === C.semi) break;
-      if (c === C.slash && i + 1 < to && s.charCodeAt(i + 1) === C.slash) break;
+      if (c === C.slash && i + 1 < to && (s[i + 1] as number) === C.slash) break;
       if (c === C.hash) {
         // `call bpf_map_lookup_elem#1` (verifier log) glues `#` to a word; elsewhere it starts a comment.
         const glued =
-          i > from && isIdentPart(s.charCodeAt(i - 1)) && i + 1 < to && isDigit(s.charCodeAt(i + 1));
+          i > from && isIdentPart(s[i - 1] as number) && i + 1 < to && isDigit(s[i + 1] as number);
         if (!glued) break;
         this.set(n++, Tok.Punct, i, i + 1, c, 0);
         i++;
@@ -133,10 +155,10 @@ export class LineLexer {
         n++;
         continue;
       }
-      if (c === C.percent && i + 1 < to && s.charCodeAt(i + 1) === C.r) {
+      if (c === C.percent && i + 1 < to && (s[i + 1] as number) === C.r) {
         // ubpf register: %r3
         const j = this.regDigits(i + 2, to);
-        if (j > i + 2 && (j === to || !isIdentPart(s.charCodeAt(j)))) {
+        if (j > i + 2 && (j === to || !isIdentPart(s[j] as number))) {
           this.set(n++, Tok.Reg, i, j, this.digitsValue(i + 2, j), 0);
           i = j;
           continue;
@@ -144,7 +166,7 @@ export class LineLexer {
       }
       if (isIdentStart(c)) {
         let j = i + 1;
-        while (j < to && isIdentPart(s.charCodeAt(j))) j++;
+        while (j < to && isIdentPart(s[j] as number)) j++;
         if ((c === C.r || c === C.w) && j > i + 1 && j - i <= 4 && this.regDigits(i + 1, j) === j) {
           this.set(n++, Tok.Reg, i, j, this.digitsValue(i + 1, j), c === C.w ? 1 : 0);
         } else {
@@ -154,8 +176,8 @@ export class LineLexer {
         continue;
       }
       if (isOpChar(c)) {
-        const c1 = i + 1 < to ? s.charCodeAt(i + 1) : 0;
-        const c2 = i + 2 < to ? s.charCodeAt(i + 2) : 0;
+        const c1 = i + 1 < to ? (s[i + 1] as number) : 0;
+        const c2 = i + 2 < to ? (s[i + 2] as number) : 0;
         let len = 1;
         if ((c === C.lt || c === C.gt) && c1 === c) len = c2 === C.eq ? 3 : 2;
         else if (c1 === C.eq && c !== C.tilde) len = 2;
@@ -197,53 +219,54 @@ export class LineLexer {
   }
 
   private regDigits(i: number, to: number): number {
-    const s = this.text;
-    while (i < to && isDigit(s.charCodeAt(i))) i++;
+    const s = this.codes;
+    while (i < to && isDigit(s[i] as number)) i++;
     return i;
   }
 
   private digitsValue(i: number, j: number): number {
     let v = 0;
-    for (; i < j; i++) v = v * 10 + (this.text.charCodeAt(i) - C.d0);
+    const s = this.codes;
+    for (; i < j; i++) v = v * 10 + ((s[i] as number) - C.d0);
     return v;
   }
 
   /** Scans a decimal or 0x-hex literal; a literal glued to letters becomes an Ident (bad number). */
   private number(n: number, i: number, to: number): number {
-    const s = this.text;
+    const s = this.codes;
     const from = i;
     let v = 0;
     let digits = 0;
     let hex = 0;
     if (
-      s.charCodeAt(i) === C.d0 &&
+      (s[i] as number) === C.d0 &&
       i + 1 < to &&
-      (s.charCodeAt(i + 1) === C.x || s.charCodeAt(i + 1) === C.X)
+      ((s[i + 1] as number) === C.x || (s[i + 1] as number) === C.X)
     ) {
       hex = 1;
       i += 2;
       for (; i < to; i++) {
-        const h = hexVal(s.charCodeAt(i));
+        const h = hexVal(s[i] as number);
         if (h < 0) break;
         v = v * 16 + h;
         if (digits > 0 || h > 0) digits++;
       }
       if (i === from + 2) {
         // `0x` with no digits
-        while (i < to && isIdentPart(s.charCodeAt(i))) i++;
+        while (i < to && isIdentPart(s[i] as number)) i++;
         this.set(n, Tok.Ident, from, i, 0, 0);
         return i;
       }
     } else {
-      while (i < to && isDigit(s.charCodeAt(i))) {
-        const d = s.charCodeAt(i) - C.d0;
+      while (i < to && isDigit(s[i] as number)) {
+        const d = (s[i] as number) - C.d0;
         v = v * 10 + d;
         if (digits > 0 || d > 0) digits++;
         i++;
       }
     }
-    if (i < to && isIdentPart(s.charCodeAt(i))) {
-      while (i < to && isIdentPart(s.charCodeAt(i))) i++;
+    if (i < to && isIdentPart(s[i] as number)) {
+      while (i < to && isIdentPart(s[i] as number)) i++;
       this.set(n, Tok.Ident, from, i, 0, 0);
       return i;
     }

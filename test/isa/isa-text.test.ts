@@ -181,6 +181,21 @@ describe('assembler: errors', () => {
     expect(errorOf('dup:\ndup: exit').message).toMatch(/already defined/);
     expect(errorOf('r0 = 1 @').message).toMatch(/unexpected character '@'/);
   });
+
+  it('names a non-ASCII character where it is, and reads past one in a comment', () => {
+    // U+0141 and U+0130 end in the bytes of 'A' and '0': no part of them may pass for those.
+    for (const [text, ch, col] of [
+      ['r0 = \u0141', '\u0141', 6],
+      ['r0 = 1\u0130', '\u0130', 7],
+      ['exit \u{1F600}', '\u{1F600}', 6],
+    ] as const) {
+      const e = errorOf(`exit\n${text}`);
+      expect(e.message).toContain(`'${ch}'`);
+      expect(e).toMatchObject({ line: 2, col });
+    }
+    const plain = assemble('r0 = 1\nexit').bytes;
+    expect(assemble('r0 = 1 ; na\u00efve \u2014 \u{1F600}\nexit // \u0141').bytes).toEqual(plain);
+  });
 });
 
 describe('disassembler', () => {

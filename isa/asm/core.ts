@@ -433,6 +433,17 @@ export abstract class LineAssembler {
     const L = this.L;
     L.scan(start, end);
     this.p = 0;
+    // A character no token holds, glued to a word (`ré = 1`): the word was cut short there, so
+    // what the cut word is not (`unknown instruction 'r'`) would mislead; name the character.
+    const last = L.count - 1;
+    if (
+      L.badAt >= 0 &&
+      last >= 0 &&
+      L.end[last] === L.badAt &&
+      L.kind[last] !== Tok.Punct &&
+      L.kind[last] !== Tok.Op
+    )
+      this.badChar();
     if (L.count === 0) {
       if (L.badAt >= 0) this.badChar();
       return;

@@ -188,11 +188,15 @@ describe('assembler: errors', () => {
       ['r0 = \u0141', '\u0141', 6],
       ['r0 = 1\u0130', '\u0130', 7],
       ['exit \u{1F600}', '\u{1F600}', 6],
+      // Glued to a word: the word is cut short, so the character is what is wrong.
+      ['r\u00e9 = 1', '\u00e9', 2],
+      ['r0 = 5\u00b5', '\u00b5', 7],
     ] as const) {
       const e = errorOf(`exit\n${text}`);
       expect(e.message).toContain(`'${ch}'`);
       expect(e).toMatchObject({ line: 2, col });
     }
+    expect(errorOf('exit\nr\u00e9 = 1').message).toBe("unexpected character '\u00e9' at 2:2");
     const plain = assemble('r0 = 1\nexit').bytes;
     expect(assemble('r0 = 1 ; na\u00efve \u2014 \u{1F600}\nexit // \u0141').bytes).toEqual(plain);
   });

@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ReadAt } from './format/symbols/elf-image.js';
 
 /** Runs `use` with a reader over the file at `path`, closing the file after. */
-export function withFile<T>(path: string, use: (read: ReadAt, size: number) => T): T {
+export function withFile<T>(path: string, use: (read: ReadAt) => T): T {
   const fd = openSync(path, 'r');
   try {
     const total = fstatSync(fd).size;
@@ -19,7 +19,7 @@ export function withFile<T>(path: string, use: (read: ReadAt, size: number) => T
       }
       return got === n ? buf : buf.subarray(0, got);
     };
-    return use(read, total);
+    return use(read);
   } finally {
     closeSync(fd);
   }

@@ -2,6 +2,7 @@
 // symbol of it turned into a file offset (.symtab first, then .dynsym; st_value → offset through
 // the allocated section that contains it), as the uprobe API wants.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { FileCache } from '../file-cache.js';
 import { ElfImage } from '../format/symbols/elf-image.js';
 import type { SymbolsByName } from '../format/symbols/symbols-by-name.js';
 import { withFile } from '../read-at.js';
@@ -78,20 +79,15 @@ export function resolveBinary(binary: string): string {
   );
 }
 
-/** Functions by name, per binary, checked against size, mtime and inode. */
-const parsed = new Map<string, { stamp: string; functions: SymbolsByName }>();
+/** Functions by name, per binary. */
+const parsed = new FileCache<SymbolsByName>();
 
 function functionsOf(path: string, symbol: string): SymbolsByName {
   try {
-    const st = statSync(path);
-    const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-    const hit = parsed.get(path);
-    if (hit?.stamp === stamp) return hit.functions;
     // Only the headers and the symbol and string tables are read, never the whole binary.
-    const functions = withFile(path, (read) => new ElfImage(read).symbolsByName());
-    if (parsed.size >= 8) parsed.clear();
-    parsed.set(path, { stamp, functions });
-    return functions;
+    return parsed.get(path, statSync(path), () =>
+      withFile(path, (read) => new ElfImage(read).symbolsByName()),
+    );
   } catch (err) {
     throw new AttachError(
       'not-found',

@@ -4,7 +4,8 @@
 // every traced process while the probe exists (`if (PROBE_ENABLED())` code then runs). Sites whose
 // arguments sit in different places are grouped by layout; each group's sites carry the group's
 // index as their BPF cookie, which the probe's argument reads switch on.
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
+import { FileCache } from '../file-cache.js';
 import { ElfImage } from '../format/symbols/elf-image.js';
 import type { SymbolsByName } from '../format/symbols/symbols-by-name.js';
 import { parseUsdtNotes, type UsdtArg, type UsdtProbe } from '../format/usdt.js';
@@ -21,40 +22,34 @@ export interface UsdtGroup {
 }
 
 interface Parsed {
-  stamp: string;
   probes: UsdtProbe[];
   /** The file's symbols, read only when an argument names one (`sym(%rip)`). */
   symbols?: SymbolsByName;
 }
 
-const parsed = new Map<string, Parsed>();
+const parsed = new FileCache<Parsed>();
 
 function notesOf(path: string): Parsed {
-  let st: ReturnType<typeof statSync>;
+  let st: Stats;
   try {
     st = statSync(path);
   } catch (err) {
     throw new AttachError('not-found', path, `usdt: cannot read '${path}': ${(err as Error).message}`);
   }
-  const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-  const hit = parsed.get(path);
-  if (hit?.stamp === stamp) return hit;
-  let entry: Parsed;
   try {
     // The headers and the notes only (and the symbol tables if an argument needs them), never
     // the whole binary.
-    entry = withFile(path, (read) => {
-      const image = new ElfImage(read);
-      const probes = parseUsdtNotes(image);
-      const named = probes.some((p) => p.args.some((a) => a.location.kind === 'symbol'));
-      return { stamp, probes, symbols: named ? image.symbolsByName() : undefined };
-    });
+    return parsed.get(path, st, () =>
+      withFile(path, (read) => {
+        const image = new ElfImage(read);
+        const probes = parseUsdtNotes(image);
+        const named = probes.some((p) => p.args.some((a) => a.location.kind === 'symbol'));
+        return { probes, symbols: named ? image.symbolsByName() : undefined };
+      }),
+    );
   } catch (err) {
     throw new AttachError('not-found', path, `usdt: cannot read '${path}' as ELF: ${(err as Error).message}`);
   }
-  if (parsed.size >= 8) parsed.clear();
-  parsed.set(path, entry);
-  return entry;
 }
 
 /** The USDT probe sites of `binary` (a path, or a library name found as uprobes find it). */
